@@ -1,0 +1,38 @@
+# Two commands on a fresh machine: `make run` serves the app, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+DB := data/careplan.duckdb
+
+.PHONY: run test bench demo clean-db
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e .
+	$(PY) -m pip install -q --no-deps japanmap==0.5.0
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+$(DB): | $(VENV)/.installed
+	$(VENV)/bin/careplan demo --scale small
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/careplan demo --scale small
+
+run: $(VENV)/.installed $(DB)
+	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
+		--server.headless true --browser.gatherUsageStats false
+
+test: $(VENV)/.installed-test
+	$(PY) -m pytest -q -p no:cacheprovider
+
+bench: $(VENV)/.installed-test
+	$(PY) -m benchmarks.run
+
+clean-db:
+	rm -f $(DB) $(DB).wal

@@ -1,0 +1,102 @@
+"""The ``careplan`` command (DESIGN §6). Argument parsing here; each command lives in analytics/commands.
+
+Errors a user can fix print one line (Japanese / English) and exit 2; no tracebacks for user mistakes.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+
+class UserError(Exception):
+    """A mistake the user can fix; the message says how."""
+
+
+def _add_format(p: argparse.ArgumentParser, choices=("table", "json", "csv"), default="table") -> None:
+    p.add_argument("--format", choices=choices, default=default)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="careplan", description="ケアプランデータ連携 普及分析・費用対効果")
+    parser.add_argument("--db", help="SQLAlchemy URL (default: CAREPLAN_DB_URL or data/careplan.duckdb)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="build the deterministic demo database")
+    p.add_argument("--scale", choices=("small", "national"), default="small")
+    p.add_argument("--seed", type=int, default=20231005)
+    p.set_defaults(handler="analytics.commands.demo:run")
+
+    p = sub.add_parser("ingest", help="import files of one kind")
+    p.add_argument("kind", choices=("offices", "registrations", "exchanges", "profiles", "cpds"))
+    p.add_argument("paths", nargs="+")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler="analytics.commands.ingest:run")
+
+    report = sub.add_parser("report", help="tables for areas").add_subparsers(dest="report", required=True)
+    p = report.add_parser("adoption")
+    p.add_argument("--by", choices=("prefecture", "municipality", "kind"), default="prefecture")
+    p.add_argument("--prefecture")
+    p.add_argument("--as-of")
+    _add_format(p)
+    p.set_defaults(handler="analytics.commands.report:adoption")
+
+    p = report.add_parser("channels")
+    p.add_argument("--by", choices=("prefecture", "month", "form"), default="prefecture")
+    p.add_argument("--prefecture")
+    p.add_argument("--month")
+    _add_format(p)
+    p.set_defaults(handler="analytics.commands.report:channels")
+
+    p = report.add_parser("savings")
+    p.add_argument("--by", choices=("prefecture", "municipality"), default="prefecture")
+    p.add_argument("--prefecture")
+    p.add_argument("--month")
+    _add_format(p)
+    p.set_defaults(handler="analytics.commands.report:savings")
+
+    p = report.add_parser("targets")
+    p.add_argument("--prefecture", required=True)
+    p.add_argument("--top", type=int, default=20)
+    p.add_argument("--month")
+    _add_format(p)
+    p.set_defaults(handler="analytics.commands.report:targets")
+
+    p = report.add_parser("forecast")
+    p.add_argument("--prefecture", required=True)
+    p.add_argument("--target-rate", type=float, default=0.5)
+    _add_format(p)
+    p.set_defaults(handler="analytics.commands.report:forecast")
+
+    p = sub.add_parser("effect", help="the documented effect model for one office")
+    p.add_argument("--preset", choices=("mhlw-example", "per-user"), default="mhlw-example")
+    p.add_argument("--users", type=int)
+    p.add_argument("--care-managers", type=int)
+    p.add_argument("--digital-share", type=float)
+    p.add_argument("--hourly-wage", type=float)
+    p.add_argument("--licence-free", action="store_true")
+    _add_format(p, choices=("json", "table"), default="table")
+    p.set_defaults(handler="analytics.commands.effect:run")
+
+    p = sub.add_parser("export", help="presentation pack")
+    p.add_argument("what", choices=("pptx", "pdf", "xlsx"))
+    p.add_argument("--out", required=True)
+    p.add_argument("--prefecture")
+    p.set_defaults(handler="analytics.commands.export:run")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    module, _, name = args.handler.partition(":")
+    try:
+        handler = getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError):
+        print(f"エラー: このコマンドはまだ使えません / error: command not available: {args.command}",
+              file=sys.stderr)
+        return 2
+    try:
+        return int(handler(args) or 0)
+    except UserError as exc:
+        print(f"エラー / error: {exc}", file=sys.stderr)
+        return 2

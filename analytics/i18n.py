@@ -1,0 +1,38 @@
+"""Locale tables (ja, en). Each language is one table merged from ``analytics/locales/<lang>/*.json``.
+
+Files are split by page only so that several people can add strings at once; keys are global and must be
+unique across files (a test checks it, and that ja and en have the same keys).
+"""
+from __future__ import annotations
+
+import json
+import pathlib
+from functools import lru_cache
+
+LOCALE_DIR = pathlib.Path(__file__).parent / "locales"
+LANGS = ("ja", "en")
+DEFAULT_LANG = "ja"
+
+
+class MissingKey(KeyError):
+    pass
+
+
+@lru_cache(maxsize=None)
+def table(lang: str) -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for path in sorted((LOCALE_DIR / lang).glob("*.json")):
+        for key, value in json.loads(path.read_text(encoding="utf-8")).items():
+            if key in merged:
+                raise ValueError(f"duplicate locale key {key!r} in {path}")
+            merged[key] = value
+    return merged
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **fmt) -> str:
+    """The string for key in lang, formatted with fmt. A missing key raises: tests catch it on every page."""
+    try:
+        text = table(lang)[key]
+    except KeyError:
+        raise MissingKey(f"missing locale key {key!r} for {lang!r}") from None
+    return text.format(**fmt) if fmt else text

@@ -1,0 +1,154 @@
+"""One engine from one URL: ``--db``, ``CAREPLAN_DB_URL``, ``.streamlit/secrets.toml`` or the embedded file.
+
+The embedded default is a DuckDB file under ``data/``; PostgreSQL (psycopg 3) uses the same code.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pathlib
+import tomllib
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from analytics.store import schema
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+DEFAULT_DB_PATH = ROOT / "data" / "careplan.duckdb"
+DEFAULT_URL = f"duckdb:///{DEFAULT_DB_PATH}"
+
+_ENGINES: dict[str, Engine] = {}
+
+
+def resolve_url(url: str | None = None) -> str:
+    """The database URL by precedence: explicit, environment, secrets file, embedded default."""
+    if url:
+        return url
+    env = os.environ.get("CAREPLAN_DB_URL")
+    if env:
+        return env
+    secrets = ROOT / ".streamlit" / "secrets.toml"
+    if secrets.exists():
+        try:
+            data = tomllib.loads(secrets.read_text(encoding="utf-8"))
+        except tomllib.TOMLDecodeError:
+            data = {}
+        found = (data.get("connections", {}).get("careplan", {}) or {}).get("url") or data.get("db_url")
+        if found:
+            return found
+    return DEFAULT_URL
+
+
+def is_duckdb(engine_or_conn) -> bool:
+    return engine_or_conn.dialect.name == "duckdb"
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """A cached engine for the URL; the schema is created or migrated on first use."""
+    url = resolve_url(url)
+    eng = _ENGINES.get(url)
+    if eng is None:
+        if url.startswith("duckdb:///"):
+            pathlib.Path(url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
+        eng = sa.create_engine(url, future=True)
+        migrate(eng)
+        _ENGINES[url] = eng
+    return eng
+
+
+def dispose_all() -> None:
+    for eng in _ENGINES.values():
+        eng.dispose()
+    _ENGINES.clear()
+
+
+# Hand-written migrations: version → list of SQL statements (or callables taking a Connection).
+# Reflection does not work on DuckDB, so each step is explicit and keeps the data.
+MIGRATIONS: dict[int, list] = {}
+
+
+def current_version(conn: Connection) -> int:
+    try:
+        v = conn.execute(sa.select(sa.func.max(schema.schema_version.c.version))).scalar()
+    except sa.exc.DBAPIError:
+        conn.rollback()
+        return 0
+    return int(v or 0)
+
+
+def migrate(engine: Engine) -> int:
+    """Create missing tables and apply pending migrations; returns the schema version in force."""
+    with engine.begin() as conn:
+        version = current_version(conn)
+    if version == 0:
+        with engine.begin() as conn:
+            schema.metadata.create_all(conn)
+            conn.execute(schema.schema_version.insert().values(
+                version=schema.SCHEMA_VERSION, applied_at=dt.datetime.now(), note="initial schema"))
+        return schema.SCHEMA_VERSION
+    for target in sorted(v for v in MIGRATIONS if v > version):
+        with engine.begin() as conn:
+            for step in MIGRATIONS[target]:
+                if callable(step):
+                    step(conn)
+                else:
+                    conn.execute(sa.text(step))
+            conn.execute(schema.schema_version.insert().values(
+                version=target, applied_at=dt.datetime.now(), note=f"migration to {target}"))
+        version = target
+    # tables added to the schema without data changes (new empty tables) are created here too
+    with engine.begin() as conn:
+        schema.metadata.create_all(conn, checkfirst=True)
+    return version
+
+
+def read_df(conn_or_engine, query, params: dict | None = None) -> pd.DataFrame:
+    """Run a Core select (or text) and return a DataFrame; the aggregation is the database's."""
+    if isinstance(conn_or_engine, Engine):
+        with conn_or_engine.connect() as conn:
+            return read_df(conn, query, params)
+    result = conn_or_engine.execute(query, params or {})
+    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+
+
+def bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
+    """Insert a frame in one statement (DuckDB: registered frame; PostgreSQL: COPY), inside conn's transaction."""
+    if frame.empty:
+        return 0
+    cols = [c.name for c in table.columns if c.name in frame.columns]
+    frame = frame[cols]
+    if is_duckdb(conn):
+        raw = conn.connection.dbapi_connection
+        name = f"_stage_{table.name}"
+        raw.register(name, frame)
+        try:
+            collist = ", ".join(f'"{c}"' for c in cols)
+            conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({collist}) SELECT {collist} FROM {name}')
+        finally:
+            raw.unregister(name)
+    else:
+        raw = conn.connection.dbapi_connection
+        collist = ", ".join(f'"{c}"' for c in cols)
+        with raw.cursor() as cur:
+            with cur.copy(f'COPY "{table.name}" ({collist}) FROM STDIN') as copy:
+                for row in frame.itertuples(index=False, name=None):
+                    copy.write_row([None if (v is None or (isinstance(v, float) and v != v)) or v is pd.NaT
+                                    else v for v in row])
+    return len(frame)
+
+
+def get_meta(conn_or_engine, key: str, default: str | None = None) -> str | None:
+    q = sa.select(schema.dataset_meta.c.value).where(schema.dataset_meta.c.key == key)
+    if isinstance(conn_or_engine, Engine):
+        with conn_or_engine.connect() as conn:
+            v = conn.execute(q).scalar()
+    else:
+        v = conn_or_engine.execute(q).scalar()
+    return default if v is None else v
+
+
+def set_meta(conn: Connection, key: str, value: str) -> None:
+    conn.execute(schema.dataset_meta.delete().where(schema.dataset_meta.c.key == key))
+    conn.execute(schema.dataset_meta.insert().values(key=key, value=value))

@@ -1,0 +1,119 @@
+"""SQLAlchemy Core schema: one declaration for DuckDB and PostgreSQL.
+
+Why no autoincrement columns: duckdb-engine emits SERIAL for them and fails (stack-notes); ids come from
+a Sequence. Why no primary key on ``exchanges``: a composite key on a 10⁸-row table costs minutes and
+gigabytes on load; idempotency there is kept by anti-joining the staged rows on their natural key.
+"""
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column, Date, DateTime, Float, Integer, BigInteger, MetaData, Sequence, String, Table, Text,
+    PrimaryKeyConstraint, Index,
+)
+
+SCHEMA_VERSION = 1
+
+metadata = MetaData()
+
+batch_seq = Sequence("import_batch_seq", metadata=metadata)
+
+schema_version = Table(
+    "schema_version", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("applied_at", DateTime, nullable=False),
+    Column("note", Text),
+)
+
+import_batches = Table(
+    "import_batches", metadata,
+    Column("batch_id", BigInteger, batch_seq, primary_key=True, autoincrement=False),
+    Column("kind", String(20), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("imported_at", DateTime, nullable=False),
+    Column("imported_by", String(100)),
+    Column("rows_read", BigInteger, nullable=False, default=0),
+    Column("accepted", BigInteger, nullable=False, default=0),
+    Column("duplicates", BigInteger, nullable=False, default=0),
+    Column("rejected", BigInteger, nullable=False, default=0),
+)
+
+rejected_rows = Table(
+    "rejected_rows", metadata,
+    Column("batch_id", BigInteger, nullable=False),
+    Column("file", Text, nullable=False),
+    Column("row_number", BigInteger, nullable=False),
+    Column("column_name", Text),
+    Column("value", Text),
+    Column("reason_ja", Text, nullable=False),
+    Column("reason_en", Text, nullable=False),
+)
+
+# 事業所: one row per 事業所番号 (the licence is per number). kind: 'kyotaku' (居宅介護支援 43/430, 46)
+# when any of its services is one, else 'service'.
+offices = Table(
+    "offices", metadata,
+    Column("office_code", String(10), primary_key=True, autoincrement=False),
+    Column("name", Text),
+    Column("prefecture_code", String(2), nullable=False),
+    Column("municipality_code", String(6)),
+    Column("municipality", Text),
+    Column("lat", Float),
+    Column("lon", Float),
+    Column("kind", String(10), nullable=False),
+    Column("batch_id", BigInteger),
+)
+
+# サービス種類: 2-digit 介護給付 code (the open data's 3-digit file codes are mapped on read).
+office_services = Table(
+    "office_services", metadata,
+    Column("office_code", String(10), nullable=False),
+    Column("service_code", String(3), nullable=False),
+    Column("batch_id", BigInteger),
+    PrimaryKeyConstraint("office_code", "service_code"),
+)
+
+registrations = Table(
+    "registrations", metadata,
+    Column("office_code", String(10), nullable=False),
+    Column("registered_on", Date, nullable=False),
+    Column("ended_on", Date),
+    Column("prefecture_code", String(2), nullable=False),
+    Column("batch_id", BigInteger),
+    PrimaryKeyConstraint("office_code", "registered_on"),
+)
+
+# 提供票 exchanges aggregated to (month, sender, receiver, form, channel). month = first day of month.
+# form: plan | actual | sheet1 | sheet2 | sheet6 | sheet7; channel: fax | post | hand | email | digital.
+exchanges = Table(
+    "exchanges", metadata,
+    Column("month", Date, nullable=False),
+    Column("sender_code", String(10), nullable=False),
+    Column("receiver_code", String(10), nullable=False),
+    Column("form", String(10), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("sheets", BigInteger, nullable=False),
+    Column("batch_id", BigInteger),
+)
+Index("ix_exchanges_month", exchanges.c.month)
+
+profiles = Table(
+    "profiles", metadata,
+    Column("office_code", String(10), nullable=False),
+    Column("month", Date, nullable=False),
+    Column("users", Integer),
+    Column("care_managers", Integer),
+    Column("batch_id", BigInteger),
+    PrimaryKeyConstraint("office_code", "month"),
+)
+
+# Facts about the dataset itself: demo scale and sampling, generator seed, data as-of date …
+dataset_meta = Table(
+    "dataset_meta", metadata,
+    Column("key", String(50), primary_key=True, autoincrement=False),
+    Column("value", Text),
+)
+
+FORMS = ("plan", "actual", "sheet1", "sheet2", "sheet6", "sheet7")
+CHANNELS = ("fax", "post", "hand", "email", "digital")
+KINDS = ("kyotaku", "service")

@@ -1,0 +1,88 @@
+"""The one place for Streamlit glue: engine, language, caching keyed by the data's import version, and
+the widgets every chart shares (definition/period/source line, table toggle, downloads).
+
+Pages call ``engine()``, ``lang()``, ``tr(key)`` and ``cached(fn, *args)``; they never create engines or
+caches of their own.
+"""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import sqlalchemy as sa
+import streamlit as st
+
+from analytics import i18n
+from analytics.store import engine as store_engine
+from analytics.store import schema
+
+
+def lang() -> str:
+    value = st.session_state.get("lang", i18n.DEFAULT_LANG)
+    return value if value in i18n.LANGS else i18n.DEFAULT_LANG
+
+
+def tr(key: str, **fmt) -> str:
+    return i18n.t(key, lang(), **fmt)
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(url: str):
+    return store_engine.get_engine(url)
+
+
+def engine():
+    return _engine(store_engine.resolve_url(st.session_state.get("db_url")))
+
+
+def data_version() -> str:
+    """Changes whenever an import lands: the cache key for every query result."""
+    with engine().connect() as conn:
+        row = conn.execute(sa.select(sa.func.max(schema.import_batches.c.batch_id),
+                                     sa.func.count())).one()
+        gen = store_engine.get_meta(conn, "generated_at", "")
+    return f"{row[0]}:{row[1]}:{gen}"
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached(url: str, version: str, fn_path: str, args: tuple, kwargs: tuple):
+    module, _, name = fn_path.rpartition(".")
+    import importlib
+    fn = getattr(importlib.import_module(module), name)
+    return fn(store_engine.get_engine(url), *args, **dict(kwargs))
+
+
+def cached(fn, *args, **kwargs):
+    """Call ``fn(engine, *args, **kwargs)`` once per data version (results are small frames)."""
+    return _cached(store_engine.resolve_url(st.session_state.get("db_url")), data_version(),
+                   f"{fn.__module__}.{fn.__qualname__}", tuple(args), tuple(sorted(kwargs.items())))
+
+
+def setup_sidebar() -> None:
+    """Language switch (日本語 / English) and the data's as-of date, on every page."""
+    labels = {"ja": "日本語", "en": "English"}
+    st.sidebar.selectbox(i18n.t("sidebar.language", lang()), options=list(i18n.LANGS),
+                         format_func=labels.get, key="lang")
+    with engine().connect() as conn:
+        as_of = store_engine.get_meta(conn, "as_of")
+        scale = store_engine.get_meta(conn, "demo_scale")
+    if as_of:
+        st.sidebar.caption(f"{tr('sidebar.as_of')}: {as_of}")
+    if scale == "small":
+        st.sidebar.warning(tr("common.demo_sampled"))
+    elif scale:
+        st.sidebar.info(tr("common.demo_full"))
+
+
+def chart_footer(*, counts: str, period: str, source: str, data: pd.DataFrame | None = None,
+                 key: str, fig=None) -> None:
+    """Under every chart: what it counts, the period, the source; a table toggle and downloads."""
+    st.caption(f"**{tr('common.definition')}**: {counts}　**{tr('common.period')}**: {period}　"
+               f"**{tr('common.source')}**: {source}")
+    if data is not None:
+        if st.toggle(tr("common.show_table"), key=f"{key}_table"):
+            st.dataframe(data, hide_index=True, width="stretch")
+        buf = io.StringIO()
+        data.to_csv(buf, index=False)
+        st.download_button(tr("common.download_csv"), buf.getvalue().encode("utf-8-sig"),
+                           file_name=f"{key}.csv", mime="text/csv", key=f"{key}_csv")

@@ -1,0 +1,51 @@
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+
+from analytics.store import engine as store_engine
+from analytics.store import schema
+
+
+def test_migrate_creates_schema_and_version(engine):
+    with engine.connect() as conn:
+        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION
+    # migrating again keeps the version and the data
+    with engine.begin() as conn:
+        store_engine.set_meta(conn, "as_of", "2025-08-31")
+    assert store_engine.migrate(engine) == schema.SCHEMA_VERSION
+    assert store_engine.get_meta(engine, "as_of") == "2025-08-31"
+
+
+def test_bulk_insert_round_trip_keeps_leading_zeros(engine):
+    frame = pd.DataFrame({
+        "month": [dt.date(2025, 8, 1)] * 2,
+        "sender_code": ["0170100013", "30A0000011"],
+        "receiver_code": ["0170102313", "3070000019"],
+        "form": ["plan", "actual"], "channel": ["fax", "digital"], "sheets": [3, 5], "batch_id": [1, 1],
+    })
+    with engine.begin() as conn:
+        assert store_engine.bulk_insert(conn, schema.exchanges, frame) == 2
+    got = store_engine.read_df(engine, sa.select(schema.exchanges).order_by(schema.exchanges.c.sheets))
+    assert got["sender_code"].tolist() == ["0170100013", "30A0000011"]
+    assert got["sheets"].tolist() == [3, 5]
+
+
+def test_bulk_insert_rolls_back_with_transaction(engine):
+    frame = pd.DataFrame({"office_code": ["0170100013"], "month": [dt.date(2025, 8, 1)],
+                          "users": [90], "care_managers": [3]})
+    try:
+        with engine.begin() as conn:
+            store_engine.bulk_insert(conn, schema.profiles, frame)
+            raise RuntimeError("boom")
+    except RuntimeError:
+        pass
+    assert store_engine.read_df(engine, sa.select(sa.func.count()).select_from(schema.profiles)).iat[0, 0] == 0
+
+
+def test_resolve_url_precedence(monkeypatch):
+    monkeypatch.setenv("CAREPLAN_DB_URL", "duckdb:////tmp/x.duckdb")
+    assert store_engine.resolve_url("postgresql+psycopg://h/db") == "postgresql+psycopg://h/db"
+    assert store_engine.resolve_url() == "duckdb:////tmp/x.duckdb"
+    monkeypatch.delenv("CAREPLAN_DB_URL")
+    assert store_engine.resolve_url().endswith("data/careplan.duckdb")
