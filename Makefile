@@ -11,7 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .
-	$(PY) -m pip install -q --no-deps japanmap==0.5.0
+	$(PY) -m pip install -q --no-deps japanmap==0.6.0
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
