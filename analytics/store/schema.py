@@ -114,6 +114,27 @@ dataset_meta = Table(
     Column("value", Text),
 )
 
+# Sign-in: password hashes only (argon2); role admin|prefecture|office|viewer; scope = prefecture or office code.
+users = Table(
+    "users", metadata,
+    Column("username", String(100), primary_key=True, autoincrement=False),
+    Column("password_hash", Text),
+    Column("role", String(20), nullable=False),
+    Column("scope", String(10)),
+    Column("created_at", DateTime, nullable=False),
+    Column("disabled", Integer, nullable=False, default=0),
+)
+
+audit_seq = Sequence("audit_log_seq", metadata=metadata)
+audit_log = Table(
+    "audit_log", metadata,
+    Column("event_id", BigInteger, audit_seq, primary_key=True, autoincrement=False),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(100)),
+    Column("action", String(30), nullable=False),
+    Column("detail", Text),
+)
+
 FORMS = ("plan", "actual", "sheet1", "sheet2", "sheet6", "sheet7")
 CHANNELS = ("fax", "post", "hand", "email", "digital")
 KINDS = ("kyotaku", "service")
