@@ -129,7 +129,7 @@ audit_seq = Sequence("audit_log_seq", metadata=metadata)
 audit_log = Table(
     "audit_log", metadata,
     Column("event_id", BigInteger, audit_seq, primary_key=True, autoincrement=False),
-    Column("at", DateTime, nullable=False),
+    Column("occurred_at", DateTime, nullable=False),
     Column("username", String(100)),
     Column("action", String(30), nullable=False),
     Column("detail", Text),
