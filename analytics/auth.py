@@ -1,0 +1,172 @@
+"""Sign-in, roles scoped to areas, and the audit log. No Streamlit here: the UI gate lives in analytics/ui.
+
+Roles (default deny: anything not granted below is refused):
+- admin: everything.
+- prefecture (scope = JIS code '01'..'47'): its own prefecture's detail (offices, municipalities, pairs,
+  targets, imports), and national aggregates by prefecture.
+- office (scope = 事業所番号): its own office's data and its partners in aggregate; public aggregates.
+- viewer: public aggregates only, with counts below the suppression threshold hidden.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import getpass
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from analytics.store import schema
+
+ROLES = ("admin", "prefecture", "office", "viewer")
+_HASHER = PasswordHasher()
+DEFAULT_SUPPRESS_BELOW = 10
+
+
+class AuthError(ValueError):
+    """A user-facing refusal; ``args`` are (japanese, english)."""
+
+    def __init__(self, ja: str, en: str):
+        super().__init__(ja, en)
+        self.ja, self.en = ja, en
+
+    def __str__(self) -> str:
+        return f"{self.ja} / {self.en}"
+
+
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    """What one signed-in user may see."""
+    role: str
+    area: str | None = None          # prefecture code for 'prefecture', office code for 'office'
+    username: str = ""
+    suppress_below: int = DEFAULT_SUPPRESS_BELOW
+
+    @property
+    def valid(self) -> bool:
+        if self.role == "admin" or self.role == "viewer":
+            return True
+        if self.role == "prefecture":
+            return bool(self.area) and len(self.area) == 2 and self.area.isdigit()
+        if self.role == "office":
+            return bool(self.area) and len(self.area) == 10
+        return False
+
+    def sees_public_aggregates(self) -> bool:
+        return self.valid
+
+    def sees_prefecture_detail(self, prefecture_code: str | None) -> bool:
+        if not self.valid:
+            return False
+        if self.role == "admin":
+            return True
+        return self.role == "prefecture" and prefecture_code is not None and prefecture_code == self.area
+
+    def detail_prefectures(self, all_codes: list[str]) -> list[str]:
+        """The prefectures whose office-level detail this user may open (in the given order)."""
+        return [c for c in all_codes if self.sees_prefecture_detail(c)]
+
+    def sees_office(self, office_code: str, office_prefecture: str | None) -> bool:
+        if not self.valid:
+            return False
+        if self.role == "office":
+            return office_code == self.area
+        return self.sees_prefecture_detail(office_prefecture)
+
+    def may_import(self) -> bool:
+        return self.valid and self.role in ("admin", "prefecture")
+
+    def may_admin(self) -> bool:
+        return self.valid and self.role == "admin"
+
+    def suppresses_small_counts(self) -> bool:
+        return self.role == "viewer" or not self.valid
+
+
+ADMIN = Scope("admin", None, "local")
+DENY = Scope("none")
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def _check_new_user(username: str, password: str, role: str, area: str | None) -> None:
+    if not username or len(username) > 100:
+        raise AuthError("ユーザー名を1〜100文字で入力してください。", "Enter a user name of 1–100 characters.")
+    if len(password) < 10:
+        raise AuthError("パスワードは10文字以上にしてください。", "Use a password of at least 10 characters.")
+    if role not in ROLES:
+        raise AuthError(f"役割は {', '.join(ROLES)} のいずれかです。", f"Role must be one of {', '.join(ROLES)}.")
+    if not Scope(role, area).valid:
+        raise AuthError("都道府県の役割には都道府県コード（2桁）、事業所の役割には事業所番号（10桁）が必要です。",
+                        "A prefecture role needs a 2-digit prefecture code; an office role a 10-character office number.")
+
+
+def create_user(engine, username: str, password: str, role: str, area: str | None = None) -> None:
+    _check_new_user(username, password, role, area)
+    with engine.begin() as conn:
+        exists = conn.execute(sa.select(schema.users.c.username)
+                              .where(schema.users.c.username == username)).first()
+        if exists:
+            raise AuthError(f"ユーザー「{username}」は既にあります。", f"User {username!r} already exists.")
+        conn.execute(schema.users.insert().values(username=username, password_hash=hash_password(password),
+                                                  role=role, scope=area, created_at=dt.datetime.now(),
+                                                  disabled=0))
+        _audit(conn, username, "user_created", f"role={role} scope={area or ''}")
+
+
+def set_disabled(engine, username: str, disabled: bool, by: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(schema.users.update().where(schema.users.c.username == username)
+                     .values(disabled=1 if disabled else 0))
+        _audit(conn, by, "user_disabled" if disabled else "user_enabled", username)
+
+
+def list_users(engine) -> list[dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(schema.users.c.username, schema.users.c.role, schema.users.c.scope,
+                                      schema.users.c.created_at, schema.users.c.disabled)
+                            .order_by(schema.users.c.username)).mappings().all()
+    return [dict(r) for r in rows]
+
+
+def has_users(engine) -> bool:
+    with engine.connect() as conn:
+        return bool(conn.execute(sa.select(sa.func.count()).select_from(schema.users)).scalar())
+
+
+def authenticate(engine, username: str, password: str) -> Scope:
+    """The user's scope, or AuthError. Every attempt is audited (never the password)."""
+    with engine.begin() as conn:
+        row = conn.execute(sa.select(schema.users).where(schema.users.c.username == username)).mappings().first()
+        ok = False
+        if row is not None and not row["disabled"] and row["password_hash"]:
+            try:
+                ok = _HASHER.verify(row["password_hash"], password)
+            except (VerificationError, InvalidHashError):
+                ok = False
+        _audit(conn, username, "sign_in" if ok else "sign_in_failed", None)
+    if not ok:
+        raise AuthError("ユーザー名またはパスワードが違います。", "Wrong user name or password.")
+    return Scope(row["role"], row["scope"], username)
+
+
+def _audit(conn, username: str | None, action: str, detail: str | None) -> None:
+    conn.execute(schema.audit_log.insert().values(
+        event_id=schema.audit_seq.next_value(), occurred_at=dt.datetime.now(),
+        username=username or getpass.getuser(), action=action, detail=detail))
+
+
+def audit(engine, username: str | None, action: str, detail: str | None = None) -> None:
+    """Record an import, export or sign-in event."""
+    with engine.begin() as conn:
+        _audit(conn, username, action, detail)
+
+
+def recent_audit(engine, limit: int = 200) -> list[dict]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(schema.audit_log).order_by(schema.audit_log.c.event_id.desc())
+                            .limit(limit)).mappings().all()
+    return [dict(r) for r in rows]
