@@ -1,17 +1,24 @@
-"""Streamlit entry: settings, sidebar, st.navigation over the pages registered in analytics/ui/nav.py."""
+"""Streamlit entry: settings, sign-in, sidebar, st.navigation over the pages registered in analytics/ui/nav.py."""
 import streamlit as st
 
-from analytics.ui import glue, nav
+from analytics.ui import glue, nav, signin
 
 st.set_page_config(page_title="ケアプランデータ連携 ダッシュボード", page_icon=":material/insights:",
                    layout="wide")
 
 glue.setup_sidebar()
+scope = glue.scope()
+signin.sidebar_user()
 
-sections: dict[str, list] = {}
-for section, file, title_key, icon, url in nav.PAGES:
-    sections.setdefault(glue.tr(section), []).append(
-        st.Page(str(nav.PAGES_DIR / file), title=glue.tr(title_key), icon=icon, url_path=url,
-                default=(url == "home")))
-
-st.navigation(sections).run()
+if not scope.valid:
+    # default deny: nothing but the sign-in form until a user with a matching scope signs in
+    st.navigation([st.Page(signin.render, title=glue.tr("auth.title"), icon=":material/login:",
+                           url_path="signin")]).run()
+else:
+    sections: dict[str, list] = {}
+    for section, file, title_key, icon, url in nav.PAGES:
+        if nav.allowed(scope, url):
+            sections.setdefault(glue.tr(section), []).append(
+                st.Page(str(nav.PAGES_DIR / file), title=glue.tr(title_key), icon=icon, url_path=url,
+                        default=(url == "home")))
+    st.navigation(sections).run()

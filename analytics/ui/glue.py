@@ -58,6 +58,26 @@ def cached(fn, *args, **kwargs):
                    f"{fn.__module__}.{fn.__qualname__}", tuple(args), tuple(sorted(kwargs.items())))
 
 
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def local_demo_mode() -> bool:
+    """Without sign-in only when bound to loopback (``make run``) and not forced by CAREPLAN_AUTH=required."""
+    import os
+    if os.environ.get("CAREPLAN_AUTH", "").lower() == "required":
+        return False
+    return (st.get_option("server.address") or "") in LOOPBACK
+
+
+def scope():
+    """The signed-in user's scope; the local demo mode acts as admin; otherwise deny."""
+    from analytics import auth
+    found = st.session_state.get("scope")
+    if isinstance(found, auth.Scope):
+        return found
+    return auth.ADMIN if local_demo_mode() else auth.DENY
+
+
 def setup_sidebar() -> None:
     """Language switch (日本語 / English) and the data's as-of date, on every page."""
     labels = {"ja": "日本語", "en": "English"}

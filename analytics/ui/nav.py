@@ -11,7 +11,32 @@ PAGES_DIR = pathlib.Path(__file__).parent / "pages"
 PAGES: list[tuple[str, str, str, str, str]] = [
     ("nav.section.overview", "home.py", "page.home.title", ":material/home:", "home"),
     ("nav.section.tools", "data_import.py", "page.import.title", ":material/upload_file:", "import"),
+    ("nav.section.tools", "admin.py", "page.admin.title", ":material/manage_accounts:", "admin"),
 ]
+
+
+# Who may open a page (url path → need). "public": any valid scope (viewers see aggregates, small counts
+# suppressed); "detail": office-level data, limited to the user's own prefecture/office inside the page;
+# "import": admin and prefecture roles; "admin": admin only. A page missing here is "admin" (default deny).
+PAGE_ACCESS: dict[str, str] = {
+    "home": "public", "prefectures": "public", "definitions": "public", "effect": "public",
+    "forecast": "public", "channels": "public", "savings": "public",
+    "municipalities": "detail", "targets": "detail", "office": "detail",
+    "import": "import", "export": "public", "admin": "admin",
+}
+
+
+def allowed(scope, url: str) -> bool:
+    need = PAGE_ACCESS.get(url, "admin")
+    if not scope.valid:
+        return False
+    if need == "public":
+        return True
+    if need == "detail":
+        return scope.role in ("admin", "prefecture", "office")
+    if need == "import":
+        return scope.may_import()
+    return scope.may_admin()
 
 
 def page_files() -> list[pathlib.Path]:

@@ -1,0 +1,57 @@
+"""Sign-in form (password, or OIDC through st.login when [auth] is configured in secrets.toml)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics import auth
+from analytics.ui import glue
+
+
+def _oidc_configured() -> bool:
+    try:
+        return "auth" in st.secrets
+    except (FileNotFoundError, KeyError, st.errors.StreamlitSecretNotFoundError):
+        return False
+
+
+def render() -> None:
+    st.title(glue.tr("auth.title"))
+    st.write(glue.tr("auth.intro"))
+    with st.form("signin"):
+        username = st.text_input(glue.tr("auth.username"), key="signin_user")
+        password = st.text_input(glue.tr("auth.password"), type="password", key="signin_password")
+        submitted = st.form_submit_button(glue.tr("auth.submit"))
+    if submitted:
+        try:
+            st.session_state["scope"] = auth.authenticate(glue.engine(), username.strip(), password)
+        except auth.AuthError as err:
+            st.error(err.ja if glue.lang() == "ja" else err.en)
+        else:
+            st.rerun()
+    if _oidc_configured():
+        if getattr(st.user, "is_logged_in", False):
+            email = st.user.get("email")
+            users = {u["username"]: u for u in auth.list_users(glue.engine())}
+            user = users.get(email)
+            if user and not user["disabled"]:
+                st.session_state["scope"] = auth.Scope(user["role"], user["scope"], email)
+                auth.audit(glue.engine(), email, "sign_in", "oidc")
+                st.rerun()
+            else:
+                st.error(glue.tr("auth.oidc_unknown"))
+        else:
+            st.button(glue.tr("auth.oidc"), on_click=st.login)
+
+
+def sidebar_user() -> None:
+    """Who is signed in, or the local-mode banner, with a sign-out button."""
+    scope = glue.scope()
+    if "scope" in st.session_state:
+        st.sidebar.caption(glue.tr("auth.signed_in_as", user=scope.username,
+                                   role=glue.tr(f"auth.role.{scope.role}"), area=scope.area or "—"))
+        if st.sidebar.button(glue.tr("auth.sign_out")):
+            auth.audit(glue.engine(), scope.username, "sign_out")
+            del st.session_state["scope"]
+            st.rerun()
+    elif glue.local_demo_mode():
+        st.sidebar.warning(glue.tr("auth.local_mode"))
