@@ -109,6 +109,17 @@ def duck_url(tmp_path):
         eng.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _loopback_app():
+    """AppTests run as `make run` does: bound to 127.0.0.1, so the local demo mode (no sign-in) applies.
+    Tests of the sign-in gate set server.address themselves."""
+    from streamlit import config
+    before = config.get_option("server.address")
+    config.set_option("server.address", "127.0.0.1")
+    yield
+    config.set_option("server.address", before)
+
+
 def pytest_sessionfinish(session, exitstatus):
     session.config._careplan_exit = exitstatus
 

@@ -1,0 +1,195 @@
+"""Dates and months as Japanese files write them: ISO, slashes, 和暦 (令和5年10月5日, R5.10.5), Excel serials.
+
+The era table is our own (not japanera) so that results are deterministic and impossible dates such as
+令和元年4月 or 平成31年5月1日 are rejected instead of being re-read as another era or as 西暦.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from analytics.domain.text import is_missing, normalise_text
+
+# (kanji, letter, first day). An era ends the day before the next one starts.
+ERAS: tuple[tuple[str, str, dt.date], ...] = (
+    ("明治", "M", dt.date(1868, 1, 25)),
+    ("大正", "T", dt.date(1912, 7, 30)),
+    ("昭和", "S", dt.date(1926, 12, 25)),
+    ("平成", "H", dt.date(1989, 1, 8)),
+    ("令和", "R", dt.date(2019, 5, 1)),
+)
+_ERA_BY_NAME = {}
+for _i, (_kanji, _letter, _start) in enumerate(ERAS):
+    _end = ERAS[_i + 1][2] - dt.timedelta(days=1) if _i + 1 < len(ERAS) else dt.date.max
+    _ERA_BY_NAME[_kanji] = _ERA_BY_NAME[_letter] = (_kanji, _start, _end)
+
+_EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 given Excel's 1900 leap-year bug
+_ERA_ALT = "|".join(sorted(_ERA_BY_NAME, key=len, reverse=True))
+
+_SEP = r"\s*[-/.年]\s*"
+_ISO = re.compile(r"^(\d{4})" + _SEP + r"(\d{1,2})" + r"\s*[-/.月]\s*" + r"(\d{1,2})\s*日?"
+                  r"(?:[T\s]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_ERA_DATE = re.compile(r"^(" + _ERA_ALT + r")\s*(元|\d{1,2})" + _SEP + r"(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_SERIAL = re.compile(r"^(\d{1,5})(?:\.\d+)?$")
+
+_MONTH_ISO = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+_MONTH_COMPACT = re.compile(r"^(\d{4})(\d{2})$")
+_ERA_MONTH = re.compile(r"^(" + _ERA_ALT + r")\s*(元|\d{1,2})" + _SEP + r"(\d{1,2})\s*月?$")
+# weekday or other remarks in brackets: 2023年10月5日(木)
+_BRACKETS = re.compile(r"\s*[(\[（【][^)\]）】]*[)\]）】]\s*$")
+
+
+def _safe_date(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _era_year(era: str, year_text: str) -> tuple[str, int, dt.date, dt.date] | None:
+    kanji, start, end = _ERA_BY_NAME[era]
+    year = 1 if year_text == "元" else int(year_text)
+    if year < 1:
+        return None
+    return kanji, start.year + year - 1, start, end
+
+
+def _prepare(value: object) -> str:
+    text = normalise_text(value).upper()
+    text = _BRACKETS.sub("", text)
+    return text.strip()
+
+
+def _from_object(value: object) -> dt.date | None | bool:
+    """Dates given as objects; False means "not an object we know, parse as text"."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if type(value).__name__ == "datetime64":
+        import pandas as pd
+
+        return pd.Timestamp(value).date()
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)) or type(value).__module__ == "numpy":
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return False
+        if number != number:
+            return None
+        if number.is_integer() and 10_000_000 <= number <= 99_999_999:
+            return False  # 20231005 as a number: parse the digits
+        if 1 <= number < 100_000:
+            return _EXCEL_EPOCH + dt.timedelta(days=int(number))
+        return None
+    return False
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A calendar date from any common Japanese or ISO spelling; None when empty or impossible.
+
+    Accepts 2023-10-05, 2023/10/5, 2023.10.5, 2023年10月5日, 20231005, 令和5年10月5日, 令和元年5月1日,
+    R5.10.5, R5/10/5, H31.4.30, 昭和64年1月7日, 全角 digits, date/datetime/pandas Timestamp, and Excel serial
+    numbers (45204 = 2023-10-05).
+    """
+    if is_missing(value):
+        return None
+    obj = _from_object(value)
+    if obj is not False:
+        return obj  # type: ignore[return-value]
+    text = _prepare(value)
+    if not text:
+        return None
+    match = _ISO.match(text) or _COMPACT.match(text)
+    if match:
+        return _safe_date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    match = _ERA_DATE.match(text)
+    if match:
+        era = _era_year(match.group(1), match.group(2))
+        if era is None:
+            return None
+        _, year, start, end = era
+        day = _safe_date(year, int(match.group(3)), int(match.group(4)))
+        if day is None or not (start <= day <= end):
+            return None
+        return day
+    match = _SERIAL.match(text)
+    if match and int(match.group(1)) >= 1:
+        return _EXCEL_EPOCH + dt.timedelta(days=int(match.group(1)))
+    return None
+
+
+def parse_month(value: object) -> dt.date | None:
+    """The first day of a month: 2025-08, 202508, 2025/8, 2025年8月, 令和7年8月, R7.8, R7/08, or a full date."""
+    if is_missing(value):
+        return None
+    obj = _from_object(value)
+    if isinstance(obj, dt.date):
+        return obj.replace(day=1)
+    if obj is None:
+        return None
+    text = _prepare(value)
+    if not text:
+        return None
+    match = _MONTH_ISO.match(text) or _MONTH_COMPACT.match(text)
+    if match:
+        year, month = int(match.group(1)), int(match.group(2))
+        return dt.date(year, month, 1) if 1 <= month <= 12 and year >= 1 else None
+    match = _ERA_MONTH.match(text)
+    if match:
+        era = _era_year(match.group(1), match.group(2))
+        month = int(match.group(3))
+        if era is None or not 1 <= month <= 12:
+            return None
+        _, year, start, end = era
+        first = dt.date(year, month, 1)
+        # the month must overlap the era: 平成31年4月 yes, 平成31年5月 and 令和元年4月 no
+        last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+        if last < start or first > end:
+            return None
+        return first
+    day = parse_date(value)
+    return day.replace(day=1) if day else None
+
+
+def fiscal_year(value: object) -> int | None:
+    """年度 (April–March) of a date: 2024-03-31 → 2023, 2024-04-01 → 2024."""
+    day = parse_date(value)
+    if day is None:
+        return None
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def fiscal_year_label(fy: int, lang: str = "ja") -> str:
+    """'2025年度' in Japanese, 'FY2025' in English."""
+    return f"{int(fy)}年度" if lang == "ja" else f"FY{int(fy)}"
+
+
+def fiscal_year_range(fy: int) -> tuple[dt.date, dt.date]:
+    """First and last day of 年度 fy."""
+    return dt.date(int(fy), 4, 1), dt.date(int(fy) + 1, 3, 31)
+
+
+def to_wareki(value: object, with_day: bool = True) -> str | None:
+    """令和5年10月5日 (元年 for year 1); 令和5年10月 when with_day is False."""
+    day = parse_date(value)
+    if day is None:
+        return None
+    for kanji, _letter, start in reversed(ERAS):
+        if day >= start:
+            year = day.year - start.year + 1
+            year_text = "元" if year == 1 else str(year)
+            text = f"{kanji}{year_text}年{day.month}月"
+            return text + f"{day.day}日" if with_day else text
+    return None
+
+
+def month_label(value: object, lang: str = "ja") -> str | None:
+    """'2025年8月' / '2025-08' for a month."""
+    month = parse_month(value)
+    if month is None:
+        return None
+    return f"{month.year}年{month.month}月" if lang == "ja" else f"{month.year}-{month.month:02d}"

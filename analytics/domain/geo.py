@@ -1,0 +1,44 @@
+"""Prefecture boundaries shipped in data/prefectures.geojson (built by scripts/build_geojson.py from japanmap)."""
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import pathlib
+
+GEOJSON_PATH = pathlib.Path(__file__).resolve().parents[2] / "data" / "prefectures.geojson"
+
+
+@functools.lru_cache(maxsize=None)
+def _load() -> dict:
+    return json.loads(GEOJSON_PATH.read_text(encoding="utf-8"))
+
+
+def prefecture_geojson(copy_: bool = False) -> dict:
+    """FeatureCollection of the 47 prefectures; each feature has ``id`` = ``properties.code`` = '01'..'47'
+    and ``properties.name_ja`` / ``name_en``. Coordinates are [lon, lat] (main area of each prefecture).
+
+    Use with ``px.choropleth_map(frame, geojson=prefecture_geojson(), locations="prefecture_code",
+    featureidkey="properties.code", map_style="white-bg")``. The cached object is shared: pass
+    ``copy_=True`` if you need to modify it.
+    """
+    data = _load()
+    return copy.deepcopy(data) if copy_ else data
+
+
+def point_in_prefecture(lon: float, lat: float, code: str) -> bool:
+    """True when (lon, lat) lies inside the shipped polygon of prefecture ``code`` (ray casting)."""
+    for feature in _load()["features"]:
+        if feature["id"] == code:
+            ring = feature["geometry"]["coordinates"][0]
+            inside = False
+            for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
+                if (y1 > lat) != (y2 > lat) and lon < (x2 - x1) * (lat - y1) / (y2 - y1) + x1:
+                    inside = not inside
+            return inside
+    return False
+
+
+# Japan's view for choropleth_map: centre and zoom that show Hokkaido to Okinawa
+MAP_CENTER = {"lat": 37.5, "lon": 137.0}
+MAP_ZOOM = 3.6

@@ -1,0 +1,119 @@
+"""Table tests for dates: parse_date, parse_month, 年度, 和暦 output."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.domain.codes import (
+    fiscal_year,
+    fiscal_year_label,
+    fiscal_year_range,
+    month_label,
+    parse_date,
+    parse_month,
+    to_wareki,
+)
+
+D = dt.date
+
+
+@pytest.mark.parametrize("value, expected", [
+    # 西暦
+    ("2023-10-05", D(2023, 10, 5)), ("2023/10/5", D(2023, 10, 5)), ("2023/10/05", D(2023, 10, 5)),
+    ("2023.10.5", D(2023, 10, 5)), ("20231005", D(2023, 10, 5)), ("2023年10月5日", D(2023, 10, 5)),
+    ("2023-10-05 00:00:00", D(2023, 10, 5)), ("2023-10-05T13:45:00", D(2023, 10, 5)),
+    ("2023年10月5日(木)", D(2023, 10, 5)), ("2023年10月5日（木）", D(2023, 10, 5)),
+    ("２０２３／１０／５", D(2023, 10, 5)), ("２０２３年１０月５日", D(2023, 10, 5)), (" 2023-10-05 ", D(2023, 10, 5)),
+    ("2024-02-29", D(2024, 2, 29)),
+    # 令和
+    ("令和5年10月5日", D(2023, 10, 5)), ("令和５年１０月５日", D(2023, 10, 5)), ("令和 5年 10月 5日", D(2023, 10, 5)),
+    ("令和元年5月1日", D(2019, 5, 1)), ("令和1年5月1日", D(2019, 5, 1)), ("R5.10.5", D(2023, 10, 5)),
+    ("R5/10/5", D(2023, 10, 5)), ("R05.10.05", D(2023, 10, 5)), ("r5.10.5", D(2023, 10, 5)),
+    ("Ｒ５．１０．５", D(2023, 10, 5)), ("R1.5.1", D(2019, 5, 1)), ("R5-10-5", D(2023, 10, 5)),
+    ("令和7年3月31日", D(2025, 3, 31)),
+    # 平成, 昭和, 大正, 明治
+    ("H31.4.30", D(2019, 4, 30)), ("平成31年4月30日", D(2019, 4, 30)), ("平成元年1月8日", D(1989, 1, 8)),
+    ("H1.1.8", D(1989, 1, 8)), ("平成12年2月29日", D(2000, 2, 29)),
+    ("昭和64年1月7日", D(1989, 1, 7)), ("S64.1.7", D(1989, 1, 7)), ("昭和元年12月25日", D(1926, 12, 25)),
+    ("S20.8.15", D(1945, 8, 15)), ("大正15年12月24日", D(1926, 12, 24)), ("T1.7.30", D(1912, 7, 30)),
+    ("明治45年7月29日", D(1912, 7, 29)),
+    # objects
+    (D(2023, 10, 5), D(2023, 10, 5)), (dt.datetime(2023, 10, 5, 9, 30), D(2023, 10, 5)),
+    (pd.Timestamp("2023-10-05 12:00"), D(2023, 10, 5)), (np.datetime64("2023-10-05"), D(2023, 10, 5)),
+    # Excel serial numbers (1900 system; 45204 = 2023-10-05)
+    (45204, D(2023, 10, 5)), (45204.0, D(2023, 10, 5)), (45204.75, D(2023, 10, 5)), ("45204", D(2023, 10, 5)),
+    (np.int64(45204), D(2023, 10, 5)), (43586, D(2019, 5, 1)), (20231005, D(2023, 10, 5)),
+])
+def test_parse_date(value, expected):
+    assert parse_date(value) == expected
+
+
+@pytest.mark.parametrize("value", [
+    None, "", "  ", math.nan, pd.NaT, pd.NA, np.datetime64("NaT"), True,
+    "2023-02-30", "2023-13-01", "2023/0/5", "20231305", "2023-02-29",
+    "令和元年4月30日", "R1.4.30", "平成31年5月1日", "H31.5.1", "昭和64年1月8日", "平成0年1月1日", "令和5年2月30日",
+    "X5.10.5", "10/5/2023", "yesterday", "2023-10", -1, 0, 1e9,
+])
+def test_parse_date_rejects(value):
+    assert parse_date(value) is None
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("2025-08", D(2025, 8, 1)), ("202508", D(2025, 8, 1)), ("2025/8", D(2025, 8, 1)), ("2025/08", D(2025, 8, 1)),
+    ("2025.8", D(2025, 8, 1)), ("2025年8月", D(2025, 8, 1)), ("２０２５年８月", D(2025, 8, 1)),
+    ("令和7年8月", D(2025, 8, 1)), ("令和７年８月", D(2025, 8, 1)), ("R7.8", D(2025, 8, 1)), ("R7/08", D(2025, 8, 1)),
+    ("R07.08", D(2025, 8, 1)), ("r7.8", D(2025, 8, 1)), ("令和元年5月", D(2019, 5, 1)), ("平成31年4月", D(2019, 4, 1)),
+    ("H31.4", D(2019, 4, 1)), ("昭和64年1月", D(1989, 1, 1)), ("平成元年1月", D(1989, 1, 1)),
+    # full dates → their month
+    ("2025-08-15", D(2025, 8, 1)), ("20250815", D(2025, 8, 1)), ("令和7年8月15日", D(2025, 8, 1)),
+    ("R7.8.15", D(2025, 8, 1)), (D(2025, 8, 15), D(2025, 8, 1)), (pd.Timestamp("2025-08-31"), D(2025, 8, 1)),
+    (dt.datetime(2025, 8, 31, 23, 59), D(2025, 8, 1)), (45870, D(2025, 8, 1)), ("2025-08-01 00:00:00", D(2025, 8, 1)),
+])
+def test_parse_month(value, expected):
+    assert parse_month(value) == expected
+
+
+@pytest.mark.parametrize("value", [None, "", math.nan, pd.NaT, "2025-13", "202513", "2025/0", "令和元年4月",
+                                   "平成31年5月", "R0.8", "August", "2025-02-30"])
+def test_parse_month_rejects(value):
+    assert parse_month(value) is None
+
+
+@pytest.mark.parametrize("value, fy", [
+    ("2024-03-31", 2023), ("2024-04-01", 2024), ("2025-12-31", 2025), ("2026-01-01", 2025), ("2026-03-31", 2025),
+    (D(2023, 4, 20), 2023), ("R7.8.1", 2025), (None, None),
+])
+def test_fiscal_year(value, fy):
+    assert fiscal_year(value) == fy
+
+
+@pytest.mark.parametrize("fy, lang, label", [(2025, "ja", "2025年度"), (2025, "en", "FY2025"), (2019, "ja", "2019年度")])
+def test_fiscal_year_label(fy, lang, label):
+    assert fiscal_year_label(fy, lang) == label
+
+
+def test_fiscal_year_range():
+    assert fiscal_year_range(2025) == (D(2025, 4, 1), D(2026, 3, 31))
+
+
+@pytest.mark.parametrize("value, with_day, expected", [
+    ("2023-10-05", True, "令和5年10月5日"), ("2019-05-01", True, "令和元年5月1日"), ("2019-04-30", True, "平成31年4月30日"),
+    ("1989-01-07", True, "昭和64年1月7日"), ("2025-08-01", False, "令和7年8月"), ("bad", True, None),
+])
+def test_to_wareki(value, with_day, expected):
+    assert to_wareki(value, with_day=with_day) == expected
+
+
+@pytest.mark.parametrize("value", ["2019-05-01", "2023-10-05", "1989-01-08", "1989-01-07", "2000-02-29"])
+def test_wareki_round_trip(value):
+    assert parse_date(to_wareki(value)) == parse_date(value)
+
+
+@pytest.mark.parametrize("value, lang, expected", [("R7.8", "ja", "2025年8月"), ("2025-08-20", "en", "2025-08"),
+                                                   ("x", "ja", None)])
+def test_month_label(value, lang, expected):
+    assert month_label(value, lang) == expected
