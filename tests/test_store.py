@@ -49,3 +49,15 @@ def test_resolve_url_precedence(monkeypatch):
     assert store_engine.resolve_url() == "duckdb:////tmp/x.duckdb"
     monkeypatch.delenv("CAREPLAN_DB_URL")
     assert store_engine.resolve_url().endswith("data/careplan.duckdb")
+
+
+def test_bulk_insert_handles_nulls_and_float_integers(engine):
+    frame = pd.DataFrame({"office_code": ["0170100013", "0170102313"],
+                          "month": [dt.date(2025, 8, 1), dt.date(2025, 8, 1)],
+                          "users": [90.0, None], "care_managers": [3.0, None], "batch_id": [None, 7.0]})
+    with engine.begin() as conn:
+        store_engine.bulk_insert(conn, schema.profiles, frame)
+    got = store_engine.read_df(engine, sa.select(schema.profiles).order_by(schema.profiles.c.office_code))
+    assert got["users"].tolist()[0] == 90
+    assert pd.isna(got["users"].tolist()[1])
+    assert got["batch_id"].tolist()[1] == 7
