@@ -1,0 +1,245 @@
+"""効果試算: the ROI simulator on the documented model (DESIGN §4). Thin: widgets → domain → figures."""
+import pandas as pd
+import streamlit as st
+
+from analytics.domain import effects
+from analytics.reports import effect_charts
+from analytics.store import office_partners as op
+from analytics.ui import glue
+
+tr = glue.tr
+lang = glue.lang()
+
+DEFAULTS = {"effect_preset": "mhlw-example", "effect_users": 90, "effect_cms": 3,
+            "effect_wage": int(effects.BY_KEY["hourly_staff_cost"].value), "effect_free": False,
+            "effect_mode": "share", "effect_share": 100, "effect_partners_total": 10, "effect_partners_reg": 10}
+EDITABLE = [a for a in effects.ASSUMPTIONS if a.editable and a.key != "hourly_staff_cost"]
+for _k, _v in DEFAULTS.items():
+    st.session_state.setdefault(_k, _v)
+st.session_state.setdefault("effect_editor_v", 0)
+
+
+def _reset() -> None:
+    for key, value in DEFAULTS.items():
+        st.session_state[key] = value
+    st.session_state["effect_editor_v"] += 1
+    st.session_state.pop("effect_office_filled", None)
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1%}" if round(x * 100, 1) != round(x * 100) else f"{x:.0%}"
+
+
+def _hours(x: float) -> str:
+    return f"{x:,.1f}" if round(x, 1) == round(x, 2) else f"{x:,.2f}"
+
+
+def _man(yen: int) -> str:
+    return tr("effect.unit.man", value=f"{yen / 10000:,.2f}")
+
+
+st.title(tr("page.effect.title"))
+st.write(tr("effect.intro"))
+st.button(tr("effect.reset"), on_click=_reset, icon=":material/restart_alt:", key="effect_reset")
+
+# --- which modes are available: the database one needs exchanges and office-level access ----------------
+scope = glue.scope()
+db_reason = None
+if scope.role not in ("admin", "prefecture", "office"):
+    db_reason = tr("effect.db.no_access")
+elif not glue.cached(op.has_exchanges):
+    db_reason = tr("effect.db.unavailable")
+modes = ["share", "partners"] + ([] if db_reason else ["database"])
+if st.session_state["effect_mode"] not in modes:
+    st.session_state["effect_mode"] = "share"
+
+st.subheader(tr("effect.inputs"))
+left, right = st.columns(2)
+
+# The right column runs first: picking an office fills users and care managers before their inputs exist.
+with right:
+    mode = st.radio(tr("effect.mode"), modes, format_func=lambda m: tr(f"effect.mode.{m}"), key="effect_mode")
+    if db_reason:
+        st.caption(db_reason)
+    partners = None
+    if mode == "share":
+        st.slider(tr("effect.share"), 0, 100, step=1, key="effect_share", format="%d%%")
+        share = st.session_state["effect_share"] / 100
+    elif mode == "partners":
+        total = st.number_input(tr("effect.partners_total"), min_value=1, max_value=500, step=1,
+                                key="effect_partners_total")
+        if st.session_state["effect_partners_reg"] > total:
+            st.session_state["effect_partners_reg"] = int(total)
+        registered = st.number_input(tr("effect.partners_registered"), min_value=0, max_value=int(total), step=1,
+                                     key="effect_partners_reg")
+        sheets, is_reg = effects.even_partners(total, registered)
+        share = effects.partner_share(sheets, is_reg)
+        st.caption(tr("effect.partners.note", share=_pct(share)))
+        partners = (sheets, is_reg)
+    else:
+        if scope.role == "office":
+            listing = glue.cached(op.busiest_offices, None, 1, None, scope.area)
+        else:
+            listing = glue.cached(op.busiest_offices, None, 300, scope.area if scope.role == "prefecture" else None,
+                                  None)
+        if listing.empty:
+            st.info(tr("effect.db.no_partners"))
+            share = 0.0
+        else:
+            names = dict(zip(listing["office_code"], listing["name"].fillna("")))
+            code = st.selectbox(tr("effect.db.office"), listing["office_code"].tolist(),
+                                format_func=lambda c: f"{c} {names.get(c, '')}", key="effect_office")
+            month = glue.cached(op.latest_month, code)
+            if st.session_state.get("effect_office_filled") != code:
+                profile = glue.cached(op.office_profile, code, month)
+                if profile and profile["users"]:
+                    st.session_state["effect_users"] = profile["users"]
+                if profile and profile["care_managers"]:
+                    st.session_state["effect_cms"] = profile["care_managers"]
+                st.session_state["effect_office_filled"] = code
+                st.session_state["effect_profile_month"] = profile and profile["month"]
+            frame = glue.cached(op.office_partners, code, month)
+            if frame.empty:
+                st.info(tr("effect.db.no_partners"))
+                share = 0.0
+            else:
+                share = effects.partner_share(frame["sheets"], frame["registered"])
+                actual = frame["digital_sheets"].sum() / max(frame["sheets"].sum(), 1)
+                st.caption(tr("effect.db.month", month=f"{month:%Y-%m}", partners=len(frame),
+                              registered=int(frame["registered"].sum()), share=_pct(share), actual=_pct(actual)))
+                if st.session_state.get("effect_profile_month"):
+                    st.caption(tr("effect.db.profile", month=f"{st.session_state['effect_profile_month']:%Y-%m}"))
+                if not glue.cached(op.is_registered, code, month):
+                    st.caption(tr("effect.db.not_registered"))
+                partners = (frame["sheets"].to_numpy(), frame["registered"].to_numpy())
+                with st.expander(tr("effect.db.partners_table")):
+                    st.dataframe(frame.rename(columns={c: tr(f"effect.col.{c}") for c in frame.columns}),
+                                 hide_index=True, width="stretch")
+
+with left:
+    preset = st.radio(tr("effect.preset"), list(effects.PRESETS), format_func=lambda p: tr(f"effect.preset.{p}"),
+                      key="effect_preset", horizontal=True)
+    st.caption(tr(f"effect.preset.help.{preset}"))
+    c1, c2 = st.columns(2)
+    users = c1.number_input(tr("effect.users"), min_value=0, max_value=100_000, step=1, key="effect_users")
+    cms = c2.number_input(tr("effect.care_managers"), min_value=1, max_value=1_000, step=1, key="effect_cms")
+    wage = st.number_input(tr("effect.wage"), min_value=0, max_value=100_000, step=10, key="effect_wage",
+                           help=tr("effect.wage.help"))
+    free = st.checkbox(tr("effect.free"), key="effect_free")
+
+# --- assumptions: the editor sits at the bottom; its edits are read here (Streamlit keeps them by key) -------
+editor_key = f"effect_assumptions_{st.session_state['effect_editor_v']}"
+overrides = {}
+for row, change in (st.session_state.get(editor_key) or {}).get("edited_rows", {}).items():
+    if "value" in change and change["value"] is not None:
+        overrides[EDITABLE[int(row)].key] = change["value"]
+
+try:
+    assumptions = effects.DEFAULT.with_overrides(overrides)
+    result = effects.office_effect(users, cms, share, hourly_wage=wage, licence_free=free, preset=preset,
+                                   assumptions=assumptions)
+except ValueError as err:
+    st.error(tr("effect.error.inputs", error=err))
+    st.stop()
+v = result.values
+
+st.info(tr("effect.made_by", preset=preset, users=f"{users:,}", cms=f"{cms:,}", wage=f"{wage:,}",
+           share=_pct(share), licence=tr("effect.licence.free" if free else "effect.licence.paid")))
+changed = assumptions.changed()
+if changed:
+    st.caption(tr("effect.made_by.changed", changed="、".join(
+        f"{effects.BY_KEY[k].label_ja if lang == 'ja' else effects.BY_KEY[k].label_en} {old:g}→{new:g}"
+        for k, (old, new) in changed.items())))
+
+# --- KPI tiles -------------------------------------------------------------------------------------------------
+st.subheader(tr("effect.kpi"))
+k = st.columns(4)
+k[0].metric(tr("effect.kpi.hours_month"), tr("effect.unit.hours", value=_hours(v["hours_saved_month"])))
+k[1].metric(tr("effect.kpi.hours_year"), tr("effect.unit.hours", value=_hours(v["hours_saved_year"])))
+k[2].metric(tr("effect.kpi.saving_month"), _man(v["saving_month"]),
+            help=tr("effect.kpi.licence_included", value=f"{v['saving_month']:,}"))
+k[3].metric(tr("effect.kpi.saving_year"), _man(v["saving_year"]),
+            help=tr("effect.kpi.licence_included", value=f"{v['saving_year']:,}"))
+k = st.columns(4)
+k[0].metric(tr("effect.kpi.staff_saving"), _man(v["staff_saving_month"]),
+            help=tr("effect.exact", value=f"{v['staff_saving_month']:,}"))
+k[1].metric(tr("effect.kpi.direct_saving"), tr("effect.unit.yen", value=f"{v['direct_saving_month']:,}"))
+k[2].metric(tr("effect.kpi.saving_excl"), _man(v["saving_month_excl_licence"]),
+            help=tr("effect.exact", value=f"{v['saving_month_excl_licence']:,}"))
+k[3].metric(tr("effect.kpi.sends"), tr("effect.unit.sends", value=f"{v['sends_per_care_manager']:,.1f}"),
+            delta=f"{v['sends_per_care_manager'] - v['sends_per_care_manager_before']:+,.1f}", delta_color="inverse")
+k = st.columns(4)
+be, months = v["break_even_share"], v["months_to_recover"]
+k[0].metric(tr("effect.kpi.break_even"), tr("effect.never") if be is None else _pct(be))
+k[1].metric(tr("effect.kpi.months"), tr("effect.never") if months is None else
+            tr("effect.unit.months", value=f"{months:,.1f}"))
+st.caption(tr("effect.hours_line", before=_hours(v["hours_before"]), after=_hours(v["hours_after"])))
+
+# --- cost lines and the waterfall ---------------------------------------------------------------------------------
+st.subheader(tr("effect.costs"))
+lines = result.cost_lines()
+lines = pd.concat([lines, pd.DataFrame([{
+    "item": "direct_total", "before": v["direct_cost_before"], "after": v["direct_cost_after"],
+    "change": v["direct_cost_after"] - v["direct_cost_before"]}])], ignore_index=True)
+table = pd.DataFrame({tr("effect.item"): [tr(f"effect.item.{i}") for i in lines["item"]],
+                      tr("effect.before"): lines["before"], tr("effect.after"): lines["after"],
+                      tr("effect.change"): lines["change"]})
+st.dataframe(table, hide_index=True, width="stretch",
+             column_config={c: st.column_config.NumberColumn(format="localized") for c in table.columns[1:]})
+st.plotly_chart(effect_charts.waterfall_figure(result, lang), key="effect_waterfall")
+glue.chart_footer(counts=tr("effect.chart.waterfall.counts"), period=tr("effect.period.month"),
+                  source=tr("effect.source"), data=effect_charts.waterfall_data(result, lang), key="effect_waterfall")
+
+# --- sends per care manager ------------------------------------------------------------------------------------------
+curve = effects.sends_curve(users, cms, [i / 100 for i in range(101)], assumptions=assumptions)
+st.plotly_chart(effect_charts.sends_figure(curve, share, v["sends_per_care_manager"], lang), key="effect_sends")
+glue.chart_footer(counts=tr("effect.chart.sends.counts"), period=tr("effect.period.month"),
+                  source=tr("effect.source"), data=curve, key="effect_sends")
+
+# --- saving as partners join -------------------------------------------------------------------------------------------
+if partners is not None:
+    pc = effects.saving_by_partners(users, cms, partners[0], partners[1], hourly_wage=wage, licence_free=free,
+                                    preset=preset, assumptions=assumptions)
+    st.plotly_chart(effect_charts.partners_figure(pc, lang), key="effect_partners")
+    glue.chart_footer(counts=tr("effect.chart.partners.counts"), period=tr("effect.period.month"),
+                      source=tr("effect.source.db") if mode == "database" else tr("effect.source"),
+                      data=pc.drop(columns=["partner_index"]), key="effect_partners")
+
+# --- the slide's rounded figures beside the exact ones --------------------------------------------------------------
+with st.expander(tr("effect.slide"), expanded=True):
+    st.caption(tr("effect.slide.note"))
+    ex = effects.office_effect().values
+    doc = effects.DOCUMENTED
+    rows = [("staff_month", f"{doc['staff_saving_month_rounded_man']}万円", f"{ex['staff_saving_month']:,}円"),
+            ("staff_year", f"{doc['staff_saving_year_rounded_man']}万円", f"{12 * ex['staff_saving_month']:,}円"),
+            ("direct_month", f"{doc['direct_saving_month']:,}円", f"{ex['direct_saving_month']:,}円"),
+            ("direct_year", f"{doc['direct_saving_year']:,}円", f"{ex['direct_saving_year']:,}円"),
+            ("hours_month", f"{doc['hours_saved_month']}時間", f"{_hours(ex['hours_saved_month'])}時間"),
+            ("hours_year", f"{doc['hours_saved_year']}時間", f"{_hours(ex['hours_saved_year'])}時間"),
+            ("vol1096_month", f"{doc['vol1096_saving_month']:,}円", f"{ex['saving_month_excl_licence']:,}円"),
+            ("vol1096_year", f"約{doc['vol1096_saving_year_approx']:,}円",
+             f"{ex['saving_year_excl_licence']:,}円"),
+            ("with_licence", "—", f"{ex['saving_month']:,}円")]
+    st.dataframe(pd.DataFrame([{tr("effect.slide.col.figure"): tr(f"effect.slide.row.{r}"),
+                                tr("effect.slide.col.slide"): s, tr("effect.slide.col.exact"): e}
+                               for r, s, e in rows]), hide_index=True, width="stretch")
+    st.markdown(tr("effect.explain.hours"))
+    st.markdown(tr("effect.explain.year"))
+    st.markdown(tr("effect.explain.licence"))
+
+# --- the assumption table (editable values, sources) -------------------------------------------------------------------
+st.subheader(tr("effect.assumptions"))
+st.caption(tr("effect.assumptions.note"))
+frame = effects.assumptions_frame(lang)
+frame = frame[frame["key"].isin([a.key for a in EDITABLE])].reset_index(drop=True)
+frame = frame.rename(columns={"note_ja": "note"})
+frame["value"] = frame["documented"]   # the editor starts from the documented values; edits live in its state
+cols = ["label", "value", "documented", "unit", "preset", "source", "date", "note"]
+st.data_editor(frame[cols], key=editor_key, hide_index=True, width="stretch",
+               disabled=[c for c in cols if c != "value"],
+               column_config={c: st.column_config.Column(tr(f"effect.assumptions.col.{c}")) for c in cols}
+               | {"value": st.column_config.NumberColumn(tr("effect.assumptions.col.value"), min_value=0.0,
+                                                         format="%g")})
+wage_row = effects.BY_KEY["hourly_staff_cost"]
+st.caption(f"{wage_row.label_ja if lang == 'ja' else wage_row.label_en}: {wage_row.value:,.0f} {wage_row.unit}"
+           f" — {wage_row.source}（{wage_row.date}）")

@@ -1,0 +1,129 @@
+"""AppTest of the 効果試算 page: change inputs on the page and check the figures it shows."""
+import pathlib
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics.domain import effects
+from analytics.store import engine as store_engine
+from analytics.store import office_partners as op
+
+from .fixture_partners import OFFICE
+from .fixture_partners import load as load_partners
+
+PAGE = "analytics/ui/pages/effect.py"
+APP = str(pathlib.Path(__file__).resolve().parents[2] / "app.py")
+
+
+def _open(url) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["db_url"] = url
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _metrics(at) -> dict:
+    return {m.label: m.value for m in at.metric}
+
+
+def _dataframe_with(at, column):
+    for df in at.dataframe:
+        if column in df.value.columns:
+            return df.value
+    raise AssertionError(f"no table with column {column}")
+
+
+def test_page_defaults_inputs_and_reset(duck_url):
+    at = _open(duck_url)
+    m = _metrics(at)
+    assert m["削減時間（月）"] == "34.3 時間" and m["削減時間（年）"] == "411.6 時間"
+    assert m["削減効果（月）"] == "6.66 万円"       # 66,618 yen
+    assert m["削減効果（年）"] == "79.94 万円"      # 799,416 yen
+    assert m["人件費の削減（月）"] == "6.24 万円"                   # 62,434 yen
+    assert m["直接的な支出の削減（月）"] == "4,184 円"
+    assert m["ライセンス料を除く削減効果（月）"] == "6.84 万円"      # 68,368 yen (Vol.1096)
+    assert m["ケアマネ1人あたり送信回数（月）"] == "0.3 回"
+    assert m["元が取れるデータ連携の割合"] == "2.6%"
+    # the empty database hides the office option and says why
+    assert [r for r in at.radio if r.key == "effect_mode"][0].options == ["割合を指定する", "登録済みの取引先数から"]
+    assert any("取り込むと使えるようになります" in c.value for c in at.caption)
+    # the slide's rounded figures beside the exact ones, and the explanations
+    slide = _dataframe_with(at, "資料の表示")
+    assert "6.2万円" in slide["資料の表示"].tolist() and "62,434円" in slide["このモデルの正確な値"].tolist()
+    assert "74.4万円" in slide["資料の表示"].tolist() and "749,208円" in slide["このモデルの正確な値"].tolist()
+    assert "約816,000円" in slide["資料の表示"].tolist() and "820,416円" in slide["このモデルの正確な値"].tolist()
+    text = " ".join(md.value for md in at.markdown)
+    assert "55.8時間" in text and "52.4時間" in text and "820,416円" in text
+    costs = _dataframe_with(at, "利用前（紙）").set_index("費目")
+    assert costs.loc["人件費"].tolist() == [95218, 32784, -62434]
+    assert costs.loc["直接的な支出 計"].tolist() == [38395, 34211, -4184]
+    assert len(at.get("plotly_chart")) == 2   # waterfall and sends curve
+
+    # half the users: the example office's totals scale to 26.2 h → 9.05 h
+    at.number_input(key="effect_users").set_value(45).run()
+    m = _metrics(at)
+    assert m["削減時間（月）"] == "17.15 時間" and m["削減時間（年）"] == "205.8 時間"
+    assert m["削減効果（月）"] == "3.24 万円"      # 32,434 yen
+    assert m["直接的な支出の削減（月）"] == "1,217 円"
+
+    # per-user preset, 2 care managers, 50 % digital, 2,000 yen/h, free pass
+    at.radio(key="effect_preset").set_value("per-user").run()
+    at.number_input(key="effect_cms").set_value(2).run()
+    at.number_input(key="effect_wage").set_value(2000).run()
+    at.slider(key="effect_share").set_value(50).run()
+    at.checkbox(key="effect_free").check().run()
+    assert not at.exception
+    want = effects.office_effect(45, 2, 0.5, hourly_wage=2000, licence_free=True, preset="per-user").values
+    m = _metrics(at)
+    assert want["hours_saved_month"] == 9.45 and m["削減時間（月）"] == "9.45 時間"
+    assert m["削減効果（月）"] == f"{want['saving_month'] / 10000:,.2f} 万円"
+    assert m["ケアマネ1人あたり送信回数（月）"] == "11.8 回"        # (22.5 + 1) / 2
+    assert m["元が取れるデータ連携の割合"] == "0%"
+    assert any("per-user" in i.value for i in at.info)
+
+    # back to the documented values
+    at.button(key="effect_reset").click().run()
+    m = _metrics(at)
+    assert m["削減時間（月）"] == "34.3 時間" and m["削減効果（月）"] == "6.66 万円"
+
+
+def test_partner_mode_caps_the_digital_share(duck_url):
+    at = _open(duck_url)
+    at.radio(key="effect_mode").set_value("partners").run()
+    at.number_input(key="effect_partners_total").set_value(10).run()
+    at.number_input(key="effect_partners_reg").set_value(4).run()
+    assert not at.exception
+    want = effects.office_effect(90, 3, 0.4).values
+    assert _metrics(at)["削減効果（月）"] == f"{want['saving_month'] / 10000:,.2f} 万円"
+    assert len(at.get("plotly_chart")) == 3   # + saving as partners join
+
+
+def test_office_from_the_database(duck_url):
+    engine = store_engine.get_engine(duck_url)
+    load_partners(engine)
+    at = _open(duck_url)
+    at.radio(key="effect_mode").set_value("database").run()
+    at.selectbox(key="effect_office").set_value(OFFICE).run()
+    assert not at.exception
+    frame = op.office_partners(engine, OFFICE)
+    share = effects.partner_share(frame["sheets"], frame["registered"])
+    assert 0 < share < 1
+    # users and care managers come from the office's profile (60 users, 3 care managers)
+    assert at.number_input(key="effect_users").value == 60
+    want = effects.office_effect(60, 3, share).values
+    m = _metrics(at)
+    assert m["削減効果（月）"] == f"{want['saving_month'] / 10000:,.2f} 万円"
+    assert len(at.get("plotly_chart")) == 3
+
+
+@pytest.mark.parametrize("lang", ["en"])
+def test_page_in_english(duck_url, lang):
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["db_url"] = duck_url
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert _metrics(at)["Hours saved (month)"] == "34.3 h"
