@@ -3,7 +3,7 @@ import streamlit as st
 
 from analytics.ui import glue, nav, signin
 
-st.set_page_config(page_title="ケアプランデータ連携 ダッシュボード", page_icon=":material/insights:",
+st.set_page_config(page_title="ケアプランデータ連携 ダッシュボード", page_icon="📊",
                    layout="wide")
 
 glue.setup_sidebar()
