@@ -1,0 +1,162 @@
+"""Ingestion: read → normalise → validate → load, one reader per file kind (DESIGN §2).
+
+``ingest_files(engine, kind, paths_or_uploads)`` is what the CLI (`careplan ingest`) and the import page
+call. Each file is loaded in its own transaction; a file that cannot be read at all is refused whole
+(``FileRefused``) and stores nothing; re-importing the same content adds nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import pathlib
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import pandas as pd
+
+from analytics.ingest import columns, cpds, load, read, validate
+from analytics.ingest.read import FileRefused
+
+KINDS = ("offices", "registrations", "exchanges", "profiles", "cpds")
+MAX_ERRORS_IN_SUMMARY = 10_000  # all of them are kept in rejected_rows; the summary shows the first ones
+
+__all__ = ["KINDS", "FileRefused", "IngestSummary", "ingest_files", "columns"]
+
+
+@dataclass
+class IngestSummary:
+    kind: str
+    files: int = 0
+    rows_read: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    errors: list[dict] = field(default_factory=list)   # file, row, column, value, reason ("日本語 / English")
+    refused: list[str] = field(default_factory=list)   # one message per refused file (ja / en)
+    batch_ids: list[int] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"kind": self.kind, "files": self.files, "rows_read": self.rows_read, "accepted": self.accepted,
+                "duplicates": self.duplicates, "rejected": self.rejected, "errors": self.errors}
+
+
+Progress = Callable[[float, str], None]
+
+
+def _inputs(kind: str, items) -> list[tuple[str, object]]:
+    """(display name, source) where source is bytes, a file path or a list of (member, bytes) for folders."""
+    if (isinstance(items, (str, pathlib.Path)) or hasattr(items, "getvalue")
+            or (isinstance(items, tuple) and len(items) == 2 and isinstance(items[1], (bytes, bytearray)))):
+        items = [items]
+    out: list[tuple[str, object]] = []
+    for item in items:
+        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], (bytes, bytearray, memoryview)):
+            out.append((str(item[0]), bytes(item[1])))
+        elif hasattr(item, "getvalue") and hasattr(item, "name"):  # Streamlit UploadedFile
+            out.append((item.name, item.getvalue()))
+        else:
+            path = pathlib.Path(item)
+            if path.is_dir():
+                files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+                if kind == "cpds":
+                    out.append((path.name, [(p.name, p) for p in files]))
+                else:
+                    out.extend((p.name, p) for p in files)
+            else:
+                out.append((path.name, path))
+    return out
+
+
+def _bytes(source) -> bytes:
+    if isinstance(source, pathlib.Path):
+        try:
+            return source.read_bytes()
+        except OSError as exc:
+            raise FileRefused("ファイルを開けません（パスを確認してください）",
+                              f"cannot open the file ({exc.strerror}); check the path") from None
+    return source
+
+
+def _hash(source) -> tuple[str, object]:
+    """Content hash (sha256) and the loaded content."""
+    if isinstance(source, list):  # a folder of cpds files: name and content of each, in order
+        h = hashlib.sha256()
+        members = []
+        for name, p in source:
+            data = _bytes(p)
+            members.append((name, data))
+            h.update(name.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
+        return h.hexdigest(), members
+    data = _bytes(source)
+    return hashlib.sha256(data).hexdigest(), data
+
+
+def _errors_out(file: str, errors: pd.DataFrame, row_numbers) -> pd.DataFrame:
+    errors = validate.personal_safe(errors)
+    if errors.empty:
+        return errors.assign(row=pd.Series(dtype="int64"))
+    rows = errors["pos"].map(lambda p: int(row_numbers[p])) if row_numbers is not None else errors["pos"] + 1
+    return errors.assign(row=rows.astype("int64"), file=file)
+
+
+def _check(kind: str, name: str, content):
+    """Read and validate one input: (rows, errors with row numbers, rows_read, aggregated or None)."""
+    if kind == "cpds":
+        if isinstance(content, list):
+            members = content
+        elif read.sniff_kind(name, content) == "zip":
+            members = cpds.members_of_zip(name, content)
+        else:
+            members = [(name, content)]
+        try:
+            rows, errors, rows_read, agg = cpds.check(name, members)
+        except FileRefused as exc:
+            exc.file = exc.file or name
+            raise
+        return rows, _errors_out(name, errors, None), rows_read, agg
+    table = read.read_table(kind, name, content)
+    if kind == "offices":
+        checked = validate.offices(table, read.open_data_service(name))
+    else:
+        checked = validate.VALIDATORS[kind](table)
+    return checked.rows, _errors_out(name, checked.errors, table.row_numbers), checked.rows_read, None
+
+
+def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: str | None = None,
+                 progress: Progress | None = None) -> IngestSummary:
+    """Import files of one kind; each file is its own transaction. Paths, folders (cpds) and
+    (name, bytes) pairs or Streamlit uploads are accepted."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    imported_by = imported_by or load.default_user()
+    summary = IngestSummary(kind=kind)
+    inputs = _inputs(kind, paths_or_uploads)
+    report = progress or (lambda fraction, message: None)
+    n = max(len(inputs), 1)
+    for i, (name, source) in enumerate(inputs):
+        summary.files += 1
+        base = i / n
+        report(base, f"{name}: 読み込み中 / reading")
+        try:
+            content_hash, content = _hash(source)
+            earlier = load.find_batch(engine, kind, content_hash)
+            if earlier is not None:
+                counts = load.record_duplicate(engine, kind, name, content_hash, imported_by,
+                                               int(earlier.rows_read))
+            else:
+                rows, errors, rows_read, agg = _check(kind, name, content)
+                report(base + 0.6 / n, f"{name}: 保存中 / storing")
+                counts = load.load(engine, kind, name, content_hash, rows, errors, rows_read, imported_by, agg)
+                for e in errors.head(max(0, MAX_ERRORS_IN_SUMMARY - len(summary.errors))).itertuples():
+                    summary.errors.append({"file": name, "row": int(e.row), "column": e.column,
+                                           "value": e.value, "reason": f"{e.reason_ja} / {e.reason_en}"})
+        except FileRefused as exc:
+            exc.file = exc.file or name
+            summary.refused.append(exc.message())
+            continue
+        summary.batch_ids.append(counts.batch_id)
+        summary.rows_read += counts.rows_read
+        summary.accepted += counts.accepted
+        summary.duplicates += counts.duplicates
+        summary.rejected += counts.rejected
+    report(1.0, "完了 / done")
+    return summary

@@ -1,0 +1,147 @@
+"""The system's own exchange files (``UPPLAN_…`` plans, ``UPJSK_…`` actuals) in a folder or ZIP.
+
+Only counts leave this module: month, sender, receiver and form come from the file name; sheets = the
+number of distinct users (保険者番号 + 被保険者番号) inside, counted in memory. Names, addresses, birth
+dates and insured numbers in the files are never stored, logged or shown (domain-facts §6d).
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+
+import pandas as pd
+
+from analytics.domain import codes
+from analytics.ingest import columns as cols
+from analytics.ingest.read import FileRefused, decode
+from analytics.ingest.validate import ERROR_COLUMNS
+
+NAME = re.compile(r"^(UPPLAN|UPJSK)_(\d{6})_([0-9A-Za-z]{10})_([0-9A-Za-z]{10})(?:_(\d{8,14}))?\.csv$",
+                  re.IGNORECASE)
+FORM = {"UPPLAN": "plan", "UPJSK": "actual"}
+MAX_MEMBERS = 200_000
+MAX_TOTAL_BYTES = 2 * 1024 ** 3
+MAX_MEMBER_BYTES = 100 * 1024 ** 2
+MAX_RATIO = 200  # a compression ratio above this is an archive bomb, not CSV
+
+_INSURER = re.compile(r"^\d{6}$")
+_INSURED = re.compile(r"^[0-9A-Z]{10}$")
+
+
+def members_of_zip(name: str, data: bytes) -> list[tuple[str, bytes]]:
+    """(member name, bytes) for each file in the archive, bounded against archive bombs."""
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise FileRefused("ZIPファイルとして開けません", "cannot open as a ZIP archive", name) from None
+    with z:
+        infos = [i for i in z.infolist() if not i.is_dir()]
+        total = sum(i.file_size for i in infos)
+        if (len(infos) > MAX_MEMBERS or total > MAX_TOTAL_BYTES
+                or any(i.file_size > MAX_MEMBER_BYTES for i in infos)
+                or any(i.compress_size and i.file_size / i.compress_size > MAX_RATIO and i.file_size > 10_000_000
+                       for i in infos)):
+            raise FileRefused("ZIPの中身が大きすぎます（ファイル数・展開後のサイズの上限を超えています）",
+                              "the archive is too large when unpacked (too many or too big files)", name)
+        out = []
+        for info in infos:
+            base = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
+            if info.filename.startswith("__MACOSX/") or base.startswith(".") or not base:
+                continue
+            if info.flag_bits & 0x1:
+                raise FileRefused("パスワード付きのZIPは読めません", "password-protected archives are not supported",
+                                  name)
+            out.append((base, z.read(info)))
+    return out
+
+
+def _user_pairs(member: str, data: bytes) -> set[tuple[str, str]]:
+    """Distinct (保険者番号, 被保険者番号) pairs: by header alias, else the first column pair that looks like them."""
+    text = decode(data, member)
+    rows = list(csv.reader(io.StringIO(text)))
+    rows = [[codes.normalise_text(c).upper() for c in r] for r in rows if any(c.strip() for c in r)]
+    insurer_col = insured_col = None
+    start = 0
+    for i, row in enumerate(rows[:5]):
+        normed = [cols.norm_header(c) for c in row]
+        if "被保険者番号" in normed:
+            insured_col = normed.index("被保険者番号")
+            insurer_col = normed.index("保険者番号") if "保険者番号" in normed else None
+            start = i + 1
+            break
+    body = rows[start:]
+    if insured_col is None:
+        width = max((len(r) for r in body), default=0)
+        for c in range(width - 1):
+            cells = [(r[c], r[c + 1]) for r in body if len(r) > c + 1]
+            if cells and all(_INSURER.match(a) and _INSURED.match(b) for a, b in cells):
+                insurer_col, insured_col = c, c + 1
+                break
+    if insured_col is None:
+        return set()
+    pairs = set()
+    for r in body:
+        if len(r) > insured_col and r[insured_col]:
+            pairs.add((r[insurer_col] if insurer_col is not None and len(r) > insurer_col else "", r[insured_col]))
+    return pairs
+
+
+def check(file: str, members: list[tuple[str, bytes]]):
+    """Per member: its key and distinct users; errors for names and contents that cannot be counted.
+
+    Returns (rows, errors, rows_read, aggregated) where aggregated has the exchange key, sheets (distinct
+    users over all files of the key) and n_rows (files of the key).
+    """
+    rows, errors, users_by_key = [], [], {}
+    members = sorted(members, key=lambda m: m[0])
+    if not any(NAME.match(m[0]) for m in members):
+        raise FileRefused("UPPLAN_／UPJSK_ で始まる送受信ファイルがありません",
+                          "no UPPLAN_/UPJSK_ exchange files found", file)
+    for pos, (member, data) in enumerate(members):
+        def err(ja, en, column="file_name"):
+            errors.append({"pos": pos, "column": column, "value": member, "reason_ja": ja, "reason_en": en})
+
+        m = NAME.match(member)
+        if not m:
+            err("ファイル名が UPPLAN_年月_送信元_送信先_日時.CSV の形式ではありません",
+                "the file name is not UPPLAN_/UPJSK_{YYYYMM}_{sender}_{receiver}_{timestamp}.CSV")
+            continue
+        prefix, ym, sender_raw, receiver_raw = m.group(1).upper(), m.group(2), m.group(3), m.group(4)
+        month = codes.parse_month(ym)
+        sender = codes.normalise_office_code(sender_raw)
+        receiver = codes.normalise_office_code(receiver_raw)
+        if month is None:
+            err("ファイル名の年月が読めません", "cannot read the month in the file name")
+            continue
+        if sender is None or receiver is None:
+            bad = sender_raw if sender is None else receiver_raw
+            ja, en = codes.office_code_problem(bad) or ("事業所番号が不正です", "invalid office number")
+            err(f"ファイル名の事業所番号 {bad}: {ja}", f"office number {bad} in the file name: {en}")
+            continue
+        if sender == receiver:
+            err("送信元と送信先が同じ事業所です", "sender and receiver are the same office")
+            continue
+        try:
+            pairs = _user_pairs(member, data)
+        except FileRefused:
+            err("ファイルの文字コードを判別できません", "cannot tell the file's text encoding")
+            continue
+        if not pairs:
+            err("利用者（保険者番号・被保険者番号）の行が見つかりません",
+                "no user rows (insurer and insured numbers) found in the file")
+            continue
+        key = (month, sender, receiver, FORM[prefix], "digital")
+        users_by_key.setdefault(key, set()).update(pairs)
+        rows.append({"_pos": pos, "month": month, "sender_code": sender, "receiver_code": receiver,
+                     "form": FORM[prefix], "channel": "digital", "sheets": len(pairs)})
+    key_cols = ["month", "sender_code", "receiver_code", "form", "channel"]
+    frame = pd.DataFrame(rows, columns=["_pos"] + key_cols + ["sheets"])
+    agg = pd.DataFrame([k + (len(v),) for k, v in users_by_key.items()], columns=key_cols + ["sheets"])
+    if not frame.empty:
+        agg = agg.merge(frame.groupby(key_cols).size().rename("n_rows").reset_index(), on=key_cols)
+    else:
+        agg["n_rows"] = pd.Series(dtype="int64")
+    users_by_key.clear()  # the pairs go no further than this function
+    return frame, pd.DataFrame(errors, columns=ERROR_COLUMNS), len(members), agg

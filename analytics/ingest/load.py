@@ -1,0 +1,245 @@
+"""Checked rows → the database, one transaction per file, through staged frames and single statements.
+
+DuckDB stages by registering the frame on the native connection; PostgreSQL by a temporary table filled
+with COPY. Upserts are one ``INSERT … SELECT … ON CONFLICT``; exchanges (no key on the big table) are
+made idempotent by an anti-join of the staged rows on their natural key.
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import getpass
+import os
+from dataclasses import dataclass
+
+import pandas as pd
+import sqlalchemy as sa
+
+from analytics.store import engine as store_engine
+from analytics.store import schema
+
+EXCHANGE_KEY = ["month", "sender_code", "receiver_code", "form", "channel"]
+KILL_ENV = "CAREPLAN_TEST_KILL_AFTER_STAGE"
+
+_TYPES = {
+    "office_code": sa.String(10), "name": sa.Text(), "prefecture_code": sa.String(2),
+    "municipality_code": sa.String(6), "municipality": sa.Text(), "lat": sa.Float(), "lon": sa.Float(),
+    "service_code": sa.String(3), "registered_on": sa.Date(), "ended_on": sa.Date(), "month": sa.Date(),
+    "sender_code": sa.String(10), "receiver_code": sa.String(10), "form": sa.String(10),
+    "channel": sa.String(10), "sheets": sa.BigInteger(), "n_rows": sa.BigInteger(), "users": sa.Integer(),
+    "care_managers": sa.Integer(),
+}
+
+
+@dataclass
+class Counts:
+    batch_id: int | None
+    rows_read: int
+    accepted: int
+    duplicates: int
+    rejected: int
+
+
+def default_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "unknown"
+
+
+@contextlib.contextmanager
+def staged(conn, name: str, frame: pd.DataFrame):
+    """The frame visible to SQL as ``name`` for the rest of the transaction."""
+    raw = conn.connection.dbapi_connection
+    if store_engine.is_duckdb(conn):
+        raw.register(name, frame)
+        try:
+            yield name
+        finally:
+            raw.unregister(name)
+    else:
+        table = sa.Table(name, sa.MetaData(), *[sa.Column(c, _TYPES[c]) for c in frame.columns],
+                         prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
+        # dropped at commit; on rollback it never existed (no DROP here: it would mask the real error)
+        table.create(conn)
+        store_engine.bulk_insert(conn, table, frame)
+        yield name
+
+
+def _dates_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    for c in frame.columns:
+        if _TYPES.get(c) is not None and isinstance(_TYPES[c], sa.Date):
+            frame[c] = pd.to_datetime(frame[c]).dt.date.astype(object).where(frame[c].notna(), None)
+    return frame
+
+
+def find_batch(engine, kind: str, content_hash: str):
+    """The earlier import of the same content and kind, if any (rows_read of it)."""
+    t = schema.import_batches
+    with engine.connect() as conn:
+        return conn.execute(sa.select(t.c.batch_id, t.c.rows_read)
+                            .where(t.c.kind == kind, t.c.content_hash == content_hash)
+                            .order_by(t.c.batch_id).limit(1)).first()
+
+
+def _one(conn, stmt, params=None):
+    # fetch everything: a half-read DuckDB result blocks register() on the same connection
+    rows = conn.execute(stmt, params or {}).fetchall()
+    return rows[0][0] if rows else None
+
+
+def _new_batch_id(conn) -> int:
+    return int(_one(conn, sa.select(schema.batch_seq.next_value())))
+
+
+def _maybe_kill() -> None:
+    # test hook: dies inside the open transaction to prove a killed load leaves nothing behind
+    if os.environ.get(KILL_ENV):
+        os._exit(9)
+
+
+def _record(conn, batch_id, kind, file, content_hash, imported_by, counts, errors: pd.DataFrame) -> None:
+    conn.execute(schema.import_batches.insert().values(
+        batch_id=batch_id, kind=kind, file_name=file, content_hash=content_hash,
+        imported_at=dt.datetime.now(), imported_by=imported_by, rows_read=counts.rows_read,
+        accepted=counts.accepted, duplicates=counts.duplicates, rejected=counts.rejected))
+    if not errors.empty:
+        frame = pd.DataFrame({
+            "batch_id": batch_id, "file": file, "row_number": errors["row"].astype("int64"),
+            "column_name": errors["column"], "value": errors["value"].astype(str),
+            "reason_ja": errors["reason_ja"], "reason_en": errors["reason_en"]})
+        store_engine.bulk_insert(conn, schema.rejected_rows, frame)
+
+
+def record_duplicate(engine, kind, file, content_hash, imported_by, rows_read) -> Counts:
+    """The same content again: nothing added, every row reported as a duplicate, the attempt recorded."""
+    counts = Counts(None, rows_read, 0, rows_read, 0)
+    with engine.begin() as conn:
+        counts.batch_id = _new_batch_id(conn)
+        _record(conn, counts.batch_id, kind, file, content_hash, imported_by, counts, pd.DataFrame())
+    return counts
+
+
+def load(engine, kind: str, file: str, content_hash: str, rows: pd.DataFrame, errors: pd.DataFrame,
+         rows_read: int, imported_by: str, aggregated: pd.DataFrame | None = None) -> Counts:
+    """Store one file's accepted rows and rejected rows atomically; returns the counts."""
+    rejected = int(errors["pos"].nunique()) if not errors.empty else 0
+    with engine.begin() as conn:
+        batch_id = _new_batch_id(conn)
+        if rows.empty:
+            dup = 0
+        elif kind in ("exchanges", "cpds"):
+            dup = _load_exchanges(conn, batch_id, rows, aggregated)
+        elif kind == "offices":
+            dup = _load_offices(conn, batch_id, rows)
+        elif kind == "registrations":
+            dup = _upsert_keyed(conn, batch_id, rows, schema.registrations, ["office_code", "registered_on"],
+                                ["ended_on", "prefecture_code"], coalesce=("ended_on",))
+        elif kind == "profiles":
+            dup = _upsert_keyed(conn, batch_id, rows, schema.profiles, ["office_code", "month"],
+                                ["users", "care_managers"], coalesce=("users", "care_managers"))
+        else:  # pragma: no cover - kinds are checked by the caller
+            raise ValueError(kind)
+        _maybe_kill()
+        counts = Counts(batch_id, rows_read, len(rows) - dup, dup, rejected)
+        _record(conn, batch_id, kind, file, content_hash, imported_by, counts, errors)
+    return counts
+
+
+# ---------------------------------------------------------------- exchanges
+
+def aggregate_exchanges(rows: pd.DataFrame) -> pd.DataFrame:
+    return (rows.groupby(EXCHANGE_KEY, sort=False)
+            .agg(sheets=("sheets", "sum"), n_rows=("sheets", "size")).reset_index())
+
+
+def _load_exchanges(conn, batch_id: int, rows: pd.DataFrame, aggregated: pd.DataFrame | None) -> int:
+    agg = aggregated if aggregated is not None else aggregate_exchanges(rows)
+    agg = _dates_as_objects(agg[EXCHANGE_KEY + ["sheets", "n_rows"]])
+    agg["sheets"] = agg["sheets"].astype("int64")
+    agg["n_rows"] = agg["n_rows"].astype("int64")
+    on = " AND ".join(f"e.{c} = s.{c}" for c in EXCHANGE_KEY)
+    with staged(conn, "_stage_exchanges", agg) as st:
+        dup = _one(conn, sa.text(
+            f"SELECT COALESCE(SUM(s.n_rows), 0) FROM {st} s WHERE EXISTS (SELECT 1 FROM exchanges e WHERE {on})"))
+        cols = ", ".join(EXCHANGE_KEY)
+        conn.execute(sa.text(
+            f"INSERT INTO exchanges ({cols}, sheets, batch_id) "
+            f"SELECT {', '.join('s.' + c for c in EXCHANGE_KEY)}, s.sheets, :b FROM {st} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM exchanges e WHERE {on})"), {"b": batch_id})
+    return int(dup or 0)
+
+
+# ---------------------------------------------------------------- offices
+
+_OFFICE_ATTRS = ["name", "prefecture_code", "municipality_code", "municipality", "lat", "lon"]
+
+
+def _load_offices(conn, batch_id: int, rows: pd.DataFrame) -> int:
+    merged = rows.groupby("office_code", sort=False)[_OFFICE_ATTRS].first().reset_index()
+    merged["lat"] = merged["lat"].astype("float64")
+    merged["lon"] = merged["lon"].astype("float64")
+    for c in ("name", "prefecture_code", "municipality_code", "municipality"):
+        merged[c] = merged[c].astype(object).where(merged[c].notna(), None)
+    services = rows[["office_code", "service_code"]].dropna().drop_duplicates()
+    services = services.astype(object)
+    with staged(conn, "_stage_offices", merged) as so, staged(conn, "_stage_services", services) as ss:
+        same = " AND ".join(f"COALESCE(s.{c}, o.{c}) IS NOT DISTINCT FROM o.{c}"
+                            for c in _OFFICE_ATTRS if c != "prefecture_code")
+        unchanged = {r[0] for r in conn.execute(sa.text(
+            f"SELECT s.office_code FROM {so} s JOIN offices o ON o.office_code = s.office_code "
+            f"WHERE {same} AND (s.prefecture_code = o.prefecture_code OR s.prefecture_code = SUBSTR(s.office_code, 1, 2)) "
+            f"AND NOT EXISTS (SELECT 1 FROM {ss} v WHERE v.office_code = s.office_code AND NOT EXISTS "
+            f"(SELECT 1 FROM office_services x WHERE x.office_code = v.office_code "
+            f"AND x.service_code = v.service_code))"))}
+        if len(services):
+            conn.execute(sa.text(
+                f"INSERT INTO office_services (office_code, service_code, batch_id) "
+                f"SELECT office_code, service_code, :b FROM {ss} ON CONFLICT DO NOTHING"), {"b": batch_id})
+        attrs = ", ".join(_OFFICE_ATTRS)
+        updates = ", ".join(f"{c} = COALESCE(excluded.{c}, offices.{c})"
+                            for c in _OFFICE_ATTRS if c != "prefecture_code")
+        conn.execute(sa.text(
+            f"INSERT INTO offices (office_code, {attrs}, kind, batch_id) "
+            f"SELECT office_code, {attrs}, 'service', :b FROM {so} "
+            f"ON CONFLICT (office_code) DO UPDATE SET {updates}, "
+            # a list without a prefecture column must not overwrite the master's prefecture
+            f"prefecture_code = CASE WHEN excluded.prefecture_code = SUBSTR(excluded.office_code, 1, 2) "
+            f"THEN offices.prefecture_code ELSE excluded.prefecture_code END, batch_id = excluded.batch_id"),
+            {"b": batch_id})
+        conn.execute(sa.text(
+            f"UPDATE offices SET kind = CASE WHEN EXISTS (SELECT 1 FROM office_services x "
+            f"WHERE x.office_code = offices.office_code AND x.service_code IN ('43', '46')) "
+            f"THEN 'kyotaku' ELSE 'service' END WHERE office_code IN (SELECT office_code FROM {so})"))
+    return int(rows["office_code"].isin(unchanged).sum())
+
+
+# ---------------------------------------------------------------- registrations, profiles
+
+def _upsert_keyed(conn, batch_id, rows, table: sa.Table, key: list[str], attrs: list[str],
+                  coalesce: tuple[str, ...]) -> int:
+    frame = rows[key + attrs].copy()
+    repeated = int(frame.duplicated(key, keep="last").sum())
+    frame = frame.drop_duplicates(key, keep="last")
+    frame = _dates_as_objects(frame)
+    for c in attrs:
+        if c in ("users", "care_managers"):
+            # object ints with None: psycopg's COPY cannot adapt pandas.NA
+            frame[c] = frame[c].astype("Int64").astype(object).where(frame[c].notna(), None)
+        elif frame[c].dtype == object:
+            frame[c] = frame[c].where(frame[c].notna(), None)
+    name = table.name
+    on = " AND ".join(f"t.{c} = s.{c}" for c in key)
+    same = " AND ".join((f"COALESCE(s.{c}, t.{c}) IS NOT DISTINCT FROM t.{c}" if c in coalesce
+                         else f"s.{c} IS NOT DISTINCT FROM t.{c}") for c in attrs)
+    with staged(conn, f"_stage_{name}", frame) as st:
+        dup = _one(conn, sa.text(f"SELECT COUNT(*) FROM {st} s JOIN {name} t ON {on} WHERE {same}"))
+        sets = ", ".join((f"{c} = COALESCE(excluded.{c}, {name}.{c})" if c in coalesce else f"{c} = excluded.{c}")
+                         for c in attrs)
+        cols = ", ".join(key + attrs)
+        conn.execute(sa.text(
+            f"INSERT INTO {name} ({cols}, batch_id) SELECT {cols}, :b FROM {st} "
+            f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {sets}, batch_id = excluded.batch_id"),
+            {"b": batch_id})
+    return int(dup or 0) + repeated

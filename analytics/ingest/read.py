@@ -1,0 +1,287 @@
+"""Bytes → a frame of text cells: encoding detection, CSV / XLSX / Parquet, header row and aliases.
+
+Every cell stays text (``dtype=str``) so that 事業所番号 keeps its leading zeros; parsing happens in
+``validate``. Nothing is guessed silently: an encoding that cannot be told for sure refuses the file.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+import pandas as pd
+
+from analytics.ingest import columns as cols
+
+MAX_HEADER_SCAN = 20
+
+
+class FileRefused(Exception):
+    """A file that cannot be read at all: nothing of it is stored. Carries the message in ja and en."""
+
+    def __init__(self, ja: str, en: str, file: str = ""):
+        self.ja, self.en, self.file = ja, en, file
+        super().__init__(f"{ja} / {en}")
+
+    def message(self) -> str:
+        prefix = f"{self.file}: " if self.file else ""
+        return f"{prefix}{self.ja} / {self.en}"
+
+
+@dataclass
+class Table:
+    """Canonical columns of one file as text, plus the spreadsheet row number of every data row."""
+    file: str
+    frame: pd.DataFrame          # canonical column names only, text cells ('' when empty)
+    row_numbers: pd.Series       # 1-based as a spreadsheet user counts them (header = its own row)
+    dropped_personal: list[str]  # headers dropped as personal data
+
+
+# ---------------------------------------------------------------- encodings
+
+def _detect(data: bytes) -> str | None:
+    """charset-normalizer's verdict among the encodings Japanese offices use, or None when unsure."""
+    try:
+        from charset_normalizer import from_bytes
+        best = from_bytes(data[:1_000_000], cp_isolation=["utf_8", "cp932", "shift_jis", "euc_jp"]).best()
+    except Exception:  # the detector failing is the same as not knowing
+        return None
+    if best is None or best.chaos > 0.25:
+        return None
+    return {"cp932": "cp932", "shift_jis": "cp932", "euc_jp": "euc_jp"}.get(best.encoding)
+
+
+_JA_CHAR = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff01-\uff9f\u2010-\u2312\u00a5\u00d7\u00f7\u2460-\u24ff]")
+
+
+def _looks_japanese(text: str) -> bool:
+    """Nearly every non-ASCII character is kana, kanji or full-width; no control or private-use characters."""
+    sample = text[:200_000]
+    if re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ue000-\uf8ff]", sample):
+        return False
+    non_ascii = [c for c in sample if ord(c) > 127]
+    if not non_ascii:
+        return True
+    ja = sum(1 for c in non_ascii if _JA_CHAR.match(c))
+    return ja / len(non_ascii) >= 0.97
+
+
+def decode(data: bytes, file: str = "") -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, CP932 or EUC-JP; anything uncertain is refused."""
+    if not data.strip(b"\r\n\t \xef\xbb\xbf"):
+        raise FileRefused("ファイルが空です。データの入ったファイルを選んでください",
+                          "the file is empty; choose a file with data", file)
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data[3:].decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    elif b"\x00" in data[:4096]:
+        raise FileRefused("表形式のテキストファイルではありません。CSV・XLSX・Parquetで保存してください",
+                          "not a text table; save it as CSV, XLSX or Parquet", file)
+    else:
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+        detected = _detect(data)
+        for enc in ([detected] if detected else []) + ["cp932", "euc_jp"]:
+            try:
+                text = data.decode(enc)
+            except UnicodeDecodeError:
+                continue
+            # a strict decode alone is not proof (short Latin-1 bytes decode as 半角カナ): the detector
+            # must agree, or the text must look like Japanese
+            if enc == detected or _looks_japanese(text):
+                return text
+    raise FileRefused("文字コードを判別できません。UTF-8（BOM付き可）またはShift_JIS(CP932)で保存し直してください",
+                      "cannot tell the text encoding; save the file as UTF-8 (BOM allowed) or Shift_JIS (CP932)",
+                      file)
+
+
+# ---------------------------------------------------------------- grids
+
+def sniff_delimiter(text: str) -> str:
+    head = "\n".join(text.splitlines()[:30])
+    counts = {d: head.count(d) for d in (",", "\t", ";")}
+    best = max(counts, key=counts.get)
+    return best if counts[best] else ","
+
+
+def _csv_grid(text: str, file: str) -> tuple[list[list[str]], str]:
+    """The first rows as lists (for finding the header) and the delimiter."""
+    delim = sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    head = []
+    try:
+        for i, row in enumerate(reader):
+            head.append(row)
+            if i >= MAX_HEADER_SCAN:
+                break
+    except csv.Error as exc:
+        raise FileRefused("CSVとして読めません（区切りや引用符を確認してください）",
+                          f"cannot read as CSV ({exc}); check delimiters and quotes", file) from None
+    return head, delim
+
+
+def _find_header(kind: str, grid: list[list], file: str) -> int:
+    """Index of the header row among the first rows: the one supplying the required columns."""
+    spec = cols.SPECS[kind]
+    best_i, best_score = -1, -1
+    for i, row in enumerate(grid[:MAX_HEADER_SCAN]):
+        score = cols.header_score(kind, row)
+        if score > best_score:
+            best_i, best_score = i, score
+    found = cols.match_headers(kind, grid[best_i]) if best_i >= 0 else {}
+    missing = [c for c in spec.required if c not in found]
+    if missing:
+        names_ja = "、".join(spec.column(c).aliases[0] for c in missing)
+        raise FileRefused(f"必須の列がありません: {names_ja}（見出し行を確認してください）",
+                          f"required column(s) missing: {', '.join(missing)} (check the header row)", file)
+    if spec.one_of and not any(c in found for c in spec.one_of):
+        names = [spec.column(c).aliases[0] for c in spec.one_of]
+        raise FileRefused(f"次のいずれかの列が必要です: {'、'.join(names)}",
+                          f"one of these columns is needed: {', '.join(spec.one_of)}", file)
+    return best_i
+
+
+def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_number: int) -> Table:
+    """raw: the data rows (positional columns); header: the header cells; first_row_number: of raw row 0."""
+    found = cols.match_headers(kind, header)
+    personal = [str(h) for h in header if cols.is_personal(h)]
+    frame = pd.DataFrame({name: raw.iloc[:, idx] if idx < raw.shape[1] else "" for name, idx in found.items()},
+                         index=raw.index)
+    frame = frame.fillna("").astype(str)
+    row_numbers = pd.Series(range(first_row_number, first_row_number + len(raw)), index=raw.index)
+    if len(frame.columns):
+        # blank lines are layout, not data rows
+        nonblank = (frame.apply(lambda s: s.str.strip()) != "").any(axis=1)
+        frame, row_numbers = frame[nonblank], row_numbers[nonblank]
+    frame = frame.reset_index(drop=True)
+    row_numbers = row_numbers.reset_index(drop=True)
+    if frame.empty:
+        raise FileRefused("データの行がありません", "the file has no data rows", file)
+    return Table(file, frame, row_numbers, personal)
+
+
+def read_csv_text(kind: str, file: str, text: str) -> Table:
+    grid, delim = _csv_grid(text, file)
+    h = _find_header(kind, grid, file)
+    try:
+        raw = pd.read_csv(io.StringIO(text), sep=delim, header=None, skiprows=h + 1, dtype=str,
+                          keep_default_na=False, skip_blank_lines=False, engine="c", on_bad_lines="error",
+                          names=range(max(len(r) for r in grid)) if grid else None)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise FileRefused("CSVとして読めません（列の数が行ごとに違います）",
+                          f"cannot read as CSV: {str(exc).splitlines()[0]}", file) from None
+    return _to_table(kind, file, raw, grid[h], h + 2)
+
+
+def _cell_text(v) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if hasattr(v, "strftime"):
+        if getattr(v, "hour", 0) or getattr(v, "minute", 0) or getattr(v, "second", 0):
+            return v.isoformat(sep=" ")
+        return v.strftime("%Y-%m-%d")
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def read_xlsx(kind: str, file: str, data: bytes) -> Table:
+    import openpyxl
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception:
+        raise FileRefused("Excelファイル（.xlsx）として開けません", "cannot open as an Excel (.xlsx) file",
+                          file) from None
+    last_error: FileRefused | None = None
+    try:
+        for ws in wb.worksheets:
+            rows = [[_cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
+            if not rows:
+                continue
+            try:
+                h = _find_header(kind, rows, file)
+            except FileRefused as exc:
+                last_error = exc
+                continue
+            width = max(len(r) for r in rows)
+            raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows[h + 1:]], dtype=str)
+            if raw.shape[1] == 0:
+                raw = pd.DataFrame(index=range(0), columns=range(width), dtype=str)
+            return _to_table(kind, file, raw, rows[h], h + 2)
+    finally:
+        wb.close()
+    raise last_error or FileRefused("シートにデータがありません", "no sheet holds data", file)
+
+
+def read_parquet(kind: str, file: str, data: bytes) -> Table:
+    try:
+        df = pd.read_parquet(io.BytesIO(data))
+    except Exception:
+        raise FileRefused("Parquetファイルとして開けません", "cannot open as a Parquet file", file) from None
+    header = [str(c) for c in df.columns]
+    _find_header(kind, [header], file)
+    raw = pd.DataFrame({i: _series_text(df[c]) for i, c in enumerate(df.columns)})
+    return _to_table(kind, file, raw, header, 2)
+
+
+def _series_text(s: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(s):
+        return s.dt.strftime("%Y-%m-%d").fillna("")
+    if pd.api.types.is_float_dtype(s):
+        out = s.map(lambda v: "" if v != v else (str(int(v)) if float(v).is_integer() else str(v)))
+        return out.astype(str)
+    if pd.api.types.is_integer_dtype(s):
+        return s.astype("string").fillna("").astype(str)
+    return s.map(_cell_text).astype(str)
+
+
+def sniff_kind(name: str, data: bytes) -> str:
+    """'xlsx', 'parquet', 'zip', 'xls' or 'text' from the content (names lie; magic bytes do not)."""
+    if data.startswith(b"PAR1"):
+        return "parquet"
+    if data.startswith(b"PK\x03\x04"):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                if any(n.startswith("xl/") for n in z.namelist()):
+                    return "xlsx"
+        except zipfile.BadZipFile:
+            return "text"
+        return "zip"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "xls"
+    return "text"
+
+
+def read_table(kind: str, file: str, data: bytes) -> Table:
+    fmt = sniff_kind(file, data)
+    if fmt == "xlsx":
+        return read_xlsx(kind, file, data)
+    if fmt == "parquet":
+        return read_parquet(kind, file, data)
+    if fmt == "xls":
+        raise FileRefused("古いExcel形式（.xls）は読めません。.xlsx またはCSVで保存し直してください",
+                          "old Excel (.xls) files are not supported; save as .xlsx or CSV", file)
+    if fmt == "zip":
+        raise FileRefused("ZIPファイルはケアプランデータ連携の送受信ファイル（cpds）でのみ使えます",
+                          "ZIP archives are accepted only for the system's exchange files (cpds)", file)
+    return read_csv_text(kind, file, decode(data, file))
+
+
+OPEN_DATA_NAME = re.compile(r"jigyosho_(\d{3})", re.IGNORECASE)
+
+
+def open_data_service(file: str) -> str | None:
+    """The 3-digit service code from an open-data file name (jigyosho_430.csv → '430')."""
+    m = OPEN_DATA_NAME.search(file.rsplit("/", 1)[-1])
+    return m.group(1) if m else None

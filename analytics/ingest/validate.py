@@ -1,0 +1,291 @@
+"""Text cells → typed, checked rows per kind, vectorised: every distinct value is parsed once.
+
+Each validator returns the accepted rows (canonical, typed) with their position ``_pos`` in the file,
+and the problems as a frame (pos, column, value, reason_ja, reason_en). A row with any problem is rejected.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analytics.domain import codes
+from analytics.ingest import columns as cols
+from analytics.ingest.read import Table
+
+ERROR_COLUMNS = ["pos", "column", "value", "reason_ja", "reason_en"]
+
+
+@dataclass
+class Checked:
+    rows: pd.DataFrame       # accepted rows, typed, with _pos
+    errors: pd.DataFrame     # ERROR_COLUMNS
+    rows_read: int
+
+
+class _Problems:
+    def __init__(self):
+        self.parts: list[pd.DataFrame] = []
+
+    def add(self, mask: pd.Series, column: str, values: pd.Series, ja, en) -> None:
+        """ja/en: a constant sentence, or Series aligned with values (per-value reasons)."""
+        if not mask.any():
+            return
+        idx = mask[mask].index
+        part = pd.DataFrame({"pos": idx, "column": column, "value": values.loc[idx].to_numpy()})
+        part["reason_ja"] = ja.loc[idx].to_numpy() if isinstance(ja, pd.Series) else ja
+        part["reason_en"] = en.loc[idx].to_numpy() if isinstance(en, pd.Series) else en
+        self.parts.append(part)
+
+    def frame(self) -> pd.DataFrame:
+        if not self.parts:
+            return pd.DataFrame(columns=ERROR_COLUMNS)
+        return pd.concat(self.parts, ignore_index=True)[ERROR_COLUMNS]
+
+
+def _map(series: pd.Series, fn) -> pd.Series:
+    """fn applied once per distinct value (millions of rows, thousands of distinct codes)."""
+    positions, uniq = pd.factorize(series, use_na_sentinel=False)
+    mapped = np.empty(len(uniq), dtype=object)
+    mapped[:] = [fn(u) for u in uniq]
+    return pd.Series(mapped[positions], index=series.index, dtype=object)
+
+
+def _clean(series: pd.Series) -> pd.Series:
+    return _map(series, codes.normalise_text)
+
+
+def _office_codes(frame: pd.DataFrame, column: str, problems: _Problems, required: bool = True) -> pd.Series:
+    raw = frame[column]
+    code = _map(raw, codes.normalise_office_code)
+    bad = code.isna()
+    if not required:
+        bad &= _clean(raw) != ""
+    if bad.any():
+        why = _map(raw[bad], lambda v: codes.office_code_problem(v) or ("事業所番号が不正です", "invalid office number"))
+        problems.add(bad, column, raw, why.map(lambda t: t[0]), why.map(lambda t: t[1]))
+    return code
+
+
+def _dates(frame, column, problems, required, month=False) -> pd.Series:
+    raw = frame[column] if column in frame else pd.Series("", index=frame.index)
+    empty = _clean(raw) == ""
+    parsed = _map(raw, codes.parse_month if month else codes.parse_date)
+    what_ja, what_en = ("年月", "month") if month else ("日付", "date")
+    if required:
+        problems.add(empty, column, raw, f"{what_ja}が空です。{what_ja}を入力してください",
+                     f"the {what_en} is empty; fill it in")
+    ex_ja = "2025-08、202508、令和7年8月" if month else "2023-10-05、2023/10/5、令和5年10月5日"
+    problems.add(parsed.isna() & ~empty, column, raw, f"{what_ja}として読めません（例: {ex_ja}）",
+                 f"cannot read this as a {what_en} (e.g. {'2025-08' if month else '2023-10-05'})")
+    return parsed
+
+
+def _ints(frame, column, problems, default=None) -> pd.Series:
+    raw = frame[column] if column in frame else pd.Series("", index=frame.index)
+
+    def parse(v):
+        t = re.sub(r"[,\s件枚人名]", "", codes.normalise_text(v))
+        if t == "":
+            return default
+        if re.fullmatch(r"\d+(\.0+)?", t):
+            return int(float(t))
+        return -1
+
+    text = raw.astype(str).str.strip()
+    # fast path for plain numbers (millions of rows, as many distinct values); the rest parsed one by one
+    value = pd.to_numeric(text.where(text != "", None), errors="coerce")
+    slow = value.isna() & (text != "")
+    if slow.any():
+        value[slow] = pd.to_numeric(_map(raw[slow], parse), errors="coerce")
+    value = value.where((value.isna()) | (value == value.round()), -1)
+    if default is not None:
+        value = value.where(text != "", default)
+    problems.add(value < 0, column, raw, "0以上の整数を入力してください",
+                 "enter a whole number of 0 or more")
+    return value
+
+
+def _prefecture(frame, column, problems) -> pd.Series:
+    raw = frame[column] if column in frame else pd.Series("", index=frame.index)
+    parsed = _map(raw, codes.parse_prefecture)
+    problems.add(parsed.isna() & (_clean(raw) != ""), column, raw,
+                 "都道府県として読めません（例: 30、JP-30、和歌山県）",
+                 "cannot read this as a prefecture (e.g. 30, JP-30, Wakayama)")
+    return parsed
+
+
+def _base(table: Table) -> tuple[pd.DataFrame, _Problems]:
+    return table.frame, _Problems()
+
+
+def _finish(table: Table, out: pd.DataFrame, problems: _Problems) -> Checked:
+    errors = problems.frame()
+    bad = set(errors["pos"].unique())
+    out = out.copy()
+    out["_pos"] = np.arange(len(out))
+    if bad:
+        out = out[~out["_pos"].isin(bad)]
+    return Checked(out.reset_index(drop=True), errors, len(table.frame))
+
+
+# ---------------------------------------------------------------- offices
+
+def offices(table: Table, file_service: str | None = None) -> Checked:
+    f, p = _base(table)
+    out = pd.DataFrame(index=f.index)
+    out["office_code"] = _office_codes(f, "office_code", p)
+    for c in ("name", "municipality"):
+        out[c] = _clean(f[c]).replace("", None) if c in f else None
+    file_svc = codes.service_from_code(file_service) if file_service is not None else None
+    if file_svc is not None:  # jigyosho_430.csv: one service per open-data file
+        out["service_code"] = file_svc
+    elif "service_code" in f:
+        raw = f["service_code"]
+        svc = _map(raw, codes.service_from_code)
+        p.add(svc.isna() & (_clean(raw) != ""), "service_code", raw,
+              "サービス種類が分かりません（2桁のサービス種類コードまたはサービス名）",
+              "unknown service type (2-digit service code or the service name)")
+        out["service_code"] = svc
+    else:
+        out["service_code"] = None
+    pref = _prefecture(f, "prefecture_code", p)
+    if "municipality_code" in f:
+        raw = f["municipality_code"]
+        muni = _map(raw, codes.normalise_municipality_code)
+        p.add(muni.isna() & (_clean(raw) != ""), "municipality_code", raw,
+              "地方公共団体コードが正しくありません（5桁、または検査数字付きの6桁）",
+              "invalid local government code (5 digits, or 6 with a correct check digit)")
+    else:
+        muni = pd.Series(None, index=f.index, dtype=object)
+    out["municipality_code"] = muni
+    pref = pref.fillna(muni.str[:2]).fillna(out["office_code"].str[:2])
+    out["prefecture_code"] = pref
+    for c, lo, hi, ja in (("lat", -90, 90, "緯度"), ("lon", -180, 180, "経度")):
+        if c in f:
+            raw = f[c]
+            num = pd.to_numeric(_clean(raw).replace("", None), errors="coerce")
+            bad = (num.isna() & (_clean(raw) != "")) | (num < lo) | (num > hi)
+            p.add(bad, c, raw, f"{ja}は数値（度）で入力してください", f"{c} must be a number of degrees")
+            out[c] = num
+        else:
+            out[c] = np.nan
+    return _finish(table, out, p)
+
+
+# ---------------------------------------------------------------- registrations
+
+def registrations(table: Table) -> Checked:
+    f, p = _base(table)
+    out = pd.DataFrame(index=f.index)
+    out["office_code"] = _office_codes(f, "office_code", p)
+    out["registered_on"] = _dates(f, "registered_on", p, required=True)
+    out["ended_on"] = _dates(f, "ended_on", p, required=False) if "ended_on" in f else None
+    if "ended_on" in f:
+        before = pd.to_datetime(out["ended_on"]) < pd.to_datetime(out["registered_on"])
+        p.add(before, "ended_on", f["ended_on"], "利用終了日が利用開始日より前です",
+              "the end date is before the start date")
+    pref = _prefecture(f, "prefecture_code", p)
+    out["prefecture_code"] = pref.fillna(out["office_code"].str[:2])
+    return _finish(table, out, p)
+
+
+# ---------------------------------------------------------------- exchanges
+
+def _fold(value) -> str:
+    return re.sub(r"[\s()（）「」\-_・]+", "", unicodedata.normalize("NFKC", str(value))).lower()
+
+
+FORM_ALIASES = {
+    "plan": ("予定", "提供票予定", "利用票予定", "サービス提供票予定", "plan", "planned", "yotei", "予定情報"),
+    "actual": ("実績", "提供票実績", "実績情報", "サービス提供実績", "actual", "actuals", "result", "jisseki"),
+    "sheet1": ("第1表", "1表", "計画書1", "居宅サービス計画書1", "計画書", "居宅サービス計画書", "sheet1", "table1", "form1"),
+    "sheet2": ("第2表", "2表", "計画書2", "居宅サービス計画書2", "sheet2", "table2", "form2"),
+    "sheet6": ("第6表", "6表", "サービス利用票", "利用票", "提供票", "sheet6", "table6", "form6"),
+    "sheet7": ("第7表", "7表", "サービス利用票別表", "利用票別表", "別表", "sheet7", "table7", "form7"),
+}
+CHANNEL_ALIASES = {
+    "fax": ("fax", "ファックス", "ファクス", "ファクシミリ", "facsimile"),
+    "post": ("郵送", "郵便", "post", "postal", "mail", "letter"),
+    "hand": ("手渡し", "持参", "手交", "直接", "訪問", "hand", "in person", "handdelivery"),
+    "email": ("メール", "電子メール", "eメール", "email", "e-mail"),
+    "digital": ("データ連携", "ケアプランデータ連携", "ケアプランデータ連携システム", "cpds", "digital",
+                "連携システム", "電子", "データ"),
+}
+_FORM_LOOKUP = {_fold(a): k for k, v in FORM_ALIASES.items() for a in v}
+_CHANNEL_LOOKUP = {_fold(a): k for k, v in CHANNEL_ALIASES.items() for a in v}
+
+
+def parse_form(value) -> str | None:
+    key = _fold(value)
+    if key in _FORM_LOOKUP:
+        return _FORM_LOOKUP[key]
+    if "予定" in key:
+        return "plan"
+    if "実績" in key:
+        return "actual"
+    m = re.search(r"第?([1267])表", key)
+    return f"sheet{m.group(1)}" if m else None
+
+
+def parse_channel(value) -> str | None:
+    key = _fold(value)
+    if key in _CHANNEL_LOOKUP:
+        return _CHANNEL_LOOKUP[key]
+    if "fax" in key or "ファックス" in key:
+        return "fax"
+    if "連携" in key:
+        return "digital"
+    return None
+
+
+def exchanges(table: Table) -> Checked:
+    f, p = _base(table)
+    out = pd.DataFrame(index=f.index)
+    out["month"] = _dates(f, "month", p, required=True, month=True)
+    out["sender_code"] = _office_codes(f, "sender_code", p)
+    out["receiver_code"] = _office_codes(f, "receiver_code", p)
+    same = out["sender_code"].notna() & (out["sender_code"] == out["receiver_code"])
+    p.add(same, "receiver_code", f["receiver_code"], "送信元と送信先が同じ事業所です",
+          "sender and receiver are the same office")
+    out["form"] = _map(f["form"], parse_form)
+    p.add(out["form"].isna(), "form", f["form"],
+          "帳票が分かりません（予定・実績・第1表・第2表・第6表・第7表）",
+          "unknown form (plan, actual, sheet1, sheet2, sheet6, sheet7)")
+    out["channel"] = _map(f["channel"], parse_channel)
+    p.add(out["channel"].isna(), "channel", f["channel"],
+          "送信方法が分かりません（FAX・郵送・手渡し・メール・データ連携）",
+          "unknown channel (fax, post, hand, email, digital)")
+    out["sheets"] = _ints(f, "sheets", p, default=1)
+    return _finish(table, out, p)
+
+
+# ---------------------------------------------------------------- profiles
+
+def profiles(table: Table) -> Checked:
+    f, p = _base(table)
+    out = pd.DataFrame(index=f.index)
+    out["office_code"] = _office_codes(f, "office_code", p)
+    out["month"] = _dates(f, "month", p, required=True, month=True)
+    out["users"] = _ints(f, "users", p)
+    out["care_managers"] = _ints(f, "care_managers", p)
+    none = out["users"].isna() & out["care_managers"].isna()
+    col = "users" if "users" in f else "care_managers"
+    p.add(none, col, f[col], "利用者数・ケアマネジャー数がどちらも空です", "both users and care managers are empty")
+    return _finish(table, out, p)
+
+
+def personal_safe(errors: pd.DataFrame) -> pd.DataFrame:
+    """Never show a value of a personal-data column (defence in depth: such columns are dropped on read)."""
+    if errors.empty:
+        return errors
+    mask = errors["column"].map(lambda c: cols.is_personal(c) if c else False)
+    errors = errors.copy()
+    errors.loc[mask, "value"] = cols.PERSONAL_PLACEHOLDER
+    return errors
+
+
+VALIDATORS = {"offices": offices, "registrations": registrations, "exchanges": exchanges, "profiles": profiles}

@@ -1,0 +1,73 @@
+"""データ取込: choose a kind, upload files, import, see the result, the rejected rows and the history."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from analytics.ingest import KINDS, columns, history, ingest_files
+from analytics.ingest.load import default_user
+from analytics.ui import glue
+
+st.title(glue.tr("page.import.title"))
+st.write(glue.tr("import.intro"))
+
+# labels resolved now: format_func may be called outside this run (AppTest does)
+kind_labels = {k: glue.tr(f"import.kind.{k}") for k in KINDS}
+kind = st.selectbox(glue.tr("import.kind"), options=list(KINDS), key="import_kind", format_func=kind_labels.get)
+
+with st.expander(glue.tr("import.columns"), expanded=False):
+    if kind == "cpds":
+        st.write(glue.tr("import.cpds_help"))
+    else:
+        spec = pd.DataFrame(columns.describe(kind, glue.lang()))
+        spec["required"] = spec["required"].map({True: glue.tr("import.yes"), False: glue.tr("import.no")})
+        spec = spec.rename(columns={"column": glue.tr("import.col.column"),
+                                    "required": glue.tr("import.col.required"),
+                                    "aliases": glue.tr("import.col.aliases"), "note": glue.tr("import.col.note")})
+        st.dataframe(spec, hide_index=True, width="stretch")
+        st.caption(glue.tr("import.rules"))
+    st.caption(glue.tr("import.personal"))
+
+files = st.file_uploader(glue.tr("import.files"), accept_multiple_files=True, key="import_files",
+                         type=["csv", "txt", "tsv", "xlsx", "parquet", "zip"])
+
+if st.button(glue.tr("import.run"), type="primary", key="import_run"):
+    if not files:
+        st.warning(glue.tr("import.no_files"))
+    else:
+        bar = st.progress(0.0, text=glue.tr("import.progress"))
+
+        def progress(fraction: float, message: str) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+
+        imported_by = getattr(glue.scope(), "username", "") or default_user()
+        summary = ingest_files(glue.engine(), kind, [(f.name, f.getvalue()) for f in files],
+                               imported_by=imported_by, progress=progress)
+        st.session_state["import_summary"] = summary
+        if not summary.refused:
+            st.success(glue.tr("import.done"))
+
+summary = st.session_state.get("import_summary")
+if summary is not None:
+    st.subheader(glue.tr("import.summary"))
+    cells = st.columns(5)
+    for cell, key in zip(cells, ("files", "rows_read", "accepted", "duplicates", "rejected")):
+        cell.metric(glue.tr(f"import.m.{key}"), f"{getattr(summary, key):,}")
+    if summary.refused:
+        st.error(glue.tr("import.refused") + "\n\n" + "\n".join(f"- {m}" for m in summary.refused))
+    rejected = history.rejected_rows(glue.engine(), [b for b in summary.batch_ids if b is not None])
+    if not rejected.empty:
+        st.subheader(glue.tr("import.rejected_rows"))
+        shown = rejected.rename(columns={c: glue.tr(f"import.e.{c}") for c in rejected.columns})
+        st.dataframe(shown.head(1000), hide_index=True, width="stretch", key="import_rejected_table")
+        st.download_button(glue.tr("import.download_rejected"), history.rejected_csv(rejected),
+                           file_name="rejected_rows.csv", mime="text/csv", key="import_rejected_csv")
+
+st.subheader(glue.tr("import.history"))
+log = history.recent_batches(glue.engine())
+if log.empty:
+    st.caption(glue.tr("import.no_history"))
+else:
+    log["kind"] = log["kind"].map(lambda k: kind_labels.get(k, k))
+    st.dataframe(log.rename(columns={c: glue.tr(f"import.h.{c}") for c in log.columns}), hide_index=True,
+                 width="stretch", key="import_history_table")
