@@ -1,0 +1,85 @@
+"""``careplan report forecast --prefecture CODE [--target-rate X]``: the Bass fit per kind, the month the
+target adoption rate is reached (baseline, no scenario) and the six-month backtest error."""
+from __future__ import annotations
+
+import pandas as pd
+
+from analytics.cli import UserError
+from analytics.commands.output import emit
+from analytics.domain import codes
+from analytics.domain import forecast as fc
+from analytics.store import engine as store_engine
+from analytics.store import queries_forecast as qf
+
+COLUMNS = ["prefecture_code", "prefecture", "kind", "offices", "registered", "month", "p", "q", "m",
+           "fitted_registered", "target_rate", "target_month", "backtest_mape", "reliable"]
+
+
+def forecast_rows(engine, prefecture: str, target_rate: float, draws: int = 0) -> pd.DataFrame:
+    """One row per kind; target_month 'YYYY-MM' or None when not reached within the horizon (10 years);
+    reliable False when the kind has fewer than ``min_registered`` registered offices (the fit is fragile)."""
+    series, master = qf.area_series(engine, prefecture)
+    rows = []
+    for kind in ("kyotaku", "service"):
+        s = series[series["kind"] == kind]
+        row = {"prefecture_code": prefecture, "prefecture": codes.prefecture_name(prefecture), "kind": kind,
+               "offices": master.get(kind, 0), "registered": None, "month": None, "p": None, "q": None,
+               "m": None, "fitted_registered": None, "target_rate": target_rate, "target_month": None,
+               "backtest_mape": None, "reliable": False}
+        if len(s) >= 3 and master.get(kind, 0) > 0:
+            res = fc.forecast(s["month"].tolist(), s["registered"].to_numpy(), master[kind], kind=kind,
+                              target_rate=target_rate, draws=draws)
+            _, mape = fc.backtest(s["month"].tolist(), s["registered"].to_numpy(), master[kind])
+            row.update(registered=int(s["registered"].iat[-1]), month=res.last_month.strftime("%Y-%m"),
+                       p=round(res.fit.p, 6), q=round(res.fit.q, 6), m=round(res.fit.m, 1),
+                       fitted_registered=round(float(res.fit.fitted[-1]), 1),
+                       target_month=res.target_month.strftime("%Y-%m") if res.target_month else None,
+                       backtest_mape=None if mape is None else round(mape, 4),
+                       reliable=fc.is_reliable(s["registered"]))
+        rows.append(row)
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def all_prefectures(engine, kind: str, target_rate: float) -> pd.DataFrame:
+    """Every prefecture of the master: rate now and the month the baseline forecast reaches target_rate.
+
+    Two queries (series and master sizes for all prefectures), then one fit per prefecture without the
+    bootstrap band. Columns prefecture_code, prefecture, offices, registered, adoption_rate, target_month,
+    reliable.
+    """
+    series = qf.monthly_registered(engine, by_prefecture=True)
+    sizes = qf.master_by_prefecture(engine)
+    sizes = sizes[sizes["kind"] == kind].set_index("prefecture_code")["offices"]
+    rows = []
+    for pref, s in series[series["kind"] == kind].groupby("prefecture_code", sort=True):
+        offices = int(sizes.get(pref, 0))
+        if offices == 0 or len(s) < 3:
+            continue
+        res = fc.forecast(s["month"].tolist(), s["registered"].to_numpy(), offices, kind=kind,
+                          target_rate=target_rate, draws=0)
+        rows.append({"prefecture_code": pref, "prefecture": codes.prefecture_name(pref), "offices": offices,
+                     "registered": int(s["registered"].iat[-1]),
+                     "adoption_rate": float(s["registered"].iat[-1]) / offices,
+                     "target_month": res.target_month.strftime("%Y-%m") if res.target_month else None,
+                     "reliable": fc.is_reliable(s["registered"])})
+    return pd.DataFrame(rows, columns=["prefecture_code", "prefecture", "offices", "registered", "adoption_rate",
+                                       "target_month", "reliable"])
+
+
+def run(args) -> int:
+    code = codes.parse_prefecture(args.prefecture)
+    if code is None:
+        raise UserError(f"都道府県 {args.prefecture!r} が分かりません。01〜47 のコードか名前（例: 30, 和歌山県）を"
+                        f"指定してください / unknown prefecture {args.prefecture!r}: give a code 01–47 or a name "
+                        "(e.g. 30, Wakayama).")
+    rate = float(getattr(args, "target_rate", 0.5))
+    if not 0 < rate <= 1:
+        raise UserError("--target-rate は 0 より大きく 1 以下の割合で指定してください（例: 0.5）/ "
+                        "--target-rate must be a share above 0 and at most 1 (e.g. 0.5).")
+    engine = store_engine.get_engine(args.db)
+    if qf.series_months(engine) is None:
+        raise UserError("登録データがありません。先に `careplan ingest registrations` か `careplan demo` を実行して"
+                        "ください / no registrations yet: run `careplan ingest registrations` or `careplan demo` "
+                        "first.")
+    emit(forecast_rows(engine, code, rate), args.format)
+    return 0

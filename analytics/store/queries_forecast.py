@@ -1,0 +1,253 @@
+"""Queries behind 将来推計: monthly registered offices by kind, master sizes, and the recruitment targets'
+unlockable sheets. SQLAlchemy Core; the counting happens in the database, pandas only holds the results.
+
+Definitions (DESIGN §3): an office is registered at date D when registered_on ≤ D and (ended_on is null or
+ended_on > D); the monthly series counts registered offices that are in the master at each month end, by
+the master's prefecture and kind. An office with several registration rows counts once.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+
+from analytics.store import engine as store_engine
+from analytics.store import schema
+
+o, r, x = schema.offices, schema.registrations, schema.exchanges
+
+
+def _month_end(month: dt.date) -> dt.date:
+    return dt.date(month.year, month.month, calendar.monthrange(month.year, month.month)[1])
+
+
+def _add_months(month: dt.date, n: int) -> dt.date:
+    idx = month.year * 12 + month.month - 1 + n
+    return dt.date(idx // 12, idx % 12 + 1, 1)
+
+
+def _as_date(value) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def series_months(engine) -> tuple[dt.date, dt.date] | None:
+    """(first, last) month of the registration series, or None when there are no registrations.
+
+    First: the month of the earliest registration. Last: the last complete month on or before the data's
+    as-of date (dataset_meta 'as_of'), else the month of the latest registration.
+    """
+    with engine.connect() as conn:
+        lo, hi = conn.execute(sa.select(sa.func.min(r.c.registered_on), sa.func.max(r.c.registered_on))).one()
+        as_of = _as_date(store_engine.get_meta(conn, "as_of"))
+    lo, hi = _as_date(lo), _as_date(hi)
+    if lo is None:
+        return None
+    first = dt.date(lo.year, lo.month, 1)
+    if as_of is not None:
+        last = dt.date(as_of.year, as_of.month, 1)
+        if as_of != _month_end(as_of):
+            last = _add_months(last, -1)
+    else:
+        last = dt.date(hi.year, hi.month, 1)
+    return (first, max(first, last))
+
+
+def monthly_registered(engine, prefecture: str | None = None, start: dt.date | None = None,
+                       end: dt.date | None = None, by_prefecture: bool = False) -> pd.DataFrame:
+    """Columns month (first day), kind, registered: offices in the master registered at each month end.
+
+    Every month × kind of the range is present (0 where none). prefecture None = the nation.
+    ``by_prefecture``: one series per prefecture of the master (column prefecture_code first), in one query.
+    """
+    if start is None or end is None:
+        bounds = series_months(engine)
+        if bounds is None:
+            return pd.DataFrame({"month": [], "kind": [], "registered": []})
+        start, end = start or bounds[0], end or bounds[1]
+    months = []
+    mo = dt.date(start.year, start.month, 1)
+    while mo <= end:
+        months.append(mo)
+        mo = _add_months(mo, 1)
+    if not months:
+        return pd.DataFrame({"month": [], "kind": [], "registered": []})
+    keys = [o.c.prefecture_code] if by_prefecture else []
+    grid = sa.values(sa.column("month", sa.Date), sa.column("month_end", sa.Date), name="grid").data(
+        [(m, _month_end(m)) for m in months])
+    q = (sa.select(*keys, grid.c.month, o.c.kind,
+                   sa.func.count(sa.distinct(r.c.office_code)).label("registered"))
+         .select_from(grid.join(r, sa.and_(r.c.registered_on <= grid.c.month_end,
+                                           sa.or_(r.c.ended_on.is_(None), r.c.ended_on > grid.c.month_end)))
+                      .join(o, o.c.office_code == r.c.office_code))
+         .group_by(*keys, grid.c.month, o.c.kind))
+    if prefecture:
+        q = q.where(o.c.prefecture_code == prefecture)
+    got = store_engine.read_df(engine, q)
+    levels, names = [months, list(schema.KINDS)], ["month", "kind"]
+    if by_prefecture:
+        prefs = store_engine.read_df(engine, sa.select(o.c.prefecture_code).distinct())["prefecture_code"]
+        if prefecture:
+            prefs = prefs[prefs == prefecture]
+        levels, names = [sorted(prefs)] + levels, ["prefecture_code"] + names
+    full = pd.MultiIndex.from_product(levels, names=names).to_frame(index=False)
+    if not got.empty:
+        got["month"] = got["month"].map(_as_date)
+        got["registered"] = got["registered"].astype(int)
+    else:
+        got = pd.DataFrame(columns=names + ["registered"])
+    out = full.merge(got, on=names, how="left")
+    out["registered"] = out["registered"].fillna(0).astype(int)
+    return out.sort_values(names[:-2] + ["kind", "month"], ignore_index=True)
+
+
+def master_by_prefecture(engine) -> pd.DataFrame:
+    """Columns prefecture_code, kind, offices: the master's size per prefecture and kind (counted in SQL)."""
+    q = (sa.select(o.c.prefecture_code, o.c.kind, sa.func.count().label("offices"))
+         .group_by(o.c.prefecture_code, o.c.kind).order_by(o.c.prefecture_code, o.c.kind))
+    got = store_engine.read_df(engine, q)
+    got["offices"] = got["offices"].astype(int)
+    return got
+
+
+def master_size(engine, prefecture: str | None = None) -> pd.DataFrame:
+    """Columns kind, offices: offices in the master by kind (both kinds always present)."""
+    q = sa.select(o.c.kind, sa.func.count().label("offices")).group_by(o.c.kind)
+    if prefecture:
+        q = q.where(o.c.prefecture_code == prefecture)
+    got = store_engine.read_df(engine, q)
+    out = pd.DataFrame({"kind": list(schema.KINDS)}).merge(got, on="kind", how="left")
+    out["offices"] = out["offices"].fillna(0).astype(int)
+    return out
+
+
+def latest_exchange_month(engine) -> dt.date | None:
+    with engine.connect() as conn:
+        return _as_date(conn.execute(sa.select(sa.func.max(x.c.month))).scalar())
+
+
+def _registered_in_month(month: dt.date):
+    """Subquery of office codes registered in month M (on some day of M, DESIGN §3)."""
+    return (sa.select(r.c.office_code)
+            .where(r.c.registered_on <= _month_end(month),
+                   sa.or_(r.c.ended_on.is_(None), r.c.ended_on > month))
+            .distinct())
+
+
+def target_ranking(engine, prefecture: str | None, month: dt.date | None = None, kind: str | None = None,
+                   top: int | None = None) -> pd.DataFrame:
+    """Unregistered offices in the master (area, kind) ranked by unlockable sheets in ``month``.
+
+    Unlockable: non-digital sheets where exactly one side was registered that month; the unregistered side
+    is the target. Columns office_code, name, kind, unlockable_sheets (descending, ties by office_code).
+    """
+    month = month or latest_exchange_month(engine)
+    cols = ["office_code", "name", "kind", "unlockable_sheets"]
+    if month is None:
+        return pd.DataFrame(columns=cols)
+    reg = _registered_in_month(month).subquery("reg")
+    rs, rr = reg.alias("rs"), reg.alias("rr")
+    base = (sa.select(x.c.sender_code, x.c.receiver_code, x.c.sheets,
+                      rs.c.office_code.is_not(None).label("s_reg"), rr.c.office_code.is_not(None).label("r_reg"))
+            .select_from(x.outerjoin(rs, rs.c.office_code == x.c.sender_code)
+                         .outerjoin(rr, rr.c.office_code == x.c.receiver_code))
+            .where(x.c.month == month, x.c.channel != "digital")).subquery("b")
+    # the unregistered side of a one-sided pair
+    side = sa.union_all(
+        sa.select(base.c.sender_code.label("office_code"), base.c.sheets)
+        .where(sa.not_(base.c.s_reg), base.c.r_reg),
+        sa.select(base.c.receiver_code.label("office_code"), base.c.sheets)
+        .where(base.c.s_reg, sa.not_(base.c.r_reg)),
+    ).subquery("side")
+    q = (sa.select(o.c.office_code, o.c.name, o.c.kind, sa.func.sum(side.c.sheets).label("unlockable_sheets"))
+         .select_from(side.join(o, o.c.office_code == side.c.office_code))
+         .group_by(o.c.office_code, o.c.name, o.c.kind)
+         .order_by(sa.desc("unlockable_sheets"), o.c.office_code))
+    if prefecture:
+        q = q.where(o.c.prefecture_code == prefecture)
+    if kind:
+        q = q.where(o.c.kind == kind)
+    if top is not None:
+        q = q.limit(int(top))
+    got = store_engine.read_df(engine, q)
+    if got.empty:
+        return pd.DataFrame(columns=cols)
+    got["unlockable_sheets"] = got["unlockable_sheets"].astype(int)
+    return got[cols]
+
+
+def channel_totals(engine, prefecture: str | None, month: dt.date | None = None) -> dict:
+    """Sheets and digital sheets sent by offices of the area (sender's master prefecture) in ``month``."""
+    month = month or latest_exchange_month(engine)
+    if month is None:
+        return {"month": None, "sheets": 0, "digital_sheets": 0}
+    q = (sa.select(sa.func.coalesce(sa.func.sum(x.c.sheets), 0),
+                   sa.func.coalesce(sa.func.sum(sa.case((x.c.channel == "digital", x.c.sheets), else_=0)), 0))
+         .select_from(x.join(o, o.c.office_code == x.c.sender_code))
+         .where(x.c.month == month))
+    if prefecture:
+        q = q.where(o.c.prefecture_code == prefecture)
+    with engine.connect() as conn:
+        sheets, digital = conn.execute(q).one()
+    return {"month": month, "sheets": int(sheets), "digital_sheets": int(digital)}
+
+
+def unlocked_by_targets(engine, prefecture: str | None, codes: list[str], month: dt.date | None = None) -> int:
+    """Non-digital sheets sent by offices of the area in ``month`` that would turn digital if ``codes`` joined.
+
+    A sheet turns digital when, after the join, both its sides are registered (its unregistered side, or
+    both sides, among ``codes``).
+    """
+    month = month or latest_exchange_month(engine)
+    if month is None or not codes:
+        return 0
+    reg = _registered_in_month(month).subquery("reg")
+    rs, rr = reg.alias("rs"), reg.alias("rr")
+    codes = list(codes)
+    s_reg = rs.c.office_code.is_not(None)
+    r_reg = rr.c.office_code.is_not(None)
+    q = (sa.select(sa.func.coalesce(sa.func.sum(x.c.sheets), 0))
+         .select_from(x.join(o, o.c.office_code == x.c.sender_code)
+                      .outerjoin(rs, rs.c.office_code == x.c.sender_code)
+                      .outerjoin(rr, rr.c.office_code == x.c.receiver_code))
+         .where(x.c.month == month, x.c.channel != "digital",
+                sa.or_(sa.and_(s_reg, sa.not_(r_reg), x.c.receiver_code.in_(codes)),
+                       sa.and_(r_reg, sa.not_(s_reg), x.c.sender_code.in_(codes)),
+                       sa.and_(sa.not_(s_reg), sa.not_(r_reg), x.c.sender_code.in_(codes),
+                               x.c.receiver_code.in_(codes)))))
+    if prefecture:
+        q = q.where(o.c.prefecture_code == prefecture)
+    with engine.connect() as conn:
+        return int(conn.execute(q).scalar())
+
+
+def area_series(engine, prefecture: str | None) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The forecast's inputs for one area: the monthly series (month, kind, registered) and master sizes."""
+    series = monthly_registered(engine, prefecture)
+    master = master_size(engine, prefecture).set_index("kind")["offices"].astype(int).to_dict()
+    return series, master
+
+
+def recruitment_targets(engine, prefecture: str | None, kind: str | None, top: int,
+                        month: dt.date | None = None) -> pd.DataFrame:
+    """The top-N of the recruitment ranking (offices in the master only: they are the ones a forecast counts).
+
+    Uses the targets helper's ranking (analytics.store.queries_targets.unlockable) when present, else the
+    same definition here (``target_ranking``). Columns office_code, name, kind, unlockable_sheets.
+    """
+    if top <= 0:
+        return pd.DataFrame(columns=["office_code", "name", "kind", "unlockable_sheets"])
+    try:
+        from analytics.store import queries_targets
+        got = queries_targets.unlockable(engine, prefecture=prefecture, month_to=month, kind=kind or None)
+        got = got[got["kind"].notna()].head(int(top))
+        return got[["office_code", "name", "kind", "unlockable_sheets"]].reset_index(drop=True)
+    except ImportError:
+        return target_ranking(engine, prefecture, month, kind, top)

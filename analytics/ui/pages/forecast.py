@@ -1,0 +1,197 @@
+"""将来推計: Bass diffusion forecast per prefecture and kind, scenarios, and a backtest with its error."""
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from analytics.commands import report_forecast
+from analytics.domain import codes
+from analytics.domain import forecast as fc
+from analytics.reports import forecast_charts
+from analytics.store import queries_forecast as qf
+from analytics.ui import glue
+
+lang = glue.lang()
+st.title(glue.tr("page.forecast.title"))
+st.caption(glue.tr("forecast.intro"))
+
+
+def ym(d: dt.date | None) -> str:
+    return d.strftime("%Y-%m") if d else glue.tr("forecast.not_reached")
+
+
+bounds = glue.cached(qf.series_months)
+if bounds is None:
+    st.info(glue.tr("common.no_data"))
+    st.stop()
+
+# ------------------------------------------------------------------------------------------- area and kind
+me = glue.scope()
+pref_options = [""] + [f"{i:02d}" for i in range(1, 48)]
+default_pref = me.area if getattr(me, "role", "") == "prefecture" and me.area in pref_options else ""
+c1, c2, c3 = st.columns([2, 2, 2])
+prefecture = c1.selectbox(glue.tr("common.prefecture"), pref_options, index=pref_options.index(default_pref),
+                          format_func=lambda c: glue.tr("common.nation") if not c
+                          else f"{c} {codes.prefecture_name(c, lang)}", key="forecast_pref")
+kind = c2.selectbox(glue.tr("forecast.kind"), ["kyotaku", "service"],
+                    format_func=lambda k: glue.tr(f"common.kind.{k}"), key="forecast_kind")
+target_pct = c3.slider(glue.tr("forecast.target_rate"), min_value=5, max_value=100, value=50, step=5,
+                       format="%d%%", key="forecast_target")
+target_rate = target_pct / 100
+
+series, master = glue.cached(qf.area_series, prefecture or None)
+s = series[series["kind"] == kind].reset_index(drop=True)
+offices = int(master.get(kind, 0))
+area_name = codes.prefecture_name(prefecture, lang) if prefecture else glue.tr("common.nation")
+if offices == 0 or len(s) < 3:
+    st.info(glue.tr("forecast.too_little"))
+    st.stop()
+months, counts = s["month"].tolist(), s["registered"].to_numpy()
+last = months[-1]
+first_future = fc.add_months(last, 1)
+
+# ------------------------------------------------------------------------------------------- scenarios
+month_opts = [fc.add_months(dt.date(2025, 1, 1), i) for i in range(0, 72)]
+if first_future not in month_opts:
+    month_opts = sorted(set(month_opts) | {first_future})
+future_opts = [m for m in month_opts if m >= first_future] or [first_future]
+with st.expander(glue.tr("forecast.scenarios"), expanded=True):
+    st.caption(glue.tr("forecast.scenarios_help"))
+    a, b = st.columns(2)
+    with a:
+        free_pass = st.checkbox(glue.tr("forecast.sc.free_pass"), key="forecast_free_pass")
+        fp_factor = st.number_input(glue.tr("forecast.sc.free_pass_factor"), 1.0, 10.0,
+                                    float(fc.ASSUMPTION_VALUES["free_pass_p_factor"]), 0.5, key="forecast_fp_factor")
+        fp_start = st.selectbox(glue.tr("forecast.sc.free_pass_start"), month_opts,
+                                index=month_opts.index(fc.parse_ym(fc.ASSUMPTION_VALUES["free_pass_start"])),
+                                format_func=ym, key="forecast_fp_start")
+        fp_months = st.number_input(glue.tr("forecast.sc.free_pass_months"), 1, 36,
+                                    int(fc.ASSUMPTION_VALUES["free_pass_months"]), key="forecast_fp_months")
+        shogu = st.checkbox(glue.tr("forecast.sc.shogu"), key="forecast_shogu",
+                            help=glue.tr("forecast.sc.shogu_help"))
+        shogu_pct = st.number_input(glue.tr("forecast.sc.shogu_share"), 0.0, 100.0,
+                                    float(fc.ASSUMPTION_VALUES["shogu_share"]) * 100, 1.0, key="forecast_shogu_pct")
+    with b:
+        subsidy_n = st.number_input(glue.tr("forecast.sc.subsidy_n"), 0, 100000, 0, 10, key="forecast_subsidy_n",
+                                    help=glue.tr("forecast.sc.subsidy_help"))
+        subsidy_month = st.selectbox(glue.tr("forecast.sc.subsidy_month"), future_opts, format_func=ym,
+                                     key="forecast_subsidy_month")
+        target_n = st.number_input(glue.tr("forecast.sc.targets_n"), 0, 1000, 0, 5, key="forecast_targets_n",
+                                   help=glue.tr("forecast.sc.targets_help"))
+        target_month = st.selectbox(glue.tr("forecast.sc.targets_month"), future_opts, format_func=ym,
+                                    key="forecast_targets_month")
+
+targets = glue.cached(qf.recruitment_targets, prefecture or None, kind, int(target_n)) if target_n else None
+joined = 0 if targets is None else len(targets)
+scenario = fc.Scenario(free_pass=free_pass, free_pass_factor=fp_factor, free_pass_start=fp_start,
+                       free_pass_months=int(fp_months), shogu=shogu, shogu_share=shogu_pct / 100,
+                       subsidy_offices=int(subsidy_n), subsidy_month=subsidy_month,
+                       target_offices=joined, target_month=target_month)
+if free_pass and fc.add_months(fp_start, int(fp_months)) <= first_future:
+    st.warning(glue.tr("forecast.sc.in_history", month=ym(last)))
+if shogu and kind != "kyotaku":
+    st.info(glue.tr("forecast.sc.shogu_kyotaku_only"))
+
+res = fc.forecast(months, counts, offices, kind=kind, target_rate=target_rate, scenario=scenario)
+
+# ------------------------------------------------------------------------------------------- headline
+if not fc.is_reliable(counts):
+    st.warning(glue.tr("forecast.few_registrations", n=fc.ASSUMPTION_VALUES["min_registered"]))
+now_rate = counts[-1] / offices
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(glue.tr("forecast.metric.now", month=ym(last)), f"{now_rate:.1%}",
+          help=glue.tr("forecast.metric.now_help", registered=int(counts[-1]), offices=offices))
+m2.metric(glue.tr("forecast.metric.target_baseline"), ym(res.target_month))
+delta = None
+if res.target_month and res.scenario_target_month:
+    diff = fc.month_index(res.scenario_target_month, res.target_month)
+    delta = glue.tr("forecast.metric.months_delta", n=diff) if diff else None
+m3.metric(glue.tr("forecast.metric.target_scenario"), ym(res.scenario_target_month), delta=delta,
+          delta_color="inverse")
+in12 = res.frame[res.frame["month"] == fc.add_months(last, 12)].iloc[0]
+m4.metric(glue.tr("forecast.metric.in12", month=ym(fc.add_months(last, 12))), f"{in12['scenario_rate']:.1%}",
+          delta=f"{(in12['scenario_rate'] - in12['baseline_rate']) * 100:+.1f} pt"
+          if not scenario.is_baseline() else None)
+
+fig = forecast_charts.forecast_figure(res.frame, target_rate=target_rate, lang=lang,
+                                      show_scenario=not scenario.is_baseline(), target_month=res.target_month,
+                                      scenario_target_month=res.scenario_target_month)
+st.plotly_chart(fig, key="forecast_chart")
+table = res.frame[["month", "observed", "fitted", "baseline", "low", "high", "scenario"]].round(1)
+glue.chart_footer(counts=glue.tr("forecast.def.chart", area=area_name, kind=glue.tr(f"common.kind.{kind}"),
+                                 offices=offices),
+                  period=f"{ym(months[0])} – {ym(last)} {glue.tr('forecast.def.actual')}, "
+                         f"{ym(first_future)} – {ym(res.frame['month'].iloc[-1])} {glue.tr('forecast.def.projected')}",
+                  source=glue.tr("forecast.def.source"), data=table, key="forecast_main")
+
+st.markdown(glue.tr("forecast.fit_text", p=f"{res.fit.p:.4f}", q=f"{res.fit.q:.3f}", m=f"{res.fit.m:,.0f}",
+                    sat=f"{res.fit.m / offices:.0%}", rmse=f"{res.fit.rmse:,.1f}",
+                    level=f"{fc.ASSUMPTION_VALUES['band_level']:.0%}", draws=res.draws))
+
+# ------------------------------------------------------------------------------------------- targets join
+if targets is not None:
+    st.subheader(glue.tr("forecast.targets.title"))
+    if joined == 0:
+        st.info(glue.tr("forecast.targets.none"))
+    else:
+        totals = glue.cached(qf.channel_totals, prefecture or None)
+        unlocked = glue.cached(qf.unlocked_by_targets, prefecture or None, tuple(targets["office_code"]))
+        eff = fc.targets_effect(totals["sheets"], totals["digital_sheets"], unlocked)
+        t1, t2, t3 = st.columns(3)
+        t1.metric(glue.tr("forecast.targets.share", month=ym(totals["month"])),
+                  f"{(eff['share_after'] or 0):.1%}",
+                  delta=f"{((eff['share_after'] or 0) - (eff['share_before'] or 0)) * 100:+.1f} pt")
+        t2.metric(glue.tr("forecast.targets.hours"), f"{eff['hours_added_month']:,.1f} h")
+        t3.metric(glue.tr("forecast.targets.yen"), f"{eff['yen_added_month'] * 12 / 10000:,.1f} 万円")
+        st.caption(glue.tr("forecast.targets.note", n=joined, sheets=eff["unlocked_sheets"],
+                           total=eff["sheets"]))
+
+# ------------------------------------------------------------------------------------------- backtest
+st.subheader(glue.tr("forecast.backtest.title"))
+cut_opts = months[2:-1]
+if not cut_opts:
+    st.info(glue.tr("forecast.too_little"))
+else:
+    default_cut = months[max(2, len(months) - 7)] if len(months) - 7 >= 2 else cut_opts[0]
+    cutoff = st.select_slider(glue.tr("forecast.backtest.cutoff"), options=cut_opts, value=default_cut,
+                              format_func=ym, key="forecast_cutoff")
+    bt, mape = fc.backtest(months, counts, offices, cutoff)
+    st.metric(glue.tr("forecast.backtest.mape"), "–" if mape is None else f"{mape:.1%}")
+    st.markdown(glue.tr("forecast.backtest.explain", cutoff=ym(cutoff), n=len(bt),
+                        mape="–" if mape is None else f"{mape:.1%}"))
+    hist = pd.DataFrame({"month": months, "registered": counts})
+    st.plotly_chart(forecast_charts.backtest_figure(bt, hist, master=offices, lang=lang), key="forecast_bt_chart")
+    glue.chart_footer(counts=glue.tr("forecast.def.backtest"), period=f"{ym(months[0])} – {ym(last)}",
+                      source=glue.tr("forecast.def.source"), data=bt.round(4), key="forecast_backtest")
+
+# ------------------------------------------------------------------------------------------- all prefectures
+st.subheader(glue.tr("forecast.all.title"))
+allp = glue.cached(report_forecast.all_prefectures, kind, target_rate).copy()
+if allp.empty:
+    st.info(glue.tr("forecast.too_little"))
+else:
+    allp["prefecture"] = allp["prefecture_code"].map(lambda c: codes.prefecture_name(c, lang))
+    allp["target_month"] = allp["target_month"].fillna(glue.tr("forecast.not_reached"))
+    allp["reliable"] = allp["reliable"].map(lambda r: glue.tr("forecast.all.reliable" if r
+                                                               else "forecast.all.unreliable"))
+    shown = allp[["prefecture", "offices", "registered", "adoption_rate", "target_month", "reliable"]].rename(
+        columns={"prefecture": glue.tr("forecast.all.col.prefecture"),
+                 "offices": glue.tr("forecast.all.col.offices"),
+                 "registered": glue.tr("forecast.all.col.registered"),
+                 "adoption_rate": glue.tr("forecast.all.col.rate"),
+                 "target_month": glue.tr("forecast.all.col.target_month"),
+                 "reliable": glue.tr("forecast.all.col.reliable")})
+    st.dataframe(shown, hide_index=True, key="forecast_all_table", column_config={
+        glue.tr("forecast.all.col.rate"): st.column_config.NumberColumn(format="percent")})
+    glue.chart_footer(counts=glue.tr("forecast.def.all", kind=glue.tr(f"common.kind.{kind}"),
+                                     rate=f"{target_rate:.0%}"),
+                      period=f"{ym(months[0])} – {ym(last)}", source=glue.tr("forecast.def.source"),
+                      data=allp, key="forecast_all")
+
+# ------------------------------------------------------------------------------------------- assumptions
+with st.expander(glue.tr("forecast.assumptions")):
+    st.dataframe(pd.DataFrame([{glue.tr("forecast.col.key"): a.key, glue.tr("forecast.col.value"): str(a.value),
+                                glue.tr("forecast.col.unit"): a.unit, glue.tr("forecast.col.note"): a.note_ja,
+                                glue.tr("forecast.col.source"): a.source, glue.tr("forecast.col.date"): a.date}
+                               for a in fc.FORECAST_ASSUMPTIONS]), hide_index=True)
+    st.caption(glue.tr("forecast.model_version", version=fc.MODEL_VERSION))

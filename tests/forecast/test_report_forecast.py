@@ -1,0 +1,104 @@
+"""``careplan report forecast`` and the backtest metric on the demo data."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from analytics import cli
+from analytics.domain import forecast as fc
+from analytics.store import engine as store_engine
+from analytics.store import queries_forecast as qf
+from tests.forecast import synthetic
+
+
+def _json(capsys, argv):
+    assert cli.main(argv) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_cli_recovers_the_synthetic_parameters(synthetic_url, capsys):
+    rows = _json(capsys, ["--db", synthetic_url, "report", "forecast", "--prefecture", "和歌山県",
+                          "--target-rate", "0.5", "--format", "json"])
+    assert [r["kind"] for r in rows] == ["kyotaku", "service"]
+    by = {r["kind"]: r for r in rows}
+    for kind, (p, q) in synthetic.TRUE.items():
+        assert by[kind]["prefecture_code"] == "30" and by[kind]["prefecture"] == "和歌山県"
+        assert by[kind]["p"] == pytest.approx(p, rel=0.05)
+        assert by[kind]["q"] == pytest.approx(q, rel=0.05)
+        assert by[kind]["month"] == "2025-08"
+        assert by[kind]["backtest_mape"] < 0.02
+    assert by["kyotaku"]["offices"] == 400 and by["kyotaku"]["m"] == pytest.approx(360)
+    # the true curve: 0.9 × 400 × F(t) reaches 200 offices (50 %) in the month F(t) ≥ 5/9
+    t = np.arange(1, 200)
+    first = int(np.argmax(fc.bass_counts(t, *synthetic.TRUE["kyotaku"], 360) >= 200))
+    true_month = fc.add_months(synthetic.START, first).strftime("%Y-%m")
+    got = by["kyotaku"]["target_month"]
+    assert abs(fc.month_index(fc.parse_ym(got), fc.parse_ym(true_month))) <= 1
+    assert by["kyotaku"]["registered"] == round(fc.bass_counts(29, *synthetic.TRUE["kyotaku"], 360))
+
+
+def test_cli_target_not_reached_is_null(synthetic_url, capsys):
+    rows = _json(capsys, ["--db", synthetic_url, "report", "forecast", "--prefecture", "30",
+                          "--target-rate", "0.95", "--format", "json"])
+    assert all(r["target_month"] is None for r in rows)
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["--prefecture", "99"], "都道府県"),
+    (["--prefecture", "Atlantis"], "unknown prefecture"),
+    (["--prefecture", "30", "--target-rate", "1.5"], "--target-rate"),
+])
+def test_cli_user_errors(synthetic_url, capsys, argv, fragment):
+    assert cli.main(["--db", synthetic_url, "report", "forecast", *argv]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and "Traceback" not in err
+
+
+def test_cli_on_empty_database_says_what_to_do(duck_url, capsys):
+    assert cli.main(["--db", duck_url, "report", "forecast", "--prefecture", "30"]) == 2
+    assert "careplan demo" in capsys.readouterr().err
+
+
+def test_backtest_metric_on_the_demo_data(demo_url):
+    engine = store_engine.get_engine(demo_url)
+    series, master = qf.area_series(engine, None)
+    for kind in ("kyotaku", "service"):
+        s = series[series["kind"] == kind]
+        frame, mape = fc.backtest(s["month"].tolist(), s["registered"].to_numpy(), master[kind])
+        assert len(frame) == 6
+        assert frame["actual"].tolist() == s["registered"].tail(6).tolist()
+        want = float(np.mean(np.abs(frame["predicted"] - frame["actual"]) / frame["actual"]))
+        assert mape == pytest.approx(want)
+        # a six-month forecast of the demo's national series is off by less than a quarter on average
+        assert 0 < mape < 0.25, (kind, mape)
+
+
+def test_cli_on_the_demo_data(demo_url, capsys):
+    rows = _json(capsys, ["--db", demo_url, "report", "forecast", "--prefecture", "13", "--format", "json"])
+    assert len(rows) == 2
+    for r in rows:
+        assert 0 < r["p"] < 0.1 and 0 < r["q"] < 2
+        assert r["registered"] <= r["offices"]
+        assert r["backtest_mape"] is not None and r["backtest_mape"] >= 0
+
+
+def test_all_prefectures_matches_the_single_prefecture_forecast(synthetic_url, capsys):
+    from analytics.commands import report_forecast
+    engine = store_engine.get_engine(synthetic_url)
+    table = report_forecast.all_prefectures(engine, "kyotaku", 0.5)
+    assert table["prefecture_code"].tolist() == ["13", "30"]
+    assert table["offices"].tolist() == [200, 400]
+    assert table["reliable"].tolist() == [True, True]
+    single = {r["kind"]: r for r in _json(capsys, ["--db", synthetic_url, "report", "forecast", "--prefecture",
+                                                   "30", "--format", "json"])}
+    row = table.set_index("prefecture_code").loc["30"]
+    assert row["target_month"] == single["kyotaku"]["target_month"]
+    assert row["adoption_rate"] == pytest.approx(single["kyotaku"]["registered"] / 400)
+
+
+def test_few_registrations_are_flagged(demo_url, capsys):
+    rows = _json(capsys, ["--db", demo_url, "report", "forecast", "--prefecture", "30", "--format", "json"])
+    for r in rows:
+        assert r["reliable"] == (r["registered"] >= fc.ASSUMPTION_VALUES["min_registered"])
