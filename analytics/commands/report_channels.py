@@ -1,0 +1,112 @@
+"""``careplan report channels | savings | targets`` (DESIGN §6).
+
+channels: rows {prefecture_code, month, sheets, digital_sheets, digital_share, missed_digital_sheets};
+  --by prefecture: one row per prefecture (sender's area) for one month (--month, default the latest);
+  --by month: one row per month for --prefecture, or for the nation with prefecture_code "00";
+  --by form: as --by prefecture's month, one row per form, with a ``form`` key.
+  month is "YYYY-MM"; digital_share is a fraction (0–1), null when there are no sheets.
+savings: realised and potential hours and yen by prefecture or municipality (--month: that month;
+  default: all months so far, summed). Per-user effect model, licence and fixed costs excluded.
+targets: unregistered offices in --prefecture ranked by unlockable sheets in --month (default latest).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from analytics.cli import UserError
+from analytics.commands.output import emit
+from analytics.store import engine as store_engine
+from analytics.store import queries_channels as qc
+from analytics.store import queries_savings as qs
+from analytics.store import queries_targets as qt
+
+CHANNEL_KEYS = ["prefecture_code", "month", "sheets", "digital_sheets", "digital_share", "missed_digital_sheets"]
+SAVINGS_KEYS = ["prefecture_code", "prefecture", "sheets", "digital_sheets", "realised_hours", "realised_yen",
+                "potential_hours", "potential_yen"]
+TARGET_KEYS = ["rank", "office_code", "name", "municipality", "kind", "unlockable_sheets", "registered_partners"]
+
+
+def _prefecture(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from analytics.domain.codes import parse_prefecture
+    code = parse_prefecture(value)
+    if code is None:
+        raise UserError(f"都道府県 {value!r} が分かりません。01〜47 のコードか名前（例: 30、和歌山県）を指定してください"
+                        f" / unknown prefecture {value!r}: give a code 01–47 or a name (e.g. 30, Wakayama)")
+    return code
+
+
+def _month(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    from analytics.domain.dates import parse_month
+    month = parse_month(value)
+    if month is None:
+        raise UserError(f"対象年月 {value!r} が読めません。2025-08 の形で指定してください"
+                        f" / cannot read month {value!r}: use the form 2025-08")
+    return month
+
+
+def _engine(args):
+    return store_engine.get_engine(args.db)
+
+
+def _latest(engine, month):
+    if month is not None:
+        return month
+    return qc.month_bounds(engine)[1]
+
+
+def _ym(series):
+    return series.map(lambda m: None if m is None else f"{m.year:04d}-{m.month:02d}")
+
+
+def channels_frame(engine, by: str = "prefecture", prefecture: str | None = None,
+                   month: dt.date | None = None):
+    if by == "month":
+        group = ["prefecture_code", "month"] if prefecture else ["month"]
+        df = qc.channel_summary(engine, group, prefecture=prefecture, month_from=month, month_to=month)
+        if not prefecture:
+            df.insert(0, "prefecture_code", qc.NATION)
+        keys = CHANNEL_KEYS
+    else:
+        month = _latest(engine, month)
+        if by == "form":
+            df = qc.channel_summary(engine, ["form"], prefecture=prefecture, month_from=month, month_to=month)
+            df.insert(0, "prefecture_code", prefecture or qc.NATION)
+            keys = CHANNEL_KEYS[:2] + ["form"] + CHANNEL_KEYS[2:]
+        else:
+            df = qc.channel_summary(engine, ["prefecture_code"], prefecture=prefecture,
+                                    month_from=month, month_to=month)
+            keys = CHANNEL_KEYS
+        df.insert(1, "month", month)
+    df["month"] = _ym(df["month"])
+    df["digital_share"] = df["digital_share"].round(4)
+    return df[keys]
+
+
+def channels(args) -> int:
+    engine = _engine(args)
+    emit(channels_frame(engine, args.by, _prefecture(args.prefecture), _month(args.month)), args.format)
+    return 0
+
+
+def savings(args) -> int:
+    engine = _engine(args)
+    month = _month(args.month)
+    df = qs.savings(engine, args.by, prefecture=_prefecture(args.prefecture), month_from=month, month_to=month)
+    keys = SAVINGS_KEYS[:2] + (["municipality_code", "municipality"] if args.by == "municipality" else []) \
+        + SAVINGS_KEYS[2:]
+    emit(df[keys], args.format)
+    return 0
+
+
+def targets(args) -> int:
+    if args.top is not None and args.top < 1:
+        raise UserError("--top は1以上にしてください / --top must be 1 or more")
+    engine = _engine(args)
+    df = qt.unlockable(engine, prefecture=_prefecture(args.prefecture), month_to=_month(args.month),
+                       top=args.top)
+    emit(df[TARGET_KEYS], args.format)
+    return 0

@@ -1,0 +1,322 @@
+"""FAX vs データ連携: digital share, missed digital exchanges (二重管理) and the per-office view.
+
+Definitions (DESIGN §3):
+- registered in month M: registered_on ≤ M's last day and (ended_on is null or ended_on > M's first day);
+  written as ``registered_on < M + 1 month`` so no backend needs a last-day function.
+- a sheet's area is its sender's: offices.prefecture_code, else the 事業所番号's digits 1–2.
+- digital share = digital sheets / all sheets.
+- missed digital sheets: non-digital sheets whose sender and receiver were both registered that month.
+
+Everything aggregates in the database (SQLAlchemy Core, DuckDB and PostgreSQL alike); the results are
+small frames. Months are first-of-month dates; ``month_from``/``month_to`` are inclusive.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+
+from analytics.store import schema
+from analytics.store.engine import read_df
+
+NATION = "00"  # prefecture_code of a nation-wide row (no --prefecture)
+GROUPS = ("prefecture_code", "municipality_code", "month", "form", "channel")
+
+e = schema.exchanges
+r = schema.registrations
+o = schema.offices
+
+
+def _one_month():
+    return sa.literal_column("INTERVAL '1 month'", type_=sa.Interval)
+
+
+def months_cte(month_from: dt.date | None = None, month_to: dt.date | None = None, name: str = "m"):
+    q = sa.select(e.c.month).distinct()
+    if month_from is not None:
+        q = q.where(e.c.month >= month_from)
+    if month_to is not None:
+        q = q.where(e.c.month <= month_to)
+    return q.cte(name)
+
+
+def registered_months_cte(months, name: str = "regm"):
+    """(month, office_code) for every office registered in that month; distinct because an office may
+    have several (overlapping) registration rows."""
+    q = (sa.select(months.c.month, r.c.office_code).distinct()
+         .select_from(months.join(r, sa.and_(
+             r.c.registered_on < months.c.month + _one_month(),
+             sa.or_(r.c.ended_on.is_(None), r.c.ended_on > months.c.month)))))
+    return q.cte(name)
+
+
+def sender_prefecture(off=o, col=e.c.sender_code):
+    return sa.func.coalesce(off.c.prefecture_code, sa.func.substr(col, 1, 2))
+
+
+def flagged_exchanges(month_from=None, month_to=None, *, name: str = "fx"):
+    """Exchange rows with sender/receiver registration flags (0/1) and the sender's area."""
+    months = months_cte(month_from, month_to)
+    regm = registered_months_cte(months)
+    rs, rr = regm.alias("rs"), regm.alias("rr")
+    so = o.alias("so")
+    s_reg = sa.case((rs.c.office_code.is_(None), 0), else_=1)
+    r_reg = sa.case((rr.c.office_code.is_(None), 0), else_=1)
+    q = (sa.select(e.c.month, e.c.sender_code, e.c.receiver_code, e.c.form, e.c.channel, e.c.sheets,
+                   s_reg.label("sender_registered"), r_reg.label("receiver_registered"),
+                   sender_prefecture(so).label("prefecture_code"),
+                   so.c.municipality_code.label("municipality_code"))
+         .select_from(e.outerjoin(rs, sa.and_(rs.c.month == e.c.month, rs.c.office_code == e.c.sender_code))
+                      .outerjoin(rr, sa.and_(rr.c.month == e.c.month, rr.c.office_code == e.c.receiver_code))
+                      .outerjoin(so, so.c.office_code == e.c.sender_code)))
+    # filter the big table directly (no join against the month list: one hash join less on every row)
+    if month_from is not None:
+        q = q.where(e.c.month >= month_from)
+    if month_to is not None:
+        q = q.where(e.c.month <= month_to)
+    return q.cte(name)
+
+
+def _sum_int(expr):
+    return sa.cast(sa.func.coalesce(sa.func.sum(expr), 0), sa.BigInteger)
+
+
+def _measures(fx):
+    digital = fx.c.channel == "digital"
+    both = sa.and_(fx.c.sender_registered == 1, fx.c.receiver_registered == 1)
+    return [
+        _sum_int(fx.c.sheets).label("sheets"),
+        _sum_int(sa.case((digital, fx.c.sheets), else_=0)).label("digital_sheets"),
+        _sum_int(sa.case((sa.and_(sa.not_(digital), both), fx.c.sheets), else_=0)).label("missed_digital_sheets"),
+    ]
+
+
+def _finish(df: pd.DataFrame, group: list[str]) -> pd.DataFrame:
+    for c in ("sheets", "digital_sheets", "missed_digital_sheets"):
+        df[c] = df[c].astype("int64")
+    df["digital_share"] = (df["digital_sheets"] / df["sheets"].where(df["sheets"] > 0)).astype(float)
+    if "month" in df:
+        df["month"] = pd.to_datetime(df["month"]).dt.date
+    return df.sort_values(group, kind="stable").reset_index(drop=True) if group else df
+
+
+def channel_summary(engine, group=("prefecture_code", "month"), *, prefecture: str | None = None,
+                    month_from: dt.date | None = None, month_to: dt.date | None = None,
+                    municipality: str | None = None) -> pd.DataFrame:
+    """Sheets, digital sheets, digital share and missed digital sheets grouped by any of GROUPS.
+
+    ``prefecture`` filters on the sender's area. With no group, one total row.
+    """
+    group = list(group)
+    bad = [g for g in group if g not in GROUPS]
+    if bad:
+        raise ValueError(f"unknown group {bad}")
+    fx = flagged_exchanges(month_from, month_to)
+    cols = [fx.c[g] for g in group]
+    q = sa.select(*cols, *_measures(fx))
+    if prefecture:
+        q = q.where(fx.c.prefecture_code == prefecture)
+    if municipality:
+        q = q.where(fx.c.municipality_code == municipality)
+    if cols:
+        q = q.group_by(*cols)
+    df = read_df(engine, q)
+    if df.empty:
+        df = pd.DataFrame(columns=group + ["sheets", "digital_sheets", "missed_digital_sheets"])
+    return _finish(df, group)
+
+
+def missed_pairs(engine, *, prefecture: str | None = None, month_from: dt.date | None = None,
+                 month_to: dt.date | None = None, limit: int | None = 200) -> pd.DataFrame:
+    """The office pairs behind the missed digital count: both registered, still paper (二重管理)."""
+    fx = flagged_exchanges(month_from, month_to)
+    so, ro = o.alias("so2"), o.alias("ro2")
+    inner = (sa.select(fx.c.sender_code, fx.c.receiver_code,
+                       _sum_int(fx.c.sheets).label("missed_digital_sheets"),
+                       sa.func.count(sa.distinct(fx.c.month)).label("months"))
+             .where(fx.c.channel != "digital", fx.c.sender_registered == 1, fx.c.receiver_registered == 1))
+    if prefecture:
+        inner = inner.where(fx.c.prefecture_code == prefecture)
+    inner = inner.group_by(fx.c.sender_code, fx.c.receiver_code).subquery("mp")
+    q = (sa.select(inner.c.sender_code, so.c.name.label("sender_name"), inner.c.receiver_code,
+                   ro.c.name.label("receiver_name"), inner.c.missed_digital_sheets, inner.c.months)
+         .select_from(inner.outerjoin(so, so.c.office_code == inner.c.sender_code)
+                      .outerjoin(ro, ro.c.office_code == inner.c.receiver_code))
+         .order_by(inner.c.missed_digital_sheets.desc(), inner.c.sender_code, inner.c.receiver_code))
+    if limit:
+        q = q.limit(limit)
+    df = read_df(engine, q)
+    if df.empty:
+        return pd.DataFrame(columns=["sender_code", "sender_name", "receiver_code", "receiver_name",
+                                     "missed_digital_sheets", "months"])
+    df["missed_digital_sheets"] = df["missed_digital_sheets"].astype("int64")
+    df["months"] = df["months"].astype("int64")
+    return df
+
+
+def month_bounds(engine) -> tuple[dt.date | None, dt.date | None]:
+    with engine.connect() as conn:
+        lo, hi = conn.execute(sa.select(sa.func.min(e.c.month), sa.func.max(e.c.month))).one()
+    return lo, hi
+
+
+def months(engine) -> list[dt.date]:
+    df = read_df(engine, sa.select(e.c.month).distinct().order_by(e.c.month))
+    return [pd.Timestamp(m).date() for m in df["month"]]
+
+
+def channel_mix(engine, *, prefecture: str | None = None, month_from=None, month_to=None) -> pd.DataFrame:
+    """Sheets by month and channel (for the stacked share chart)."""
+    df = channel_summary(engine, ("month", "channel"), prefecture=prefecture,
+                         month_from=month_from, month_to=month_to)
+    return df[["month", "channel", "sheets"]]
+
+
+# ---- one office (事業所ビュー) ------------------------------------------------------------------------
+
+def office_monthly(engine, office_code: str) -> pd.DataFrame:
+    """The office's sheets by month and direction (sent / received): all, digital, missed digital."""
+    fx = flagged_exchanges()
+    direction = sa.case((fx.c.sender_code == office_code, "sent"), else_="received").label("direction")
+    q = (sa.select(fx.c.month, direction, *_measures(fx))
+         .where(sa.or_(fx.c.sender_code == office_code, fx.c.receiver_code == office_code))
+         .group_by(fx.c.month, direction))
+    df = read_df(engine, q)
+    if df.empty:
+        df = pd.DataFrame(columns=["month", "direction", "sheets", "digital_sheets", "missed_digital_sheets"])
+    return _finish(df, ["month", "direction"])
+
+
+def office_partners(engine, office_code: str, *, month: dt.date | None = None) -> pd.DataFrame:
+    """The office's partners in a month (default: its latest month) with sheets both ways, the digital
+    ones, and whether the partner is registered: who to invite first (unregistered, most paper sheets)."""
+    if month is None:
+        with engine.connect() as conn:
+            month = conn.execute(sa.select(sa.func.max(e.c.month)).where(
+                sa.or_(e.c.sender_code == office_code, e.c.receiver_code == office_code))).scalar()
+        if month is None:
+            return pd.DataFrame(columns=["partner_code", "name", "registered", "sheets", "digital_sheets",
+                                         "paper_sheets", "month"])
+    fx = flagged_exchanges(month, month)
+    partner = sa.case((fx.c.sender_code == office_code, fx.c.receiver_code), else_=fx.c.sender_code)
+    partner_reg = sa.case((fx.c.sender_code == office_code, fx.c.receiver_registered),
+                          else_=fx.c.sender_registered)
+    inner = (sa.select(partner.label("partner_code"), sa.func.max(partner_reg).label("registered"),
+                       _sum_int(fx.c.sheets).label("sheets"),
+                       _sum_int(sa.case((fx.c.channel == "digital", fx.c.sheets), else_=0)).label("digital_sheets"))
+             .where(sa.or_(fx.c.sender_code == office_code, fx.c.receiver_code == office_code))
+             .group_by(partner).subquery("pp"))
+    q = (sa.select(inner.c.partner_code, o.c.name, inner.c.registered, inner.c.sheets, inner.c.digital_sheets)
+         .select_from(inner.outerjoin(o, o.c.office_code == inner.c.partner_code)))
+    df = read_df(engine, q)
+    if df.empty:
+        return pd.DataFrame(columns=["partner_code", "name", "registered", "sheets", "digital_sheets",
+                                     "paper_sheets", "month"])
+    for c in ("sheets", "digital_sheets", "registered"):
+        df[c] = df[c].astype("int64")
+    df["registered"] = df["registered"].astype(bool)
+    df["paper_sheets"] = df["sheets"] - df["digital_sheets"]
+    df["month"] = pd.Timestamp(month).date()
+    # unregistered partners first, by paper sheets they would turn digital
+    return df.sort_values(["registered", "paper_sheets", "partner_code"], ascending=[True, False, True],
+                          kind="stable").reset_index(drop=True)
+
+
+# ---- an uploaded log (事業所ビュー): kept in memory, never stored --------------------------------------
+
+def registered_pairs(engine, months_list, office_codes) -> set[tuple[dt.date, str]]:
+    """(month, office_code) for the given offices registered in the given months (same rule as above)."""
+    months_list = sorted({pd.Timestamp(m).date() for m in months_list})
+    office_codes = sorted({c for c in office_codes if isinstance(c, str)})
+    if not months_list or not office_codes:
+        return set()
+    q = sa.select(r.c.office_code, r.c.registered_on, r.c.ended_on).where(r.c.office_code.in_(office_codes))
+    regs = read_df(engine, q)
+    out = set()
+    for m in months_list:
+        nxt = (pd.Timestamp(m) + pd.offsets.MonthBegin(1)).date()
+        for code, on, end in regs.itertuples(index=False):
+            on = pd.Timestamp(on).date()
+            if on < nxt and (end is None or pd.isna(end) or pd.Timestamp(end).date() > m):
+                out.add((m, code))
+    return out
+
+
+def local_flags(frame: pd.DataFrame, registered: set) -> pd.DataFrame:
+    """Registration flags on an in-memory exchange frame (month, sender_code, receiver_code, form, channel,
+    sheets) — the same columns ``flagged_exchanges`` gives in SQL."""
+    fx = frame.copy()
+    fx["month"] = pd.to_datetime(fx["month"]).dt.date
+    fx["sender_registered"] = [int((m, s) in registered) for m, s in zip(fx["month"], fx["sender_code"])]
+    fx["receiver_registered"] = [int((m, c) in registered) for m, c in zip(fx["month"], fx["receiver_code"])]
+    return fx
+
+
+def local_office_monthly(fx: pd.DataFrame, office_code: str) -> pd.DataFrame:
+    """``office_monthly`` on a flagged in-memory frame."""
+    f = fx[(fx["sender_code"] == office_code) | (fx["receiver_code"] == office_code)].copy()
+    f["direction"] = ["sent" if s == office_code else "received" for s in f["sender_code"]]
+    f["digital"] = f["sheets"].where(f["channel"] == "digital", 0)
+    both = (f["sender_registered"] == 1) & (f["receiver_registered"] == 1)
+    f["missed"] = f["sheets"].where((f["channel"] != "digital") & both, 0)
+    g = (f.groupby(["month", "direction"]).agg(sheets=("sheets", "sum"), digital_sheets=("digital", "sum"),
+                                                missed_digital_sheets=("missed", "sum")).reset_index())
+    return _finish(g, ["month", "direction"])
+
+
+def local_office_partners(fx: pd.DataFrame, office_code: str, month: dt.date | None = None,
+                          names: dict | None = None) -> pd.DataFrame:
+    """``office_partners`` on a flagged in-memory frame (default: the office's latest month)."""
+    f = fx[(fx["sender_code"] == office_code) | (fx["receiver_code"] == office_code)]
+    if f.empty:
+        return pd.DataFrame(columns=["partner_code", "name", "registered", "sheets", "digital_sheets",
+                                     "paper_sheets", "month"])
+    month = month or max(f["month"])
+    f = f[f["month"] == month]
+    sent = f["sender_code"] == office_code
+    f = f.assign(partner_code=f["receiver_code"].where(sent, f["sender_code"]),
+                 registered=f["receiver_registered"].where(sent, f["sender_registered"]),
+                 digital=f["sheets"].where(f["channel"] == "digital", 0))
+    g = (f.groupby("partner_code").agg(registered=("registered", "max"), sheets=("sheets", "sum"),
+                                       digital_sheets=("digital", "sum")).reset_index())
+    g["registered"] = g["registered"].astype(bool)
+    g.insert(1, "name", g["partner_code"].map(names or {}))
+    g["paper_sheets"] = g["sheets"] - g["digital_sheets"]
+    g["month"] = month
+    return g.sort_values(["registered", "paper_sheets", "partner_code"], ascending=[True, False, True],
+                         kind="stable").reset_index(drop=True)
+
+
+def office_names(engine, office_codes) -> dict:
+    codes_ = sorted({c for c in office_codes if isinstance(c, str)})
+    if not codes_:
+        return {}
+    df = read_df(engine, sa.select(o.c.office_code, o.c.name).where(o.c.office_code.in_(codes_)))
+    return dict(zip(df["office_code"], df["name"]))
+
+
+def offices_with_exchanges(engine, prefecture: str | None = None) -> pd.DataFrame:
+    """Offices that send or receive sheets in the data (with name), for the office picker."""
+    u = sa.union(sa.select(e.c.sender_code.label("code")), sa.select(e.c.receiver_code.label("code"))).subquery("u")
+    pref = sender_prefecture(o, u.c.code)
+    q = (sa.select(u.c.code.label("office_code"), o.c.name, pref.label("prefecture_code"))
+         .select_from(u.outerjoin(o, o.c.office_code == u.c.code)).order_by(u.c.code))
+    if prefecture:
+        q = q.where(pref == prefecture)
+    return read_df(engine, q)
+
+
+def read_uploaded_log(name: str, data: bytes) -> tuple[pd.DataFrame, int]:
+    """An exchange log (CSV/XLSX/Parquet) or a CPDS ZIP read in memory through the ingest readers, nothing
+    stored: (rows month, sender_code, receiver_code, form, channel, sheets; number of rejected rows).
+    Raises ``analytics.ingest.read.FileRefused`` for a file that cannot be read at all."""
+    from analytics.ingest import cpds, read, validate
+    cols = ["month", "sender_code", "receiver_code", "form", "channel", "sheets"]
+    if read.sniff_kind(name, data) == "zip":
+        _rows, errors, _n, agg = cpds.check(name, cpds.members_of_zip(name, data))
+        return agg[cols].copy(), len(errors)
+    checked = validate.exchanges(read.read_table("exchanges", name, data))
+    rows = checked.rows[cols].copy()
+    rows["sheets"] = rows["sheets"].astype("int64")
+    return rows, int(checked.errors["pos"].nunique()) if len(checked.errors) else 0

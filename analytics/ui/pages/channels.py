@@ -1,0 +1,83 @@
+"""FAX/データ連携: channel share over months, prefecture × month heat map, by form, missed digital (二重管理)."""
+import pandas as pd
+import streamlit as st
+
+from analytics.domain import codes, kpis
+from analytics.reports import channel_charts as charts
+from analytics.store import queries_channels as qc
+from analytics.ui import glue
+
+lang = glue.lang()
+PNG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "channels"}}
+
+st.title(glue.tr("page.channels.title"))
+st.caption(glue.tr("channels.intro"))
+
+months = glue.cached(qc.months)
+if not months:
+    st.info(glue.tr("common.no_data"))
+    st.stop()
+
+prefs = codes.prefectures()
+pref_name = dict(zip(prefs["code"], prefs["name_ja" if lang == "ja" else "name_en"]))
+c1, c2 = st.columns(2)
+area = c1.selectbox(glue.tr("channels.area"), [qc.NATION] + list(pref_name), key="channels_area",
+                    format_func=lambda c: glue.tr("common.nation") if c == qc.NATION else f"{c} {pref_name[c]}")
+month = c2.selectbox(glue.tr("channels.month"), months[::-1], key="channels_month",
+                     format_func=lambda m: charts.month_label(m, lang))
+prefecture = None if area == qc.NATION else area
+area_label = glue.tr("common.nation") if prefecture is None else pref_name[prefecture]
+period_all = glue.tr("channels.period_all", start=charts.month_label(months[0], lang),
+                     end=charts.month_label(months[-1], lang))
+period_month = charts.month_label(month, lang)
+
+total = glue.cached(qc.channel_summary, (), prefecture=prefecture, month_from=month, month_to=month)
+row = total.iloc[0] if not total.empty else None
+m1, m2, m3 = st.columns(3)
+m1.metric(kpis.label("digital_share", lang),
+          "–" if row is None or pd.isna(row["digital_share"]) else f"{row['digital_share'] * 100:.1f}%",
+          help=kpis.describe("digital_share", lang))
+m2.metric(kpis.label("sheets", lang), "–" if row is None else f"{int(row['sheets']):,}",
+          help=kpis.describe("sheets", lang))
+m3.metric(kpis.label("missed_digital_sheets", lang), "–" if row is None else f"{int(row['missed_digital_sheets']):,}",
+          help=kpis.describe("missed_digital_sheets", lang))
+st.caption(f"{area_label}　{period_month}")
+
+source = kpis.source("digital_share", lang)
+
+st.subheader(glue.tr("channels.chart.mix"))
+mix = glue.cached(qc.channel_mix, prefecture=prefecture)
+st.plotly_chart(charts.channel_mix(mix, lang), key="channels_mix_chart", width="stretch", config=PNG)
+mix_table = mix.assign(channel=mix["channel"].map(lambda c: glue.tr(f"channels.channel.{c}")))
+glue.chart_footer(counts=f"{area_label}: {glue.tr('channels.chart.mix_counts')}", period=period_all,
+                  source=source, data=mix_table, key="channels_mix")
+
+st.subheader(glue.tr("channels.chart.heat"))
+heat = glue.cached(qc.channel_summary, ("prefecture_code", "month"))
+heat = heat[heat["prefecture_code"].isin(pref_name)]
+st.plotly_chart(charts.share_heatmap(heat, pref_name, lang), key="channels_heat_chart", width="stretch",
+                config=PNG)
+glue.chart_footer(counts=kpis.describe("digital_share", lang), period=period_all, source=source,
+                  data=heat.assign(prefecture=heat["prefecture_code"].map(pref_name)), key="channels_heat")
+
+st.subheader(glue.tr("channels.chart.form"))
+by_form = glue.cached(qc.channel_summary, ("form",), prefecture=prefecture, month_from=month, month_to=month)
+st.plotly_chart(charts.share_by_form(by_form, lang), key="channels_form_chart", width="stretch", config=PNG)
+glue.chart_footer(counts=f"{area_label}: {kpis.describe('digital_share', lang)}", period=period_month,
+                  source=source, data=by_form.assign(form=by_form["form"].map(lambda f: glue.tr(f"channels.form.{f}"))),
+                  key="channels_form")
+
+st.subheader(glue.tr("channels.missed.title"))
+st.caption(glue.tr("channels.missed.caption"))
+pairs = glue.cached(qc.missed_pairs, prefecture=prefecture, month_from=month, month_to=month)
+if pairs.empty:
+    st.success(glue.tr("channels.missed.none"))
+else:
+    shown = pairs.drop(columns=["months"]).rename(columns={
+        "sender_code": glue.tr("channels.col.sender_code"), "sender_name": glue.tr("channels.col.sender_name"),
+        "receiver_code": glue.tr("channels.col.receiver_code"),
+        "receiver_name": glue.tr("channels.col.receiver_name"),
+        "missed_digital_sheets": kpis.label("missed_digital_sheets", lang)})
+    st.dataframe(shown, hide_index=True, width="stretch", key="channels_missed_table")
+    glue.chart_footer(counts=kpis.describe("missed_digital_sheets", lang), period=period_month,
+                      source=kpis.source("missed_digital_sheets", lang), data=shown, key="channels_missed")

@@ -1,0 +1,118 @@
+"""事業所ビュー: one office's digital share over time, its missed digital exchanges, and which partners to
+invite first — from the database, or from the manager's own log / CPDS ZIP read in memory (never stored)."""
+import pandas as pd
+import streamlit as st
+
+from analytics.domain import codes, kpis
+from analytics.reports import channel_charts as charts
+from analytics.store import queries_channels as qc
+from analytics.ui import glue
+
+lang = glue.lang()
+PNG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "office"}}
+
+st.title(glue.tr("page.office.title"))
+st.caption(glue.tr("officeview.intro"))
+scope = glue.scope()
+
+source = st.radio(glue.tr("officeview.source"), ["db", "upload"], horizontal=True, key="office_source",
+                  format_func=lambda s: glue.tr(f"officeview.source.{s}"))
+
+monthly = partners = None
+office_code = None
+if source == "db":
+    if scope.role == "office":
+        candidates = pd.DataFrame({"office_code": [scope.area], "name": [None]})
+    else:
+        prefs = codes.prefectures()
+        pref_name = dict(zip(prefs["code"], prefs["name_ja" if lang == "ja" else "name_en"]))
+        allowed = scope.detail_prefectures(list(pref_name))
+        if not allowed:
+            st.warning(glue.tr("officeview.no_offices"))
+            st.stop()
+        pref = st.selectbox(glue.tr("targets.prefecture"), allowed, key="office_prefecture",
+                            index=allowed.index("30") if "30" in allowed else 0,
+                            format_func=lambda c: f"{c} {pref_name[c]}")
+        candidates = glue.cached(qc.offices_with_exchanges, pref)
+    if candidates.empty:
+        st.info(glue.tr("officeview.no_offices"))
+        st.stop()
+    names = dict(zip(candidates["office_code"], candidates["name"]))
+    office_code = st.selectbox(glue.tr("officeview.office"), list(names), key="office_code_pick",
+                               format_func=lambda c: f"{c} {names[c]}" if isinstance(names[c], str) else c)
+    monthly = glue.cached(qc.office_monthly, office_code)
+    partners = glue.cached(qc.office_partners, office_code)
+else:
+    st.caption(glue.tr("officeview.upload_hint"))
+    typed = st.text_input(glue.tr("officeview.office_code"), key="office_code_typed",
+                          value=scope.area if scope.role == "office" else "")
+    upload = st.file_uploader(glue.tr("officeview.upload"), type=["csv", "txt", "xlsx", "parquet", "zip"],
+                              key="office_upload")
+    if not upload or not typed.strip():
+        st.stop()
+    office_code = codes.normalise_office_code(typed)
+    if office_code is None or (scope.role == "office" and office_code != scope.area):
+        st.error(glue.tr("officeview.bad_code"))
+        st.stop()
+    from analytics.ingest.read import FileRefused
+    try:
+        log, rejected = qc.read_uploaded_log(upload.name, upload.getvalue())
+    except FileRefused as err:
+        st.error(glue.tr("officeview.refused", msg=err.ja if lang == "ja" else err.en))
+        st.stop()
+    if rejected:
+        st.warning(glue.tr("officeview.rejected", n=rejected))
+    in_file = set(log["sender_code"]) | set(log["receiver_code"])
+    if office_code not in in_file:
+        st.error(glue.tr("officeview.not_in_file", codes="、".join(sorted(in_file)[:5])))
+        st.stop()
+    registered = qc.registered_pairs(glue.engine(), log["month"].unique(), in_file)
+    fx = qc.local_flags(log, registered)
+    monthly = qc.local_office_monthly(fx, office_code)
+    partners = qc.local_office_partners(fx, office_code, names=qc.office_names(glue.engine(), in_file))
+
+if monthly is None or monthly.empty:
+    st.info(glue.tr("officeview.no_data"))
+    st.stop()
+
+latest = max(monthly["month"])
+last = monthly[monthly["month"] == latest]
+sheets, digital = int(last["sheets"].sum()), int(last["digital_sheets"].sum())
+m1, m2, m3 = st.columns(3)
+m1.metric(kpis.label("digital_share", lang), f"{digital / sheets * 100:.1f}%" if sheets else "–",
+          help=kpis.describe("digital_share", lang))
+m2.metric(kpis.label("sheets", lang), f"{sheets:,}", help=kpis.describe("sheets", lang))
+m3.metric(kpis.label("missed_digital_sheets", lang), f"{int(last['missed_digital_sheets'].sum()):,}",
+          help=kpis.describe("missed_digital_sheets", lang))
+st.caption(f"{office_code}　{charts.month_label(latest, lang)}")
+
+period = glue.tr("channels.period_all", start=charts.month_label(min(monthly["month"]), lang),
+                 end=charts.month_label(latest, lang))
+src = kpis.source("digital_share", lang)
+st.subheader(glue.tr("officeview.chart.trend"))
+st.plotly_chart(charts.office_trend(monthly, lang), key="office_trend_chart", width="stretch", config=PNG)
+glue.chart_footer(counts=kpis.describe("digital_share", lang), period=period, source=src, data=monthly,
+                  key="office_trend")
+
+partners = partners.assign(name=partners["name"].fillna(glue.tr("targets.unknown_name")))
+cols = {"partner_code": glue.tr("officeview.col.partner_code"), "name": glue.tr("officeview.col.name"),
+        "sheets": glue.tr("officeview.col.sheets"), "digital_sheets": glue.tr("officeview.col.digital_sheets"),
+        "paper_sheets": glue.tr("officeview.col.paper_sheets")}
+month_txt = glue.tr("officeview.month_of", month=charts.month_label(partners["month"].iloc[0], lang)) \
+    if not partners.empty else ""
+
+st.subheader(glue.tr("officeview.missed.title"))
+missed = partners[partners["registered"] & (partners["paper_sheets"] > 0)]
+if missed.empty:
+    st.success(glue.tr("channels.missed.none"))
+else:
+    st.caption(month_txt)
+    st.dataframe(missed[list(cols)].rename(columns=cols), hide_index=True, width="stretch", key="office_missed")
+
+st.subheader(glue.tr("officeview.invite.title"))
+invite = partners[~partners["registered"] & (partners["paper_sheets"] > 0)]
+if invite.empty:
+    st.success(glue.tr("officeview.invite.none"))
+else:
+    st.caption(month_txt)
+    st.dataframe(invite[list(cols)].rename(columns=cols), hide_index=True, width="stretch", key="office_invite")

@@ -1,0 +1,71 @@
+"""効果（地域別）: realised vs potential hours and yen by prefecture and municipality, on the map and ranked."""
+import streamlit as st
+
+from analytics.domain import codes, kpis
+from analytics.domain.effects import DEFAULT
+from analytics.reports import channel_charts as charts
+from analytics.store import queries_channels as qc
+from analytics.store import queries_savings as qs
+from analytics.ui import glue
+
+lang = glue.lang()
+PNG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "savings"}}
+
+st.title(glue.tr("page.savings.title"))
+st.caption(glue.tr("savings.intro"))
+
+months = glue.cached(qc.months)
+if not months:
+    st.info(glue.tr("common.no_data"))
+    st.stop()
+
+c1, c2 = st.columns(2)
+choice = c1.selectbox(glue.tr("savings.period"), [None] + months[::-1], key="savings_month",
+                      format_func=lambda m: glue.tr("savings.all_months") if m is None else charts.month_label(m, lang))
+measure = c2.radio(glue.tr("savings.measure"), ["realised_yen", "potential_yen"], horizontal=True,
+                   key="savings_measure", format_func=lambda v: kpis.label(v, lang))
+if choice is None:
+    period = glue.tr("channels.period_all", start=charts.month_label(months[0], lang),
+                     end=charts.month_label(months[-1], lang))
+else:
+    period = charts.month_label(choice, lang)
+
+frame = glue.cached(qs.savings, "prefecture", month_from=choice, month_to=choice, lang=lang)
+frame = frame[frame["prefecture"].notna()]
+st.caption(glue.tr("savings.model_note", wage=DEFAULT.hourly_staff_cost))
+
+m1, m2, m3, m4 = st.columns(4)
+for col, key, unit in ((m1, "realised_hours", "h"), (m2, "realised_yen", "yen"),
+                       (m3, "potential_hours", "h"), (m4, "potential_yen", "yen")):
+    total = frame[key].sum()
+    value = f"{total:,.1f}" + (" 時間" if lang == "ja" else " h") if unit == "h" else \
+        f"{total / 10_000:,.1f}" + (" 万円" if lang == "ja" else " × 10k yen")
+    col.metric(kpis.label(key, lang), value, help=kpis.describe(key, lang))
+
+model_source = kpis.source(measure, lang)
+st.subheader(glue.tr("savings.chart.map"))
+st.plotly_chart(charts.savings_map(frame, measure, lang), key="savings_map_chart", width="stretch", config=PNG)
+glue.chart_footer(counts=kpis.describe(measure, lang), period=period, source=model_source, data=frame,
+                  key="savings_map")
+
+unit = st.radio(glue.tr("savings.unit"), ["hours", "yen"], horizontal=True, key="savings_unit",
+                format_func=lambda u: glue.tr(f"savings.unit.{u}"))
+rank_counts = f"{kpis.describe(f'realised_{unit}', lang)}／{kpis.describe(f'potential_{unit}', lang)}"
+st.subheader(glue.tr(f"savings.chart.rank.{unit}"))
+st.plotly_chart(charts.savings_ranking(frame, "prefecture", lang, unit=unit), key="savings_rank_chart",
+                width="stretch", config=PNG)
+glue.chart_footer(counts=rank_counts, period=period, source=model_source, data=frame, key="savings_rank")
+
+prefs = codes.prefectures()
+pref_name = dict(zip(prefs["code"], prefs["name_ja" if lang == "ja" else "name_en"]))
+with_data = [c for c in frame.sort_values("prefecture_code")["prefecture_code"] if c in pref_name]
+if with_data:
+    st.subheader(glue.tr(f"savings.chart.muni.{unit}"))
+    pref = st.selectbox(glue.tr("savings.prefecture"), with_data, key="savings_pref",
+                        index=with_data.index("30") if "30" in with_data else 0,
+                        format_func=lambda c: f"{c} {pref_name[c]}")
+    muni = glue.cached(qs.savings, "municipality", prefecture=pref, month_from=choice, month_to=choice, lang=lang)
+    muni = muni.assign(municipality=muni["municipality"].fillna(glue.tr("savings.unknown_muni")))
+    st.plotly_chart(charts.savings_ranking(muni, "municipality", lang, unit=unit), key="savings_muni_chart",
+                    width="stretch", config=PNG)
+    glue.chart_footer(counts=rank_counts, period=period, source=model_source, data=muni, key="savings_muni")

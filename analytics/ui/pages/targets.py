@@ -1,0 +1,89 @@
+"""働きかけ先: unregistered offices ranked by the sheets they would turn digital, with a sentence each,
+filters by municipality and kind, and CSV/XLSX for outreach. Office-level detail: limited to the
+prefectures the signed-in user may see."""
+import streamlit as st
+
+from analytics.domain import codes, kpis
+from analytics.reports import channel_charts as charts
+from analytics.reports import tabular
+from analytics.store import queries_channels as qc
+from analytics.store import queries_targets as qt
+from analytics.ui import glue
+
+lang = glue.lang()
+PNG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "targets"}}
+
+st.title(glue.tr("page.targets.title"))
+st.caption(glue.tr("targets.intro"))
+
+months = glue.cached(qc.months)
+if not months:
+    st.info(glue.tr("common.no_data"))
+    st.stop()
+
+prefs = codes.prefectures()
+pref_name = dict(zip(prefs["code"], prefs["name_ja" if lang == "ja" else "name_en"]))
+allowed = glue.scope().detail_prefectures(list(pref_name))
+if not allowed:
+    st.warning(glue.tr("targets.no_scope"))
+    st.stop()
+
+c1, c2, c3, c4 = st.columns(4)
+prefecture = c1.selectbox(glue.tr("targets.prefecture"), allowed, key="targets_prefecture",
+                          index=allowed.index("30") if "30" in allowed else 0,
+                          format_func=lambda c: f"{c} {pref_name[c]}")
+munis = glue.cached(qt.municipalities, prefecture)
+muni_name = dict(zip(munis["municipality_code"], munis["municipality"]))
+municipality = c2.selectbox(glue.tr("targets.municipality"), [""] + list(muni_name), key="targets_municipality",
+                            format_func=lambda c: glue.tr("targets.all") if not c else f"{muni_name[c]}")
+kind = c3.selectbox(glue.tr("targets.kind"), ["", "kyotaku", "service"], key="targets_kind",
+                    format_func=lambda k: glue.tr("targets.all") if not k else glue.tr(f"common.kind.{k}"))
+window = c4.selectbox(glue.tr("targets.window"), [1, 3, 6, 12], key="targets_window")
+
+frame = glue.cached(qt.unlockable, prefecture=prefecture, window=window, municipality=municipality or None,
+                    kind=kind or None)
+used = glue.cached(qt.window_months, None, window)
+period = glue.tr("targets.window_note", n=len(used), start=charts.month_label(used[0], lang),
+                 end=charts.month_label(used[-1], lang))
+st.caption(period)
+
+if frame.empty:
+    st.info(glue.tr("targets.none"))
+    st.stop()
+
+template = glue.tr("targets.sentence")
+out = frame.copy()
+out["name"] = out["name"].fillna(glue.tr("targets.unknown_name"))
+out["municipality"] = out["municipality"].fillna("")
+out["kind"] = out["kind"].map(lambda k: glue.tr(f"common.kind.{k}") if isinstance(k, str) else "")
+out["sentence"] = [qt.sentence(n, m, template) for n, m in zip(out["unlockable_sheets"], out["registered_partners"])]
+
+st.metric(kpis.label("unlockable_sheets", lang), f"{out['unlockable_sheets'].sum():,.0f}",
+          help=kpis.describe("unlockable_sheets", lang))
+st.caption(glue.tr("targets.count", n=len(out)))
+
+st.subheader(glue.tr("targets.top_list"))
+for r in out.head(10).itertuples():
+    where = f"{r.office_code}・{r.municipality}" if r.municipality else r.office_code
+    st.markdown(f"{r.rank}. **{r.name}**（{where}） — {r.sentence}")
+
+columns = {"rank": glue.tr("targets.col.rank"), "office_code": glue.tr("targets.col.office_code"),
+           "name": glue.tr("targets.col.name"), "municipality": glue.tr("common.municipality"),
+           "kind": glue.tr("targets.kind"), "unlockable_sheets": kpis.label("unlockable_sheets", lang),
+           "registered_partners": kpis.label("registered_partners", lang),
+           "sentence": glue.tr("targets.col.sentence")}
+table = out[list(columns)].rename(columns=columns)
+st.dataframe(table, hide_index=True, width="stretch", key="targets_table")
+
+d1, d2 = st.columns(2)
+d1.download_button(glue.tr("targets.download_xlsx"), tabular.to_xlsx_bytes({"働きかけ先" if lang == "ja" else "targets": table}),
+                   file_name=f"targets_{prefecture}.xlsx", key="targets_xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+d2.download_button(glue.tr("targets.download_csv"), tabular.to_csv_bytes(table, "excel"),
+                   file_name=f"targets_{prefecture}.csv", mime="text/csv", key="targets_csv_all")
+
+st.subheader(glue.tr("targets.chart"))
+st.plotly_chart(charts.targets_bar(out, lang, value_label=kpis.label("unlockable_sheets", lang)),
+                key="targets_chart", width="stretch", config=PNG)
+glue.chart_footer(counts=kpis.describe("unlockable_sheets", lang), period=period,
+                  source=kpis.source("unlockable_sheets", lang), data=None, key="targets_chart_footer")
