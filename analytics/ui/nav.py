@@ -10,6 +10,16 @@ PAGES_DIR = pathlib.Path(__file__).parent / "pages"
 
 PAGES: list[tuple[str, str, str, str, str]] = [
     ("nav.section.overview", "home.py", "page.home.title", ":material/home:", "home"),
+    ("nav.section.overview", "prefectures.py", "page.prefectures.title", ":material/map:", "prefectures"),
+    ("nav.section.analysis", "municipalities.py", "page.municipalities.title", ":material/location_city:", "municipalities"),
+    ("nav.section.overview", "definitions.py", "page.definitions.title", ":material/menu_book:", "definitions"),
+    ("nav.section.analysis", "forecast.py", "page.forecast.title", ":material/trending_up:", "forecast"),
+    ("nav.section.analysis", "channels.py", "page.channels.title", ":material/fax:", "channels"),
+    ("nav.section.analysis", "targets.py", "page.targets.title", ":material/campaign:", "targets"),
+    ("nav.section.analysis", "savings.py", "page.savings.title", ":material/savings:", "savings"),
+    ("nav.section.analysis", "office.py", "page.office.title", ":material/storefront:", "office"),
+    ("nav.section.tools", "effect.py", "page.effect.title", ":material/calculate:", "effect"),
+    ("nav.section.tools", "export.py", "page.export.title", ":material/download:", "export"),
     ("nav.section.tools", "data_import.py", "page.import.title", ":material/upload_file:", "import"),
     ("nav.section.tools", "admin.py", "page.admin.title", ":material/manage_accounts:", "admin"),
 ]

@@ -1,0 +1,60 @@
+"""``careplan report adoption`` (DESIGN §6): offices, registered and adoption rate by area or kind."""
+from __future__ import annotations
+
+import datetime as dt
+import sys
+
+import pandas as pd
+
+from analytics.cli import UserError
+from analytics.commands.output import emit
+from analytics.domain import codes
+from analytics.store import engine as store_engine
+from analytics.store import queries_adoption as qa
+
+BASE = ["prefecture_code", "prefecture", "offices", "registered", "adoption_rate"]
+
+
+def parse_as_of(value: str | None, engine) -> dt.date:
+    if not value:
+        return qa.default_as_of(engine)
+    parsed = codes.parse_date(value)
+    if parsed is None:
+        raise UserError(f"基準日「{value}」を日付として読めません。2025-08-31 の形式で指定してください。 / "
+                        f"cannot read --as-of {value!r} as a date; use the form 2025-08-31.")
+    return parsed
+
+
+def parse_prefecture_arg(value: str | None) -> str | None:
+    if not value:
+        return None
+    code = codes.parse_prefecture(value)
+    if code is None:
+        raise UserError(f"都道府県「{value}」が分かりません。01〜47 のコードか名前（例: 30、和歌山県）で指定してください。 / "
+                        f"unknown prefecture {value!r}; give a code 01–47 or a name (e.g. 30, Wakayama).")
+    return code
+
+
+def adoption_rows(engine, by: str, prefecture: str | None, as_of: dt.date) -> pd.DataFrame:
+    """The report's rows with exactly the contract's keys."""
+    group = {"prefecture": "prefecture", "municipality": "municipality", "kind": "prefecture_kind"}[by]
+    frame = qa.adoption(engine, as_of, by=group, prefecture=prefecture)
+    frame["prefecture"] = [codes.prefecture_name(c, "ja") for c in frame["prefecture_code"]]
+    extra = {"prefecture": [], "municipality": ["municipality_code", "municipality"], "kind": ["kind"]}[by]
+    cols = BASE[:2] + extra + BASE[2:]
+    return frame[cols].reset_index(drop=True)
+
+
+def run(args) -> int:
+    engine = store_engine.get_engine(args.db)
+    prefecture = parse_prefecture_arg(args.prefecture)
+    as_of = parse_as_of(args.as_of, engine)
+    rows = adoption_rows(engine, args.by, prefecture, as_of)
+    emit(rows, args.format)
+    missing = qa.not_in_master(engine, as_of, prefecture)
+    if len(missing):
+        # stderr, so JSON/CSV on stdout stay machine-readable
+        print(f"注: 事業所マスタにない登録事業所 {len(missing)} 件は登録率に含めていません"
+              f"（基準日 {as_of.isoformat()}）。 / note: {len(missing)} registered offices not in the master "
+              f"are not counted in the rates (as of {as_of.isoformat()}).", file=sys.stderr)
+    return 0

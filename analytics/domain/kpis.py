@@ -1,0 +1,188 @@
+"""The registry of every figure the dashboard shows (指標の定義): one entry per KPI.
+
+The 「データの定義」 page is generated from this list, pages take metric labels and chart captions from it
+(``label``, ``describe``), and a test fails when a figure shown on a page is not registered here.
+Add an entry by appending a ``KPI(...)`` to ``KPIS`` (English fields are optional; Japanese is shown
+when they are empty). Definitions follow DESIGN §3.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+SRC_MASTER = "事業所マスタ（介護サービス情報公表システムのオープンデータ等、取込データ）"
+SRC_MASTER_EN = "Office master (MHLW care service information open data etc., imported)"
+SRC_REG = "登録事業所一覧（都道府県・WAM NET等の利用開始日・利用終了日、取込データ）"
+SRC_REG_EN = "Registered office list (start/end dates from the prefecture or WAM NET, imported)"
+SRC_EXCH = "提供票のやり取り記録（送信ログ・CPDSファイル、取込データ）"
+SRC_EXCH_EN = "Records of shared sheets (send logs, CPDS files; imported)"
+SRC_MODEL = "効果試算モデル（厚生労働省資料の係数、「データの定義」の前提一覧）"
+SRC_MODEL_EN = "Effect model (coefficients from the MHLW material; see the assumptions list)"
+
+
+@dataclass(frozen=True)
+class KPI:
+    key: str
+    name_ja: str
+    name_en: str
+    numerator_ja: str
+    denominator_ja: str      # "" for a count or a sum
+    period_ja: str
+    source_ja: str
+    unit: str                # 事業所, %, 件, 時間/月, 万円 …
+    numerator_en: str = ""
+    denominator_en: str = ""
+    period_en: str = ""
+    source_en: str = ""
+
+    def text(self, field: str, lang: str = "ja") -> str:
+        """The field in lang, falling back to Japanese when no English text was given."""
+        ja = getattr(self, f"{field}_ja")
+        if lang == "ja":
+            return ja
+        return getattr(self, f"{field}_en") or ja
+
+
+KPIS: list[KPI] = [
+    KPI("offices", "事業所数", "Offices",
+        "事業所マスタの事業所番号の数（複数サービスの事業所番号も1事業所）", "", "基準日時点のマスタ", SRC_MASTER, "事業所",
+        "Distinct 事業所番号 in the office master (one per number, whatever its services)", "",
+        "Master at the as-of date", SRC_MASTER_EN),
+    KPI("registered", "登録事業所数", "Registered offices",
+        "基準日Dに登録中（利用開始日 ≤ D かつ 利用終了日なし又は > D）で事業所マスタにある事業所番号の数", "",
+        "基準日時点", SRC_REG, "事業所",
+        "事業所番号 in the master registered at D (start ≤ D and no end or end > D)", "", "At the as-of date",
+        SRC_REG_EN),
+    KPI("adoption_rate", "登録率", "Adoption rate",
+        "登録事業所数（マスタにある事業所のみ）", "事業所マスタの事業所数（同じ地域・同じ種別）", "基準日時点",
+        f"{SRC_REG}／{SRC_MASTER}", "%",
+        "Registered offices that are in the master", "Offices in the master (same area and kind)",
+        "At the as-of date", f"{SRC_REG_EN} / {SRC_MASTER_EN}"),
+    KPI("adoption_change", "登録率の変化", "Change in adoption rate",
+        "期間末の登録率 − 期間初めの登録率", "", "選択した期間（初日と末日の各時点）", f"{SRC_REG}／{SRC_MASTER}",
+        "ポイント",
+        "Adoption rate at the end minus at the start", "", "The chosen period (its first and last day)",
+        f"{SRC_REG_EN} / {SRC_MASTER_EN}"),
+    KPI("adoption_rate_monthly", "月別の登録率", "Monthly adoption rate",
+        "その月に登録していた事業所（利用開始日 ≤ 月末 かつ 利用終了日なし又は > 月初）でマスタにあるもの",
+        "事業所マスタの事業所数", "月ごと", f"{SRC_REG}／{SRC_MASTER}", "%",
+        "Offices in the master registered on some day of the month (start ≤ month end, no end or end > "
+        "month start)", "Offices in the master", "Each month", f"{SRC_REG_EN} / {SRC_MASTER_EN}"),
+    KPI("not_in_master", "マスタにない登録", "Registrations not in the master",
+        "基準日に登録中で、事業所番号が事業所マスタにない事業所の数（登録データの都道府県で集計。登録率には含めない）",
+        "", "基準日時点", SRC_REG, "事業所",
+        "事業所番号 registered at D that are not in the master, by the registration's prefecture "
+        "(listed separately, never in a rate)", "", "At the as-of date", SRC_REG_EN),
+    KPI("digital_share", "データ連携の割合", "Digital share",
+        "データ連携で共有された提供票の件数", "共有された提供票の全件数（FAX・郵送・手渡し・メール・データ連携）",
+        "月ごと（表示は最新月）", SRC_EXCH, "%",
+        "Sheets shared through the data exchange system", "All shared sheets (fax, post, hand, e-mail, digital)",
+        "Monthly (latest month shown)", SRC_EXCH_EN),
+    KPI("digital_offices", "データ連携で交換中の事業所数", "Offices exchanging digitally",
+        "その月にデータ連携で提供票を送信又は受信した、事業所マスタにある事業所番号の数", "", "最新月",
+        SRC_EXCH, "事業所",
+        "Offices in the master that sent or received at least one sheet digitally in the month", "",
+        "Latest month", SRC_EXCH_EN),
+    KPI("hours_saved_realised", "削減された時間", "Hours saved",
+        "データ連携の提供票件数 ×（紙の共有時間 − データ連携の共有時間）= 件数 ×（0.62 − 0.20）時間",
+        "", "最新月", f"{SRC_EXCH}／{SRC_MODEL}", "時間/月",
+        "Digital sheets × (paper time − digital time per user) = sheets × (0.62 − 0.20) h", "",
+        "Latest month", f"{SRC_EXCH_EN} / {SRC_MODEL_EN}"),
+    # ↑ adoption (queries_adoption). Other figures: append below.
+    # ↓ channels, targets, savings (queries_channels, queries_targets, queries_savings)
+    KPI("sheets", "提供票件数", "Sheets",
+        "共有された提供票の件数（1人の利用者の予定・実績等を1事業所が1か月に1相手へ共有して1件）", "", "月ごと",
+        SRC_EXCH, "件",
+        "Sheets shared (one user's plan or actual shared by one office with another in one month)", "",
+        "Each month", SRC_EXCH_EN),
+    KPI("missed_digital_sheets", "二重管理の件数", "Missed digital sheets",
+        "送信元・送信先の両方がその月に登録済みなのに、FAX・郵送・手渡し・メールで共有された提供票の件数", "",
+        "月ごと", f"{SRC_EXCH}／{SRC_REG}", "件",
+        "Sheets sent by a non-digital channel although sender and receiver were both registered that month "
+        "(double handling)", "", "Each month", f"{SRC_EXCH_EN} / {SRC_REG_EN}"),
+    KPI("unlockable_sheets", "登録でデータ連携になる件数", "Unlockable sheets",
+        "データ連携以外で共有された提供票のうち、片方だけが登録済みのもの（未登録側の事業所に集計）の月平均件数", "",
+        "選択した期間の月平均（既定: 最新月）。期間の最終月に登録済みの事業所は除く", f"{SRC_EXCH}／{SRC_REG}", "件/月",
+        "Non-digital sheets where exactly one side was registered, counted for the unregistered side, "
+        "averaged per month", "", "Monthly average over the chosen months (default: latest month); offices "
+        "registered in the last month are left out", f"{SRC_EXCH_EN} / {SRC_REG_EN}"),
+    KPI("registered_partners", "登録済みの相手事業所数", "Registered partners",
+        "未登録の事業所と、データ連携以外で提供票をやり取りした登録済み事業所の数", "", "選択した期間",
+        f"{SRC_EXCH}／{SRC_REG}", "事業所",
+        "Registered offices that exchanged non-digital sheets with the unregistered office", "",
+        "The chosen months", f"{SRC_EXCH_EN} / {SRC_REG_EN}"),
+    KPI("realised_hours", "実現した削減時間", "Hours saved so far",
+        "データ連携の提供票件数 ×（紙0.62 − データ連携0.20）時間（1人1月あたりモデル、送信元の地域で集計）", "",
+        "選択した月（全期間のときは累計）", f"{SRC_EXCH}／{SRC_MODEL}", "時間",
+        "Digital sheets × (0.62 − 0.20) h (per-user model, by the sender's area)", "",
+        "The chosen month (sum when all months)", f"{SRC_EXCH_EN} / {SRC_MODEL_EN}"),
+    KPI("realised_yen", "実現した削減額", "Yen saved so far",
+        "実現した削減時間 × 人件費単価 ＋ データ連携の件数分の紙の直接費用（印刷・FAX・郵送・交通）"
+        "（ライセンス料・固定費は含まない）", "", "選択した月（全期間のときは累計）", f"{SRC_EXCH}／{SRC_MODEL}", "円",
+        "Hours saved × hourly staff cost + paper-only direct costs of the digital sheets (licence and fixed "
+        "costs excluded)", "", "The chosen month (sum when all months)", f"{SRC_EXCH_EN} / {SRC_MODEL_EN}"),
+    KPI("potential_hours", "全件データ連携時の削減時間", "Potential hours saved",
+        "全提供票件数 ×（紙0.62 − データ連携0.20）時間（すべてデータ連携になった場合）", "",
+        "選択した月（全期間のときは累計）", f"{SRC_EXCH}／{SRC_MODEL}", "時間",
+        "All sheets × (0.62 − 0.20) h (if every sheet were digital)", "",
+        "The chosen month (sum when all months)", f"{SRC_EXCH_EN} / {SRC_MODEL_EN}"),
+    KPI("potential_yen", "全件データ連携時の削減額", "Potential yen saved",
+        "全件データ連携時の削減時間 × 人件費単価 ＋ 全件分の紙の直接費用（ライセンス料・固定費は含まない）", "",
+        "選択した月（全期間のときは累計）", f"{SRC_EXCH}／{SRC_MODEL}", "円",
+        "Potential hours × hourly staff cost + paper-only direct costs of all sheets (licence and fixed costs "
+        "excluded)", "", "The chosen month (sum when all months)", f"{SRC_EXCH_EN} / {SRC_MODEL_EN}"),
+]
+
+
+def get(key: str) -> KPI:
+    """The KPI registered under key; KeyError if it is not registered."""
+    for k in KPIS:
+        if k.key == key:
+            return k
+    raise KeyError(f"KPI {key!r} is not in analytics.domain.kpis.KPIS")
+
+
+def label(key: str, lang: str = "ja") -> str:
+    return get(key).text("name", lang)
+
+
+def describe(key: str, lang: str = "ja") -> str:
+    """'numerator ÷ denominator' (or the numerator alone): the line printed under a chart."""
+    k = get(key)
+    den = k.text("denominator", lang)
+    return f"{k.text('numerator', lang)} ÷ {den}" if den else k.text("numerator", lang)
+
+
+def period(key: str, lang: str = "ja") -> str:
+    return get(key).text("period", lang)
+
+
+def source(key: str, lang: str = "ja") -> str:
+    return get(key).text("source", lang)
+
+
+def names() -> set[str]:
+    """Every registered name in both languages (what a metric label may be)."""
+    return {k.name_ja for k in KPIS} | {k.name_en for k in KPIS}
+
+
+def kpis_frame(lang: str = "ja") -> pd.DataFrame:
+    """The registry as a table for the definitions page."""
+    return pd.DataFrame([{
+        "key": k.key, "name": k.text("name", lang), "numerator": k.text("numerator", lang),
+        "denominator": k.text("denominator", lang), "period": k.text("period", lang),
+        "source": k.text("source", lang), "unit": k.unit,
+    } for k in KPIS])
+
+
+PAPER_HOURS, DIGITAL_HOURS = 0.62, 0.20   # fallback only; the effect model's assumptions win
+
+
+def realised_hours_saved(sheets: float, digital_sheets: float) -> float:
+    """Hours saved in a month by the digital sheets (per-user model): digital × (paper − digital time)."""
+    try:
+        from analytics.domain.effects import vector_effect
+    except ImportError:  # effect model not installed: the documented defaults
+        return float(digital_sheets) * (PAPER_HOURS - DIGITAL_HOURS)
+    return float(vector_effect([float(sheets)], [float(digital_sheets)])["hours_saved"].iloc[0])

@@ -1,0 +1,192 @@
+"""Plotly figures for adoption (data → figure, no I/O but the shipped GeoJSON).
+
+Offline by construction: maps use ``Choroplethmap``/``Scattermap`` with ``map_style="white-bg"`` (no tiles,
+no CDN) and no text symbols (they would fetch glyphs). A highlighted prefecture is marked by a thick
+outline, a hatch pattern and a label, never by colour alone (デジタル庁 design guidance).
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from analytics.i18n import t
+
+SCALE = "Blues"
+# circles on a pale outline: start the scale at a visible blue so a 0 % municipality still shows
+POINT_SCALE = [[0, "#9ecae1"], [1, "#08306b"]]
+HIGHLIGHT = "#d9480f"
+FONT = "Noto Sans CJK JP, Noto Sans JP, sans-serif"
+JAPAN_CENTER = {"lat": 37.6, "lon": 136.4}
+JAPAN_ZOOM = 3.95
+
+
+def _layout(fig: go.Figure, height: int) -> go.Figure:
+    fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), font=dict(family=FONT),
+                      paper_bgcolor="white")
+    return fig
+
+
+def _fmt(value: float, percent: bool) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    return f"{value * 100:.1f}%" if percent else f"{value:,.1f}"
+
+
+def choropleth_map(frame: pd.DataFrame, value: str = "adoption_rate", lang: str = "ja",
+                   highlight: str | None = None, value_label: str | None = None, percent: bool = True,
+                   height: int = 560) -> go.Figure:
+    """Prefectures coloured by ``value``; frame has prefecture_code, prefecture (name), value.
+    Prefectures without data are drawn in light grey (no data is not 0)."""
+    from analytics.domain.geo import prefecture_geojson
+    geo = prefecture_geojson()
+    value_label = value_label or t("adoption.chart.rate", lang)
+    names = {f["id"]: f["properties"]["name_ja" if lang == "ja" else "name_en"] for f in geo["features"]}
+    fig = go.Figure()
+    fig.add_trace(go.Choroplethmap(
+        geojson=geo, locations=list(names), z=[0] * len(names), featureidkey="id",
+        colorscale=[[0, "#eeeeee"], [1, "#eeeeee"]], showscale=False, marker_line_color="#999999",
+        marker_line_width=0.5, text=[names[c] for c in names],
+        hovertemplate="%{text}: " + t("adoption.chart.no_data", lang) + "<extra></extra>"))
+    data = frame.dropna(subset=[value])
+    scale = 100 if percent else 1
+    fig.add_trace(go.Choroplethmap(
+        geojson=geo, locations=data["prefecture_code"], z=data[value] * scale, featureidkey="id",
+        colorscale=SCALE, zmin=0, marker_line_color="#555555", marker_line_width=0.6,
+        text=data["prefecture"], customdata=data[[c for c in ("offices", "registered") if c in data] or [value]],
+        colorbar=dict(title=value_label + (" (%)" if percent else ""), thickness=12),
+        hovertemplate="%{text}<br>" + value_label + ": %{z:.1f}" + ("%" if percent else "") + "<extra></extra>"))
+    if highlight and highlight in names:
+        fig.add_trace(go.Choroplethmap(
+            geojson=geo, locations=[highlight], z=[1], featureidkey="id",
+            colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
+            marker_line_color=HIGHLIGHT, marker_line_width=4, hoverinfo="skip", name=names[highlight]))
+    fig.update_layout(map=dict(style="white-bg", center=JAPAN_CENTER, zoom=JAPAN_ZOOM))
+    return _layout(fig, height)
+
+
+def ranking_bar(frame: pd.DataFrame, value: str = "adoption_rate", lang: str = "ja",
+                highlight: str | None = None, national: float | None = None, sort: str = "jis",
+                percent: bool = True, value_label: str | None = None) -> go.Figure:
+    """Horizontal bars, one per prefecture, in JIS order (01 at the top) or by value (largest at the top).
+    The national value is a dashed line; the highlighted prefecture is hatched, labelled and outlined."""
+    value_label = value_label or t("adoption.chart.rate", lang)
+    data = frame.dropna(subset=[value]).copy()
+    if sort == "value":
+        data = data.sort_values([value, "prefecture_code"], ascending=[False, True])
+    else:
+        data = data.sort_values("prefecture_code")
+    scale = 100 if percent else 1
+    is_hl = (data["prefecture_code"] == highlight).tolist()
+    marker_label = t("adoption.chart.selected", lang)
+    labels = [f"▶ {n}（{marker_label}）" if h else n for n, h in zip(data["prefecture"], is_hl)]
+    fig = go.Figure(go.Bar(
+        x=data[value] * scale, y=labels, orientation="h",
+        marker=dict(color=[HIGHLIGHT if h else "#2b6cb0" for h in is_hl],
+                    pattern=dict(shape=["/" if h else "" for h in is_hl], fgcolor="white"),
+                    line=dict(color=["black" if h else "rgba(0,0,0,0)" for h in is_hl], width=2)),
+        text=[_fmt(v, percent) for v in data[value]], textposition="outside", cliponaxis=False,
+        hovertemplate="%{y}: %{x:.1f}" + ("%" if percent else "") + "<extra></extra>"))
+    if national is not None and not (isinstance(national, float) and math.isnan(national)):
+        fig.add_vline(x=national * scale, line_dash="dash", line_color="black",
+                      annotation_text=f"{t('adoption.chart.national', lang)} {_fmt(national, percent)}",
+                      annotation_position="top")
+    fig.update_yaxes(autorange="reversed", title=None, type="category")
+    values = list((data[value] * scale).dropna()) + ([national * scale] if national is not None
+                                                     and not pd.isna(national) else [])
+    lo, hi = min(values + [0]), max(values + [0])
+    pad = (hi - lo) * 0.18 or 1
+    # room for the value labels outside the bars (changes can be negative)
+    fig.update_xaxes(title=value_label + (" (%)" if percent else ""),
+                     range=[lo - (pad if lo < 0 else 0), hi + pad])
+    return _layout(fig, max(300, 22 * len(data) + 90))
+
+
+def trend_line(frame: pd.DataFrame, series: str = "area", y: str = "adoption_rate", lang: str = "ja",
+               percent: bool = True, value_label: str | None = None) -> go.Figure:
+    """One line per series (column ``series``) over ``month``; series differ by dash and marker too."""
+    value_label = value_label or t("adoption.chart.rate", lang)
+    dashes = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+    symbols = ["circle", "square", "diamond", "triangle-up", "x", "star"]
+    fig = go.Figure()
+    scale = 100 if percent else 1
+    for i, (name, part) in enumerate(frame.groupby(series, sort=False)):
+        fig.add_trace(go.Scatter(
+            x=pd.to_datetime(part["month"]), y=part[y] * scale, name=str(name), mode="lines+markers",
+            line=dict(dash=dashes[i % len(dashes)], width=2), marker=dict(symbol=symbols[i % len(symbols)], size=6),
+            hovertemplate=f"{name} %{{x|%Y-%m}}: %{{y:.1f}}" + ("%" if percent else "") + "<extra></extra>"))
+    fig.update_yaxes(title=value_label + (" (%)" if percent else ""), rangemode="tozero")
+    fig.update_xaxes(title=None, tickformat="%Y-%m")
+    fig.update_layout(legend=dict(orientation="h", y=-0.15))
+    return _layout(fig, 380)
+
+
+def _outline(code: str) -> list:
+    from analytics.domain.geo import prefecture_geojson
+    for feature in prefecture_geojson()["features"]:
+        if feature["id"] == code:
+            geom = feature["geometry"]
+            polys = [geom["coordinates"]] if geom["type"] == "Polygon" else geom["coordinates"]
+            return [pt for poly in polys for pt in poly[0]]
+    return []
+
+
+def scatter_map(frame: pd.DataFrame, lang: str = "ja", prefecture: str | None = None,
+                value: str = "adoption_rate") -> go.Figure:
+    """Municipalities as circles at the mean of their offices' coordinates (size = offices, colour = rate),
+    over the prefecture's outline; frame has municipality, lat, lon, offices, registered, value."""
+    from analytics.domain.geo import prefecture_geojson
+    data = frame.dropna(subset=["lat", "lon"])
+    fig = go.Figure()
+    if prefecture:
+        geo = prefecture_geojson()
+        fig.add_trace(go.Choroplethmap(
+            geojson=geo, locations=[prefecture], z=[1], featureidkey="id",
+            colorscale=[[0, "#f3f3f3"], [1, "#f3f3f3"]], showscale=False, marker_line_color="#777777",
+            marker_line_width=1, hoverinfo="skip"))
+    biggest = max(float(data["offices"].max()) if len(data) else 1.0, 1.0)
+    top = max(float(data[value].max()) * 100 if len(data) and data[value].notna().any() else 0.0, 1.0)
+    fig.add_trace(go.Scattermap(
+        lat=data["lat"], lon=data["lon"], mode="markers",
+        marker=dict(size=(10 + 30 * (data["offices"] / biggest) ** 0.5).tolist(), color=data[value] * 100,
+                    colorscale=POINT_SCALE, cmin=0, cmax=top, cauto=False, showscale=True, opacity=0.9,
+                    colorbar=dict(title=t("adoption.chart.rate", lang) + " (%)", thickness=12)),
+        text=data["municipality"], customdata=data[["offices", "registered"]],
+        hovertemplate=("%{text}<br>" + t("adoption.chart.rate", lang) + ": %{marker.color:.1f}%<br>"
+                       + t("adoption.chart.offices", lang) + ": %{customdata[0]}<br>"
+                       + t("adoption.chart.registered", lang) + ": %{customdata[1]}<extra></extra>")))
+    lons, lats = list(data["lon"]), list(data["lat"])
+    if prefecture:
+        ring = _outline(prefecture)
+        lons += [p[0] for p in ring]
+        lats += [p[1] for p in ring]
+    if lons:
+        center = {"lat": (max(lats) + min(lats)) / 2, "lon": (max(lons) + min(lons)) / 2}
+        span = max(max(lats) - min(lats), max(lons) - min(lons), 0.2)
+        zoom = max(3.0, min(11.0, math.log2(360 / span) - 1.3))
+    else:
+        center, zoom = JAPAN_CENTER, JAPAN_ZOOM
+    fig.update_layout(map=dict(style="white-bg", center=center, zoom=zoom), showlegend=False)
+    return _layout(fig, 480)
+
+
+def funnel_chart(stages: list[tuple[str, float]], lang: str = "ja") -> go.Figure:
+    """事業所 → 登録 → データ連携で交換中: counts with the share of the first stage."""
+    fig = go.Figure(go.Funnel(y=[s[0] for s in stages], x=[s[1] for s in stages],
+                              textinfo="value+percent initial", marker=dict(color=["#90cdf4", "#4299e1", "#2b6cb0"])))
+    return _layout(fig, 300)
+
+
+def kind_bar(frame: pd.DataFrame, lang: str = "ja") -> go.Figure:
+    """Adoption by office kind (居宅介護支援 / サービス事業所): frame has kind, adoption_rate."""
+    labels = [t(f"common.kind.{k}", lang) for k in frame["kind"]]
+    fig = go.Figure(go.Bar(x=frame["adoption_rate"] * 100, y=labels, orientation="h",
+                           marker=dict(color=["#2b6cb0", "#63b3ed"][: len(labels)],
+                                       pattern=dict(shape=["", "."][: len(labels)])),
+                           text=[_fmt(v, True) for v in frame["adoption_rate"]], textposition="outside",
+                           cliponaxis=False))
+    top = max([float(v) * 100 for v in frame["adoption_rate"].dropna()] + [1.0])
+    fig.update_xaxes(title=t("adoption.chart.rate", lang) + " (%)", range=[0, top * 1.15])
+    fig.update_yaxes(title=None, autorange="reversed")
+    return _layout(fig, 200)

@@ -1,0 +1,275 @@
+"""Adoption queries (DESIGN §3), aggregated in the database with SQLAlchemy Core.
+
+Definitions, once, here:
+- registered at D: ``registered_on <= D and (ended_on is null or ended_on > D)``;
+  registered in month M: ``registered_on <= last day of M and (ended_on is null or ended_on > first day of M)``.
+- an office is one 事業所番号 of the master (``offices``), counted once; its area and kind are the master's.
+- adoption rate = registered offices that are in the master / offices in the master, same area and kind.
+- registrations whose office is not in the master are counted separately, by ``registrations.prefecture_code``.
+
+Every function takes the engine first so that the UI can cache it (``glue.cached(fn, *args)``) and returns
+a small DataFrame (one row per area, month or office).
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import sqlalchemy as sa
+
+from analytics.store import engine as store_engine
+from analytics.store import schema
+
+O = schema.offices
+R = schema.registrations
+X = schema.exchanges
+
+GROUPS = ("nation", "prefecture", "municipality", "kind", "prefecture_kind")
+
+
+def _registered_at(d: dt.date, reg=R):
+    return sa.and_(reg.c.registered_on <= d, sa.or_(reg.c.ended_on.is_(None), reg.c.ended_on > d))
+
+
+def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
+    first = month.replace(day=1)
+    nxt = (first + dt.timedelta(days=32)).replace(day=1)
+    return first, nxt - dt.timedelta(days=1)
+
+
+def months_between(start: dt.date, end: dt.date) -> list[dt.date]:
+    """First days of the months from start's month to end's month, inclusive."""
+    out, m = [], start.replace(day=1)
+    while m <= end:
+        out.append(m)
+        m = (m + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
+def _group_cols(by: str) -> list:
+    if by == "nation":
+        return []
+    if by == "prefecture":
+        return [O.c.prefecture_code]
+    if by == "municipality":
+        return [O.c.prefecture_code, O.c.municipality_code, O.c.municipality]
+    if by == "kind":
+        return [O.c.kind]
+    if by == "prefecture_kind":
+        return [O.c.prefecture_code, O.c.kind]
+    raise ValueError(f"unknown grouping {by!r}")
+
+
+def _office_filters(prefecture: str | None, kind: str | None, municipality: str | None = None) -> list:
+    conds = []
+    if prefecture:
+        conds.append(O.c.prefecture_code == prefecture)
+    if kind:
+        conds.append(O.c.kind == kind)
+    if municipality:
+        conds.append(O.c.municipality_code == municipality)
+    return conds
+
+
+def _rate(num, den):
+    return sa.case((den > 0, sa.cast(num, sa.Double) / den), else_=None)
+
+
+def adoption(engine, as_of: dt.date, by: str = "prefecture", prefecture: str | None = None,
+             kind: str | None = None) -> pd.DataFrame:
+    """Offices in the master, those registered at ``as_of`` and the adoption rate, by area/kind.
+
+    by: nation | prefecture | municipality | kind | prefecture_kind. Municipality rows also carry the
+    mean of the master's coordinates (lat, lon) for the map. Areas without offices in the master do not
+    appear (their rate is undefined, not 0).
+    """
+    reg = (sa.select(R.c.office_code).where(_registered_at(as_of)).distinct().subquery("reg"))
+    groups = _group_cols(by)
+    registered = sa.func.count(reg.c.office_code)
+    offices = sa.func.count(O.c.office_code)
+    cols = groups + [offices.label("offices"), registered.label("registered"),
+                     _rate(registered, offices).label("adoption_rate")]
+    if by == "municipality":
+        cols += [sa.func.avg(O.c.lat).label("lat"), sa.func.avg(O.c.lon).label("lon")]
+    q = (sa.select(*cols)
+         .select_from(O.outerjoin(reg, reg.c.office_code == O.c.office_code))
+         .where(*_office_filters(prefecture, kind)))
+    if groups:
+        q = q.group_by(*groups).order_by(*[g for g in groups if g.name != "municipality"])
+    out = store_engine.read_df(engine, q)
+    return _typed(out)
+
+
+def _typed(out: pd.DataFrame) -> pd.DataFrame:
+    for c in ("offices", "registered", "registered_start", "registered_end"):
+        if c in out:
+            out[c] = out[c].fillna(0).astype("int64")
+    for c in ("adoption_rate", "rate_start", "rate_end", "change", "lat", "lon"):
+        if c in out:
+            out[c] = out[c].astype("float64")
+    return out
+
+
+def adoption_change(engine, start: dt.date, end: dt.date, by: str = "prefecture",
+                    prefecture: str | None = None, kind: str | None = None) -> pd.DataFrame:
+    """Adoption at ``start`` and at ``end`` in one pass; change = rate_end − rate_start (a fraction)."""
+    r_start = sa.select(R.c.office_code).where(_registered_at(start)).distinct().subquery("rs")
+    r_end = sa.select(R.c.office_code).where(_registered_at(end)).distinct().subquery("re")
+    groups = _group_cols(by)
+    offices = sa.func.count(O.c.office_code)
+    n_start = sa.func.count(r_start.c.office_code)
+    n_end = sa.func.count(r_end.c.office_code)
+    q = (sa.select(*groups, offices.label("offices"), n_start.label("registered_start"),
+                   n_end.label("registered_end"), _rate(n_start, offices).label("rate_start"),
+                   _rate(n_end, offices).label("rate_end"),
+                   (_rate(n_end, offices) - _rate(n_start, offices)).label("change"))
+         .select_from(O.outerjoin(r_start, r_start.c.office_code == O.c.office_code)
+                      .outerjoin(r_end, r_end.c.office_code == O.c.office_code))
+         .where(*_office_filters(prefecture, kind)))
+    if groups:
+        q = q.group_by(*groups).order_by(*[g for g in groups if g.name != "municipality"])
+    return _typed(store_engine.read_df(engine, q))
+
+
+def adoption_monthly(engine, start: dt.date, end: dt.date, by: str = "nation",
+                     prefectures: tuple[str, ...] | None = None, kind: str | None = None) -> pd.DataFrame:
+    """Registered in month M (DESIGN §3) for each month from start to end: month, [prefecture_code],
+    offices, registered, adoption_rate. Months without registrations are present with 0."""
+    if by not in ("nation", "prefecture"):
+        raise ValueError(f"unknown grouping {by!r}")
+    months = months_between(start, end)
+    if not months:
+        return pd.DataFrame(columns=["month", "offices", "registered", "adoption_rate"])
+    m = sa.values(sa.column("month", sa.Date), sa.column("month_end", sa.Date), name="m").data(
+        [(mm, month_bounds(mm)[1]) for mm in months])
+    conds = _office_filters(None, kind)
+    if prefectures:
+        conds.append(O.c.prefecture_code.in_(list(prefectures)))
+    area_cols = [O.c.prefecture_code] if by == "prefecture" else []
+    areas = (sa.select(*area_cols, sa.func.count().label("offices")).select_from(O).where(*conds)
+             .group_by(*area_cols).subquery("areas"))
+    reg = (sa.select(R.c.office_code, R.c.registered_on, R.c.ended_on, *area_cols)
+           .select_from(R.join(O, O.c.office_code == R.c.office_code)).where(*conds).subquery("reg"))
+    # every (month × area) cell exists even when nobody is registered in it
+    grid = sa.select(m.c.month, m.c.month_end, *areas.c).select_from(m.join(areas, sa.true())).subquery("g")
+    on = sa.and_(reg.c.registered_on <= grid.c.month_end,
+                 sa.or_(reg.c.ended_on.is_(None), reg.c.ended_on > grid.c.month),
+                 *([reg.c.prefecture_code == grid.c.prefecture_code] if by == "prefecture" else []))
+    registered = sa.func.count(sa.distinct(reg.c.office_code))
+    gcols = [grid.c.month] + ([grid.c.prefecture_code] if by == "prefecture" else [])
+    q = (sa.select(*gcols, grid.c.offices, registered.label("registered"),
+                   _rate(registered, grid.c.offices).label("adoption_rate"))
+         .select_from(grid.outerjoin(reg, on))
+         .group_by(*gcols, grid.c.offices))
+    out = _typed(store_engine.read_df(engine, q))
+    out["month"] = pd.to_datetime(out["month"]).dt.date
+    return out.sort_values(["prefecture_code", "month"] if by == "prefecture" else ["month"]).reset_index(drop=True)
+
+
+def not_in_master(engine, as_of: dt.date, prefecture: str | None = None) -> pd.DataFrame:
+    """Registrations at ``as_of`` whose 事業所番号 is not in the master, one row per office:
+    office_code, prefecture_code (the registration's), registered_on (earliest current start)."""
+    q = (sa.select(R.c.office_code, sa.func.min(R.c.prefecture_code).label("prefecture_code"),
+                   sa.func.min(R.c.registered_on).label("registered_on"))
+         .where(_registered_at(as_of),
+                ~sa.exists().where(O.c.office_code == R.c.office_code),
+                *([R.c.prefecture_code == prefecture] if prefecture else []))
+         .group_by(R.c.office_code).order_by(R.c.office_code))
+    out = store_engine.read_df(engine, q)
+    if not out.empty:
+        out["registered_on"] = pd.to_datetime(out["registered_on"]).dt.date
+    return out
+
+
+def not_in_master_counts(engine, as_of: dt.date) -> pd.DataFrame:
+    """Per registration prefecture: the number of registered 事業所番号 not in the master."""
+    inner = (sa.select(R.c.office_code, sa.func.min(R.c.prefecture_code).label("prefecture_code"))
+             .where(_registered_at(as_of), ~sa.exists().where(O.c.office_code == R.c.office_code))
+             .group_by(R.c.office_code).subquery("nim"))
+    q = (sa.select(inner.c.prefecture_code, sa.func.count().label("not_in_master"))
+         .group_by(inner.c.prefecture_code).order_by(inner.c.prefecture_code))
+    out = store_engine.read_df(engine, q)
+    out["not_in_master"] = out["not_in_master"].astype("int64")
+    return out
+
+
+def office_list(engine, prefecture: str, as_of: dt.date, search: str | None = None,
+                kind: str | None = None, municipality: str | None = None, limit: int = 5000) -> pd.DataFrame:
+    """Offices of one prefecture with registration status at ``as_of``; search matches 事業所番号 or name."""
+    reg = (sa.select(R.c.office_code, sa.func.min(R.c.registered_on).label("registered_on"))
+           .where(_registered_at(as_of)).group_by(R.c.office_code).subquery("reg"))
+    conds = _office_filters(prefecture, kind, municipality)
+    if search and search.strip():
+        s = search.strip()
+        conds.append(sa.or_(O.c.office_code.contains(s, autoescape=True),
+                            O.c.name.contains(s, autoescape=True)))
+    q = (sa.select(O.c.office_code, O.c.name, O.c.municipality_code, O.c.municipality, O.c.kind,
+                   (reg.c.office_code.is_not(None)).label("registered"), reg.c.registered_on)
+         .select_from(O.outerjoin(reg, reg.c.office_code == O.c.office_code))
+         .where(*conds).order_by(O.c.office_code).limit(limit))
+    out = store_engine.read_df(engine, q)
+    out["registered"] = out["registered"].astype(bool)
+    out["registered_on"] = pd.to_datetime(out["registered_on"]).dt.date
+    return out
+
+
+def registration_span(engine) -> tuple[dt.date | None, dt.date | None]:
+    """Earliest registered_on and latest date seen in registrations (start, end)."""
+    q = sa.select(sa.func.min(R.c.registered_on), sa.func.max(R.c.registered_on), sa.func.max(R.c.ended_on))
+    with engine.connect() as conn:
+        lo, hi, hi_end = conn.execute(q).one()
+    his = [d for d in (hi, hi_end) if d is not None]
+    return lo, (max(his) if his else None)
+
+
+def default_as_of(engine) -> dt.date:
+    """The data's as-of date (``dataset_meta.as_of``), else today."""
+    value = store_engine.get_meta(engine, "as_of")
+    if value:
+        try:
+            return dt.date.fromisoformat(str(value)[:10])
+        except ValueError:
+            pass
+    return dt.date.today()
+
+
+def latest_exchange_month(engine) -> dt.date | None:
+    with engine.connect() as conn:
+        v = conn.execute(sa.select(sa.func.max(X.c.month))).scalar()
+    return v
+
+
+def digital_share(engine, month: dt.date | None = None) -> pd.DataFrame:
+    """One row for the month (default: the latest): month, sheets, digital_sheets, digital_share.
+
+    The channels module has the detailed breakdowns; this is the home page's single figure."""
+    month = month or latest_exchange_month(engine)
+    if month is None:
+        return pd.DataFrame({"month": [None], "sheets": [0], "digital_sheets": [0], "digital_share": [None]})
+    sheets = sa.func.coalesce(sa.func.sum(X.c.sheets), 0)
+    digital = sa.func.coalesce(sa.func.sum(sa.case((X.c.channel == "digital", X.c.sheets), else_=0)), 0)
+    q = (sa.select(sheets.label("sheets"), digital.label("digital_sheets"),
+                   _rate(digital, sheets).label("digital_share"))
+         .where(X.c.month == month))
+    out = store_engine.read_df(engine, q)
+    out.insert(0, "month", [month])
+    out["sheets"] = out["sheets"].astype("int64")
+    out["digital_sheets"] = out["digital_sheets"].astype("int64")
+    out["digital_share"] = out["digital_share"].astype("float64")
+    return out
+
+
+def digital_offices(engine, month: dt.date | None = None, prefecture: str | None = None) -> int:
+    """Offices in the master that sent or received at least one digital sheet in the month (funnel stage)."""
+    month = month or latest_exchange_month(engine)
+    if month is None:
+        return 0
+    sides = sa.union(
+        sa.select(X.c.sender_code.label("office_code")).where(X.c.month == month, X.c.channel == "digital"),
+        sa.select(X.c.receiver_code.label("office_code")).where(X.c.month == month, X.c.channel == "digital"),
+    ).subquery("sides")
+    q = (sa.select(sa.func.count(sa.distinct(O.c.office_code)))
+         .select_from(sides.join(O, O.c.office_code == sides.c.office_code))
+         .where(*_office_filters(prefecture, None)))
+    with engine.connect() as conn:
+        return int(conn.execute(q).scalar() or 0)

@@ -1,0 +1,73 @@
+"""概要 (home): national tiles with the as-of date, the funnel 事業所 → 登録 → データ連携 → 効果, the trend."""
+import pandas as pd
+import streamlit as st
+
+from analytics.domain import kpis
+from analytics.reports import adoption_charts as charts
+from analytics.store import queries_adoption as qa
+from analytics.ui import glue
+
+lang = glue.lang()
+PNG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+def plot(fig, key: str) -> None:
+    st.plotly_chart(fig, key=key, width="stretch",
+                    config={**PNG, "toImageButtonOptions": {**PNG["toImageButtonOptions"], "filename": key}})
+
+
+st.title(glue.tr("page.home.title"))
+as_of = glue.cached(qa.default_as_of)
+nation = glue.cached(qa.adoption, as_of, "nation").iloc[0]
+if int(nation["offices"]) == 0:
+    st.info(glue.tr("common.no_data"))
+    st.stop()
+
+share = glue.cached(qa.digital_share).iloc[0]
+month = share["month"]
+digital_offices = glue.cached(qa.digital_offices)
+hours = kpis.realised_hours_saved(share["sheets"], share["digital_sheets"]) if pd.notna(month) else None
+missing = glue.cached(qa.not_in_master, as_of)
+
+month_text = month.strftime("%Y-%m") if pd.notna(month) else "–"
+st.caption(glue.tr("adoption.home.as_of", date=as_of.isoformat(), month=month_text))
+
+c1, c2, c3, c4, c5 = st.columns(5)
+c1.metric(kpis.label("offices", lang), f"{int(nation['offices']):,}")
+c2.metric(kpis.label("registered", lang), f"{int(nation['registered']):,}")
+c3.metric(kpis.label("adoption_rate", lang), f"{nation['adoption_rate'] * 100:.1f}%")
+c4.metric(kpis.label("digital_share", lang),
+          "–" if pd.isna(share["digital_share"]) else f"{share['digital_share'] * 100:.1f}%")
+c5.metric(kpis.label("hours_saved_realised", lang), "–" if hours is None else f"{hours:,.1f}")
+st.caption(glue.tr("adoption.home.tiles_note", date=as_of.isoformat(), month=month_text))
+if len(missing):
+    st.caption(glue.tr("adoption.not_in_master_note", n=len(missing)))
+
+st.subheader(glue.tr("adoption.home.funnel"))
+stages = [(glue.tr("adoption.funnel.offices"), int(nation["offices"])),
+          (glue.tr("adoption.funnel.registered"), int(nation["registered"])),
+          (glue.tr("adoption.funnel.digital"), int(digital_offices))]
+plot(charts.funnel_chart(stages, lang), "home_funnel")
+effect = glue.tr("adoption.funnel.effect", hours="–" if hours is None else f"{hours:,.1f}", month=month_text)
+st.markdown(f"**{effect}**")
+funnel_table = {glue.tr("adoption.col.stage"): [s[0] for s in stages], glue.tr("adoption.col.value"): [s[1] for s in stages]}
+glue.chart_footer(
+    counts=" → ".join([kpis.label("offices", lang), kpis.label("registered", lang),
+                       kpis.label("digital_offices", lang), kpis.label("hours_saved_realised", lang)]),
+    period=glue.tr("adoption.period.as_of_month", date=as_of.isoformat(), month=month_text),
+    source=f"{kpis.source('registered', lang)}／{kpis.source('digital_offices', lang)}",
+    data=pd.DataFrame(funnel_table), key="home_funnel")
+
+st.subheader(glue.tr("adoption.home.trend"))
+start, _end = glue.cached(qa.registration_span)
+if start is not None:
+    monthly = glue.cached(qa.adoption_monthly, start, as_of, "nation")
+    monthly["area"] = glue.tr("common.nation")
+    plot(charts.trend_line(monthly, lang=lang), "home_trend")
+    table = monthly[["month", "offices", "registered", "adoption_rate"]].copy()
+    table["adoption_rate"] = (table["adoption_rate"] * 100).round(1)
+    glue.chart_footer(counts=kpis.describe("adoption_rate_monthly", lang),
+                      period=glue.tr("adoption.period.range", start=start.strftime("%Y-%m"),
+                                     end=as_of.strftime("%Y-%m")),
+                      source=kpis.source("adoption_rate_monthly", lang),
+                      data=table.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="home_trend")

@@ -1,0 +1,106 @@
+"""市区町村: within one prefecture, municipalities (map and table), 居宅介護支援 / service split, office list."""
+import pandas as pd
+import streamlit as st
+
+from analytics.domain import codes, kpis
+from analytics.reports import adoption_charts as charts
+from analytics.store import queries_adoption as qa
+from analytics.ui import glue
+
+lang = glue.lang()
+PNG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+def plot(fig, key: str) -> None:
+    st.plotly_chart(fig, key=key, width="stretch",
+                    config={**PNG, "toImageButtonOptions": {**PNG["toImageButtonOptions"], "filename": key}})
+
+
+def pct(v) -> str:
+    return "–" if pd.isna(v) else f"{v * 100:.1f}%"
+
+
+st.title(glue.tr("page.municipalities.title"))
+as_of = glue.cached(qa.default_as_of)
+prefs = codes.prefectures()
+pref_name = dict(zip(prefs["code"], prefs["name_ja" if lang == "ja" else "name_en"]))
+by_pref = glue.cached(qa.adoption, as_of, "prefecture")
+scope = glue.scope()
+allowed = scope.detail_prefectures(by_pref["prefecture_code"].tolist())
+if by_pref.empty:
+    st.info(glue.tr("common.no_data"))
+    st.stop()
+if not allowed:
+    st.warning(glue.tr("adoption.muni.no_access"))
+    st.stop()
+
+default = scope.area if scope.area in allowed else ("30" if "30" in allowed else allowed[0])
+c1, c2 = st.columns(2)
+pref = c1.selectbox(glue.tr("common.prefecture"), allowed, index=allowed.index(default), key="muni_pref",
+                    format_func=lambda c: f"{c} {pref_name.get(c, c)}")
+kind = c2.selectbox(glue.tr("adoption.kind"), ["all", "kyotaku", "service"], key="muni_kind",
+                    format_func=lambda k: glue.tr("adoption.kind.all") if k == "all" else glue.tr(f"common.kind.{k}"))
+kind_arg = None if kind == "all" else kind
+period = glue.tr("adoption.period.as_of", date=as_of.isoformat())
+
+total = glue.cached(qa.adoption, as_of, "prefecture", pref, kind_arg)
+row = total.iloc[0] if len(total) else pd.Series({"offices": 0, "registered": 0, "adoption_rate": float("nan")})
+m1, m2, m3 = st.columns(3)
+m1.metric(kpis.label("offices", lang), f"{int(row['offices']):,}")
+m2.metric(kpis.label("registered", lang), f"{int(row['registered']):,}")
+m3.metric(kpis.label("adoption_rate", lang), pct(row["adoption_rate"]))
+
+# 居宅介護支援 / サービス事業所
+st.subheader(glue.tr("adoption.muni.kinds"))
+kinds = glue.cached(qa.adoption, as_of, "kind", pref)
+if len(kinds):
+    plot(charts.kind_bar(kinds, lang), "muni_kinds")
+    kt = kinds.assign(kind=kinds["kind"].map(lambda k: glue.tr(f"common.kind.{k}")),
+                      adoption_rate=(kinds["adoption_rate"] * 100).round(1))
+    glue.chart_footer(counts=kpis.describe("adoption_rate", lang) + "。" + glue.tr("adoption.muni.kind_note"),
+                      period=period, source=kpis.source("adoption_rate", lang),
+                      data=kt.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="muni_kinds")
+
+st.subheader(glue.tr("adoption.muni.map"))
+munis = glue.cached(qa.adoption, as_of, "municipality", pref, kind_arg)
+munis = munis.sort_values("municipality_code").reset_index(drop=True)
+if len(munis):
+    if munis[["lat", "lon"]].notna().all(axis=1).any():
+        plot(charts.scatter_map(munis, lang, pref), "muni_map")
+    else:
+        st.caption(glue.tr("adoption.muni.no_coordinates"))
+    table = munis[["municipality_code", "municipality", "offices", "registered", "adoption_rate"]].copy()
+    table["adoption_rate"] = (table["adoption_rate"] * 100).round(1)
+    glue.chart_footer(counts=kpis.describe("adoption_rate", lang) + "。" + glue.tr("adoption.muni.map_note"),
+                      period=period, source=kpis.source("adoption_rate", lang),
+                      data=table.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="muni_table")
+    st.dataframe(table.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), hide_index=True, key="muni_df")
+
+st.subheader(glue.tr("adoption.muni.offices"))
+f1, f2, f3 = st.columns([2, 2, 1])
+search = f1.text_input(glue.tr("adoption.muni.search"), key="muni_search",
+                       placeholder=glue.tr("adoption.muni.search_hint"))
+muni_opts = [""] + munis["municipality_code"].tolist()
+muni_names = dict(zip(munis["municipality_code"], munis["municipality"]))
+muni = f2.selectbox(glue.tr("common.municipality"), muni_opts, key="muni_filter",
+                    format_func=lambda c: glue.tr("adoption.muni.all") if not c else f"{c} {muni_names.get(c) or ''}")
+status = f3.selectbox(glue.tr("adoption.muni.status"), ["all", "registered", "unregistered"], key="muni_status",
+                      format_func=lambda s: glue.tr(f"adoption.muni.status.{s}"))
+offices = glue.cached(qa.office_list, pref, as_of, search or None, kind_arg, muni or None)
+if status != "all":
+    offices = offices[offices["registered"] == (status == "registered")]
+shown = offices.assign(
+    kind=offices["kind"].map(lambda k: glue.tr(f"common.kind.{k}")),
+    registered=offices["registered"].map(lambda r: glue.tr("adoption.muni.yes" if r else "adoption.muni.no")),
+    registered_on=offices["registered_on"].map(lambda d: d.isoformat() if pd.notna(d) else ""))
+shown = shown[["office_code", "name", "municipality", "kind", "registered", "registered_on"]]
+st.caption(glue.tr("adoption.muni.count", n=len(shown)))
+st.dataframe(shown.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), hide_index=True, key="muni_offices")
+glue.chart_footer(counts=kpis.describe("registered", lang), period=period, source=kpis.source("registered", lang),
+                  data=shown.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="muni_offices_csv")
+
+missing = glue.cached(qa.not_in_master, as_of, pref)
+with st.expander(glue.tr("adoption.not_in_master_title", n=len(missing))):
+    st.caption(kpis.describe("not_in_master", lang))
+    if len(missing):
+        st.dataframe(missing.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), hide_index=True)

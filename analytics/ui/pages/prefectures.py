@@ -1,0 +1,145 @@
+"""都道府県別: map, ranking (JIS order or by value), highlight, latest value or change, comparison, table."""
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from analytics.domain import codes, kpis
+from analytics.reports import adoption_charts as charts
+from analytics.store import queries_adoption as qa
+from analytics.ui import glue
+
+lang = glue.lang()
+PNG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
+
+
+def plot(fig, key: str) -> None:
+    st.plotly_chart(fig, key=key, width="stretch",
+                    config={**PNG, "toImageButtonOptions": {**PNG["toImageButtonOptions"], "filename": key}})
+
+
+st.title(glue.tr("page.prefectures.title"))
+as_of = glue.cached(qa.default_as_of)
+prefs = codes.prefectures()
+pref_name = dict(zip(prefs["code"], prefs["name_ja" if lang == "ja" else "name_en"]))
+scope = glue.scope()
+
+start_default, _ = glue.cached(qa.registration_span)
+if start_default is None:
+    st.info(glue.tr("common.no_data"))
+    st.stop()
+
+c1, c2, c3 = st.columns(3)
+mode = c1.radio(glue.tr("adoption.pref.mode"), ["latest", "change"], horizontal=True, key="pref_mode",
+                format_func=lambda m: glue.tr(f"adoption.pref.mode.{m}"))
+sort = c2.radio(glue.tr("adoption.pref.sort"), ["jis", "value"], horizontal=True, key="pref_sort",
+                format_func=lambda s: glue.tr(f"adoption.pref.sort.{s}"))
+kind = c3.selectbox(glue.tr("adoption.kind"), ["all", "kyotaku", "service"], key="pref_kind",
+                    format_func=lambda k: glue.tr("adoption.kind.all") if k == "all" else glue.tr(f"common.kind.{k}"))
+kind_arg = None if kind == "all" else kind
+default_hl = scope.area if scope.role == "prefecture" and scope.area in pref_name else None
+options = [""] + list(pref_name)
+highlight = st.selectbox(glue.tr("adoption.pref.highlight"), options, key="pref_highlight",
+                         index=options.index(default_hl) if default_hl else 0,
+                         format_func=lambda c: glue.tr("adoption.pref.none") if not c else f"{c} {pref_name[c]}")
+highlight = highlight or None
+
+if mode == "change":
+    d1, d2 = st.columns(2)
+    start = d1.date_input(glue.tr("adoption.pref.start"), value=max(start_default, as_of - dt.timedelta(days=365)),
+                          key="pref_start")
+    end = d2.date_input(glue.tr("adoption.pref.end"), value=as_of, key="pref_end")
+    if start >= end:
+        st.error(glue.tr("adoption.pref.bad_period"))
+        st.stop()
+    frame = glue.cached(qa.adoption_change, start, end, "prefecture", None, kind_arg)
+    nation = glue.cached(qa.adoption_change, start, end, "nation", None, kind_arg).iloc[0]
+    value, kpi, percent = "change", "adoption_change", True
+    national = nation["change"]
+    period = glue.tr("adoption.period.range", start=start.isoformat(), end=end.isoformat())
+else:
+    frame = glue.cached(qa.adoption, as_of, "prefecture", None, kind_arg)
+    nation = glue.cached(qa.adoption, as_of, "nation", None, kind_arg).iloc[0]
+    value, kpi, percent = "adoption_rate", "adoption_rate", True
+    national = nation["adoption_rate"]
+    period = glue.tr("adoption.period.as_of", date=as_of.isoformat())
+
+frame = frame.copy()
+frame["prefecture"] = frame["prefecture_code"].map(pref_name)
+if scope.suppresses_small_counts():
+    small = frame["offices"] < scope.suppress_below
+    frame.loc[small, [c for c in frame.columns if c not in ("prefecture_code", "prefecture")]] = float("nan")
+    if small.any():
+        st.caption(glue.tr("adoption.suppressed", n=scope.suppress_below))
+
+st.metric(glue.tr("adoption.pref.national_label", kpi=kpis.label(kpi, lang)),
+          "–" if pd.isna(national) else f"{national * 100:.1f}" + ("%" if mode == "latest" else " pt"),
+          help=glue.tr("adoption.pref.national_help"))
+
+# table view: all 47 in JIS order, areas without offices in the master shown empty
+table = prefs[["code"]].rename(columns={"code": "prefecture_code"}).merge(frame, on="prefecture_code", how="left")
+table["prefecture"] = table["prefecture_code"].map(pref_name)
+shown = table.copy()
+for c in ("adoption_rate", "rate_start", "rate_end"):
+    if c in shown:
+        shown[c] = (shown[c] * 100).round(1)
+if "change" in shown:
+    shown["change"] = (shown["change"] * 100).round(1)
+shown = shown.rename(columns=lambda c: glue.tr(f"adoption.col.{c}"))
+source = kpis.source(kpi, lang)
+
+left, right = st.columns([3, 2])
+with left:
+    st.subheader(glue.tr("adoption.pref.map"))
+    plot(charts.choropleth_map(frame, value, lang, highlight, value_label=kpis.label(kpi, lang), percent=percent),
+         "pref_map")
+    glue.chart_footer(counts=kpis.describe(kpi, lang), period=period, source=source, data=shown, key="pref_map")
+with right:
+    st.subheader(glue.tr("adoption.pref.ranking"))
+    plot(charts.ranking_bar(frame, value, lang, highlight, national, sort, percent,
+                            value_label=kpis.label(kpi, lang)), "pref_ranking")
+    glue.chart_footer(counts=kpis.describe(kpi, lang) + "。" + glue.tr("adoption.pref.ranking_note"),
+                      period=period, source=source, data=shown, key="pref_ranking")
+
+st.subheader(glue.tr("adoption.pref.compare"))
+with_data = [c for c in pref_name if c in set(frame["prefecture_code"])]
+default_cmp = [c for c in ([highlight] if highlight else []) + with_data if c in with_data]
+default_cmp = list(dict.fromkeys(default_cmp))[:3]
+chosen = st.multiselect(glue.tr("adoption.pref.compare_pick"), with_data, default=default_cmp,
+                        format_func=lambda c: pref_name[c], key="pref_compare")
+if chosen:
+    cmp = table[table["prefecture_code"].isin(chosen)].copy()
+    cmp = cmp.set_index("prefecture_code").loc[chosen].reset_index()
+    cmp_shown = cmp.copy()
+    for c in ("adoption_rate", "rate_start", "rate_end", "change"):
+        if c in cmp_shown:
+            cmp_shown[c] = (cmp_shown[c] * 100).round(1)
+    cols = st.columns(len(chosen))
+    for col, (_, row) in zip(cols, cmp.iterrows()):
+        col.markdown(f"**{row['prefecture']}**")
+        v = row[value]
+        col.markdown(f"{kpis.label(kpi, lang)}: **{'–' if pd.isna(v) else f'{v * 100:.1f}'}"
+                     f"{'%' if mode == 'latest' else ' pt'}**")
+        if not pd.isna(v) and not pd.isna(national):
+            col.caption(glue.tr("adoption.pref.vs_nation", diff=f"{(v - national) * 100:+.1f}"))
+    monthly = glue.cached(qa.adoption_monthly, start_default, as_of, "prefecture", tuple(chosen), kind_arg)
+    monthly["area"] = monthly["prefecture_code"].map(pref_name)
+    nat = glue.cached(qa.adoption_monthly, start_default, as_of, "nation", None, kind_arg)
+    nat["area"] = glue.tr("common.nation")
+    series = pd.concat([monthly, nat], ignore_index=True)
+    plot(charts.trend_line(series, lang=lang), "pref_compare_trend")
+    trend_table = series[["area", "month", "offices", "registered", "adoption_rate"]].copy()
+    trend_table["adoption_rate"] = (trend_table["adoption_rate"] * 100).round(1)
+    glue.chart_footer(counts=kpis.describe("adoption_rate_monthly", lang),
+                      period=glue.tr("adoption.period.range", start=start_default.strftime("%Y-%m"),
+                                     end=as_of.strftime("%Y-%m")),
+                      source=kpis.source("adoption_rate_monthly", lang),
+                      data=trend_table.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="pref_compare")
+
+missing = glue.cached(qa.not_in_master_counts, as_of)
+with st.expander(glue.tr("adoption.not_in_master_title", n=int(missing["not_in_master"].sum()) if len(missing) else 0)):
+    st.caption(kpis.describe("not_in_master", lang))
+    if len(missing):
+        missing = missing.assign(prefecture=missing["prefecture_code"].map(pref_name))
+        st.dataframe(missing[["prefecture_code", "prefecture", "not_in_master"]].rename(
+            columns=lambda c: glue.tr(f"adoption.col.{c}")), hide_index=True)
