@@ -183,4 +183,4 @@ def test_pages_in_english(open_page, page, label, value):
     if label:
         assert metrics(at)[label] == value
     else:
-        assert [h.value for h in at.header] == ["Indicators", "Effect model assumptions"]
+        assert [h.value for h in at.header] == ["Indicators", "Effect model assumptions", "Forecast assumptions"]

@@ -1,8 +1,10 @@
 """データの定義: every KPI (numerator, denominator, period, source) and the effect model's assumptions,
 generated from analytics.domain.kpis.KPIS and analytics.domain.effects.ASSUMPTIONS."""
+import pandas as pd
 import streamlit as st
 
 from analytics.domain import kpis
+from analytics.domain.forecast import FORECAST_ASSUMPTIONS, MODEL_VERSION
 from analytics.ui import glue
 
 lang = glue.lang()
@@ -36,3 +38,12 @@ else:
                  key="definitions_assumptions")
     for _, a in frame.iterrows():
         st.markdown(f"- **{a['label']}** (`{a['key']}`): {a['documented']:g} {a['unit']} — {a['source']}（{a['date']}）")
+
+st.header(glue.tr("definitions.forecast_assumptions"))
+
+st.caption(glue.tr("definitions.forecast_version", version=MODEL_VERSION))
+forecast_frame = pd.DataFrame(
+    [{"key": a.key, "value": str(a.value), "unit": a.unit, "source": a.source, "date": a.date,
+      "note_ja": a.note_ja} for a in FORECAST_ASSUMPTIONS])
+st.dataframe(forecast_frame.rename(columns=lambda c: glue.tr(f"definitions.fcol.{c}")), hide_index=True,
+             key="definitions_forecast_assumptions")
