@@ -124,6 +124,14 @@ def test_every_code_is_valid(tiny):
     assert wakayama["302015"] == "和歌山市" and wakayama["303828"] == "日高町" and len(wakayama) == 30
 
 
+def test_municipalities_lie_inside_their_prefecture(tiny):
+    from analytics.domain import geo
+    munis = tiny.municipalities
+    inside = [geo.point_in_prefecture(r.lon, r.lat, r.prefecture_code) for r in munis.itertuples()]
+    # the shipped outlines are main islands only, so a few coastal or island points may fall outside
+    assert sum(inside) / len(inside) > 0.97
+
+
 def test_kind_is_computed_like_ingestion(tiny):
     svc = tiny.office_services.groupby("office_code")["service_code"].agg(list)
     kinds = tiny.offices.set_index("office_code")["kind"]

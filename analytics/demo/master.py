@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analytics.demo import params as P
-from analytics.domain import codes
+from analytics.domain import codes, geo
 
 
 def office_check_digits(first9: np.ndarray) -> np.ndarray:
@@ -85,6 +85,16 @@ def municipalities(rng: np.random.Generator) -> pd.DataFrame:
         spread = 1.0 if pc == "01" else 0.25
         lat = pref.lat + np.r_[0.0, rng.normal(0, spread * 0.6, len(items) - 1)]
         lon = pref.lon + np.r_[0.0, rng.normal(0, spread, len(items) - 1)]
+        # keep every municipality on land inside its prefecture (the map would show it in the sea or a
+        # neighbour otherwise): redraw a few times, then fall back to near the prefectural capital
+        for k in range(1, len(items)):
+            tries = 0
+            while not geo.point_in_prefecture(lon[k], lat[k], pc) and tries < 30:
+                lat[k] = pref.lat + rng.normal(0, spread * 0.6 / (1 + tries / 5))
+                lon[k] = pref.lon + rng.normal(0, spread / (1 + tries / 5))
+                tries += 1
+            if tries == 30 and not geo.point_in_prefecture(lon[k], lat[k], pc):
+                lat[k], lon[k] = pref.lat, pref.lon
         for k, (c5, name, _) in enumerate(items):
             rows.append((pc, municipality_code6(c5), name, weights[k], lat[k], lon[k], k + 1))
     return pd.DataFrame(rows, columns=["prefecture_code", "municipality_code", "municipality", "weight",
