@@ -42,3 +42,34 @@ def point_in_prefecture(lon: float, lat: float, code: str) -> bool:
 # Japan's view for choropleth_map: centre and zoom that show Hokkaido to Okinawa
 MAP_CENTER = {"lat": 37.5, "lon": 137.0}
 MAP_ZOOM = 3.6
+
+
+# Okinawa lies ~1,000 km south-west of Kyushu; like printed maps of Japan we draw it as an inset in the
+# empty Sea of Japan so the main islands can fill the frame. Shift in degrees (lon, lat) and the inset box.
+OKINAWA_SHIFT = (5.2, 13.3)
+OKINAWA_BOX = ((131.6, 38.6), (134.2, 41.0))
+INSET_CENTER = {"lat": 37.2, "lon": 137.6}
+INSET_ZOOM = 4.05
+
+
+@functools.lru_cache(maxsize=None)
+def _display() -> dict:
+    data = copy.deepcopy(_load())
+    dx, dy = OKINAWA_SHIFT
+    for feature in data["features"]:
+        if feature["id"] == "47":
+            feature["geometry"]["coordinates"] = [
+                [[x + dx, y + dy] for x, y in ring] for ring in feature["geometry"]["coordinates"]]
+    return data
+
+
+def prefecture_geojson_display() -> dict:
+    """The outlines for national maps: as ``prefecture_geojson`` but with Okinawa moved into an inset
+    (``OKINAWA_BOX``). Only for drawing: never use these coordinates to place or test points."""
+    return _display()
+
+
+def inset_box_lines() -> tuple[list[float], list[float]]:
+    """lon, lat lists of the inset frame (a closed rectangle) for a line trace."""
+    (x0, y0), (x1, y1) = OKINAWA_BOX
+    return [x0, x1, x1, x0, x0], [y0, y0, y1, y1, y0]

@@ -39,8 +39,8 @@ def choropleth_map(frame: pd.DataFrame, value: str = "adoption_rate", lang: str 
                    height: int = 560) -> go.Figure:
     """Prefectures coloured by ``value``; frame has prefecture_code, prefecture (name), value.
     Prefectures without data are drawn in light grey (no data is not 0)."""
-    from analytics.domain.geo import prefecture_geojson
-    geo = prefecture_geojson()
+    from analytics.domain import geo as geo_mod
+    geo = geo_mod.prefecture_geojson_display()  # Okinawa drawn as an inset
     value_label = value_label or t("adoption.chart.rate", lang)
     names = {f["id"]: f["properties"]["name_ja" if lang == "ja" else "name_en"] for f in geo["features"]}
     fig = go.Figure()
@@ -62,7 +62,10 @@ def choropleth_map(frame: pd.DataFrame, value: str = "adoption_rate", lang: str 
             geojson=geo, locations=[highlight], z=[1], featureidkey="id",
             colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
             marker_line_color=HIGHLIGHT, marker_line_width=4, hoverinfo="skip", name=names[highlight]))
-    fig.update_layout(map=dict(style="white-bg", center=JAPAN_CENTER, zoom=JAPAN_ZOOM))
+    box_lon, box_lat = geo_mod.inset_box_lines()
+    fig.add_trace(go.Scattermap(lon=box_lon, lat=box_lat, mode="lines", line=dict(color="#777777", width=1),
+                                hoverinfo="skip", showlegend=False, name="inset"))
+    fig.update_layout(map=dict(style="white-bg", center=geo_mod.INSET_CENTER, zoom=geo_mod.INSET_ZOOM))
     return _layout(fig, height)
 
 

@@ -13,8 +13,12 @@ FRAME = pd.DataFrame({"prefecture_code": ["01", "13", "30"], "prefecture": ["北
 def test_choropleth_is_offline_and_complete():
     fig = ch.choropleth_map(FRAME, highlight="13")
     assert fig.layout.map.style == "white-bg"
-    base, data, hl = fig.data
+    base, data, hl, inset = fig.data
     assert len(base.locations) == 47 and base.geojson["features"][0]["id"] == "01"
+    # Okinawa is drawn inside the inset frame in the Sea of Japan, not 1,000 km off the frame
+    okinawa = next(f for f in base.geojson["features"] if f["id"] == "47")
+    lons = [x for ring in okinawa["geometry"]["coordinates"] for x, _ in ring]
+    assert min(inset.lon) < min(lons) and max(lons) < max(inset.lon)
     assert list(data.locations) == ["01", "13", "30"] and list(data.z) == [0, 25, 50]
     assert list(hl.locations) == ["13"] and hl.marker.line.width == 4
     assert "mapbox" not in fig.to_json()  # no token-based tiles
