@@ -21,4 +21,4 @@ else:
             sections.setdefault(glue.tr(section), []).append(
                 st.Page(str(nav.PAGES_DIR / file), title=glue.tr(title_key), icon=icon, url_path=url,
                         default=(url == "home")))
-    st.navigation(sections).run()
+    st.navigation(sections, expanded=True).run()

@@ -20,6 +20,8 @@ def _add_format(p: argparse.ArgumentParser, choices=("table", "json", "csv"), de
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="careplan", description="ケアプランデータ連携 普及分析・費用対効果")
     parser.add_argument("--db", help="SQLAlchemy URL (default: CAREPLAN_DB_URL or data/careplan.duckdb)")
+    parser.add_argument("--user", help="sign in as this user when the database has users (password in "
+                                       "CAREPLAN_PASSWORD); without users the CLI acts as admin")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="build the deterministic demo database")
@@ -96,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
               file=sys.stderr)
         return 2
     try:
+        from analytics.commands import access
+        access.check(args)  # sign-in and role scope when the database has users (access.py)
         return int(handler(args) or 0)
     except UserError as exc:
         print(f"エラー / error: {exc}", file=sys.stderr)

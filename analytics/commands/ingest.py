@@ -19,7 +19,9 @@ def run(args) -> int:
     if missing:
         raise UserError(f"ファイルが見つかりません: {', '.join(missing)}（パスを確認してください） / "
                         f"file not found: {', '.join(missing)} (check the path)")
-    summary = ingest_files(get_engine(args.db), args.kind, args.paths)
+    from analytics.commands import access
+    signed_in = access.current().username if access.current().username != "local" else None
+    summary = ingest_files(get_engine(args.db), args.kind, args.paths, imported_by=signed_in)
     if args.json:
         json.dump(summary.as_json(), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")

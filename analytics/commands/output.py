@@ -21,6 +21,9 @@ def _clean(value):
 def emit(frame: pd.DataFrame, fmt: str, stream=None) -> None:
     """json: a list of row objects with the frame's column names as keys (the DESIGN §6 contract)."""
     stream = stream or sys.stdout
+    from analytics import privacy
+    from analytics.commands import access
+    frame = privacy.public(frame, access.current())  # viewers: small counts suppressed
     if fmt == "json":
         rows = [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
         json.dump(rows, stream, ensure_ascii=False, indent=1)

@@ -13,7 +13,7 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from analytics.ingest import columns, cpds, load, read, validate
+from analytics.ingest import columns, cpds, limits, load, read, validate
 from analytics.ingest.read import FileRefused
 
 KINDS = ("offices", "registrations", "exchanges", "profiles", "cpds")
@@ -66,27 +66,33 @@ def _inputs(kind: str, items) -> list[tuple[str, object]]:
     return out
 
 
-def _bytes(source) -> bytes:
+def _bytes(source, name: str = "") -> bytes:
     if isinstance(source, pathlib.Path):
         try:
+            limits.check_size(name or source.name, source.stat().st_size)  # before reading it into memory
             return source.read_bytes()
         except OSError as exc:
             raise FileRefused("ファイルを開けません（パスを確認してください）",
                               f"cannot open the file ({exc.strerror}); check the path") from None
+    limits.check_size(name, len(source))
     return source
 
 
-def _hash(source) -> tuple[str, object]:
+def _hash(source, display: str = "") -> tuple[str, object]:
     """Content hash (sha256) and the loaded content."""
     if isinstance(source, list):  # a folder of cpds files: name and content of each, in order
         h = hashlib.sha256()
         members = []
+        limits.check_entries(display, len(source))
+        unpacked = 0
         for name, p in source:
-            data = _bytes(p)
+            data = _bytes(p, name)
+            unpacked += len(data)
+            limits.check_unpacked(display, unpacked)
             members.append((name, data))
             h.update(name.encode("utf-8") + b"\0" + hashlib.sha256(data).digest())
         return h.hexdigest(), members
-    data = _bytes(source)
+    data = _bytes(source, display)
     return hashlib.sha256(data).hexdigest(), data
 
 
@@ -137,7 +143,7 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
         base = i / n
         report(base, f"{name}: 読み込み中 / reading")
         try:
-            content_hash, content = _hash(source)
+            content_hash, content = _hash(source, name)
             earlier = load.find_batch(engine, kind, content_hash)
             if earlier is not None:
                 counts = load.record_duplicate(engine, kind, name, content_hash, imported_by,

@@ -7,24 +7,24 @@ dates and insured numbers in the files are never stored, logged or shown (domain
 from __future__ import annotations
 
 import csv
+import hashlib
+import hmac
 import io
 import re
 import zipfile
 
 import pandas as pd
 
+from analytics import settings
 from analytics.domain import codes
 from analytics.ingest import columns as cols
+from analytics.ingest import limits
 from analytics.ingest.read import FileRefused, decode
 from analytics.ingest.validate import ERROR_COLUMNS
 
 NAME = re.compile(r"^(UPPLAN|UPJSK)_(\d{6})_([0-9A-Za-z]{10})_([0-9A-Za-z]{10})(?:_(\d{8,14}))?\.csv$",
                   re.IGNORECASE)
 FORM = {"UPPLAN": "plan", "UPJSK": "actual"}
-MAX_MEMBERS = 200_000
-MAX_TOTAL_BYTES = 2 * 1024 ** 3
-MAX_MEMBER_BYTES = 100 * 1024 ** 2
-MAX_RATIO = 200  # a compression ratio above this is an archive bomb, not CSV
 
 _INSURER = re.compile(r"^\d{6}$")
 _INSURED = re.compile(r"^[0-9A-Z]{10}$")
@@ -37,14 +37,9 @@ def members_of_zip(name: str, data: bytes) -> list[tuple[str, bytes]]:
     except zipfile.BadZipFile:
         raise FileRefused("ZIPファイルとして開けません", "cannot open as a ZIP archive", name) from None
     with z:
-        infos = [i for i in z.infolist() if not i.is_dir()]
-        total = sum(i.file_size for i in infos)
-        if (len(infos) > MAX_MEMBERS or total > MAX_TOTAL_BYTES
-                or any(i.file_size > MAX_MEMBER_BYTES for i in infos)
-                or any(i.compress_size and i.file_size / i.compress_size > MAX_RATIO and i.file_size > 10_000_000
-                       for i in infos)):
-            raise FileRefused("ZIPの中身が大きすぎます（ファイル数・展開後のサイズの上限を超えています）",
-                              "the archive is too large when unpacked (too many or too big files)", name)
+        # bounds from analytics.settings: entries, unpacked size and expansion ratio (archive bombs)
+        infos = limits.check_archive(name, z)
+        budget = limits.Budget(name, len(data))
         out = []
         for info in infos:
             base = info.filename.replace("\\", "/").rsplit("/", 1)[-1]
@@ -53,12 +48,13 @@ def members_of_zip(name: str, data: bytes) -> list[tuple[str, bytes]]:
             if info.flag_bits & 0x1:
                 raise FileRefused("パスワード付きのZIPは読めません", "password-protected archives are not supported",
                                   name)
-            out.append((base, z.read(info)))
+            out.append((base, budget.read(z, info)))
     return out
 
 
-def _user_pairs(member: str, data: bytes) -> set[tuple[str, str]]:
-    """Distinct (保険者番号, 被保険者番号) pairs: by header alias, else the first column pair that looks like them."""
+def _user_pairs(member: str, data: bytes) -> set[bytes]:
+    """Distinct users as HMAC-SHA256 of (保険者番号, 被保険者番号) keyed by ``settings.hash_key()``; the
+    columns by header alias, else the first column pair that looks like them."""
     text = decode(data, member)
     rows = list(csv.reader(io.StringIO(text)))
     rows = [[codes.normalise_text(c).upper() for c in r] for r in rows if any(c.strip() for c in r)]
@@ -82,10 +78,22 @@ def _user_pairs(member: str, data: bytes) -> set[tuple[str, str]]:
     if insured_col is None:
         return set()
     pairs = set()
+    key = settings.hash_key()
     for r in body:
         if len(r) > insured_col and r[insured_col]:
-            pairs.add((r[insurer_col] if insurer_col is not None and len(r) > insurer_col else "", r[insured_col]))
+            insurer = r[insurer_col] if insurer_col is not None and len(r) > insurer_col else ""
+            # keyed hash at once: raw insured numbers never leave this file's processing
+            pairs.add(hmac.new(key, f"{insurer}\0{r[insured_col]}".encode("utf-8"), hashlib.sha256).digest())
     return pairs
+
+
+_SAFE_NAME = re.compile(r"^(UPPLAN|UPJSK)_[0-9A-Za-z_.\-]*$", re.IGNORECASE)
+
+
+def _safe_name(member: str) -> str:
+    """A member's name for the rejected-rows list: shown only when shaped like an exchange file's name
+    (a misnamed file may be named after the care user)."""
+    return member if _SAFE_NAME.match(member) else cols.PERSONAL_PLACEHOLDER
 
 
 def check(file: str, members: list[tuple[str, bytes]]):
@@ -101,7 +109,8 @@ def check(file: str, members: list[tuple[str, bytes]]):
                           "no UPPLAN_/UPJSK_ exchange files found", file)
     for pos, (member, data) in enumerate(members):
         def err(ja, en, column="file_name"):
-            errors.append({"pos": pos, "column": column, "value": member, "reason_ja": ja, "reason_en": en})
+            errors.append({"pos": pos, "column": column, "value": _safe_name(member), "reason_ja": ja,
+                           "reason_en": en})
 
         m = NAME.match(member)
         if not m:

@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import getpass
 import os
+import threading
 from dataclasses import dataclass
 
 import pandas as pd
@@ -93,10 +94,17 @@ def _new_batch_id(conn) -> int:
     return int(_one(conn, sa.select(schema.batch_seq.next_value())))
 
 
+_CHECKPOINTS = [0]
+
+
 def _maybe_kill() -> None:
-    # test hook: dies inside the open transaction to prove a killed load leaves nothing behind
-    if os.environ.get(KILL_ENV):
-        os._exit(9)
+    # test hook: dies inside the open transaction to prove a killed load leaves nothing behind.
+    # KILL_ENV=N dies at the N-th checkpoint this process reaches (any non-number: the first).
+    value = os.environ.get(KILL_ENV)
+    if value:
+        _CHECKPOINTS[0] += 1
+        if _CHECKPOINTS[0] >= (int(value) if value.isdigit() else 1):
+            os._exit(9)
 
 
 def _record(conn, batch_id, kind, file, content_hash, imported_by, counts, errors: pd.DataFrame) -> None:
@@ -121,12 +129,38 @@ def record_duplicate(engine, kind, file, content_hash, imported_by, rows_read) -
     return counts
 
 
+_IMPORT_LOCK = threading.Lock()
+_PG_IMPORT_LOCK = 7_220_001  # pg_advisory_xact_lock key shared by every careplan import
+
+
+@contextlib.contextmanager
+def _one_import_at_a_time(engine):
+    """Imports are serialised: concurrent loads of the same or overlapping content would both pass the
+    anti-join and store rows twice. DuckDB: one writer process, so a lock in this process; PostgreSQL: a
+    transaction-scoped advisory lock (all processes), taken as the transaction's first statement."""
+    if engine.dialect.name == "duckdb":
+        with _IMPORT_LOCK, engine.begin() as conn:
+            yield conn
+    else:
+        with engine.begin() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_IMPORT_LOCK})
+            yield conn
+
+
 def load(engine, kind: str, file: str, content_hash: str, rows: pd.DataFrame, errors: pd.DataFrame,
          rows_read: int, imported_by: str, aggregated: pd.DataFrame | None = None) -> Counts:
     """Store one file's accepted rows and rejected rows atomically; returns the counts."""
     rejected = int(errors["pos"].nunique()) if not errors.empty else 0
-    with engine.begin() as conn:
+    with _one_import_at_a_time(engine) as conn:
+        t = schema.import_batches
+        if _one(conn, sa.select(t.c.batch_id).where(t.c.kind == kind, t.c.content_hash == content_hash)
+                .limit(1)) is not None:
+            # the same content landed while this one was being read (a concurrent import)
+            counts = Counts(_new_batch_id(conn), rows_read, 0, rows_read, 0)
+            _record(conn, counts.batch_id, kind, file, content_hash, imported_by, counts, pd.DataFrame())
+            return counts
         batch_id = _new_batch_id(conn)
+        _maybe_kill()
         if rows.empty:
             dup = 0
         elif kind in ("exchanges", "cpds"):
@@ -144,6 +178,7 @@ def load(engine, kind: str, file: str, content_hash: str, rows: pd.DataFrame, er
         _maybe_kill()
         counts = Counts(batch_id, rows_read, len(rows) - dup, dup, rejected)
         _record(conn, batch_id, kind, file, content_hash, imported_by, counts, errors)
+        _maybe_kill()  # everything written, not yet committed
     return counts
 
 
@@ -197,6 +232,7 @@ def _load_offices(conn, batch_id: int, rows: pd.DataFrame) -> int:
             conn.execute(sa.text(
                 f"INSERT INTO office_services (office_code, service_code, batch_id) "
                 f"SELECT office_code, service_code, :b FROM {ss} ON CONFLICT DO NOTHING"), {"b": batch_id})
+        _maybe_kill()  # services written, offices not yet
         attrs = ", ".join(_OFFICE_ATTRS)
         updates = ", ".join(f"{c} = COALESCE(excluded.{c}, offices.{c})"
                             for c in _OFFICE_ATTRS if c != "prefecture_code")
@@ -235,6 +271,7 @@ def _upsert_keyed(conn, batch_id, rows, table: sa.Table, key: list[str], attrs: 
                          else f"s.{c} IS NOT DISTINCT FROM t.{c}") for c in attrs)
     with staged(conn, f"_stage_{name}", frame) as st:
         dup = _one(conn, sa.text(f"SELECT COUNT(*) FROM {st} s JOIN {name} t ON {on} WHERE {same}"))
+        _maybe_kill()
         sets = ", ".join((f"{c} = COALESCE(excluded.{c}, {name}.{c})" if c in coalesce else f"{c} = excluded.{c}")
                          for c in attrs)
         cols = ", ".join(key + attrs)

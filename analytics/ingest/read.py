@@ -168,6 +168,8 @@ def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_n
     row_numbers = row_numbers.reset_index(drop=True)
     if frame.empty:
         raise FileRefused("データの行がありません", "the file has no data rows", file)
+    from analytics.ingest import limits  # late: limits imports FileRefused from here
+    limits.check_rows(file, len(frame))
     return Table(file, frame, row_numbers, personal)
 
 
@@ -198,6 +200,9 @@ def _cell_text(v) -> str:
 
 def read_xlsx(kind: str, file: str, data: bytes) -> Table:
     import openpyxl
+
+    from analytics.ingest import limits
+    limits.check_xlsx(file, data)  # an .xlsx is a ZIP: no bombs into openpyxl
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:

@@ -17,6 +17,7 @@ from analytics.ingest import columns as cols
 from analytics.ingest.read import Table
 
 ERROR_COLUMNS = ["pos", "column", "value", "reason_ja", "reason_en"]
+MAX_COUNT = 1_000_000_000  # sheets, users, care managers: far above any real office or month
 
 
 @dataclass
@@ -106,6 +107,9 @@ def _ints(frame, column, problems, default=None) -> pd.Series:
         value = value.where(text != "", default)
     problems.add(value < 0, column, raw, "0以上の整数を入力してください",
                  "enter a whole number of 0 or more")
+    # found by the fuzz tests: 20-digit numbers parse as floats that no integer column can hold
+    problems.add(value > MAX_COUNT, column, raw, f"数が大きすぎます（{MAX_COUNT:,} 以下にしてください）",
+                 f"the number is too large (enter at most {MAX_COUNT:,})")
     return value
 
 

@@ -135,6 +135,22 @@ audit_log = Table(
     Column("detail", Text),
 )
 
+# Monthly pre-aggregate of exchanges (analytics.store.aggregates): sheets and rows by month × sender's
+# area × form × channel × registration flags. No key: an import appends its batch's delta, readers sum.
+# Used only while dataset_meta 'aggregates_token' matches the data (else queries read exchanges).
+exchanges_monthly = Table(
+    "exchanges_monthly", metadata,
+    Column("month", Date, nullable=False),
+    Column("prefecture_code", String(2)),
+    Column("municipality_code", String(6)),
+    Column("form", String(10), nullable=False),
+    Column("channel", String(10), nullable=False),
+    Column("sender_registered", Integer, nullable=False),
+    Column("receiver_registered", Integer, nullable=False),
+    Column("sheets", BigInteger, nullable=False),
+    Column("n_rows", BigInteger, nullable=False),
+)
+
 FORMS = ("plan", "actual", "sheet1", "sheet2", "sheet6", "sheet7")
 CHANNELS = ("fax", "post", "hand", "email", "digital")
 KINDS = ("kyotaku", "service")
