@@ -6,8 +6,6 @@ caches of their own.
 """
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
@@ -100,9 +98,10 @@ def chart_footer(*, counts: str, period: str, source: str, data: pd.DataFrame | 
     st.caption(f"**{tr('common.definition')}**: {counts}　**{tr('common.period')}**: {period}　"
                f"**{tr('common.source')}**: {source}")
     if data is not None:
+        from analytics import privacy
+        from analytics.reports import tabular
+        data = privacy.public(data, scope())  # viewers: counts below the threshold suppressed
         if st.toggle(tr("common.show_table"), key=f"{key}_table"):
             st.dataframe(data, hide_index=True, width="stretch")
-        buf = io.StringIO()
-        data.to_csv(buf, index=False)
-        st.download_button(tr("common.download_csv"), buf.getvalue().encode("utf-8-sig"),
+        st.download_button(tr("common.download_csv"), tabular.to_csv_bytes(data, "excel"),
                            file_name=f"{key}.csv", mime="text/csv", key=f"{key}_csv")

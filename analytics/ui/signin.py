@@ -48,7 +48,8 @@ def sidebar_user() -> None:
     scope = glue.scope()
     if "scope" in st.session_state:
         st.sidebar.caption(glue.tr("auth.signed_in_as", user=scope.username,
-                                   role=glue.tr(f"auth.role.{scope.role}"), area=scope.area or "—"))
+                                   role=glue.tr(f"auth.role.{scope.role if scope.valid else 'none'}"),
+                                   area=scope.area or "—"))
         if st.sidebar.button(glue.tr("auth.sign_out")):
             auth.audit(glue.engine(), scope.username, "sign_out")
             del st.session_state["scope"]
