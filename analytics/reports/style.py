@@ -1,0 +1,149 @@
+"""Chart style shared by the pages and the exports: palette, plotly template, number formats.
+
+Palette: Okabe–Ito (Okabe & Ito, "Color Universal Design", 2008), the set recommended by the カラーユニバーサル
+デザイン機構 and in the spirit of デジタル庁「ダッシュボードデザインの実践ガイドブック」: its eight colours stay
+distinguishable for protan, deutan and tritan vision. We still never carry meaning by colour alone: series
+also differ by dash, marker or hatch, bars carry their value as text, and every figure has a text summary
+(analytics.reports.summaries) and a source/definition line.
+
+Use it from any chart builder::
+
+    from analytics.reports import style
+    fig = style.apply_style(fig)                    # page size
+    fig = style.apply_style(fig, for_slides=True)   # 16:9 slide, large type
+
+Number formats follow Japanese conventions: 万円, 時間, 年度.
+"""
+from __future__ import annotations
+
+import math
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from analytics.domain.dates import fiscal_year_label as _fiscal_year_label
+
+FONT_FAMILY = "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Meiryo, sans-serif"
+TEMPLATE = "careplan"
+
+# Okabe–Ito, in the order series get them. Black first would hide a line among axes, so it is last.
+OKABE_ITO = {
+    "blue": "#0072B2", "orange": "#E69F00", "sky": "#56B4E9", "green": "#009E73",
+    "vermillion": "#D55E00", "purple": "#CC79A7", "yellow": "#F0E442", "black": "#000000",
+}
+PALETTE = [OKABE_ITO[k] for k in ("blue", "orange", "sky", "green", "vermillion", "purple", "yellow", "black")]
+# Sequential scale for maps (light → dark blue; readable in grey too).
+SEQUENTIAL = [[0.0, "#E8F1FA"], [0.5, "#56B4E9"], [1.0, "#0B3C6B"]]
+DASHES = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
+SYMBOLS = ["circle", "square", "diamond", "triangle-up", "x", "star"]
+PATTERNS = ["", "/", ".", "x", "-", "|", "+", "\\"]
+
+TEXT_COLOUR = "#1A1A1A"      # contrast ≥ 15:1 on white
+GRID_COLOUR = "#D9D9D9"
+PAGE_FONT_SIZE = 14
+SLIDE_FONT_SIZE = 22
+SLIDE_SIZE = (1600, 900)     # 16:9 pixels for PNG export
+
+
+def _register() -> None:
+    if TEMPLATE in pio.templates:
+        return
+    pio.templates[TEMPLATE] = go.layout.Template(layout=go.Layout(
+        font=dict(family=FONT_FAMILY, size=PAGE_FONT_SIZE, color=TEXT_COLOUR),
+        colorway=PALETTE,
+        paper_bgcolor="white", plot_bgcolor="white",
+        xaxis=dict(gridcolor=GRID_COLOUR, linecolor="#666666", zerolinecolor="#999999"),
+        yaxis=dict(gridcolor=GRID_COLOUR, linecolor="#666666", zerolinecolor="#999999"),
+        legend=dict(orientation="h", yanchor="top", y=-0.15),
+        colorscale=dict(sequential=SEQUENTIAL),
+        separators=".,",
+    ))
+
+
+_register()
+
+
+def apply_style(fig: go.Figure, for_slides: bool = False, title: str | None = None) -> go.Figure:
+    """The careplan template on fig (colours chosen by the builder are kept); for slides, large type and a
+    16:9 size. Lines get distinct dashes and markers so series differ without colour."""
+    fig.update_layout(template=TEMPLATE, font=dict(family=FONT_FAMILY, color=TEXT_COLOUR))
+    if title is not None:
+        fig.update_layout(title=dict(text=title))
+    i = 0
+    for trace in fig.data:
+        if trace.type == "scatter" and trace.mode and "lines" in trace.mode:
+            if trace.line.dash is None:
+                trace.line.dash = DASHES[i % len(DASHES)]
+            i += 1
+    if for_slides:
+        # stacked/grouped bars differ by hatch too, not colour alone (the first series stays solid)
+        bars = [tr for tr in fig.data if tr.type == "bar"]
+        if len(bars) > 1:
+            for j, trace in enumerate(bars):
+                if trace.marker.pattern.shape is None:
+                    trace.marker.pattern.shape = PATTERNS[j % len(PATTERNS)]
+        w, h = SLIDE_SIZE
+        fig.update_layout(width=w, height=h, font=dict(size=SLIDE_FONT_SIZE),
+                          margin=dict(l=40, r=40, t=90 if (title or fig.layout.title.text) else 40, b=60),
+                          title=dict(font=dict(size=SLIDE_FONT_SIZE + 8)),
+                          legend=dict(font=dict(size=SLIDE_FONT_SIZE)))
+        # automargin: long Japanese category labels (市区町村名) must not be cut at the fixed margin
+        fig.update_xaxes(title_font=dict(size=SLIDE_FONT_SIZE), tickfont=dict(size=SLIDE_FONT_SIZE - 2),
+                         automargin=True)
+        fig.update_yaxes(title_font=dict(size=SLIDE_FONT_SIZE), tickfont=dict(size=SLIDE_FONT_SIZE - 2),
+                         automargin=True)
+        # many horizontal bars (47 prefectures): shrink the category labels so that every one shows
+        n = max((len(tr.y) for tr in fig.data if tr.type == "bar" and tr.orientation == "h" and tr.y is not None),
+                default=0)
+        if n > 20:
+            fig.update_yaxes(tickfont=dict(size=max(10, min(SLIDE_FONT_SIZE - 2, int(600 / n)))), dtick=1)
+    return fig
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def format_yen_man(yen, lang: str = "ja", digits: int = 1) -> str:
+    """62,434 yen → '6.2万円' (ja) / '6.2 ×10k yen' (en: the 万 unit kept, so slides compare)."""
+    if _missing(yen):
+        return "–"
+    man = float(yen) / 10_000
+    text = f"{man:,.{digits}f}"
+    return f"{text}万円" if lang == "ja" else f"{text} ×10k yen"
+
+
+def format_yen(yen, lang: str = "ja") -> str:
+    """62,434 → '62,434円' / '62,434 yen'."""
+    if _missing(yen):
+        return "–"
+    return f"{round(float(yen)):,}円" if lang == "ja" else f"{round(float(yen)):,} yen"
+
+
+def format_hours(hours, lang: str = "ja", digits: int = 1) -> str:
+    """34.3 → '34.3時間' (ja) / '34.3 h' (en)."""
+    if _missing(hours):
+        return "–"
+    text = f"{float(hours):,.{digits}f}"
+    return f"{text}時間" if lang == "ja" else f"{text} h"
+
+
+def format_percent(fraction, digits: int = 1) -> str:
+    """0.1234 → '12.3%'."""
+    if _missing(fraction):
+        return "–"
+    return f"{float(fraction) * 100:.{digits}f}%"
+
+
+def format_count(value, unit_ja: str = "", unit_en: str = "", lang: str = "ja") -> str:
+    """1234 → '1,234事業所' / '1,234 offices'."""
+    if _missing(value):
+        return "–"
+    text = f"{int(round(float(value))):,}"
+    unit = unit_ja if lang == "ja" else (f" {unit_en}" if unit_en else "")
+    return text + unit
+
+
+def fiscal_year_label(fy: int, lang: str = "ja") -> str:
+    """'2025年度' / 'FY2025' (analytics.domain.codes.fiscal_year_label)."""
+    return _fiscal_year_label(fy, lang)

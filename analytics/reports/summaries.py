@@ -1,0 +1,107 @@
+"""Text summaries of figures (what a screen reader reads, and what the slide notes say).
+
+``describe(fig_kind, data, lang, **ctx)`` turns the figure's data into one or two sentences: the largest
+and smallest values, the national line, the change over time. Pages show it under the chart
+(``analytics.ui.a11y.chart``); exports put it in the slide notes and the PDF. Strings come from the locale
+tables (``export.summary.*``).
+
+Kinds and their data:
+- ``ranking`` / ``map``: a frame with ``label`` and ``value`` (default column ``adoption_rate``, a fraction);
+- ``trend``: a frame with ``month`` and ``value`` (one series, sorted by month);
+- ``channel_mix``: a frame with ``month``, ``channel`` (label), ``sheets`` (and optionally ``share``);
+- ``savings``: a frame with ``label``, ``realised_yen``, ``potential_yen``, ``realised_hours``, ``potential_hours``;
+- ``effect``: the effect model's values (mapping with hours_before, hours_after, saving_month …);
+- anything else: a generic sentence with the row count.
+"""
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from analytics.i18n import t
+
+KINDS = ("ranking", "map", "trend", "channel_mix", "savings", "effect")
+
+
+def _pct(v) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "–"
+    return f"{float(v) * 100:.1f}%"
+
+
+def _month(m, lang: str) -> str:
+    m = pd.Timestamp(m)
+    return f"{m.year}年{m.month}月" if lang == "ja" else f"{m.year}-{m.month:02d}"
+
+
+def _sep(lang: str) -> str:
+    return "、" if lang == "ja" else ", "
+
+
+def describe(fig_kind: str, data, lang: str = "ja", **ctx) -> str:
+    """One or two sentences describing the figure's data in lang."""
+    fn = {"ranking": _ranking, "map": _ranking, "trend": _trend, "channel_mix": _channel_mix,
+          "savings": _savings, "effect": _effect}.get(fig_kind)
+    if fn is None:
+        n = len(data) if data is not None else 0
+        return t("export.summary.generic", lang, n=n)
+    return fn(data, lang, **ctx)
+
+
+def _ranking(data: pd.DataFrame, lang: str, area: str = "", value: str = "adoption_rate",
+             national: float | None = None, top: int = 3, **_ctx) -> str:
+    d = data.dropna(subset=[value]).sort_values(value, ascending=False, kind="stable")
+    if d.empty:
+        return t("export.summary.empty", lang)
+    hi = _sep(lang).join(f"{r['label']} {_pct(r[value])}" for _, r in d.head(top).iterrows())
+    lo = _sep(lang).join(f"{r['label']} {_pct(r[value])}" for _, r in d.tail(top).iloc[::-1].iterrows())
+    text = t("export.summary.ranking", lang, area=area, n=len(d), top=hi, bottom=lo)
+    if national is not None and not (isinstance(national, float) and math.isnan(national)):
+        text += t("export.summary.national", lang, value=_pct(national))
+    return text
+
+
+def _trend(data: pd.DataFrame, lang: str, area: str = "", value: str = "adoption_rate", **_ctx) -> str:
+    d = data.dropna(subset=[value]).sort_values("month")
+    if d.empty:
+        return t("export.summary.empty", lang)
+    first, last = d.iloc[0], d.iloc[-1]
+    return t("export.summary.trend", lang, area=area, start=_month(first["month"], lang),
+             end=_month(last["month"], lang), v0=_pct(first[value]), v1=_pct(last[value]),
+             delta=f"{(float(last[value]) - float(first[value])) * 100:+.1f}")
+
+
+def _channel_mix(data: pd.DataFrame, lang: str, area: str = "", **_ctx) -> str:
+    if data is None or data.empty:
+        return t("export.summary.empty", lang)
+    last_month = max(data["month"])
+    part = data[data["month"] == last_month]
+    total = float(part["sheets"].sum())
+    if total <= 0:
+        return t("export.summary.empty", lang)
+    parts = part.groupby("channel", sort=False)["sheets"].sum().sort_values(ascending=False)
+    shares = _sep(lang).join(f"{ch} {v / total * 100:.1f}%" for ch, v in parts.items())
+    return t("export.summary.channel_mix", lang, area=area, month=_month(last_month, lang),
+             total=f"{int(total):,}", shares=shares)
+
+
+def _savings(data: pd.DataFrame, lang: str, area: str = "", **_ctx) -> str:
+    if data is None or data.empty:
+        return t("export.summary.empty", lang)
+    from analytics.reports.style import format_hours, format_yen_man
+    top = data.sort_values("potential_yen", ascending=False).iloc[0]
+    return t("export.summary.savings", lang, area=area,
+             realised_h=format_hours(data["realised_hours"].sum(), lang),
+             realised_y=format_yen_man(data["realised_yen"].sum(), lang),
+             potential_h=format_hours(data["potential_hours"].sum(), lang),
+             potential_y=format_yen_man(data["potential_yen"].sum(), lang),
+             top=str(top["label"]), top_y=format_yen_man(top["potential_yen"], lang))
+
+
+def _effect(values, lang: str, **_ctx) -> str:
+    from analytics.reports.style import format_hours, format_yen
+    return t("export.summary.effect", lang,
+             h0=format_hours(values["hours_before"], lang), h1=format_hours(values["hours_after"], lang),
+             saved=format_hours(values["hours_saved_month"], lang),
+             yen=format_yen(values["saving_month"], lang))

@@ -1,0 +1,81 @@
+"""資料の出力 (export): the presentation pack for the nation or one prefecture as PPTX, PDF, XLSX, chart
+PNGs and CSV tables in three encodings; a preview of every section with its text summary."""
+import streamlit as st
+
+from analytics.domain import codes
+from analytics.reports import pack as pack_mod
+from analytics.reports import tabular, xlsx_export
+from analytics.store import queries_adoption as qa
+from analytics.ui import a11y, glue
+
+lang = glue.lang()
+NATION = "00"
+
+st.title(glue.tr("page.export.title"))
+st.caption(glue.tr("export.intro"))
+
+nation = glue.cached(qa.adoption, glue.cached(qa.default_as_of), "nation")
+if nation.empty or int(nation["offices"].iloc[0]) == 0:
+    st.info(glue.tr("export.no_data"))
+    st.stop()
+
+prefs = codes.prefectures()
+pref_name = dict(zip(prefs["code"], prefs["name_ja" if lang == "ja" else "name_en"]))
+scope = glue.scope()
+# a prefecture's pack has municipality detail: only for users who may see that prefecture's detail
+choices = [NATION] + scope.detail_prefectures(list(pref_name))
+area = st.selectbox(glue.tr("export.area"), choices, key="export_area",
+                    format_func=lambda c: glue.tr("common.nation") if c == NATION else f"{c} {pref_name[c]}")
+prefecture = None if area == NATION else area
+suppress = scope.suppress_below if scope.suppresses_small_counts() else None
+
+pack = glue.cached(pack_mod.build_pack, prefecture, lang, suppress_below=suppress)
+stem = pack.file_stem()
+
+st.subheader(glue.tr("export.files"))
+c1, c2, c3, c4 = st.columns(4)
+c1.download_button(glue.tr("export.download_xlsx"), xlsx_export.to_xlsx_bytes(pack),
+                   file_name=f"{stem}.xlsx", key="export_xlsx",
+                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+state_key = f"export_files:{stem}:{lang}:{glue.data_version()}"
+if c2.button(glue.tr("export.build"), key="export_build", type="primary"):
+    from analytics.reports import pdf_export, png_export, pptx_export
+    with st.spinner(glue.tr("export.building")):
+        try:
+            pngs = png_export.pack_pngs(pack)
+            st.session_state[state_key] = {
+                "pptx": pptx_export.to_pptx_bytes(pack, pngs), "pdf": pdf_export.to_pdf_bytes(pack, pngs),
+                "png": png_export.pngs_zip(pack, pngs)}
+        except Exception as exc:  # chromium or fonts missing: say what to install
+            st.error(glue.tr("export.error.render", error=type(exc).__name__))
+files = st.session_state.get(state_key)
+if files:
+    st.success(glue.tr("export.ready"))
+    c2.download_button(glue.tr("export.download_pptx"), files["pptx"], file_name=f"{stem}.pptx", key="export_pptx",
+                       mime="application/vnd.openxmlformats-officedocument.presentationml.presentation")
+    c3.download_button(glue.tr("export.download_pdf"), files["pdf"], file_name=f"{stem}.pdf", key="export_pdf",
+                       mime="application/pdf")
+    c4.download_button(glue.tr("export.download_png"), files["png"], file_name=f"{stem}_png.zip",
+                       key="export_png", mime="application/zip")
+
+st.subheader(glue.tr("export.csv.title"))
+st.caption(glue.tr("export.csv.note"))
+titles = {s.key: s.title for s in pack.sections}
+chosen = st.selectbox(glue.tr("export.csv.table"), list(titles), format_func=titles.get, key="export_csv_table")
+table = pack_mod.localised(pack.section(chosen).table, lang)
+cols = st.columns(len(tabular.CSV_ENCODINGS))
+for col, enc in zip(cols, tabular.CSV_ENCODINGS):
+    col.download_button(glue.tr(f"export.csv.enc.{enc}"), tabular.to_csv_bytes(table, enc),
+                        file_name=f"{stem}_{chosen}_{enc}.csv", mime="text/csv", key=f"export_csv_{enc}")
+
+st.subheader(glue.tr("export.preview"))
+for s in pack.sections:
+    st.markdown(f"#### {s.title}")
+    if s.highlights:
+        st.markdown("　".join(f"**{label}**: {value}" for label, value in s.highlights))
+    if s.figure is not None:
+        a11y.chart(s.figure, s.summary, key=f"export_fig_{s.key}")
+    else:
+        st.dataframe(pack_mod.localised(s.table, lang), hide_index=True, width="stretch")
+    st.caption(s.footer(lang))

@@ -1,0 +1,50 @@
+"""Chart style, number formats and the text summaries."""
+import pandas as pd
+import plotly.graph_objects as go
+import plotly.io as pio
+import pytest
+
+from analytics.reports import style, summaries
+
+
+@pytest.mark.parametrize("fn, args, expected", [
+    (style.format_yen_man, (62434,), "6.2万円"),
+    (style.format_yen_man, (744000,), "74.4万円"),
+    (style.format_yen_man, (62434, "en"), "6.2 ×10k yen"),
+    (style.format_yen_man, (None,), "–"),
+    (style.format_yen, (95218,), "95,218円"),
+    (style.format_hours, (34.3,), "34.3時間"),
+    (style.format_hours, (34.3, "en"), "34.3 h"),
+    (style.format_hours, (411.6,), "411.6時間"),
+    (style.format_percent, (0.1234,), "12.3%"),
+    (style.format_count, (1234, "事業所", "offices"), "1,234事業所"),
+    (style.format_count, (1234, "事業所", "offices", "en"), "1,234 offices"),
+    (style.fiscal_year_label, (2025,), "2025年度"),
+    (style.fiscal_year_label, (2025, "en"), "FY2025"),
+])
+def test_formats(fn, args, expected):
+    assert fn(*args) == expected
+
+
+def test_template_and_palette():
+    assert style.TEMPLATE in pio.templates
+    assert style.PALETTE[:3] == ["#0072B2", "#E69F00", "#56B4E9"]     # Okabe–Ito
+    fig = go.Figure([go.Scatter(y=[1, 2], mode="lines"), go.Scatter(y=[2, 1], mode="lines"),
+                     go.Bar(y=[1]), go.Bar(y=[2])])
+    out = style.apply_style(fig, for_slides=True, title="題")
+    assert out.layout.font.size == style.SLIDE_FONT_SIZE and out.layout.width == 1600
+    assert "Noto Sans CJK JP" in out.layout.font.family
+    assert [tr.line.dash for tr in out.data[:2]] == ["solid", "dash"]      # not by colour alone
+    assert [tr.marker.pattern.shape for tr in out.data[2:]] == ["", "/"]
+
+
+def test_summaries():
+    frame = pd.DataFrame({"label": ["A県", "B県", "C県", "D県"], "adoption_rate": [0.1, 0.4, 0.2, None]})
+    text = summaries.describe("ranking", frame, "ja", area="全国", national=0.25, top=1)
+    assert text == "全国（3地域）で値が高いのは B県 40.0%、低いのは A県 10.0% です。全国は 25.0% です。"
+    trend = pd.DataFrame({"month": pd.to_datetime(["2024-04-01", "2025-08-01"]), "adoption_rate": [0.05, 0.125]})
+    assert summaries.describe("trend", trend, "en", area="Wakayama") == \
+        "Adoption in Wakayama went from 5.0% in 2024-04 to 12.5% in 2025-08 (+7.5 points)."
+    mix = pd.DataFrame({"month": [1, 1], "channel": ["FAX", "データ連携"], "sheets": [75, 25]})
+    assert "FAX 75.0%、データ連携 25.0%" in summaries.describe("channel_mix", mix, "ja", area="全国")
+    assert summaries.describe("unknown", mix, "en") == "A chart of 2 rows of data."

@@ -1,0 +1,100 @@
+"""Every page registered in analytics/ui/nav.py, in Japanese and in English, on a small demo database:
+no exception (a missing locale key raises analytics.i18n.MissingKey), no raw locale key shown, and in
+English no heading or widget label carries the Japanese text of a key that has an English translation
+(an untranslated string leaking)."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from analytics import demo, i18n
+from analytics.store import engine as store_engine
+from analytics.ui import nav
+
+TEXT_ELEMENTS = ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success",
+                 "metric", "button", "selectbox", "multiselect", "radio", "toggle", "checkbox", "text_input",
+                 "number_input", "slider", "select_slider", "date_input", "tabs", "expander")
+# Headings and widget labels: the page's own words. Body text and captions may quote Japanese sources
+# (document titles, 事業所番号) on purpose, so the English-leak check looks at these only.
+LABEL_ELEMENTS = ("title", "header", "subheader", "metric", "button", "selectbox", "multiselect", "radio",
+                  "toggle", "checkbox", "text_input", "number_input", "slider", "select_slider", "date_input",
+                  "tabs", "expander")
+KEY_RE = re.compile(r"(?<![\w./-])[a-z][a-z0-9_]*(?:\.[a-z0-9_\-]+){1,}(?![\w/])")
+JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def locale_db(tmp_path_factory):
+    url = f"duckdb:///{tmp_path_factory.mktemp('locale') / 'tiny.duckdb'}"
+    demo.load(url, demo.generate("tiny"))
+    yield url
+    eng = store_engine._ENGINES.pop(url, None)
+    if eng is not None:
+        eng.dispose()
+
+
+def shown_texts(at, elements=TEXT_ELEMENTS) -> list[str]:
+    """Labels, titles and texts of the elements on the page (not table cells: those are data)."""
+    out: list[str] = []
+    for name in elements:
+        try:
+            elements = getattr(at, name)
+        except Exception:
+            continue
+        for el in elements:
+            for attr in ("value", "label", "body", "help", "placeholder"):
+                try:
+                    v = getattr(el, attr, None)
+                except Exception:
+                    continue
+                if isinstance(v, str) and v:
+                    out.append(v)
+    return out
+
+
+def leaked_japanese() -> dict[str, str]:
+    """ja strings (≥ 4 characters, Japanese) whose English text differs: seeing one in English is a leak.
+    Format placeholders are cut so that the fixed part of the text is matched."""
+    ja, en = i18n.table("ja"), i18n.table("en")
+    # Japanese terms the English texts use on purpose (事業所番号, 提供票 …) are not leaks
+    english = "\n".join(en.values())
+    out = {}
+    for key, value in ja.items():
+        if en.get(key) == value or not JAPANESE.search(value):
+            continue
+        for part in re.split(r"\{[^}]*\}", value):
+            part = part.strip(" 　:：、。（）()")
+            if len(part) >= 4 and JAPANESE.search(part) and part not in english:
+                out[part] = key
+    return out
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+@pytest.mark.parametrize("page", [p[1] for p in nav.PAGES])
+def test_page_has_every_key_and_language(page, lang, locale_db):
+    from streamlit.testing.v1 import AppTest
+    path = nav.PAGES_DIR / page
+    assert path.exists(), f"{page} is registered in nav.PAGES but the file does not exist"
+    at = AppTest.from_file(str(nav.PAGES_DIR.parents[2] / "app.py"), default_timeout=90)
+    at.session_state["db_url"] = locale_db
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page(str(path.relative_to(nav.PAGES_DIR.parents[2]))).run()
+    assert not at.exception, [e.value for e in at.exception]
+    texts = shown_texts(at)
+    assert texts, "the page shows no text"
+    keys = set(i18n.table(lang))
+    raw = sorted({m for t in texts for m in KEY_RE.findall(t) if m in keys})
+    assert raw == [], f"locale keys shown instead of their text on {page} ({lang}): {raw}"
+    if lang == "en":
+        leaks = leaked_japanese()
+        labels = shown_texts(at, LABEL_ELEMENTS)
+        found = sorted({f"{leaks[p]}: {p}" for t in labels for p in leaks if p in t})
+        assert found == [], f"Japanese text shown in English on {page}: {found}"
+
+
+def test_leak_detector_knows_translated_strings():
+    leaks = leaked_japanese()
+    assert leaks["資料の出力"] == "page.export.title"
+    assert "事業所番号" not in leaks          # used in English texts on purpose
