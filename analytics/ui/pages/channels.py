@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from analytics import privacy
 from analytics.domain import codes, kpis
 from analytics.reports import channel_charts as charts
 from analytics.store import queries_channels as qc
@@ -32,14 +33,16 @@ period_all = glue.tr("channels.period_all", start=charts.month_label(months[0], 
 period_month = charts.month_label(month, lang)
 
 total = glue.cached(qc.channel_summary, (), prefecture=prefecture, month_from=month, month_to=month)
+total = privacy.public(total, glue.scope())  # viewers: small counts suppressed
 row = total.iloc[0] if not total.empty else None
 m1, m2, m3 = st.columns(3)
 m1.metric(kpis.label("digital_share", lang),
           "–" if row is None or pd.isna(row["digital_share"]) else f"{row['digital_share'] * 100:.1f}%",
           help=kpis.describe("digital_share", lang))
-m2.metric(kpis.label("sheets", lang), "–" if row is None else f"{int(row['sheets']):,}",
+m2.metric(kpis.label("sheets", lang), "–" if row is None or pd.isna(row["sheets"]) else f"{int(row['sheets']):,}",
           help=kpis.describe("sheets", lang))
-m3.metric(kpis.label("missed_digital_sheets", lang), "–" if row is None else f"{int(row['missed_digital_sheets']):,}",
+m3.metric(kpis.label("missed_digital_sheets", lang),
+          "–" if row is None or pd.isna(row["missed_digital_sheets"]) else f"{int(row['missed_digital_sheets']):,}",
           help=kpis.describe("missed_digital_sheets", lang))
 st.caption(f"{area_label}　{period_month}")
 
@@ -69,6 +72,11 @@ glue.chart_footer(counts=f"{area_label}: {kpis.describe('digital_share', lang)}"
 
 st.subheader(glue.tr("channels.missed.title"))
 st.caption(glue.tr("channels.missed.caption"))
+scope = glue.scope()
+# the pairs name offices: only for users who may see that prefecture's detail (the nation's: admins)
+if not (scope.may_admin() or (prefecture is not None and scope.sees_prefecture_detail(prefecture))):
+    st.info(glue.tr("security.detail_hidden"))
+    st.stop()
 pairs = glue.cached(qc.missed_pairs, prefecture=prefecture, month_from=month, month_to=month)
 if pairs.empty:
     st.success(glue.tr("channels.missed.none"))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from analytics import auth
 from analytics.ingest import KINDS, columns, history, ingest_files
 from analytics.ingest.load import default_user
 from analytics.ui import glue
@@ -43,6 +44,9 @@ if st.button(glue.tr("import.run"), type="primary", key="import_run"):
         imported_by = getattr(glue.scope(), "username", "") or default_user()
         summary = ingest_files(glue.engine(), kind, [(f.name, f.getvalue()) for f in files],
                                imported_by=imported_by, progress=progress)
+        auth.audit(glue.engine(), imported_by, "import",
+                   f"kind={kind} files={summary.files} accepted={summary.accepted} rejected={summary.rejected} "
+                   f"refused={len(summary.refused)}")
         st.session_state["import_summary"] = summary
         if not summary.refused:
             st.success(glue.tr("import.done"))
@@ -65,6 +69,10 @@ if summary is not None:
 
 st.subheader(glue.tr("import.history"))
 log = history.recent_batches(glue.engine())
+if not glue.scope().may_admin():
+    # file names and counts of other users' imports are theirs: a prefecture user sees its own
+    log = log[log["imported_by"] == glue.scope().username]
+    st.caption(glue.tr("security.import_own"))
 if log.empty:
     st.caption(glue.tr("import.no_history"))
 else:

@@ -2,6 +2,7 @@
 PNGs and CSV tables in three encodings; a preview of every section with its text summary."""
 import streamlit as st
 
+from analytics import auth
 from analytics.domain import codes
 from analytics.reports import pack as pack_mod
 from analytics.reports import tabular, xlsx_export
@@ -30,17 +31,22 @@ prefecture = None if area == NATION else area
 suppress = scope.suppress_below if scope.suppresses_small_counts() else None
 
 pack = glue.cached(pack_mod.build_pack, prefecture, lang, suppress_below=suppress)
+
+
+def _audit(what: str) -> None:
+    auth.audit(glue.engine(), scope.username or "local", "export", f"{what} area={area}")
 stem = pack.file_stem()
 
 st.subheader(glue.tr("export.files"))
 c1, c2, c3, c4 = st.columns(4)
 c1.download_button(glue.tr("export.download_xlsx"), xlsx_export.to_xlsx_bytes(pack),
-                   file_name=f"{stem}.xlsx", key="export_xlsx",
+                   file_name=f"{stem}.xlsx", key="export_xlsx", on_click=_audit, args=("xlsx",),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 state_key = f"export_files:{stem}:{lang}:{glue.data_version()}"
 if c2.button(glue.tr("export.build"), key="export_build", type="primary"):
     from analytics.reports import pdf_export, png_export, pptx_export
+    _audit("pptx/pdf/png")
     with st.spinner(glue.tr("export.building")):
         try:
             pngs = png_export.pack_pngs(pack)
@@ -67,7 +73,8 @@ table = pack_mod.localised(pack.section(chosen).table, lang)
 cols = st.columns(len(tabular.CSV_ENCODINGS))
 for col, enc in zip(cols, tabular.CSV_ENCODINGS):
     col.download_button(glue.tr(f"export.csv.enc.{enc}"), tabular.to_csv_bytes(table, enc),
-                        file_name=f"{stem}_{chosen}_{enc}.csv", mime="text/csv", key=f"export_csv_{enc}")
+                        file_name=f"{stem}_{chosen}_{enc}.csv", mime="text/csv", key=f"export_csv_{enc}",
+                        on_click=_audit, args=(f"csv {chosen}",))
 
 st.subheader(glue.tr("export.preview"))
 for s in pack.sections:

@@ -1,0 +1,95 @@
+"""Operational settings in one declarative table (limits, privacy), read from the environment or
+``.streamlit/secrets.toml`` (``[careplan]`` section), else the default.
+
+Precedence: environment variable, then ``[careplan] name = …`` in secrets.toml, then the default. Values are
+read when asked for (never at import time), so tests and deployments can change them without restarting.
+``tests/security/test_settings_docs.py`` fails when a setting is missing from README "Configuration".
+"""
+from __future__ import annotations
+
+import os
+import pathlib
+import secrets as _secrets
+import tomllib
+from dataclasses import dataclass
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+MB = 1024 ** 2
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    env: str
+    help_ja: str
+    help_en: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("max_upload_mb", 200, "CAREPLAN_MAX_UPLOAD_MB",
+            "1ファイル（ZIPは圧縮後）の最大サイズ（MB）。画面では server.maxUploadSize も効きます",
+            "largest file accepted, in MB (a ZIP as uploaded); the app's server.maxUploadSize also applies"),
+    Setting("max_rows_per_file", 5_000_000, "CAREPLAN_MAX_ROWS_PER_FILE",
+            "1ファイルの最大データ行数（超えたら分割してください）",
+            "most data rows in one file (split larger files)"),
+    Setting("max_zip_entries", 200_000, "CAREPLAN_MAX_ZIP_ENTRIES",
+            "ZIP（送受信ファイル）の中のファイル数の上限",
+            "most files inside one ZIP of exchange files"),
+    Setting("max_zip_ratio", 100, "CAREPLAN_MAX_ZIP_RATIO",
+            "ZIPの展開後サイズ ÷ 圧縮サイズの上限（ZIP爆弾の防止）",
+            "largest unpacked/packed size ratio of a ZIP (stops archive bombs)"),
+    Setting("max_unpacked_mb", 2048, "CAREPLAN_MAX_UNPACKED_MB",
+            "ZIPの展開後の合計サイズの上限（MB）",
+            "largest total unpacked size of one ZIP, in MB"),
+    Setting("suppress_below", 10, "CAREPLAN_SUPPRESS_BELOW",
+            "公開（閲覧者）向けの出力で、この数未満の件数を秘匿します",
+            "in public (viewer) output, counts below this are suppressed"),
+    Setting("hash_secret", "", "CAREPLAN_HASH_SECRET",
+            "利用者を数えるときの鍵付きハッシュ（HMAC-SHA256）の秘密鍵。未設定ならプロセスごとの乱数（保存しません）",
+            "secret key of the keyed hash (HMAC-SHA256) used to count distinct users; unset = a random "
+            "per-process key (nothing hashed is stored)"),
+)
+_BY_NAME = {s.name: s for s in SETTINGS}
+_PROCESS_SECRET = _secrets.token_bytes(32)
+
+
+def _from_secrets(name: str):
+    path = ROOT / ".streamlit" / "secrets.toml"
+    if not path.exists():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, OSError):
+        return None
+    return (data.get("careplan") or {}).get(name)
+
+
+def get(name: str):
+    """The setting's value, converted to the default's type; a malformed value raises ValueError."""
+    setting = _BY_NAME[name]
+    raw = os.environ.get(setting.env)
+    if raw is None or raw == "":
+        raw = _from_secrets(name)
+    if raw is None or raw == "":
+        return setting.default
+    if isinstance(setting.default, int):
+        value = int(raw)
+        if value < 0:
+            raise ValueError(f"{setting.env} must not be negative")
+        return value
+    return str(raw)
+
+
+def hash_key() -> bytes:
+    """The HMAC key: configured, else random for this process (so hashes are never comparable across runs)."""
+    configured = get("hash_secret")
+    return configured.encode("utf-8") if configured else _PROCESS_SECRET
+
+
+def max_upload_bytes() -> int:
+    return int(get("max_upload_mb")) * MB
+
+
+def max_unpacked_bytes() -> int:
+    return int(get("max_unpacked_mb")) * MB
