@@ -21,7 +21,6 @@ from analytics.store import schema
 
 ROLES = ("admin", "prefecture", "office", "viewer")
 _HASHER = PasswordHasher()
-DEFAULT_SUPPRESS_BELOW = 10
 
 
 class AuthError(ValueError):
@@ -41,7 +40,8 @@ class Scope:
     role: str
     area: str | None = None          # prefecture code for 'prefecture', office code for 'office'
     username: str = ""
-    suppress_below: int = DEFAULT_SUPPRESS_BELOW
+    # the configured threshold (analytics.settings "suppress_below"), read when the scope is made
+    suppress_below: int = dataclasses.field(default_factory=lambda: _configured_threshold(), compare=False)
 
     @property
     def valid(self) -> bool:
@@ -82,6 +82,11 @@ class Scope:
 
     def suppresses_small_counts(self) -> bool:
         return self.role == "viewer" or not self.valid
+
+
+def _configured_threshold() -> int:
+    from analytics import privacy
+    return privacy.threshold()
 
 
 ADMIN = Scope("admin", None, "local")

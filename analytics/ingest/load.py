@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
+from analytics.store import aggregates
 from analytics.store import engine as store_engine
 from analytics.store import schema
 
@@ -178,6 +179,11 @@ def load(engine, kind: str, file: str, content_hash: str, rows: pd.DataFrame, er
         _maybe_kill()
         counts = Counts(batch_id, rows_read, len(rows) - dup, dup, rejected)
         _record(conn, batch_id, kind, file, content_hash, imported_by, counts, errors)
+        if counts.accepted:  # keep the monthly pre-aggregate fresh (analytics.store.aggregates)
+            if kind in ("exchanges", "cpds"):
+                aggregates.add_batch(conn, batch_id)
+            elif kind in ("offices", "registrations"):
+                aggregates.refresh(conn)
         _maybe_kill()  # everything written, not yet committed
     return counts
 

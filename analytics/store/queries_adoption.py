@@ -233,9 +233,16 @@ def default_as_of(engine) -> dt.date:
     return dt.date.today()
 
 
+def _exchange_rows(engine):
+    """exchanges, or its monthly pre-aggregate (same month/channel/sheets columns) while that is fresh."""
+    from analytics.store import aggregates
+    return schema.exchanges_monthly if aggregates.usable(engine) else X
+
+
 def latest_exchange_month(engine) -> dt.date | None:
+    t = _exchange_rows(engine)
     with engine.connect() as conn:
-        v = conn.execute(sa.select(sa.func.max(X.c.month))).scalar()
+        v = conn.execute(sa.select(sa.func.max(t.c.month))).scalar()
     return v
 
 
@@ -246,11 +253,12 @@ def digital_share(engine, month: dt.date | None = None) -> pd.DataFrame:
     month = month or latest_exchange_month(engine)
     if month is None:
         return pd.DataFrame({"month": [None], "sheets": [0], "digital_sheets": [0], "digital_share": [None]})
-    sheets = sa.func.coalesce(sa.func.sum(X.c.sheets), 0)
-    digital = sa.func.coalesce(sa.func.sum(sa.case((X.c.channel == "digital", X.c.sheets), else_=0)), 0)
+    t = _exchange_rows(engine)
+    sheets = sa.func.coalesce(sa.func.sum(t.c.sheets), 0)
+    digital = sa.func.coalesce(sa.func.sum(sa.case((t.c.channel == "digital", t.c.sheets), else_=0)), 0)
     q = (sa.select(sheets.label("sheets"), digital.label("digital_sheets"),
                    _rate(digital, sheets).label("digital_share"))
-         .where(X.c.month == month))
+         .where(t.c.month == month))
     out = store_engine.read_df(engine, q)
     out.insert(0, "month", [month])
     out["sheets"] = out["sheets"].astype("int64")
