@@ -73,8 +73,8 @@ def clean_valid_office_codes(values: np.ndarray) -> np.ndarray:
     out = np.zeros(len(values), dtype=bool)
     if not len(values):
         return out
-    shape = (pd.Series([v if isinstance(v, str) else "" for v in values], dtype=object).str.fullmatch(r"[0-9]{2}[0-9A-HJ-NPR-Z][0-9]{7}")
-             .fillna(False).to_numpy(bool))
+    text = pd.Series([v if isinstance(v, str) else "" for v in values], dtype=object)
+    shape = text.str.fullmatch(r"[0-9]{2}[0-9A-HJ-NPR-Z][0-9]{7}").fillna(False).to_numpy(bool)
     if not shape.any():
         return out
     b = np.array([v.encode("ascii") for v in values[shape]], dtype="S10").view(np.uint8).reshape(-1, 10)

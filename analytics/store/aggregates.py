@@ -1,0 +1,149 @@
+"""Monthly pre-aggregate of the exchanges, kept up to date on import, used only while provably fresh.
+
+``exchanges_monthly`` holds the sheets and rows of ``exchanges`` summed by month × sender's prefecture ×
+sender's municipality × form × channel × (sender registered, receiver registered that month) — the
+dimensions of every area-level dashboard figure (digital share, missed digital, channel mix, savings).
+At national size (10⁸ sheet rows) it has ≈10⁵–10⁶ rows, so those queries read it instead of the big table.
+
+Freshness: the aggregate is valid for one state of the data, named by a token over the imports that
+change it (``import_batches`` rows of kinds demo/offices/registrations/exchanges/cpds with accepted rows:
+max batch id and count). ``refresh`` stores the token it was built for in ``dataset_meta``; ``is_fresh``
+compares it with the current one, and queries fall back to the raw table when they differ — so an import
+path that forgets to refresh costs speed, never correctness.
+
+Maintenance: an exchanges import appends its own batch's delta (rows are additive; the table has no key
+and readers sum); an offices or registrations import rebuilds the whole table (registration flags and
+areas of old rows change). On PostgreSQL an advisory transaction lock serialises the maintenance of
+concurrent imports, so each sees the other's committed delta and token.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import os
+from typing import Iterable
+
+import sqlalchemy as sa
+
+from analytics.store import engine as store_engine
+from analytics.store import schema
+
+META_KEY = "aggregates_token"
+TOKEN_KINDS = ("demo", "offices", "registrations", "exchanges", "cpds")
+DIMENSIONS = ("month", "prefecture_code", "municipality_code", "form", "channel",
+              "sender_registered", "receiver_registered")
+# switch for benchmarks and comparisons (CAREPLAN_AGGREGATES=0 makes every query read the raw table)
+ENABLED = os.environ.get("CAREPLAN_AGGREGATES", "1") != "0"
+_LOCK_ID = 7_402_311  # pg_advisory_xact_lock key for aggregate maintenance
+
+monthly = schema.exchanges_monthly
+
+
+def token(conn, exclude_batch: int | None = None) -> str:
+    """The current data state of the inputs of the aggregate (optionally as it was before one batch)."""
+    b = schema.import_batches
+    q = (sa.select(sa.func.max(b.c.batch_id), sa.func.count())
+         .where(b.c.kind.in_(TOKEN_KINDS), b.c.accepted > 0))
+    if exclude_batch is not None:
+        q = q.where(b.c.batch_id != exclude_batch)
+    row = conn.execute(q).fetchall()[0]
+    return f"{row[0] or 0}:{row[1] or 0}"
+
+
+def is_fresh(conn_or_engine) -> bool:
+    """True when ``exchanges_monthly`` describes exactly the data now in the database."""
+    if isinstance(conn_or_engine, sa.engine.Engine):
+        with conn_or_engine.connect() as conn:
+            return is_fresh(conn)
+    stored = store_engine.get_meta(conn_or_engine, META_KEY)
+    return stored is not None and stored == token(conn_or_engine)
+
+
+def usable(conn_or_engine) -> bool:
+    """Queries may read ``exchanges_monthly`` instead of ``exchanges``."""
+    return ENABLED and is_fresh(conn_or_engine)
+
+
+def lock(conn) -> None:
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
+
+
+def _source(months: list[dt.date] | None = None):
+    """The aggregate's rows computed from ``exchanges`` (all months or the given ones), SQLAlchemy Core."""
+    from analytics.store.queries_channels import flagged_exchanges  # the one definition of the flags
+    fx = flagged_exchanges(months[0] if months else None, months[-1] if months else None, name="fx_src")
+    cols = [fx.c[c] for c in DIMENSIONS]
+    q = sa.select(*cols, sa.cast(sa.func.sum(fx.c.sheets), sa.BigInteger).label("sheets"),
+                  sa.cast(sa.func.count(), sa.BigInteger).label("n_rows"))
+    if months:
+        q = q.where(fx.c.month.in_(months))
+    return q.group_by(*cols)
+
+
+def _insert_from(conn, select) -> None:
+    names = list(DIMENSIONS) + ["sheets", "n_rows"]
+    conn.execute(monthly.insert().from_select(names, select))
+
+
+def refresh(conn, months: Iterable[dt.date] | None = None) -> None:
+    """Rebuild the aggregate for the given months (all months when None) inside conn's transaction,
+    and record it as fresh for the current data."""
+    lock(conn)
+    if months is None:
+        conn.execute(monthly.delete())
+        _insert_from(conn, _source())
+    else:
+        months = sorted({m if isinstance(m, dt.date) else dt.date.fromisoformat(str(m)[:10]) for m in months})
+        if months:
+            conn.execute(monthly.delete().where(monthly.c.month.in_(months)))
+            _insert_from(conn, _source(months))
+    store_engine.set_meta(conn, META_KEY, token(conn))
+
+
+def add_batch(conn, batch_id: int) -> None:
+    """After an exchanges import recorded as ``batch_id``: append that batch's delta when the aggregate
+    was fresh before it, else rebuild everything. Call inside the import's transaction, after the
+    batch row is written."""
+    lock(conn)
+    stored = store_engine.get_meta(conn, META_KEY)
+    if stored is None or stored != token(conn, exclude_batch=batch_id):
+        refresh(conn)
+        return
+    e = schema.exchanges
+    months = [r[0] for r in conn.execute(
+        sa.select(e.c.month).where(e.c.batch_id == batch_id).distinct()).fetchall()]
+    if months:
+        fxb = _batch_flagged(batch_id, min(months), max(months))
+        cols = [fxb.c[c] for c in DIMENSIONS]
+        _insert_from(conn, sa.select(*cols, sa.cast(sa.func.sum(fxb.c.sheets), sa.BigInteger),
+                                     sa.cast(sa.func.count(), sa.BigInteger)).group_by(*cols))
+    store_engine.set_meta(conn, META_KEY, token(conn))
+
+
+def _batch_flagged(batch_id: int, month_from, month_to):
+    """flagged_exchanges restricted to one import batch (same flags and area rules)."""
+    from analytics.store import queries_channels as qc
+    e, o = schema.exchanges, schema.offices
+    months = qc.months_cte(month_from, month_to)
+    regm = qc.registered_months_cte(months)
+    rs, rr = regm.alias("rs"), regm.alias("rr")
+    so = o.alias("so")
+    q = (sa.select(e.c.month, qc.sender_prefecture(so).label("prefecture_code"),
+                   so.c.municipality_code.label("municipality_code"), e.c.form, e.c.channel,
+                   sa.case((rs.c.office_code.is_(None), 0), else_=1).label("sender_registered"),
+                   sa.case((rr.c.office_code.is_(None), 0), else_=1).label("receiver_registered"),
+                   e.c.sheets)
+         .select_from(e.outerjoin(rs, sa.and_(rs.c.month == e.c.month, rs.c.office_code == e.c.sender_code))
+                      .outerjoin(rr, sa.and_(rr.c.month == e.c.month, rr.c.office_code == e.c.receiver_code))
+                      .outerjoin(so, so.c.office_code == e.c.sender_code))
+         .where(e.c.batch_id == batch_id))
+    return q.subquery("fxb")
+
+
+def ensure_fresh(engine) -> bool:
+    """Rebuild when stale (e.g. after a database was filled by hand); True when a rebuild ran."""
+    with engine.begin() as conn:
+        if is_fresh(conn):
+            return False
+        refresh(conn)
+        return True
