@@ -68,16 +68,55 @@ def lock(conn) -> None:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_ID})
 
 
-def _source(months: list[dt.date] | None = None):
-    """The aggregate's rows computed from ``exchanges`` (all months or the given ones), SQLAlchemy Core."""
-    from analytics.store.queries_channels import flagged_exchanges  # the one definition of the flags
-    fx = flagged_exchanges(months[0] if months else None, months[-1] if months else None, name="fx_src")
+def _registered(code_col, month_col):
+    """1 when the office was registered in the row's month (DESIGN §3, the rule of
+    queries_channels.registered_months_cte), as an EXISTS probe: PostgreSQL answers it from the
+    registrations key (office_code, registered_on) instead of joining every row to a months × offices set."""
+    from analytics.store.queries_channels import _one_month
+    r = schema.registrations
+    probe = sa.exists().where(r.c.office_code == code_col, r.c.registered_on < month_col + _one_month(),
+                              sa.or_(r.c.ended_on.is_(None), r.c.ended_on > month_col))
+    return sa.case((probe, 1), else_=0)
+
+
+def _flagged(where=(), duckdb: bool = True):
+    """exchanges rows with the aggregate's dimensions (sender's area from the master, else code digits).
+
+    DuckDB: hash joins against the (month, office) registration set (4× faster there than probes);
+    PostgreSQL: EXISTS probes on the registrations key (its planner nests loops over the joined set)."""
+    from analytics.store import queries_channels as qc
+    e, o = schema.exchanges, schema.offices
+    so = o.alias("so")
+    if duckdb:
+        months = qc.months_cte()
+        regm = qc.registered_months_cte(months)
+        rs, rr = regm.alias("rs"), regm.alias("rr")
+        s_reg = sa.case((rs.c.office_code.is_(None), 0), else_=1)
+        r_reg = sa.case((rr.c.office_code.is_(None), 0), else_=1)
+        source = (e.outerjoin(rs, sa.and_(rs.c.month == e.c.month, rs.c.office_code == e.c.sender_code))
+                  .outerjoin(rr, sa.and_(rr.c.month == e.c.month, rr.c.office_code == e.c.receiver_code))
+                  .outerjoin(so, so.c.office_code == e.c.sender_code))
+    else:
+        s_reg = _registered(e.c.sender_code, e.c.month)
+        r_reg = _registered(e.c.receiver_code, e.c.month)
+        source = e.outerjoin(so, so.c.office_code == e.c.sender_code)
+    q = (sa.select(e.c.month, qc.sender_prefecture(so).label("prefecture_code"),
+                   so.c.municipality_code.label("municipality_code"), e.c.form, e.c.channel,
+                   s_reg.label("sender_registered"), r_reg.label("receiver_registered"), e.c.sheets)
+         .select_from(source).where(*where))
+    return q.subquery("fx_src")
+
+
+def _grouped(fx):
     cols = [fx.c[c] for c in DIMENSIONS]
-    q = sa.select(*cols, sa.cast(sa.func.sum(fx.c.sheets), sa.BigInteger).label("sheets"),
-                  sa.cast(sa.func.count(), sa.BigInteger).label("n_rows"))
-    if months:
-        q = q.where(fx.c.month.in_(months))
-    return q.group_by(*cols)
+    return sa.select(*cols, sa.cast(sa.func.sum(fx.c.sheets), sa.BigInteger).label("sheets"),
+                     sa.cast(sa.func.count(), sa.BigInteger).label("n_rows")).group_by(*cols)
+
+
+def _source(conn, months: list[dt.date] | None = None):
+    """The aggregate's rows computed from ``exchanges`` (all months or the given ones), SQLAlchemy Core."""
+    e = schema.exchanges
+    return _grouped(_flagged([e.c.month.in_(months)] if months else [], store_engine.is_duckdb(conn)))
 
 
 def _insert_from(conn, select) -> None:
@@ -91,12 +130,12 @@ def refresh(conn, months: Iterable[dt.date] | None = None) -> None:
     lock(conn)
     if months is None:
         conn.execute(monthly.delete())
-        _insert_from(conn, _source())
+        _insert_from(conn, _source(conn))
     else:
         months = sorted({m if isinstance(m, dt.date) else dt.date.fromisoformat(str(m)[:10]) for m in months})
         if months:
             conn.execute(monthly.delete().where(monthly.c.month.in_(months)))
-            _insert_from(conn, _source(months))
+            _insert_from(conn, _source(conn, months))
     store_engine.set_meta(conn, META_KEY, token(conn))
 
 
@@ -110,34 +149,8 @@ def add_batch(conn, batch_id: int) -> None:
         refresh(conn)
         return
     e = schema.exchanges
-    months = [r[0] for r in conn.execute(
-        sa.select(e.c.month).where(e.c.batch_id == batch_id).distinct()).fetchall()]
-    if months:
-        fxb = _batch_flagged(batch_id, min(months), max(months))
-        cols = [fxb.c[c] for c in DIMENSIONS]
-        _insert_from(conn, sa.select(*cols, sa.cast(sa.func.sum(fxb.c.sheets), sa.BigInteger),
-                                     sa.cast(sa.func.count(), sa.BigInteger)).group_by(*cols))
+    _insert_from(conn, _grouped(_flagged([e.c.batch_id == batch_id], store_engine.is_duckdb(conn))))
     store_engine.set_meta(conn, META_KEY, token(conn))
-
-
-def _batch_flagged(batch_id: int, month_from, month_to):
-    """flagged_exchanges restricted to one import batch (same flags and area rules)."""
-    from analytics.store import queries_channels as qc
-    e, o = schema.exchanges, schema.offices
-    months = qc.months_cte(month_from, month_to)
-    regm = qc.registered_months_cte(months)
-    rs, rr = regm.alias("rs"), regm.alias("rr")
-    so = o.alias("so")
-    q = (sa.select(e.c.month, qc.sender_prefecture(so).label("prefecture_code"),
-                   so.c.municipality_code.label("municipality_code"), e.c.form, e.c.channel,
-                   sa.case((rs.c.office_code.is_(None), 0), else_=1).label("sender_registered"),
-                   sa.case((rr.c.office_code.is_(None), 0), else_=1).label("receiver_registered"),
-                   e.c.sheets)
-         .select_from(e.outerjoin(rs, sa.and_(rs.c.month == e.c.month, rs.c.office_code == e.c.sender_code))
-                      .outerjoin(rr, sa.and_(rr.c.month == e.c.month, rr.c.office_code == e.c.receiver_code))
-                      .outerjoin(so, so.c.office_code == e.c.sender_code))
-         .where(e.c.batch_id == batch_id))
-    return q.subquery("fxb")
 
 
 def ensure_fresh(engine) -> bool:

@@ -1,0 +1,1 @@
+"""Benchmarks (not timed tests): ``python -m benchmarks.run`` / ``make bench``. See benchmarks/RESULTS.md."""
