@@ -160,7 +160,9 @@ def wait_for_app(page, timeout: float = 30_000) -> None:
     """Wait until Streamlit has rendered the page and finished running the script."""
     page.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
     page.wait_for_selector('h1', timeout=timeout)
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
-        " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.match(/Running|実行中/)",
-        timeout=timeout)
+    idle = ("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
+            " || !document.querySelector('[data-testid=\"stStatusWidget\"]').innerText.match(/Running|実行中/)")
+    # idle twice, a moment apart: a rerun that starts just after the first look is waited for too
+    page.wait_for_function(idle, timeout=timeout)
+    page.wait_for_timeout(300)
+    page.wait_for_function(idle, timeout=timeout)

@@ -6,6 +6,8 @@ import pytest
 
 from channels import network as nw
 
+from .conftest import wait_for_app
+
 pytestmark = pytest.mark.browser
 
 
@@ -30,9 +32,10 @@ def server(streamlit_app):
 
 def _open(page, server, path):
     page.goto(f"{server}/{path}", wait_until="domcontentloaded")
-    page.wait_for_selector("[data-testid='stMetric'], [data-testid='stAlert']", timeout=30_000)
-    page.wait_for_timeout(500)
-    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=30_000)
+    wait_for_app(page)
+    # the sidebar's banners render first: wait for the page's own tiles, in the main area
+    page.wait_for_selector("[data-testid='stMain'] [data-testid='stMetric']", timeout=30_000)
+    wait_for_app(page)
     assert page.locator("[data-testid='stException']").count() == 0
     assert page.console_errors == []
 
@@ -52,6 +55,7 @@ def test_targets_page_in_browser(page, server):
     assert "登録すると月16件がデータ連携になります（登録済みの相手2事業所）" in body
     assert "通所介護みかん" in body
     assert page.locator("[data-testid='stMetricValue']").first.inner_text() == "62"
+    page.get_by_text("Excel（XLSX）をダウンロード").wait_for(timeout=20_000)  # rendered after the list
     assert page.get_by_text("Excel（XLSX）をダウンロード").count() == 1
 
 
