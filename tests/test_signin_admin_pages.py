@@ -1,0 +1,75 @@
+"""AppTests of the sign-in form and the 利用者管理 (admin) page, on a database with real users."""
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics import auth, i18n
+from analytics.store import engine as store_engine
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def public_bind():
+    from streamlit import config
+    before = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    yield
+    config.set_option("server.address", before)
+
+
+def _app(url) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.session_state["db_url"] = url
+    return at.run()
+
+
+def test_sign_in_form_grants_the_users_scope(duck_url, public_bind):
+    auth.create_user(store_engine.get_engine(duck_url), "wakayama", "長寿社会課のパスワード", "prefecture", "30")
+    at = _app(duck_url)
+    assert [t.value for t in at.title] == [i18n.t("auth.title", "ja")]
+    at.text_input(key="signin_user").set_value("wakayama")
+    at.text_input(key="signin_password").set_value("違うパスワードです!!")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["ユーザー名またはパスワードが違います。"]
+    assert "scope" not in at.session_state
+
+    at.text_input(key="signin_password").set_value("長寿社会課のパスワード")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["scope"] == auth.Scope("prefecture", "30", "wakayama")
+    assert [t.value for t in at.title] == [i18n.t("page.home.title", "ja")]
+    shown = [c.value for c in at.sidebar.caption]
+    assert any("wakayama" in c and "都道府県" in c and "30" in c for c in shown)
+    actions = [e["action"] for e in auth.recent_audit(store_engine.get_engine(duck_url))]
+    assert actions[:2] == ["sign_in", "sign_in_failed"]
+
+
+def test_admin_page_creates_and_disables_users(duck_url):
+    at = _app(duck_url)  # loopback: local demo mode acts as admin
+    at.switch_page("analytics/ui/pages/admin.py").run()
+    assert not at.exception
+    at.text_input(key="admin_new_username").set_value("gobo")
+    at.text_input(key="admin_new_password").set_value("御坊日高圏域モデル地域")
+    at.selectbox(key="admin_new_role").set_value("prefecture")
+    at.text_input(key="admin_new_scope").set_value("30")
+    at.button[0].click().run()
+    assert [s.value for s in at.success] == ["利用者「gobo」を追加しました。"]
+    users = auth.list_users(store_engine.get_engine(duck_url))
+    assert [(u["username"], u["role"], u["scope"], u["disabled"]) for u in users] == [("gobo", "prefecture", "30", 0)]
+
+    # a refused user shows the reason and stores nothing
+    at.text_input(key="admin_new_username").set_value("short")
+    at.text_input(key="admin_new_password").set_value("123")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["パスワードは10文字以上にしてください。"]
+    assert len(auth.list_users(store_engine.get_engine(duck_url))) == 1
+
+    at.selectbox(key="admin_disable_user").set_value("gobo")
+    next(b for b in at.button if b.label == "無効にする").click().run()
+    assert auth.list_users(store_engine.get_engine(duck_url))[0]["disabled"] == 1
+    log = at.dataframe[-1].value
+    assert {"user_created", "user_disabled"} <= set(log.iloc[:, 2])
