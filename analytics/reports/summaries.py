@@ -105,3 +105,86 @@ def _effect(values, lang: str, **_ctx) -> str:
              h0=format_hours(values["hours_before"], lang), h1=format_hours(values["hours_after"], lang),
              saved=format_hours(values["hours_saved_month"], lang),
              yen=format_yen(values["saving_month"], lang))
+
+
+def _num(v) -> str:
+    v = float(v)
+    return f"{v:,.0f}" if abs(v) >= 100 or v == int(v) else f"{v:,.1f}"
+
+
+def _values(trace, axis: str) -> list:
+    vals = trace.get(axis)
+    if vals is None:
+        return []
+    if isinstance(vals, dict) and "bdata" in vals:  # plotly's typed-array encoding
+        import base64
+
+        import numpy as np
+        return list(np.frombuffer(base64.b64decode(vals["bdata"]), dtype=vals["dtype"]))
+    return list(vals)
+
+
+def from_figure(fig, lang: str = "ja", top: int = 3) -> str:
+    """A summary read off any plotly figure: for each named series, its extremes (bars, maps) or its first
+    and last points (lines). Used under every chart whose page gives no summary of its own."""
+    spec = fig.to_plotly_json()
+    layout = spec.get("layout") or {}
+
+    def _title(obj) -> str:
+        title = (obj or {}).get("title")
+        return (title.get("text") if isinstance(title, dict) else title) or ""
+
+    sentences = []
+    for trace in spec.get("data", []):
+        kind = trace.get("type", "scatter")
+        if trace.get("hoverinfo") == "skip" and kind != "bar":
+            continue  # outlines, highlight frames and inset boxes carry no data
+        value_axis = "xaxis" if (kind == "bar" and trace.get("orientation") == "h") else "yaxis"
+        name = (trace.get("name") or _title(trace.get("colorbar")) or _title(layout.get(value_axis))
+                or _title(layout) or t("export.summary.series", lang))
+        if kind in ("choroplethmap", "choropleth"):
+            z = _values(trace, "z")
+            labels = _values(trace, "text") or _values(trace, "locations")
+            pairs = [(lab, v) for lab, v in zip(labels, z) if v is not None and v == v]
+            if len(pairs) < 2 or len({v for _, v in pairs}) < 2:
+                continue
+        elif kind == "bar":
+            horizontal = trace.get("orientation") == "h"
+            vals, labels = (_values(trace, "x"), _values(trace, "y")) if horizontal else \
+                (_values(trace, "y"), _values(trace, "x"))
+            pairs = [(lab, v) for lab, v in zip(labels, vals) if v is not None and v == v]
+        elif kind in ("scatter", "scattergl") and "lines" in (trace.get("mode") or "lines"):
+            xs, ys = _values(trace, "x"), _values(trace, "y")
+            pts = [(x, y) for x, y in zip(xs, ys) if y is not None and y == y]
+            if len(pts) >= 2:
+                sentences.append(t("export.summary.line", lang, name=name, x0=pts[0][0], y0=_num(pts[0][1]),
+                                   x1=pts[-1][0], y1=_num(pts[-1][1])))
+            continue
+        elif kind == "heatmap":
+            z = [v for row in _values(trace, "z") for v in row if v is not None and v == v]
+            if z:
+                sentences.append(t("export.summary.heatmap", lang, name=name, lo=_num(min(z)), hi=_num(max(z))))
+            continue
+        elif kind in ("waterfall", "funnel"):
+            vals, labels = _values(trace, "y" if kind == "waterfall" else "x"), \
+                _values(trace, "x" if kind == "waterfall" else "y")
+            pairs = [(lab, v) for lab, v in zip(labels, vals) if v is not None and v == v]
+            if pairs:
+                sentences.append(t("export.summary.steps", lang, name=name, steps=_sep(lang).join(
+                    f"{lab} {_num(v)}" for lab, v in pairs[:8])))
+            continue
+        else:
+            continue
+        if not pairs:
+            continue
+        ranked = sorted(pairs, key=lambda p: p[1], reverse=True)
+        if len(ranked) <= 2 * top:
+            sentences.append(t("export.summary.all", lang, name=name, n=len(ranked), items=_sep(lang).join(
+                f"{lab} {_num(v)}" for lab, v in ranked)))
+            continue
+        hi = _sep(lang).join(f"{lab} {_num(v)}" for lab, v in ranked[:top])
+        lo = _sep(lang).join(f"{lab} {_num(v)}" for lab, v in ranked[::-1][:top])
+        sentences.append(t("export.summary.extremes", lang, name=name, n=len(pairs), top=hi, bottom=lo))
+    if not sentences:
+        return t("export.summary.empty", lang)
+    return (" " if lang == "en" else "").join(sentences[:4])

@@ -48,3 +48,22 @@ def test_summaries():
     mix = pd.DataFrame({"month": [1, 1], "channel": ["FAX", "データ連携"], "sheets": [75, 25]})
     assert "FAX 75.0%、データ連携 25.0%" in summaries.describe("channel_mix", mix, "ja", area="全国")
     assert summaries.describe("unknown", mix, "en") == "A chart of 2 rows of data."
+
+
+def test_summary_read_off_any_figure_names_values_and_extremes():
+    import pandas as pd
+
+    from analytics.reports import adoption_charts as ac
+    from analytics.reports import summaries
+    frame = pd.DataFrame({"prefecture_code": ["01", "13", "30", "27", "40", "47", "02"],
+                          "prefecture": ["北海道", "東京都", "和歌山県", "大阪府", "福岡県", "沖縄県", "青森県"],
+                          "adoption_rate": [0.10, 0.25, 0.50, 0.05, 0.30, 0.20, 0.15],
+                          "offices": [10] * 7, "registered": [1] * 7})
+    text = summaries.from_figure(ac.ranking_bar(frame, national=0.2))
+    assert text == "登録率 (%)（7項目）で大きいのは 和歌山県 50、福岡県 30、東京都 25、小さいのは 大阪府 5、北海道 10、青森県 15。"
+    # the map's outline, highlight and inset traces are not read as data
+    assert summaries.from_figure(ac.choropleth_map(frame, highlight="30")).startswith("登録率 (%)（7項目）で大きいのは 和歌山県 50")
+    import plotly.graph_objects as go
+    line = go.Figure(go.Scatter(x=["2024-09", "2025-08"], y=[4.0, 10.0], mode="lines", name="全国"))
+    assert summaries.from_figure(line) == "全国は 2024-09 の 4 から 2025-08 の 10 へ。"
+    assert summaries.from_figure(ac.ranking_bar(frame.iloc[:0])) == "この図に表示するデータがありません。"
