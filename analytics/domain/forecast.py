@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import least_squares
 
 P_BOUNDS = (1e-6, 0.1)
 Q_BOUNDS = (1e-6, 2.0)
@@ -199,6 +198,9 @@ def fit_bass(counts, m: float | None = None, *, m_max: float | None = None,
     else:
         x0s = [tuple(st) + (() if m is not None else (np.sqrt(lo_m * hi_m),)) if len(st) == 2 else tuple(st)
                for st in starts]
+
+    # imported here: scipy costs ~0.7 s to load, and pages that only list the assumptions never fit
+    from scipy.optimize import least_squares
 
     best = None
     for x0 in x0s:

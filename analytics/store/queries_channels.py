@@ -318,8 +318,20 @@ def office_names(engine, office_codes) -> dict:
 
 
 def offices_with_exchanges(engine, prefecture: str | None = None) -> pd.DataFrame:
-    """Offices that send or receive sheets in the data (with name), for the office picker."""
-    u = sa.union(sa.select(e.c.sender_code.label("code")), sa.select(e.c.receiver_code.label("code"))).subquery("u")
+    """Offices that send or receive sheets in the data (with name), for the office picker.
+
+    With a prefecture, only codes that can match it are collected before the distinct: those whose digits
+    say that prefecture, and those the master puts there (a hash join on its few offices) — a superset of
+    the answer, filtered exactly below; the big table is never deduplicated whole."""
+    if prefecture:
+        sides = []
+        for col in (e.c.sender_code, e.c.receiver_code):
+            sides.append(sa.select(col.label("code")).where(sa.func.substr(col, 1, 2) == prefecture))
+            sides.append(sa.select(col.label("code")).select_from(e.join(o, o.c.office_code == col))
+                         .where(o.c.prefecture_code == prefecture))
+        u = sa.union(*sides).subquery("u")
+    else:
+        u = sa.union(sa.select(e.c.sender_code.label("code")), sa.select(e.c.receiver_code.label("code"))).subquery("u")
     pref = sender_prefecture(o, u.c.code)
     q = (sa.select(u.c.code.label("office_code"), o.c.name, pref.label("prefecture_code"))
          .select_from(u.outerjoin(o, o.c.office_code == u.c.code)).order_by(u.c.code))

@@ -35,11 +35,12 @@ def engine():
 
 def data_version() -> str:
     """Changes whenever an import lands: the cache key for every query result."""
-    with engine().connect() as conn:
+    m = schema.dataset_meta
+    gen = sa.select(m.c.value).where(m.c.key == "generated_at").scalar_subquery()
+    with engine().connect() as conn:  # one statement: it runs before every cached call
         row = conn.execute(sa.select(sa.func.max(schema.import_batches.c.batch_id),
-                                     sa.func.count())).one()
-        gen = store_engine.get_meta(conn, "generated_at", "")
-    return f"{row[0]}:{row[1]}:{gen}"
+                                     sa.func.count(), gen)).one()
+    return f"{row[0]}:{row[1]}:{'' if row[2] is None else row[2]}"
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -81,9 +82,11 @@ def setup_sidebar() -> None:
     labels = {"ja": "日本語", "en": "English"}
     st.sidebar.selectbox(i18n.t("sidebar.language", lang()), options=list(i18n.LANGS),
                          format_func=labels.get, key="lang")
+    m = schema.dataset_meta
     with engine().connect() as conn:
-        as_of = store_engine.get_meta(conn, "as_of")
-        scale = store_engine.get_meta(conn, "demo_scale")
+        meta = dict(conn.execute(sa.select(m.c.key, m.c.value).where(m.c.key.in_(("as_of", "demo_scale"))))
+                    .fetchall())
+    as_of, scale = meta.get("as_of"), meta.get("demo_scale")
     if as_of:
         st.sidebar.caption(f"{tr('sidebar.as_of')}: {as_of}")
     if scale == "small":
@@ -103,5 +106,6 @@ def chart_footer(*, counts: str, period: str, source: str, data: pd.DataFrame | 
         data = privacy.public(data, scope())  # viewers: counts below the threshold suppressed
         if st.toggle(tr("common.show_table"), key=f"{key}_table"):
             st.dataframe(data, hide_index=True, width="stretch")
-        st.download_button(tr("common.download_csv"), tabular.to_csv_bytes(data, "excel"),
+        # deferred: the CSV is written when the button is pressed, not on every render
+        st.download_button(tr("common.download_csv"), lambda: tabular.to_csv_bytes(data, "excel"),
                            file_name=f"{key}.csv", mime="text/csv", key=f"{key}_csv")

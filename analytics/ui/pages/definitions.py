@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from analytics.domain import kpis
-from analytics.domain.forecast import FORECAST_ASSUMPTIONS, MODEL_VERSION
 from analytics.ui import glue
 
 lang = glue.lang()
@@ -40,6 +39,8 @@ else:
         st.markdown(f"- **{a['label']}** (`{a['key']}`): {a['documented']:g} {a['unit']} — {a['source']}（{a['date']}）")
 
 st.header(glue.tr("definitions.forecast_assumptions"))
+# imported here, not at the top: the forecast module loads scipy (~0.8 s cold), the KPI text shows first
+from analytics.domain.forecast import FORECAST_ASSUMPTIONS, MODEL_VERSION
 
 st.caption(glue.tr("definitions.forecast_version", version=MODEL_VERSION))
 forecast_frame = pd.DataFrame(

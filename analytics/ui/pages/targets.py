@@ -76,7 +76,9 @@ table = out[list(columns)].rename(columns=columns)
 st.dataframe(table, hide_index=True, width="stretch", key="targets_table")
 
 d1, d2 = st.columns(2)
-d1.download_button(glue.tr("targets.download_xlsx"), tabular.to_xlsx_bytes({"働きかけ先" if lang == "ja" else "targets": table}),
+# the workbook is built only when the button is pressed (deferred download: ~1 s for a large table)
+d1.download_button(glue.tr("targets.download_xlsx"),
+                   lambda: tabular.to_xlsx_bytes({"働きかけ先" if lang == "ja" else "targets": table}),
                    file_name=f"targets_{prefecture}.xlsx", key="targets_xlsx",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 d2.download_button(glue.tr("targets.download_csv"), tabular.to_csv_bytes(table, "excel"),
