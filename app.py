@@ -6,7 +6,12 @@ from analytics.ui import glue, nav, signin
 st.set_page_config(page_title="ケアプランデータ連携 ダッシュボード", page_icon="📊",
                    layout="wide")
 
-glue.setup_sidebar()
+try:
+    glue.setup_sidebar()
+except glue.DatabaseUnavailable as err:
+    # e.g. the DuckDB file is held by another process (a second `make run`, a running `careplan ingest`)
+    st.error(str(err))
+    st.stop()
 scope = glue.scope()
 signin.sidebar_user()
 

@@ -8,6 +8,8 @@ import argparse
 import importlib
 import sys
 
+from sqlalchemy.exc import OperationalError
+
 
 class UserError(Exception):
     """A mistake the user can fix; the message says how."""
@@ -103,4 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(handler(args) or 0)
     except UserError as exc:
         print(f"エラー / error: {exc}", file=sys.stderr)
+        return 2
+    except OperationalError as exc:  # the database cannot be opened: locked file, server down, bad URL
+        from analytics.store import engine as store_engine
+        print(f"エラー / error: {store_engine.unavailable_message(store_engine.resolve_url(args.db), exc)}",
+              file=sys.stderr)
         return 2

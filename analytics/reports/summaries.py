@@ -124,6 +124,17 @@ def _values(trace, axis: str) -> list:
     return list(vals)
 
 
+def _flat(values) -> list:
+    """Rows of a heatmap (lists, arrays or plotly's flat typed arrays) as one list of numbers."""
+    out = []
+    for v in values:
+        if hasattr(v, "__iter__") and not isinstance(v, str):
+            out.extend(_flat(v))
+        else:
+            out.append(v)
+    return out
+
+
 def from_figure(fig, lang: str = "ja", top: int = 3) -> str:
     """A summary read off any plotly figure: for each named series, its extremes (bars, maps) or its first
     and last points (lines). Used under every chart whose page gives no summary of its own."""
@@ -161,7 +172,7 @@ def from_figure(fig, lang: str = "ja", top: int = 3) -> str:
                                    x1=pts[-1][0], y1=_num(pts[-1][1])))
             continue
         elif kind == "heatmap":
-            z = [v for row in _values(trace, "z") for v in row if v is not None and v == v]
+            z = [v for v in _flat(_values(trace, "z")) if v is not None and v == v]
             if z:
                 sentences.append(t("export.summary.heatmap", lang, name=name, lo=_num(min(z)), hi=_num(max(z))))
             continue

@@ -58,6 +58,19 @@ def get_engine(url: str | None = None) -> Engine:
     return eng
 
 
+def unavailable_message(url: str, exc: Exception) -> str:
+    """One sentence in Japanese and English saying why the database could not be opened and what to do."""
+    text = str(exc)
+    safe_url = sa.engine.make_url(url).render_as_string(hide_password=True)
+    if "lock" in text.lower():
+        return ("データベースファイルを別のプログラム（もう一つの `make run` や実行中の `careplan` コマンドなど）が使用中です。"
+                "そちらを終了してから、もう一度開いてください。 / The database file is in use by another program "
+                f"(another `make run` or a running `careplan` command); close it and try again. ({safe_url})")
+    return (f"データベース {safe_url} に接続できません。CAREPLAN_DB_URL（または --db）とサーバーの状態を確認してください。"
+            f" / Cannot connect to the database {safe_url}; check CAREPLAN_DB_URL (or --db) and that the server "
+            "is running.")
+
+
 def dispose_all() -> None:
     for eng in _ENGINES.values():
         eng.dispose()

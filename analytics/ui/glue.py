@@ -24,13 +24,21 @@ def tr(key: str, **fmt) -> str:
     return i18n.t(key, lang(), **fmt)
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be opened; the message says why and what to do, in Japanese and English."""
+
+
 @st.cache_resource(show_spinner=False)
 def _engine(url: str):
     return store_engine.get_engine(url)
 
 
 def engine():
-    return _engine(store_engine.resolve_url(st.session_state.get("db_url")))
+    url = store_engine.resolve_url(st.session_state.get("db_url"))
+    try:
+        return _engine(url)
+    except sa.exc.OperationalError as exc:
+        raise DatabaseUnavailable(store_engine.unavailable_message(url, exc)) from exc
 
 
 def data_version() -> str:

@@ -6,10 +6,9 @@ from analytics import privacy
 from analytics.domain import codes, kpis
 from analytics.reports import channel_charts as charts
 from analytics.store import queries_channels as qc
-from analytics.ui import glue
+from analytics.ui import a11y, glue
 
 lang = glue.lang()
-PNG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "channels"}}
 
 st.title(glue.tr("page.channels.title"))
 st.caption(glue.tr("channels.intro"))
@@ -50,7 +49,7 @@ source = kpis.source("digital_share", lang)
 
 st.subheader(glue.tr("channels.chart.mix"))
 mix = glue.cached(qc.channel_mix, prefecture=prefecture)
-st.plotly_chart(charts.channel_mix(mix, lang), key="channels_mix_chart", width="stretch", config=PNG)
+a11y.chart(charts.channel_mix(mix, lang), key="channels_mix_chart")
 mix_table = mix.assign(channel=mix["channel"].map(lambda c: glue.tr(f"channels.channel.{c}")))
 glue.chart_footer(counts=f"{area_label}: {glue.tr('channels.chart.mix_counts')}", period=period_all,
                   source=source, data=mix_table, key="channels_mix")
@@ -58,14 +57,13 @@ glue.chart_footer(counts=f"{area_label}: {glue.tr('channels.chart.mix_counts')}"
 st.subheader(glue.tr("channels.chart.heat"))
 heat = glue.cached(qc.channel_summary, ("prefecture_code", "month"))
 heat = heat[heat["prefecture_code"].isin(pref_name)]
-st.plotly_chart(charts.share_heatmap(heat, pref_name, lang), key="channels_heat_chart", width="stretch",
-                config=PNG)
+a11y.chart(charts.share_heatmap(heat, pref_name, lang), key="channels_heat_chart")
 glue.chart_footer(counts=kpis.describe("digital_share", lang), period=period_all, source=source,
                   data=heat.assign(prefecture=heat["prefecture_code"].map(pref_name)), key="channels_heat")
 
 st.subheader(glue.tr("channels.chart.form"))
 by_form = glue.cached(qc.channel_summary, ("form",), prefecture=prefecture, month_from=month, month_to=month)
-st.plotly_chart(charts.share_by_form(by_form, lang), key="channels_form_chart", width="stretch", config=PNG)
+a11y.chart(charts.share_by_form(by_form, lang), key="channels_form_chart")
 glue.chart_footer(counts=f"{area_label}: {kpis.describe('digital_share', lang)}", period=period_month,
                   source=source, data=by_form.assign(form=by_form["form"].map(lambda f: glue.tr(f"channels.form.{f}"))),
                   key="channels_form")
@@ -86,6 +84,6 @@ else:
         "receiver_code": glue.tr("channels.col.receiver_code"),
         "receiver_name": glue.tr("channels.col.receiver_name"),
         "missed_digital_sheets": kpis.label("missed_digital_sheets", lang)})
-    st.dataframe(shown, hide_index=True, width="stretch", key="channels_missed_table")
+    st.dataframe(shown, hide_index=True, key="channels_missed_table")
     glue.chart_footer(counts=kpis.describe("missed_digital_sheets", lang), period=period_month,
                       source=kpis.source("missed_digital_sheets", lang), data=shown, key="channels_missed")

@@ -5,7 +5,7 @@ import streamlit as st
 from analytics.domain import effects
 from analytics.reports import effect_charts
 from analytics.store import office_partners as op
-from analytics.ui import glue
+from analytics.ui import a11y, glue
 
 tr = glue.tr
 lang = glue.lang()
@@ -114,7 +114,7 @@ with right:
                 partners = (frame["sheets"].to_numpy(), frame["registered"].to_numpy())
                 with st.expander(tr("effect.db.partners_table")):
                     st.dataframe(frame.rename(columns={c: tr(f"effect.col.{c}") for c in frame.columns}),
-                                 hide_index=True, width="stretch")
+                                 hide_index=True)
 
 with left:
     preset = st.radio(tr("effect.preset"), list(effects.PRESETS), format_func=lambda p: tr(f"effect.preset.{p}"),
@@ -184,15 +184,15 @@ lines = pd.concat([lines, pd.DataFrame([{
 table = pd.DataFrame({tr("effect.item"): [tr(f"effect.item.{i}") for i in lines["item"]],
                       tr("effect.before"): lines["before"], tr("effect.after"): lines["after"],
                       tr("effect.change"): lines["change"]})
-st.dataframe(table, hide_index=True, width="stretch",
+st.dataframe(table, hide_index=True,
              column_config={c: st.column_config.NumberColumn(format="localized") for c in table.columns[1:]})
-st.plotly_chart(effect_charts.waterfall_figure(result, lang), key="effect_waterfall")
+a11y.chart(effect_charts.waterfall_figure(result, lang), key="effect_waterfall")
 glue.chart_footer(counts=tr("effect.chart.waterfall.counts"), period=tr("effect.period.month"),
                   source=tr("effect.source"), data=effect_charts.waterfall_data(result, lang), key="effect_waterfall")
 
 # --- sends per care manager ------------------------------------------------------------------------------------------
 curve = effects.sends_curve(users, cms, [i / 100 for i in range(101)], assumptions=assumptions)
-st.plotly_chart(effect_charts.sends_figure(curve, share, v["sends_per_care_manager"], lang), key="effect_sends")
+a11y.chart(effect_charts.sends_figure(curve, share, v["sends_per_care_manager"], lang), key="effect_sends")
 glue.chart_footer(counts=tr("effect.chart.sends.counts"), period=tr("effect.period.month"),
                   source=tr("effect.source"), data=curve, key="effect_sends")
 
@@ -200,7 +200,7 @@ glue.chart_footer(counts=tr("effect.chart.sends.counts"), period=tr("effect.peri
 if partners is not None:
     pc = effects.saving_by_partners(users, cms, partners[0], partners[1], hourly_wage=wage, licence_free=free,
                                     preset=preset, assumptions=assumptions)
-    st.plotly_chart(effect_charts.partners_figure(pc, lang), key="effect_partners")
+    a11y.chart(effect_charts.partners_figure(pc, lang), key="effect_partners")
     glue.chart_footer(counts=tr("effect.chart.partners.counts"), period=tr("effect.period.month"),
                       source=tr("effect.source.db") if mode == "database" else tr("effect.source"),
                       data=pc.drop(columns=["partner_index"]), key="effect_partners")
@@ -222,7 +222,7 @@ with st.expander(tr("effect.slide"), expanded=True):
             ("with_licence", "—", f"{ex['saving_month']:,}円")]
     st.dataframe(pd.DataFrame([{tr("effect.slide.col.figure"): tr(f"effect.slide.row.{r}"),
                                 tr("effect.slide.col.slide"): s, tr("effect.slide.col.exact"): e}
-                               for r, s, e in rows]), hide_index=True, width="stretch")
+                               for r, s, e in rows]), hide_index=True)
     st.markdown(tr("effect.explain.hours"))
     st.markdown(tr("effect.explain.year"))
     st.markdown(tr("effect.explain.licence"))
@@ -235,7 +235,7 @@ frame = frame[frame["key"].isin([a.key for a in EDITABLE])].reset_index(drop=Tru
 frame = frame.rename(columns={"note_ja": "note"})
 frame["value"] = frame["documented"]   # the editor starts from the documented values; edits live in its state
 cols = ["label", "value", "documented", "unit", "preset", "source", "date", "note"]
-st.data_editor(frame[cols], key=editor_key, hide_index=True, width="stretch",
+st.data_editor(frame[cols], key=editor_key, hide_index=True,
                disabled=[c for c in cols if c != "value"],
                column_config={c: st.column_config.Column(tr(f"effect.assumptions.col.{c}")) for c in cols}
                | {"value": st.column_config.NumberColumn(tr("effect.assumptions.col.value"), min_value=0.0,

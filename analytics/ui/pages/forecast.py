@@ -9,7 +9,7 @@ from analytics.domain import codes
 from analytics.domain import forecast as fc
 from analytics.reports import forecast_charts
 from analytics.store import queries_forecast as qf
-from analytics.ui import glue
+from analytics.ui import a11y, glue
 
 lang = glue.lang()
 st.title(glue.tr("page.forecast.title"))
@@ -116,7 +116,7 @@ m4.metric(glue.tr("forecast.metric.in12", month=ym(fc.add_months(last, 12))), f"
 fig = forecast_charts.forecast_figure(res.frame, target_rate=target_rate, lang=lang,
                                       show_scenario=not scenario.is_baseline(), target_month=res.target_month,
                                       scenario_target_month=res.scenario_target_month)
-st.plotly_chart(fig, key="forecast_chart")
+a11y.chart(fig, key="forecast_chart")
 table = res.frame[["month", "observed", "fitted", "baseline", "low", "high", "scenario"]].round(1)
 glue.chart_footer(counts=glue.tr("forecast.def.chart", area=area_name, kind=glue.tr(f"common.kind.{kind}"),
                                  offices=offices),
@@ -160,7 +160,7 @@ else:
     st.markdown(glue.tr("forecast.backtest.explain", cutoff=ym(cutoff), n=len(bt),
                         mape="–" if mape is None else f"{mape:.1%}"))
     hist = pd.DataFrame({"month": months, "registered": counts})
-    st.plotly_chart(forecast_charts.backtest_figure(bt, hist, master=offices, lang=lang), key="forecast_bt_chart")
+    a11y.chart(forecast_charts.backtest_figure(bt, hist, master=offices, lang=lang), key="forecast_bt_chart")
     glue.chart_footer(counts=glue.tr("forecast.def.backtest"), period=f"{ym(months[0])} – {ym(last)}",
                       source=glue.tr("forecast.def.source"), data=bt.round(4), key="forecast_backtest")
 

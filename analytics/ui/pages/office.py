@@ -6,10 +6,9 @@ import streamlit as st
 from analytics.domain import codes, kpis
 from analytics.reports import channel_charts as charts
 from analytics.store import queries_channels as qc
-from analytics.ui import glue
+from analytics.ui import a11y, glue
 
 lang = glue.lang()
-PNG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "office"}}
 
 st.title(glue.tr("page.office.title"))
 st.caption(glue.tr("officeview.intro"))
@@ -90,7 +89,7 @@ period = glue.tr("channels.period_all", start=charts.month_label(min(monthly["mo
                  end=charts.month_label(latest, lang))
 src = kpis.source("digital_share", lang)
 st.subheader(glue.tr("officeview.chart.trend"))
-st.plotly_chart(charts.office_trend(monthly, lang), key="office_trend_chart", width="stretch", config=PNG)
+a11y.chart(charts.office_trend(monthly, lang), key="office_trend_chart")
 glue.chart_footer(counts=kpis.describe("digital_share", lang), period=period, source=src, data=monthly,
                   key="office_trend")
 
@@ -107,7 +106,7 @@ if missed.empty:
     st.success(glue.tr("channels.missed.none"))
 else:
     st.caption(month_txt)
-    st.dataframe(missed[list(cols)].rename(columns=cols), hide_index=True, width="stretch", key="office_missed")
+    st.dataframe(missed[list(cols)].rename(columns=cols), hide_index=True, key="office_missed")
 
 st.subheader(glue.tr("officeview.invite.title"))
 invite = partners[~partners["registered"] & (partners["paper_sheets"] > 0)]
@@ -115,4 +114,4 @@ if invite.empty:
     st.success(glue.tr("officeview.invite.none"))
 else:
     st.caption(month_txt)
-    st.dataframe(invite[list(cols)].rename(columns=cols), hide_index=True, width="stretch", key="office_invite")
+    st.dataframe(invite[list(cols)].rename(columns=cols), hide_index=True, key="office_invite")

@@ -7,15 +7,13 @@ import streamlit as st
 from analytics.domain import codes, kpis
 from analytics.reports import adoption_charts as charts
 from analytics.store import queries_adoption as qa
-from analytics.ui import glue
+from analytics.ui import a11y, glue
 
 lang = glue.lang()
-PNG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2}}
 
 
 def plot(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key, width="stretch",
-                    config={**PNG, "toImageButtonOptions": {**PNG["toImageButtonOptions"], "filename": key}})
+    a11y.chart(fig, key=key)  # PNG button named after key, text summary under the chart
 
 
 st.title(glue.tr("page.prefectures.title"))

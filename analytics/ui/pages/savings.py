@@ -6,10 +6,9 @@ from analytics.domain.effects import DEFAULT
 from analytics.reports import channel_charts as charts
 from analytics.store import queries_channels as qc
 from analytics.store import queries_savings as qs
-from analytics.ui import glue
+from analytics.ui import a11y, glue
 
 lang = glue.lang()
-PNG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "savings"}}
 
 st.title(glue.tr("page.savings.title"))
 st.caption(glue.tr("savings.intro"))
@@ -44,7 +43,7 @@ for col, key, unit in ((m1, "realised_hours", "h"), (m2, "realised_yen", "yen"),
 
 model_source = kpis.source(measure, lang)
 st.subheader(glue.tr("savings.chart.map"))
-st.plotly_chart(charts.savings_map(frame, measure, lang), key="savings_map_chart", width="stretch", config=PNG)
+a11y.chart(charts.savings_map(frame, measure, lang), key="savings_map_chart")
 glue.chart_footer(counts=kpis.describe(measure, lang), period=period, source=model_source, data=frame,
                   key="savings_map")
 
@@ -52,8 +51,7 @@ unit = st.radio(glue.tr("savings.unit"), ["hours", "yen"], horizontal=True, key=
                 format_func=lambda u: glue.tr(f"savings.unit.{u}"))
 rank_counts = f"{kpis.describe(f'realised_{unit}', lang)}／{kpis.describe(f'potential_{unit}', lang)}"
 st.subheader(glue.tr(f"savings.chart.rank.{unit}"))
-st.plotly_chart(charts.savings_ranking(frame, "prefecture", lang, unit=unit), key="savings_rank_chart",
-                width="stretch", config=PNG)
+a11y.chart(charts.savings_ranking(frame, "prefecture", lang, unit=unit), key="savings_rank_chart")
 glue.chart_footer(counts=rank_counts, period=period, source=model_source, data=frame, key="savings_rank")
 
 prefs = codes.prefectures()
@@ -66,6 +64,5 @@ if with_data:
                         format_func=lambda c: f"{c} {pref_name[c]}")
     muni = glue.cached(qs.savings, "municipality", prefecture=pref, month_from=choice, month_to=choice, lang=lang)
     muni = muni.assign(municipality=muni["municipality"].fillna(glue.tr("savings.unknown_muni")))
-    st.plotly_chart(charts.savings_ranking(muni, "municipality", lang, unit=unit), key="savings_muni_chart",
-                    width="stretch", config=PNG)
+    a11y.chart(charts.savings_ranking(muni, "municipality", lang, unit=unit), key="savings_muni_chart")
     glue.chart_footer(counts=rank_counts, period=period, source=model_source, data=muni, key="savings_muni")

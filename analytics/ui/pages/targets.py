@@ -8,10 +8,9 @@ from analytics.reports import channel_charts as charts
 from analytics.reports import tabular
 from analytics.store import queries_channels as qc
 from analytics.store import queries_targets as qt
-from analytics.ui import glue
+from analytics.ui import a11y, glue
 
 lang = glue.lang()
-PNG = {"displaylogo": False, "toImageButtonOptions": {"format": "png", "scale": 2, "filename": "targets"}}
 
 st.title(glue.tr("page.targets.title"))
 st.caption(glue.tr("targets.intro"))
@@ -73,7 +72,7 @@ columns = {"rank": glue.tr("targets.col.rank"), "office_code": glue.tr("targets.
            "registered_partners": kpis.label("registered_partners", lang),
            "sentence": glue.tr("targets.col.sentence")}
 table = out[list(columns)].rename(columns=columns)
-st.dataframe(table, hide_index=True, width="stretch", key="targets_table")
+st.dataframe(table, hide_index=True, key="targets_table")
 
 d1, d2 = st.columns(2)
 # the workbook is built only when the button is pressed (deferred download: ~1 s for a large table)
@@ -85,7 +84,7 @@ d2.download_button(glue.tr("targets.download_csv"), tabular.to_csv_bytes(table, 
                    file_name=f"targets_{prefecture}.csv", mime="text/csv", key="targets_csv_all")
 
 st.subheader(glue.tr("targets.chart"))
-st.plotly_chart(charts.targets_bar(out, lang, value_label=kpis.label("unlockable_sheets", lang)),
-                key="targets_chart", width="stretch", config=PNG)
+a11y.chart(charts.targets_bar(out, lang, value_label=kpis.label("unlockable_sheets", lang)),
+                key="targets_chart")
 glue.chart_footer(counts=kpis.describe("unlockable_sheets", lang), period=period,
                   source=kpis.source("unlockable_sheets", lang), data=None, key="targets_chart_footer")
