@@ -124,6 +124,20 @@ def _values(trace, axis: str) -> list:
     return list(vals)
 
 
+_DATE = __import__("re").compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[T ]00:00:00(?:\.0+)?)?$")
+
+
+def _label(value, lang: str) -> str:
+    """Axis labels as people read them: a month's first day (how months are stored) as 2025年8月 / 2025-08."""
+    text = str(value.isoformat() if hasattr(value, "isoformat") else value)
+    m = _DATE.match(text)
+    if m and m.group(3) == "01":
+        return f"{int(m.group(1))}年{int(m.group(2))}月" if lang == "ja" else f"{m.group(1)}-{m.group(2)}"
+    if m:
+        return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
+    return text
+
+
 def _flat(values) -> list:
     """Rows of a heatmap (lists, arrays or plotly's flat typed arrays) as one list of numbers."""
     out = []
@@ -168,8 +182,8 @@ def from_figure(fig, lang: str = "ja", top: int = 3) -> str:
             xs, ys = _values(trace, "x"), _values(trace, "y")
             pts = [(x, y) for x, y in zip(xs, ys) if y is not None and y == y]
             if len(pts) >= 2:
-                sentences.append(t("export.summary.line", lang, name=name, x0=pts[0][0], y0=_num(pts[0][1]),
-                                   x1=pts[-1][0], y1=_num(pts[-1][1])))
+                sentences.append(t("export.summary.line", lang, name=name, x0=_label(pts[0][0], lang),
+                                   y0=_num(pts[0][1]), x1=_label(pts[-1][0], lang), y1=_num(pts[-1][1])))
             continue
         elif kind == "heatmap":
             z = [v for v in _flat(_values(trace, "z")) if v is not None and v == v]
@@ -182,7 +196,7 @@ def from_figure(fig, lang: str = "ja", top: int = 3) -> str:
             pairs = [(lab, v) for lab, v in zip(labels, vals) if v is not None and v == v]
             if pairs:
                 sentences.append(t("export.summary.steps", lang, name=name, steps=_sep(lang).join(
-                    f"{lab} {_num(v)}" for lab, v in pairs[:8])))
+                    f"{_label(lab, lang)} {_num(v)}" for lab, v in pairs[:8])))
             continue
         else:
             continue
@@ -191,10 +205,10 @@ def from_figure(fig, lang: str = "ja", top: int = 3) -> str:
         ranked = sorted(pairs, key=lambda p: p[1], reverse=True)
         if len(ranked) <= 2 * top:
             sentences.append(t("export.summary.all", lang, name=name, n=len(ranked), items=_sep(lang).join(
-                f"{lab} {_num(v)}" for lab, v in ranked)))
+                f"{_label(lab, lang)} {_num(v)}" for lab, v in ranked)))
             continue
-        hi = _sep(lang).join(f"{lab} {_num(v)}" for lab, v in ranked[:top])
-        lo = _sep(lang).join(f"{lab} {_num(v)}" for lab, v in ranked[::-1][:top])
+        hi = _sep(lang).join(f"{_label(lab, lang)} {_num(v)}" for lab, v in ranked[:top])
+        lo = _sep(lang).join(f"{_label(lab, lang)} {_num(v)}" for lab, v in ranked[::-1][:top])
         sentences.append(t("export.summary.extremes", lang, name=name, n=len(pairs), top=hi, bottom=lo))
     if not sentences:
         return t("export.summary.empty", lang)

@@ -67,3 +67,12 @@ def test_summary_read_off_any_figure_names_values_and_extremes():
     line = go.Figure(go.Scatter(x=["2024-09", "2025-08"], y=[4.0, 10.0], mode="lines", name="全国"))
     assert summaries.from_figure(line) == "全国は 2024-09 の 4 から 2025-08 の 10 へ。"
     assert summaries.from_figure(ac.ranking_bar(frame.iloc[:0])) == "この図に表示するデータがありません。"
+
+
+@pytest.mark.parametrize("value,lang,expected", [
+    ("2025-08-01T00:00:00", "ja", "2025年8月"), ("2025-08-01 00:00:00", "en", "2025-08"),
+    ("2025-08-15", "ja", "2025-08-15"), ("和歌山県", "ja", "和歌山県"), (3, "en", "3"),
+])
+def test_summary_labels_read_months_as_people_do(value, lang, expected):
+    from analytics.reports import summaries
+    assert summaries._label(value, lang) == expected
