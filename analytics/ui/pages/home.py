@@ -36,7 +36,7 @@ c2.metric(kpis.label("registered", lang), f"{int(nation['registered']):,}")
 c3.metric(kpis.label("adoption_rate", lang), f"{nation['adoption_rate'] * 100:.1f}%")
 c4.metric(kpis.label("digital_share", lang),
           "–" if pd.isna(share["digital_share"]) else f"{share['digital_share'] * 100:.1f}%")
-c5.metric(kpis.label("hours_saved_realised", lang), "–" if hours is None else f"{hours:,.1f}")
+c5.metric(kpis.label("hours_saved_realised", lang), "–" if hours is None else glue.tr("effect.unit.hours", value=f"{hours:,.1f}"))
 st.caption(glue.tr("adoption.home.tiles_note", date=as_of.isoformat(), month=month_text))
 if len(missing):
     st.caption(glue.tr("adoption.not_in_master_note", n=len(missing)))
