@@ -152,6 +152,23 @@ def _find_header(kind: str, grid: list[list], file: str) -> int:
     return best_i
 
 
+def _surely_nonblank(frame: pd.DataFrame) -> bool:
+    """True when some column's every cell starts with an ASCII letter or digit (no row can be blank), so
+    the per-cell strip over millions of cells is not needed; False means: check the rows one by one."""
+    if frame.empty:
+        return False
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    for c in frame.columns:
+        dtype = frame[c].dtype
+        if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+            continue
+        arr = pa.array(frame[c].array)
+        if arr.null_count == 0 and pc.all(pc.match_substring_regex(arr, "^[0-9A-Za-z]")).as_py():
+            return True
+    return False
+
+
 def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_number: int) -> Table:
     """raw: the data rows (positional columns); header: the header cells; first_row_number: of raw row 0."""
     found = cols.match_headers(kind, header)
@@ -160,7 +177,7 @@ def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_n
                          index=raw.index)
     frame = frame.fillna("").astype(str)
     row_numbers = pd.Series(range(first_row_number, first_row_number + len(raw)), index=raw.index)
-    if len(frame.columns):
+    if len(frame.columns) and not _surely_nonblank(frame):
         # blank lines are layout, not data rows
         nonblank = (frame.apply(lambda s: s.str.strip()) != "").any(axis=1)
         frame, row_numbers = frame[nonblank], row_numbers[nonblank]
@@ -173,9 +190,63 @@ def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_n
     return Table(file, frame, row_numbers, personal)
 
 
+def _plain_data_start(text: str, grid: list[list[str]], h: int, delim: str) -> int | None:
+    """Offset of the first data row when the header rows are plain lines (what the csv module read for
+    them, line by line); None when a quoted line break or a lone CR makes lines and rows differ."""
+    pos = 0
+    for _ in range(h + 1):
+        nl = text.find("\n", pos)
+        if nl < 0:
+            return None
+        pos = nl + 1
+    try:
+        head = list(csv.reader(io.StringIO(text[:pos]), delimiter=delim))
+    except csv.Error:
+        return None
+    return pos if head == grid[:h + 1] else None
+
+
+def _fast_raw(text: str, grid: list[list[str]], h: int, delim: str) -> pd.DataFrame | None:
+    """The data rows read by pyarrow's CSV reader (≈10× faster than pandas' C parser on big logs), only
+    for plain data: no quotes, blank lines, lone CR or NUL, and every row exactly as wide as the widest
+    of the first rows. Anything else returns None and is read by pandas as before (same cells, same row
+    numbering, same refusals)."""
+    start = _plain_data_start(text, grid, h, delim)
+    if start is None or start >= len(text):
+        return None
+    try:
+        body = text[start:].encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    if (b'"' in body or b"\x00" in body or b"\n\n" in body or b"\n\r\n" in body or body[:1] in (b"\r", b"\n")
+            or (b"\r" in body and body.count(b"\r") != body.count(b"\r\n"))):
+        return None
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+        width = max(len(r) for r in grid)
+        names = [f"c{i}" for i in range(width)]
+        table = pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=names),
+            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char=False, double_quote=False,
+                                             escape_char=False, newlines_in_values=False,
+                                             ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+        raw = table.to_pandas()
+    except Exception:  # any row pyarrow cannot take the plain way: pandas reads (or refuses) the file
+        return None
+    raw.columns = range(width)
+    return raw
+
+
 def read_csv_text(kind: str, file: str, text: str) -> Table:
     grid, delim = _csv_grid(text, file)
     h = _find_header(kind, grid, file)
+    raw = _fast_raw(text, grid, h, delim) if grid else None
+    if raw is not None:
+        return _to_table(kind, file, raw, grid[h], h + 2)
     try:
         raw = pd.read_csv(io.StringIO(text), sep=delim, header=None, skiprows=h + 1, dtype=str,
                           keep_default_na=False, skip_blank_lines=False, engine="c", on_bad_lines="error",

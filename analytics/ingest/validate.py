@@ -47,9 +47,46 @@ class _Problems:
         return pd.concat(self.parts, ignore_index=True)[ERROR_COLUMNS]
 
 
+def _arrow_text(series: pd.Series):
+    """The column as one pyarrow string array without nulls (zero-copy for pandas' arrow-backed str, what
+    the readers give), else None (object columns and the like take the pandas way)."""
+    dtype = series.dtype
+    if not (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow"):
+        return None
+    import pyarrow as pa
+    arr = pa.array(series.array)
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    if arr.null_count or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return None
+    return arr.cast(pa.string())
+
+
+def _factorize(series: pd.Series):
+    """(position of each row's value in uniq, distinct values as an object array); arrow's dictionary
+    encoding for arrow-backed text (twice as fast as pandas' hash table), else pandas.factorize."""
+    arr = _arrow_text(series)
+    if arr is not None:
+        enc = arr.dictionary_encode()
+        return (enc.indices.to_numpy(zero_copy_only=False),
+                np.asarray(enc.dictionary.to_pylist() + [None], dtype=object)[:-1], enc.dictionary)
+    positions, uniq = pd.factorize(series, use_na_sentinel=False)
+    return positions, np.asarray(uniq, dtype=object), None
+
+
+def _text_series(mapped: np.ndarray, positions: np.ndarray, index) -> pd.Series:
+    """mapped[positions] (str or None) as an arrow-backed str column, built in C (no million objects)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    taken = pc.take(pa.array(mapped, type=pa.string()), pa.array(positions))
+    out = taken.to_pandas()
+    out.index = index
+    return out
+
+
 def _map(series: pd.Series, fn) -> pd.Series:
     """fn applied once per distinct value (millions of rows, thousands of distinct codes)."""
-    positions, uniq = pd.factorize(series, use_na_sentinel=False)
+    positions, uniq, _ = _factorize(series)
     mapped = np.empty(len(uniq), dtype=object)
     mapped[:] = [fn(u) for u in uniq]
     return pd.Series(mapped[positions], index=series.index, dtype=object)
@@ -78,21 +115,48 @@ def clean_valid_office_codes(values: np.ndarray) -> np.ndarray:
     if not shape.any():
         return out
     b = np.array([v.encode("ascii") for v in values[shape]], dtype="S10").view(np.uint8).reshape(-1, 10)
+    out[np.flatnonzero(shape)] = _check_digits_ok(b)
+    return out
+
+
+def _check_digits_ok(b: np.ndarray) -> np.ndarray:
+    """b: n × 10 ASCII bytes of well-shaped codes → check digit and prefecture 01–47 right."""
     p = _CHAR_VALUE[b[:, :9]] * _WEIGHTS
     check = (10 - (p // 10 + p % 10).sum(axis=1) % 10) % 10
     pref = (b[:, 0].astype(np.int64) - 48) * 10 + (b[:, 1].astype(np.int64) - 48)
-    out[np.flatnonzero(shape)] = (check == b[:, 9].astype(np.int64) - 48) & (pref >= 1) & (pref <= 47)
+    return (check == b[:, 9].astype(np.int64) - 48) & (pref >= 1) & (pref <= 47)
+
+
+_CODE_SHAPE = "^[0-9]{2}[0-9A-HJ-NPR-Z][0-9]{7}$"
+
+
+def _clean_valid_arrow(dictionary) -> np.ndarray:
+    """clean_valid_office_codes on a pyarrow string array (the shape by RE2, bytes straight from the
+    buffer): the same rule, without a Python call per distinct value."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    out = np.zeros(len(dictionary), dtype=bool)
+    if not len(dictionary):
+        return out
+    shape = pc.match_substring_regex(dictionary, _CODE_SHAPE).to_numpy(zero_copy_only=False).astype(bool)
+    if not shape.any():
+        return out
+    valid = pc.filter(dictionary, pa.array(shape)).cast(pa.string())
+    offsets = np.frombuffer(valid.buffers()[1], dtype=np.int32)[valid.offset:valid.offset + len(valid) + 1]
+    data = np.frombuffer(valid.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
+    out[np.flatnonzero(shape)] = _check_digits_ok(data.reshape(-1, 10))
     return out
 
 
 def _normalise_office_codes(series: pd.Series) -> pd.Series:
     """codes.normalise_office_code per distinct value; values already clean and valid skip the Python call."""
-    positions, uniq = pd.factorize(series, use_na_sentinel=False)
-    uniq = np.asarray(uniq, dtype=object)
-    ok = clean_valid_office_codes(uniq)
+    positions, uniq, dictionary = _factorize(series)
+    ok = clean_valid_office_codes(uniq) if dictionary is None else _clean_valid_arrow(dictionary)
     mapped = np.where(ok, uniq, None).astype(object)
     for i in np.flatnonzero(~ok):
         mapped[i] = codes.normalise_office_code(uniq[i])
+    if dictionary is not None:  # arrow-backed text in, arrow-backed text out (NaN where invalid)
+        return _text_series(mapped, positions, series.index)
     return pd.Series(mapped[positions], index=series.index, dtype=object)
 
 
@@ -133,6 +197,12 @@ def _ints(frame, column, problems, default=None) -> pd.Series:
             return int(float(t))
         return -1
 
+    arr = _arrow_text(raw)
+    if arr is not None and len(arr):
+        import pyarrow.compute as pc
+        # plain numbers of at most 9 digits (the usual log): the same int64 column, no problem possible
+        if pc.all(pc.match_substring_regex(arr, "^[0-9]{1,9}$")).as_py():
+            return pd.Series(pc.cast(arr, "int64").to_numpy(zero_copy_only=False), index=raw.index)
     text = raw.astype(str).str.strip()
     # fast path for plain numbers (millions of rows, as many distinct values); the rest parsed one by one
     value = pd.to_numeric(text.where(text != "", None), errors="coerce")
