@@ -1,7 +1,8 @@
 """PNG images of the pack's figures (kaleido 1.x with Debian's chromium; it finds /usr/bin/chromium itself).
 
-One kaleido server is started for a whole batch (≈0.3–0.6 s per image instead of ≈2 s). Never call
-``plotly_get_chrome``: it downloads a browser. Japanese glyphs need fonts-noto-cjk installed.
+One kaleido server is started for a whole batch (≈0.3–0.6 s per image instead of ≈2 s). Never let plotly
+or kaleido fetch a browser of their own (the machines reach no download site); Japanese glyphs need
+fonts-noto-cjk installed.
 """
 from __future__ import annotations
 

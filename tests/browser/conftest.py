@@ -8,7 +8,7 @@
   uncaught page errors, minus the documented benign ones in ``BENIGN_CONSOLE``.
 - ``screenshot(page, name)``: saves ``artifacts/screenshots/<name>.png`` (gitignored test artefacts).
 
-Chromium is launched from /usr/bin/chromium (never ``playwright install``: it downloads a browser).
+Chromium is launched from /usr/bin/chromium (Playwright's own browser download is never used).
 """
 from __future__ import annotations
 
