@@ -56,6 +56,11 @@ def test_subsidy_scenario_brings_the_target_month_earlier(synthetic_url):
     # anyway (the market m is finite), so the gain is positive but at most the 12.5 points
     assert 5 < in12_after - in12_before <= 12.5 + 0.1
     assert "か月" in m["目標到達月（シナリオ）"].delta
+    # the target months as 年度 (April–March), for budget planning
+    def fy(ym):
+        y, mo = _ym(ym)
+        return f"{y if mo >= 4 else y - 1}年度"
+    assert f"目標に届く年度: 現状のまま {fy(base)}、シナリオ {fy(scen)}" in " ".join(c.value for c in at.caption)
 
     # the backtest is shown with its error, explained in Japanese
     mape = m["平均絶対誤差率（MAPE）"].value

@@ -9,6 +9,7 @@ from analytics.domain import codes
 from analytics.domain import forecast as fc
 from analytics.reports import forecast_charts
 from analytics.store import queries_forecast as qf
+from analytics.domain.codes import fiscal_year, fiscal_year_label
 from analytics.ui import a11y, glue
 
 lang = glue.lang()
@@ -112,6 +113,11 @@ in12 = res.frame[res.frame["month"] == fc.add_months(last, 12)].iloc[0]
 m4.metric(glue.tr("forecast.metric.in12", month=ym(fc.add_months(last, 12))), f"{in12['scenario_rate']:.1%}",
           delta=f"{(in12['scenario_rate'] - in12['baseline_rate']) * 100:+.1f} pt"
           if not scenario.is_baseline() else None)
+if res.target_month or res.scenario_target_month:
+    # budgets are planned by 年度 (April–March): say which one each target month falls in
+    def fy(d):
+        return fiscal_year_label(fiscal_year(d), lang) if d else glue.tr("forecast.not_reached")
+    st.caption(glue.tr("forecast.fiscal_years", baseline=fy(res.target_month), scenario=fy(res.scenario_target_month)))
 
 fig = forecast_charts.forecast_figure(res.frame, target_rate=target_rate, lang=lang,
                                       show_scenario=not scenario.is_baseline(), target_month=res.target_month,
