@@ -214,3 +214,17 @@ def test_imports_are_audited_and_history_is_own(tmp_path, public_bind):
     assert (log[0]["username"], log[0]["action"]) == ("p30", "import")
     assert "accepted=1" in log[0]["detail"]
     store_engine._ENGINES.pop(url).dispose()
+
+
+def test_viewer_savings_charts_leave_out_small_areas(net_url):
+    """In the hand-built network 大阪府 (27) has 7 sheets, under the threshold of 10, and 和歌山県 (30) 132:
+    a viewer's map draws only 30, an admin's both."""
+    import json
+
+    def drawn(scope) -> list[str]:
+        at = page(app(net_url, scope), "savings.py")
+        spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+        return sorted(spec["data"][1]["locations"])
+
+    assert drawn(ROLES["admin"][0]) == ["27", "30"]
+    assert drawn(ROLES["viewer"][0]) == ["30"]

@@ -6,6 +6,7 @@ from analytics.domain.effects import DEFAULT
 from analytics.reports import channel_charts as charts
 from analytics.store import queries_channels as qc
 from analytics.store import queries_savings as qs
+from analytics import privacy
 from analytics.ui import a11y, glue
 
 lang = glue.lang()
@@ -41,6 +42,8 @@ for col, key, unit in ((m1, "realised_hours", "h"), (m2, "realised_yen", "yen"),
         f"{total / 10_000:,.1f}" + (" 万円" if lang == "ja" else " × 10k yen")
     col.metric(kpis.label(key, lang), value, help=kpis.describe(key, lang))
 
+# viewers: areas with few sheets are not drawn (the totals above are national aggregates)
+frame = privacy.public(frame, glue.scope())
 model_source = kpis.source(measure, lang)
 st.subheader(glue.tr("savings.chart.map"))
 a11y.chart(charts.savings_map(frame, measure, lang), key="savings_map_chart")
@@ -64,5 +67,6 @@ if with_data:
                         format_func=lambda c: f"{c} {pref_name[c]}")
     muni = glue.cached(qs.savings, "municipality", prefecture=pref, month_from=choice, month_to=choice, lang=lang)
     muni = muni.assign(municipality=muni["municipality"].fillna(glue.tr("savings.unknown_muni")))
+    muni = privacy.public(muni, glue.scope())
     a11y.chart(charts.savings_ranking(muni, "municipality", lang, unit=unit), key="savings_muni_chart")
     glue.chart_footer(counts=rank_counts, period=period, source=model_source, data=muni, key="savings_muni")
