@@ -61,5 +61,7 @@ def public(frame: pd.DataFrame, scope, count_columns=None) -> pd.DataFrame:
     """What the scope may download or see: suppressed for scopes that suppress (viewers, invalid), else as is."""
     if frame is None or not isinstance(frame, pd.DataFrame) or not scope.suppresses_small_counts():
         return frame
+    if MARK in frame.columns:  # already suppressed (a page may, and its table download does it again)
+        return frame
     cols = [c for c in (count_columns or COUNT_COLUMNS) if c in frame.columns]
     return suppress_small(frame, cols)

@@ -56,13 +56,14 @@ glue.chart_footer(counts=f"{area_label}: {glue.tr('channels.chart.mix_counts')}"
 
 st.subheader(glue.tr("channels.chart.heat"))
 heat = glue.cached(qc.channel_summary, ("prefecture_code", "month"))
-heat = heat[heat["prefecture_code"].isin(pref_name)]
+heat = privacy.public(heat[heat["prefecture_code"].isin(pref_name)], glue.scope())
 a11y.chart(charts.share_heatmap(heat, pref_name, lang), key="channels_heat_chart")
 glue.chart_footer(counts=kpis.describe("digital_share", lang), period=period_all, source=source,
                   data=heat.assign(prefecture=heat["prefecture_code"].map(pref_name)), key="channels_heat")
 
 st.subheader(glue.tr("channels.chart.form"))
-by_form = glue.cached(qc.channel_summary, ("form",), prefecture=prefecture, month_from=month, month_to=month)
+by_form = privacy.public(glue.cached(qc.channel_summary, ("form",), prefecture=prefecture, month_from=month,
+                                     month_to=month), glue.scope())
 a11y.chart(charts.share_by_form(by_form, lang), key="channels_form_chart")
 glue.chart_footer(counts=f"{area_label}: {kpis.describe('digital_share', lang)}", period=period_month,
                   source=source, data=by_form.assign(form=by_form["form"].map(lambda f: glue.tr(f"channels.form.{f}"))),
