@@ -38,8 +38,11 @@ m1, m2, m3, m4 = st.columns(4)
 for col, key, unit in ((m1, "realised_hours", "h"), (m2, "realised_yen", "yen"),
                        (m3, "potential_hours", "h"), (m4, "potential_yen", "yen")):
     total = frame[key].sum()
-    value = f"{total:,.1f}" + (" 時間" if lang == "ja" else " h") if unit == "h" else \
-        f"{total / 10_000:,.1f}" + (" 万円" if lang == "ja" else " × 10k yen")
+    amount = total if unit == "h" else total / 10_000
+    # tenths only where they matter: a national 103,131 時間 fits its tile, 103,130.5 時間 is cut off
+    shown = f"{amount:,.0f}" if abs(amount) >= 1_000 else f"{amount:,.1f}"
+    value = shown + ((" 時間" if lang == "ja" else " h") if unit == "h" else
+                     (" 万円" if lang == "ja" else " × 10k yen"))
     col.metric(kpis.label(key, lang), value, help=kpis.describe(key, lang))
 
 # viewers: areas with few sheets are not drawn (the totals above are national aggregates)
