@@ -72,6 +72,12 @@ def test_export_page_works_with_the_keyboard(streamlit_app, browser_page):
     wait_for_app(page, timeout=60_000)
     page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=60_000)
     page.get_by_text("CSV（Shift_JIS・CP932）").wait_for(timeout=30_000)
+    # every button of the test rendered and enabled (a download button is inert until its file is served)
+    for label in ("資料を作成", "Excel（XLSX）をダウンロード", "CSV（Shift_JIS・CP932）"):
+        page.wait_for_function(
+            """(label) => [...document.querySelectorAll('button')].some(
+                   b => b.innerText.includes(label) && !b.disabled && b.offsetParent !== null)""",
+            arg=label, timeout=30_000)
     # start from the page title, as a keyboard user does after "Skip to main content"
     page.evaluate("() => { const h = document.querySelector('h1'); h.tabIndex = -1; h.focus(); }")
     wanted = ["資料を作成", "Excel（XLSX）をダウンロード", "CSV（Shift_JIS・CP932）"]
