@@ -5,20 +5,14 @@ import pathlib
 import sys
 
 from analytics.cli import UserError
+from analytics.commands import arguments
 
 
 def run(args) -> int:
-    from analytics.domain.codes import parse_prefecture
     from analytics.reports import pack as pack_mod
     from analytics.store import engine as store_engine
 
-    prefecture = None
-    raw = getattr(args, "prefecture", None)
-    if raw not in (None, ""):
-        prefecture = parse_prefecture(raw)
-        if prefecture is None:
-            raise UserError(f"都道府県 {raw!r} が分かりません。01〜47 のコードか名前（例: 30, 和歌山県）を指定してください / "
-                            f"unknown prefecture {raw!r}; give a code 01–47 or a name (e.g. 30, Wakayama)")
+    prefecture = arguments.prefecture(getattr(args, "prefecture", None))
     out = pathlib.Path(args.out)
     if out.parent and not out.parent.exists():
         raise UserError(f"出力先のフォルダ {out.parent} がありません。既存のフォルダを指定してください / "

@@ -7,6 +7,7 @@ import sys
 import pandas as pd
 
 from analytics.cli import UserError
+from analytics.commands import arguments
 from analytics.commands.output import emit
 from analytics.domain import codes
 from analytics.store import engine as store_engine
@@ -25,16 +26,6 @@ def parse_as_of(value: str | None, engine) -> dt.date:
     return parsed
 
 
-def parse_prefecture_arg(value: str | None) -> str | None:
-    if not value:
-        return None
-    code = codes.parse_prefecture(value)
-    if code is None:
-        raise UserError(f"都道府県「{value}」が分かりません。01〜47 のコードか名前（例: 30、和歌山県）で指定してください。 / "
-                        f"unknown prefecture {value!r}; give a code 01–47 or a name (e.g. 30, Wakayama).")
-    return code
-
-
 def adoption_rows(engine, by: str, prefecture: str | None, as_of: dt.date) -> pd.DataFrame:
     """The report's rows with exactly the contract's keys."""
     group = {"prefecture": "prefecture", "municipality": "municipality", "kind": "prefecture_kind"}[by]
@@ -47,7 +38,7 @@ def adoption_rows(engine, by: str, prefecture: str | None, as_of: dt.date) -> pd
 
 def run(args) -> int:
     engine = store_engine.get_engine(args.db)
-    prefecture = parse_prefecture_arg(args.prefecture)
+    prefecture = arguments.prefecture(args.prefecture)
     as_of = parse_as_of(args.as_of, engine)
     rows = adoption_rows(engine, args.by, prefecture, as_of)
     emit(rows, args.format)

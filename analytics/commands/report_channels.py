@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 
 from analytics.cli import UserError
+from analytics.commands import arguments
 from analytics.commands.output import emit
 from analytics.store import engine as store_engine
 from analytics.store import queries_channels as qc
@@ -24,28 +25,6 @@ CHANNEL_KEYS = ["prefecture_code", "month", "sheets", "digital_sheets", "digital
 SAVINGS_KEYS = ["prefecture_code", "prefecture", "sheets", "digital_sheets", "realised_hours", "realised_yen",
                 "potential_hours", "potential_yen"]
 TARGET_KEYS = ["rank", "office_code", "name", "municipality", "kind", "unlockable_sheets", "registered_partners"]
-
-
-def _prefecture(value: str | None) -> str | None:
-    if value is None:
-        return None
-    from analytics.domain.codes import parse_prefecture
-    code = parse_prefecture(value)
-    if code is None:
-        raise UserError(f"都道府県 {value!r} が分かりません。01〜47 のコードか名前（例: 30、和歌山県）を指定してください"
-                        f" / unknown prefecture {value!r}: give a code 01–47 or a name (e.g. 30, Wakayama)")
-    return code
-
-
-def _month(value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    from analytics.domain.dates import parse_month
-    month = parse_month(value)
-    if month is None:
-        raise UserError(f"対象年月 {value!r} が読めません。2025-08 の形で指定してください"
-                        f" / cannot read month {value!r}: use the form 2025-08")
-    return month
 
 
 def _engine(args):
@@ -88,14 +67,14 @@ def channels_frame(engine, by: str = "prefecture", prefecture: str | None = None
 
 def channels(args) -> int:
     engine = _engine(args)
-    emit(channels_frame(engine, args.by, _prefecture(args.prefecture), _month(args.month)), args.format)
+    emit(channels_frame(engine, args.by, arguments.prefecture(args.prefecture), arguments.month(args.month)), args.format)
     return 0
 
 
 def savings(args) -> int:
     engine = _engine(args)
-    month = _month(args.month)
-    df = qs.savings(engine, args.by, prefecture=_prefecture(args.prefecture), month_from=month, month_to=month)
+    month = arguments.month(args.month)
+    df = qs.savings(engine, args.by, prefecture=arguments.prefecture(args.prefecture), month_from=month, month_to=month)
     keys = SAVINGS_KEYS[:2] + (["municipality_code", "municipality"] if args.by == "municipality" else []) \
         + SAVINGS_KEYS[2:]
     emit(df[keys], args.format)
@@ -106,7 +85,7 @@ def targets(args) -> int:
     if args.top is not None and args.top < 1:
         raise UserError("--top は1以上にしてください / --top must be 1 or more")
     engine = _engine(args)
-    df = qt.unlockable(engine, prefecture=_prefecture(args.prefecture), month_to=_month(args.month),
+    df = qt.unlockable(engine, prefecture=arguments.prefecture(args.prefecture), month_to=arguments.month(args.month),
                        top=args.top)
     emit(df[TARGET_KEYS], args.format)
     return 0

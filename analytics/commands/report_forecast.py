@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analytics.cli import UserError
+from analytics.commands import arguments
 from analytics.commands.output import emit
 from analytics.domain import codes
 from analytics.domain import forecast as fc
@@ -67,11 +68,9 @@ def all_prefectures(engine, kind: str, target_rate: float) -> pd.DataFrame:
 
 
 def run(args) -> int:
-    code = codes.parse_prefecture(args.prefecture)
+    code = arguments.prefecture(args.prefecture)
     if code is None:
-        raise UserError(f"都道府県 {args.prefecture!r} が分かりません。01〜47 のコードか名前（例: 30, 和歌山県）を"
-                        f"指定してください / unknown prefecture {args.prefecture!r}: give a code 01–47 or a name "
-                        "(e.g. 30, Wakayama).")
+        raise UserError("--prefecture を指定してください / --prefecture is required")
     rate = float(getattr(args, "target_rate", 0.5))
     if not 0 < rate <= 1:
         raise UserError("--target-rate は 0 より大きく 1 以下の割合で指定してください（例: 0.5）/ "
