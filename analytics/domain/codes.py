@@ -133,6 +133,12 @@ def parse_prefecture(value: object) -> str | None:
     return None
 
 
+def prefecture_names(lang: str = "ja") -> dict[str, str]:
+    """{'01': '北海道', …, '47': '沖縄県'} (or English names), in JIS order."""
+    table = _prefectures()
+    return dict(zip(table["code"], table["name_ja" if lang == "ja" else "name_en"]))
+
+
 def prefecture_name(code: object, lang: str = "ja") -> str | None:
     """'和歌山県' / 'Wakayama' for '30' (any form parse_prefecture accepts); None if unknown."""
     parsed = parse_prefecture(code)

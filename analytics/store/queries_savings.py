@@ -17,14 +17,8 @@ BY = ("prefecture", "municipality")
 
 
 def _prefecture_names(lang: str = "ja") -> dict[str, str]:
-    try:
-        from analytics.domain.codes import prefecture_name
-        return {f"{i:02d}": prefecture_name(f"{i:02d}", lang) for i in range(1, 48)}
-    except Exception:  # the codes module is optional for this query; fall back to the shipped table
-        import pathlib
-        path = pathlib.Path(__file__).resolve().parents[2] / "data" / "prefectures.csv"
-        t = pd.read_csv(path, dtype=str)
-        return dict(zip(t["code"], t["name_ja" if lang == "ja" else "name_en"]))
+    from analytics.domain.codes import prefecture_names
+    return prefecture_names(lang)
 
 
 def area_sheets(engine, by: str = "prefecture", *, prefecture: str | None = None,

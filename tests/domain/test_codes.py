@@ -298,3 +298,10 @@ def test_services_table_consistent():
 def test_service_name(value, ja, en):
     assert service_name(value) == ja
     assert service_name(value, "en") == en
+
+
+def test_prefecture_names_in_jis_order_both_languages():
+    ja, en = codes.prefecture_names("ja"), codes.prefecture_names("en")
+    assert list(ja) == [f"{i:02d}" for i in range(1, 48)] == list(en)
+    assert (ja["01"], ja["30"], ja["47"]) == ("北海道", "和歌山県", "沖縄県")
+    assert en["30"] == "Wakayama"

@@ -18,8 +18,7 @@ if not months:
     st.info(glue.tr("common.no_data"))
     st.stop()
 
-prefs = codes.prefectures()
-pref_name = dict(zip(prefs["code"], prefs["name_ja" if lang == "ja" else "name_en"]))
+pref_name = codes.prefecture_names(lang)
 c1, c2 = st.columns(2)
 area = c1.selectbox(glue.tr("channels.area"), [qc.NATION] + list(pref_name), key="channels_area",
                     format_func=lambda c: glue.tr("common.nation") if c == qc.NATION else f"{c} {pref_name[c]}")

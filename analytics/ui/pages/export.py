@@ -20,8 +20,7 @@ if nation.empty or int(nation["offices"].iloc[0]) == 0:
     st.info(glue.tr("export.no_data"))
     st.stop()
 
-prefs = codes.prefectures()
-pref_name = dict(zip(prefs["code"], prefs["name_ja" if lang == "ja" else "name_en"]))
+pref_name = codes.prefecture_names(lang)
 scope = glue.scope()
 # a prefecture's pack has municipality detail: only for users who may see that prefecture's detail
 choices = [NATION] + scope.detail_prefectures(list(pref_name))

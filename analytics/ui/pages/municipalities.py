@@ -20,8 +20,7 @@ def pct(v) -> str:
 
 st.title(glue.tr("page.municipalities.title"))
 as_of = glue.cached(qa.default_as_of)
-prefs = codes.prefectures()
-pref_name = dict(zip(prefs["code"], prefs["name_ja" if lang == "ja" else "name_en"]))
+pref_name = codes.prefecture_names(lang)
 by_pref = glue.cached(qa.adoption, as_of, "prefecture")
 scope = glue.scope()
 allowed = scope.detail_prefectures(by_pref["prefecture_code"].tolist())

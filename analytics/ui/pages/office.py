@@ -23,8 +23,7 @@ if source == "db":
     if scope.role == "office":
         candidates = pd.DataFrame({"office_code": [scope.area], "name": [None]})
     else:
-        prefs = codes.prefectures()
-        pref_name = dict(zip(prefs["code"], prefs["name_ja" if lang == "ja" else "name_en"]))
+        pref_name = codes.prefecture_names(lang)
         allowed = scope.detail_prefectures(list(pref_name))
         if not allowed:
             st.warning(glue.tr("officeview.no_offices"))

@@ -18,8 +18,7 @@ def plot(fig, key: str) -> None:
 
 st.title(glue.tr("page.prefectures.title"))
 as_of = glue.cached(qa.default_as_of)
-prefs = codes.prefectures()
-pref_name = dict(zip(prefs["code"], prefs["name_ja" if lang == "ja" else "name_en"]))
+pref_name = codes.prefecture_names(lang)
 scope = glue.scope()
 
 start_default, _ = glue.cached(qa.registration_span)
@@ -75,7 +74,7 @@ st.metric(glue.tr("adoption.pref.national_label", kpi=kpis.label(kpi, lang)),
           help=glue.tr("adoption.pref.national_help"))
 
 # table view: all 47 in JIS order, areas without offices in the master shown empty
-table = prefs[["code"]].rename(columns={"code": "prefecture_code"}).merge(frame, on="prefecture_code", how="left")
+table = pd.DataFrame({"prefecture_code": list(pref_name)}).merge(frame, on="prefecture_code", how="left")
 table["prefecture"] = table["prefecture_code"].map(pref_name)
 shown = table.copy()
 for c in ("adoption_rate", "rate_start", "rate_end"):

@@ -60,8 +60,7 @@ st.subheader(glue.tr(f"savings.chart.rank.{unit}"))
 a11y.chart(charts.savings_ranking(frame, "prefecture", lang, unit=unit), key="savings_rank_chart")
 glue.chart_footer(counts=rank_counts, period=period, source=model_source, data=frame, key="savings_rank")
 
-prefs = codes.prefectures()
-pref_name = dict(zip(prefs["code"], prefs["name_ja" if lang == "ja" else "name_en"]))
+pref_name = codes.prefecture_names(lang)
 with_data = [c for c in frame.sort_values("prefecture_code")["prefecture_code"] if c in pref_name]
 if with_data:
     st.subheader(glue.tr(f"savings.chart.muni.{unit}"))

@@ -20,8 +20,7 @@ if not months:
     st.info(glue.tr("common.no_data"))
     st.stop()
 
-prefs = codes.prefectures()
-pref_name = dict(zip(prefs["code"], prefs["name_ja" if lang == "ja" else "name_en"]))
+pref_name = codes.prefecture_names(lang)
 allowed = glue.scope().detail_prefectures(list(pref_name))
 if not allowed:
     st.warning(glue.tr("targets.no_scope"))
