@@ -88,9 +88,7 @@ def db_url(request, tmp_path):
         url = _new_pg_database(request.getfixturevalue("pg_server"))
     store_engine.get_engine(url)
     yield url
-    eng = store_engine._ENGINES.pop(url, None)
-    if eng is not None:
-        eng.dispose()
+    store_engine.dispose(url)
 
 
 @pytest.fixture
@@ -104,9 +102,7 @@ def duck_url(tmp_path):
     url = f"duckdb:///{tmp_path / 'duck.duckdb'}"
     store_engine.get_engine(url)
     yield url
-    eng = store_engine._ENGINES.pop(url, None)
-    if eng is not None:
-        eng.dispose()
+    store_engine.dispose(url)
 
 
 @pytest.fixture(autouse=True)

@@ -29,9 +29,7 @@ def locale_db(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('locale') / 'tiny.duckdb'}"
     demo.load(url, demo.generate("tiny"))
     yield url
-    eng = store_engine._ENGINES.pop(url, None)
-    if eng is not None:
-        eng.dispose()
+    store_engine.dispose(url)
 
 
 def shown_texts(at, elements=TEXT_ELEMENTS) -> list[str]:

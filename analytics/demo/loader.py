@@ -35,7 +35,7 @@ def duckdb_file(url: str) -> pathlib.Path | None:
 def non_demo_batches(url: str) -> int:
     """Imports other than the demo in the database at ``url`` (0 when it does not exist or is locked)."""
     path = duckdb_file(url)
-    if path is not None and url not in store_engine._ENGINES:   # not open in this process: peek read-only
+    if path is not None and not store_engine.is_open(url):   # not open in this process: peek read-only
         if not path.exists():
             return 0
         import duckdb
@@ -117,9 +117,7 @@ def load(url: str | None, data) -> dict[str, int]:
         raise
     tmp_eng.dispose()
     # this process's own engine on the target must not keep (and later checkpoint into) the old file
-    old = store_engine._ENGINES.get(url)
-    if old is not None:
-        old.dispose()
+    store_engine.dispose(url)
     path.with_name(path.name + ".wal").unlink(missing_ok=True)
     os.replace(tmp, path)
     return counts

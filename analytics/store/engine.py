@@ -71,6 +71,18 @@ def unavailable_message(url: str, exc: Exception) -> str:
             "is running.")
 
 
+def is_open(url: str) -> bool:
+    """Whether this process holds an engine (and so, for DuckDB, the file's lock) for url."""
+    return url in _ENGINES
+
+
+def dispose(url: str) -> None:
+    """Close this process's engine for url (releases a DuckDB file for another process); a no-op if none."""
+    eng = _ENGINES.pop(url, None)
+    if eng is not None:
+        eng.dispose()
+
+
 def dispose_all() -> None:
     for eng in _ENGINES.values():
         eng.dispose()

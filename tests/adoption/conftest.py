@@ -51,5 +51,4 @@ def loaded(request, tmp_path_factory):
     eng = store_engine.get_engine(url)
     fx.load(eng)
     yield eng
-    store_engine._ENGINES.pop(url, None)
-    eng.dispose()
+    store_engine.dispose(url)

@@ -74,6 +74,5 @@ def build_duckdb_file(path) -> str:
     url = f"duckdb:///{path}"
     eng = store_engine.get_engine(url)
     load(eng)
-    eng.dispose()
-    store_engine._ENGINES.pop(url, None)
+    store_engine.dispose(url)
     return url

@@ -32,9 +32,7 @@ def browser_db_url(tmp_path_factory) -> str:
     url = f"duckdb:///{tmp_path_factory.mktemp('a11y') / 'tiny.duckdb'}"
     demo.load(url, demo.generate("tiny"))
     from analytics.store import engine as store_engine
-    eng = store_engine._ENGINES.pop(url, None)   # the app opens the file; don't keep it locked here
-    if eng is not None:
-        eng.dispose()
+    store_engine.dispose(url)   # the app opens the file; don't keep it locked here
     return url
 
 

@@ -16,7 +16,7 @@ def browser_db_url(tmp_path_factory) -> str:
     url = f"duckdb:///{tmp_path_factory.mktemp('channels_browser') / 'net.duckdb'}"
     nw.load(url)
     from analytics.store import engine as store_engine
-    store_engine._ENGINES.pop(url).dispose()  # release the file for the server process
+    store_engine.dispose(url)  # release the file for the server process
     return url
 
 

@@ -24,9 +24,7 @@ def export_url(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('export') / 'export.duckdb'}"
     demo.load(url, data)
     yield url
-    eng = store_engine._ENGINES.pop(url, None)
-    if eng is not None:
-        eng.dispose()
+    store_engine.dispose(url)
 
 
 @pytest.fixture(scope="session")

@@ -205,4 +205,4 @@ def test_cli_export_as_viewer_hides_small_counts(tmp_path, monkeypatch):
     assert any(r[4] is not None for r in rows if r[2] >= 10)
     # a viewer may not export a prefecture's municipality detail
     assert cli.main(["--db", url, "--user", "viewer1", "export", "xlsx", "--out", str(out), "--prefecture", "30"]) == 2
-    store_engine._ENGINES.pop(url).dispose()
+    store_engine.dispose(url)

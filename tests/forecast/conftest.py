@@ -14,9 +14,7 @@ def demo_url(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('fc_demo') / 'demo.duckdb'}"
     assert cli.main(["--db", url, "demo", "--scale", "small"]) == 0
     yield url
-    eng = store_engine._ENGINES.pop(url, None)
-    if eng is not None:
-        eng.dispose()
+    store_engine.dispose(url)
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +22,4 @@ def synthetic_url(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('fc_syn') / 'syn.duckdb'}"
     synthetic.build(store_engine.get_engine(url))
     yield url
-    eng = store_engine._ENGINES.pop(url, None)
-    if eng is not None:
-        eng.dispose()
+    store_engine.dispose(url)

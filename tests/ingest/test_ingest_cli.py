@@ -74,7 +74,7 @@ def test_killed_load_leaves_database_as_before(tmp_path):
                         "件数": range(n)})
     big_path = tmp_path / "big.csv"
     big.to_csv(big_path, index=False, encoding="cp932")
-    store_engine._ENGINES.pop(url).dispose()  # DuckDB allows one writing process per file
+    store_engine.dispose(url)  # DuckDB allows one writing process per file
     env = dict(os.environ, CAREPLAN_TEST_KILL_AFTER_STAGE="1")
     proc = subprocess.run([sys.executable, "-m", "analytics", "--db", url, "ingest", "exchanges", str(big_path)],
                           cwd=ROOT, env=env, capture_output=True, timeout=300)
@@ -83,7 +83,7 @@ def test_killed_load_leaves_database_as_before(tmp_path):
     assert counts(eng) == before
     pd.testing.assert_frame_equal(table(eng, "exchanges"), before_rows)
     # and the same file loads normally afterwards
-    store_engine._ENGINES.pop(url).dispose()
+    store_engine.dispose(url)
     proc = subprocess.run([sys.executable, "-m", "analytics", "--db", url, "ingest", "exchanges", str(big_path),
                            "--json"], cwd=ROOT, capture_output=True, timeout=300)
     assert proc.returncode == 0, proc.stderr.decode()

@@ -108,6 +108,4 @@ def test_two_concurrent_imports_and_readers_equal_serial_duckdb(pg_server, tmp_p
     agg = helpers.normalise(store_engine.read_df(pg, sa.select(schema.exchanges_monthly)))
     pd.testing.assert_frame_equal(agg, helpers.oracle_monthly(tiny.data), check_dtype=False)
     for url in (duck_url, pg_url):
-        eng = store_engine._ENGINES.pop(url, None)
-        if eng is not None:
-            eng.dispose()
+        store_engine.dispose(url)

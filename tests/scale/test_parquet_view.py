@@ -40,4 +40,4 @@ def test_queries_over_partitioned_parquet(tmp_path, monkeypatch):
     for g, w in zip(got, want):
         assert len(w) > 0
         pd.testing.assert_frame_equal(g, w, check_dtype=False)
-    store_engine._ENGINES.pop(url).dispose()
+    store_engine.dispose(url)

@@ -53,7 +53,7 @@ def guarded_url(tmp_path_factory, cheap_argon2):
     for name, (role, area) in USERS.items():
         auth.create_user(eng, name, PASSWORDS[name], role, area)
     yield url
-    store_engine._ENGINES.pop(url).dispose()
+    store_engine.dispose(url)
 
 
 def run(url, user, argv, monkeypatch, capsys, password=None):

@@ -41,9 +41,7 @@ def snapshot(url: str) -> dict:
 
 
 def close(url: str) -> None:
-    eng = store_engine._ENGINES.pop(url, None)
-    if eng is not None:
-        eng.dispose()
+    store_engine.dispose(url)
 
 
 def exchange_rows(n: int, month: str = "2025-06", seed: int = 0) -> list[list]:

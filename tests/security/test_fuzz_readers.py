@@ -159,7 +159,7 @@ def fuzz_engine(tmp_path_factory):
     from analytics.store import engine as store_engine
     url = f"duckdb:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.duckdb'}"
     yield store_engine.get_engine(url)
-    store_engine._ENGINES.pop(url).dispose()
+    store_engine.dispose(url)
 
 
 def _zipped(members) -> bytes:

@@ -34,7 +34,7 @@ def net_url(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('ui') / 'net.duckdb'}"
     nw.load(url)
     yield url
-    store_engine._ENGINES.pop(url).dispose()
+    store_engine.dispose(url)
 
 
 @pytest.fixture
@@ -213,7 +213,7 @@ def test_imports_are_audited_and_history_is_own(tmp_path, public_bind):
     log = auth.recent_audit(eng, 3)
     assert (log[0]["username"], log[0]["action"]) == ("p30", "import")
     assert "accepted=1" in log[0]["detail"]
-    store_engine._ENGINES.pop(url).dispose()
+    store_engine.dispose(url)
 
 
 def test_viewer_savings_charts_leave_out_small_areas(net_url):
