@@ -162,7 +162,7 @@ def load(engine, kind: str, file: str, content_hash: str, rows: pd.DataFrame, er
             return counts
         batch_id = _new_batch_id(conn)
         _maybe_kill()
-        if rows.empty:
+        if len(rows) == 0:  # a frame, or an Arrow table from analytics.ingest.fast
             dup = 0
         elif kind in ("exchanges", "cpds"):
             dup = _load_exchanges(conn, batch_id, rows, aggregated)
@@ -198,6 +198,8 @@ def aggregate_exchanges(rows: pd.DataFrame) -> pd.DataFrame:
 def _arrow_rows(rows: pd.DataFrame):
     """The accepted rows as an Arrow table (month date32, codes text, sheets int64) for DuckDB to scan."""
     import pyarrow as pa
+    if isinstance(rows, pa.Table):
+        return rows
 
     def text(s: pd.Series):
         arr = pa.array(s.array) if isinstance(s.dtype, pd.StringDtype) else pa.array(s.astype(object), type=pa.string())
@@ -213,19 +215,31 @@ def _arrow_rows(rows: pd.DataFrame):
 def _load_exchanges_duckdb(conn, batch_id: int, rows: pd.DataFrame) -> int:
     """DuckDB: aggregate on the natural key, find the rows already stored and insert the rest, all in
     SQL over the registered Arrow table (no pandas group-by, no object columns to scan)."""
+    import pyarrow.compute as pc
     raw = conn.connection.dbapi_connection
     keys = ", ".join(EXCHANGE_KEY)
-    raw.register("_stage_exchange_rows", _arrow_rows(rows))
+    staged_rows = _arrow_rows(rows)
+    span = pc.min_max(staged_rows.column("month")).as_py()
+    # a file of months not stored yet (the usual monthly import) cannot hold a stored key: no anti-join
+    stored_before = _one(conn, sa.text("SELECT count(*) FROM (SELECT 1 FROM exchanges "
+                                       "WHERE month BETWEEN :lo AND :hi LIMIT 1)"),
+                         {"lo": span["min"], "hi": span["max"]})
+    grouped = (f"SELECT {keys}, CAST(SUM(sheets) AS BIGINT) AS sheets, COUNT(*) AS n_rows "
+               f"FROM _stage_exchange_rows GROUP BY {keys}")
+    raw.register("_stage_exchange_rows", staged_rows)
     try:
+        if not stored_before:
+            conn.execute(sa.text(f"INSERT INTO exchanges ({keys}, sheets, batch_id) "
+                                 f"SELECT {keys}, sheets, :b FROM ({grouped})"), {"b": batch_id})
+            return 0
         # the stored keys of the file's months only (zone maps skip the rest), distinct, so the left join
         # marks each staged key at most once: the same as EXISTS, ≈20× faster on a big table
         conn.execute(sa.text(
             f"CREATE OR REPLACE TEMP TABLE _stage_exchanges AS "
-            f"WITH s AS (SELECT {keys}, CAST(SUM(sheets) AS BIGINT) AS sheets, COUNT(*) AS n_rows "
-            f"FROM _stage_exchange_rows GROUP BY {keys}), "
-            f"stored AS (SELECT DISTINCT {keys} FROM exchanges "
-            f"WHERE month BETWEEN (SELECT min(month) FROM s) AND (SELECT max(month) FROM s)) "
-            f"SELECT s.*, stored.month IS NOT NULL AS dup FROM s LEFT JOIN stored USING ({keys})"))
+            f"WITH s AS ({grouped}), "
+            f"stored AS (SELECT DISTINCT {keys} FROM exchanges WHERE month BETWEEN :lo AND :hi) "
+            f"SELECT s.*, stored.month IS NOT NULL AS dup FROM s LEFT JOIN stored USING ({keys})"),
+            {"lo": span["min"], "hi": span["max"]})
     finally:
         raw.unregister("_stage_exchange_rows")
     dup = _one(conn, sa.text("SELECT COALESCE(SUM(n_rows) FILTER (WHERE dup), 0) FROM _stage_exchanges"))
@@ -239,6 +253,8 @@ def _load_exchanges_duckdb(conn, batch_id: int, rows: pd.DataFrame) -> int:
 def _load_exchanges(conn, batch_id: int, rows: pd.DataFrame, aggregated: pd.DataFrame | None) -> int:
     if aggregated is None and store_engine.is_duckdb(conn):
         return _load_exchanges_duckdb(conn, batch_id, rows)
+    if aggregated is None and not isinstance(rows, pd.DataFrame):  # Arrow rows from analytics.ingest.fast
+        rows = rows.to_pandas()
     agg = aggregated if aggregated is not None else aggregate_exchanges(rows)
     agg = _dates_as_objects(agg[EXCHANGE_KEY + ["sheets", "n_rows"]])
     agg["sheets"] = agg["sheets"].astype("int64")

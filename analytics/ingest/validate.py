@@ -353,24 +353,43 @@ def parse_channel(value) -> str | None:
     return None
 
 
+def _form(frame, problems) -> pd.Series:
+    out = _map(frame["form"], parse_form)
+    problems.add(out.isna(), "form", frame["form"],
+                 "帳票が分かりません（予定・実績・第1表・第2表・第6表・第7表）",
+                 "unknown form (plan, actual, sheet1, sheet2, sheet6, sheet7)")
+    return out
+
+
+def _channel(frame, problems) -> pd.Series:
+    out = _map(frame["channel"], parse_channel)
+    problems.add(out.isna(), "channel", frame["channel"],
+                 "送信方法が分かりません（FAX・郵送・手渡し・メール・データ連携）",
+                 "unknown channel (fax, post, hand, email, digital)")
+    return out
+
+
+SAME_OFFICE = ("送信元と送信先が同じ事業所です", "sender and receiver are the same office")
+
+# the checks of one exchanges column, each on its own (analytics.ingest.fast runs them on distinct values)
+EXCHANGE_CHECKS = {
+    "month": lambda f, p: _dates(f, "month", p, required=True, month=True),
+    "sender_code": lambda f, p: _office_codes(f, "sender_code", p),
+    "receiver_code": lambda f, p: _office_codes(f, "receiver_code", p),
+    "form": _form,
+    "channel": _channel,
+    "sheets": lambda f, p: _ints(f, "sheets", p, default=1),
+}
+
+
 def exchanges(table: Table) -> Checked:
     f, p = _base(table)
     out = pd.DataFrame(index=f.index)
-    out["month"] = _dates(f, "month", p, required=True, month=True)
-    out["sender_code"] = _office_codes(f, "sender_code", p)
-    out["receiver_code"] = _office_codes(f, "receiver_code", p)
-    same = out["sender_code"].notna() & (out["sender_code"] == out["receiver_code"])
-    p.add(same, "receiver_code", f["receiver_code"], "送信元と送信先が同じ事業所です",
-          "sender and receiver are the same office")
-    out["form"] = _map(f["form"], parse_form)
-    p.add(out["form"].isna(), "form", f["form"],
-          "帳票が分かりません（予定・実績・第1表・第2表・第6表・第7表）",
-          "unknown form (plan, actual, sheet1, sheet2, sheet6, sheet7)")
-    out["channel"] = _map(f["channel"], parse_channel)
-    p.add(out["channel"].isna(), "channel", f["channel"],
-          "送信方法が分かりません（FAX・郵送・手渡し・メール・データ連携）",
-          "unknown channel (fax, post, hand, email, digital)")
-    out["sheets"] = _ints(f, "sheets", p, default=1)
+    for column, check in EXCHANGE_CHECKS.items():
+        out[column] = check(f, p)
+        if column == "receiver_code":
+            same = out["sender_code"].notna() & (out["sender_code"] == out["receiver_code"])
+            p.add(same, "receiver_code", f["receiver_code"], *SAME_OFFICE)
     return _finish(table, out, p)
 
 

@@ -1,0 +1,244 @@
+"""Exchange logs the quick way: a plain UTF-8 CSV parsed by pyarrow and checked inside DuckDB.
+
+A national month of exchanges is millions of rows with a few hundred thousand distinct 事業所番号, a
+dozen months, six forms and five channels. So each column's *distinct* values are checked once — by the
+very functions of ``analytics.ingest.validate`` (``EXCHANGE_CHECKS``), so the accepted rows, values and
+reasons are the same as the pandas path — and DuckDB joins the verdicts back onto the rows, keeps the
+good rows as an Arrow table and lists the problems with their row numbers. No pandas frame of the rows
+is ever built.
+
+Only plain files take this way: UTF-8 (BOM allowed) text whose header rows are plain lines, with no
+quotes, blank lines, lone CR or NUL in the data, every row as wide as the header, and one column whose
+every cell starts with a letter or digit (so no row can be blank). ``check`` returns None for anything
+else, and the caller reads the file the pandas way (``read`` → ``validate``) with the same result.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+import numpy as np
+import pandas as pd
+
+from analytics.ingest import columns as cols
+from analytics.ingest import limits, read, validate
+
+HEAD_BYTES = 1 << 20          # the header is looked for in the first MB (the pandas path: first 21 rows)
+_BOM = b"\xef\xbb\xbf"
+_ORDER = list(validate.EXCHANGE_CHECKS)          # column order of the problems, as in the pandas path
+_PLAIN_COUNT = "[0-9]{1,9}"                       # what validate._ints casts directly
+_VALUES = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"      # 事業所番号 character values (validate._CHAR_VALUE)
+
+
+def _digit_sum(i: int, weight: int) -> str:
+    p = f"((instr('{_VALUES}', substr(v, {i}, 1)) - 1) * {weight})"
+    return f"({p} // 10 + {p} % 10)"
+
+
+# a clean, valid 事業所番号 (validate.clean_valid_office_codes, the same rule) as a DuckDB expression on v
+CLEAN_VALID_CODE = (
+    f"CASE WHEN regexp_full_match(v, '{validate._CODE_SHAPE.strip('^$')}') THEN "
+    f"CAST(substr(v, 1, 2) AS INTEGER) BETWEEN 1 AND 47 AND (10 - ("
+    + " + ".join(_digit_sum(i + 1, int(w)) for i, w in enumerate(validate._WEIGHTS))
+    + ") % 10) % 10 = CAST(substr(v, 10, 1) AS INTEGER) ELSE false END")
+
+
+def _head(file: str, data: bytes, start: int):
+    """(grid of the first rows, delimiter, header index, byte offset of the first data row) or None."""
+    chunk = data[start:start + HEAD_BYTES]
+    if len(data) - start > HEAD_BYTES:
+        chunk = chunk[:chunk.rfind(b"\n") + 1]
+    try:
+        text = chunk.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    lines = text.splitlines(keepends=True)
+    whole = len(data) - start <= HEAD_BYTES
+    if not whole and len(lines) < max(30, read.MAX_HEADER_SCAN + 1):
+        return None  # very long lines: the pandas path looks at the whole text
+    delim = read.sniff_delimiter("".join(lines[:30]))
+    try:
+        grid = list(csv.reader(io.StringIO("".join(lines[:read.MAX_HEADER_SCAN + 1])), delimiter=delim))
+    except csv.Error:
+        return None
+    if not grid:
+        return None
+    h = read._find_header("exchanges", grid, file)  # missing columns: refused, as on the pandas path
+    header_text = "".join(lines[:h + 1])
+    if "\r" in header_text.replace("\r\n", "") or list(csv.reader(io.StringIO(header_text),
+                                                                  delimiter=delim)) != grid[:h + 1]:
+        return None
+    return grid, delim, h, start + len(header_text.encode("utf-8"))
+
+
+def _plain(body: bytes) -> bool:
+    return not (b'"' in body or b"\x00" in body or b"\n\n" in body or b"\n\r\n" in body
+                or body[:1] in (b"\r", b"\n", b"") or (b"\r" in body and body.count(b"\r") != body.count(b"\r\n")))
+
+
+def _parse(data: bytes, offset: int, width: int, delim: str):
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    names = [f"c{i}" for i in range(width)]
+    try:
+        return pacsv.read_csv(
+            pa.BufferReader(memoryview(data)[offset:]),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=16 << 20),
+            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char=False, double_quote=False,
+                                             escape_char=False, newlines_in_values=False,
+                                             ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except Exception:  # ragged rows, invalid UTF-8, …: the pandas path reads (or refuses) the file
+        return None
+
+
+def _verdicts(column: str, values: pd.Series) -> pd.DataFrame:
+    """The check of one column on its distinct values: v, value (None when refused), reason_ja, reason_en."""
+    frame = pd.DataFrame({column: values})
+    problems = validate._Problems()
+    parsed = validate.EXCHANGE_CHECKS[column](frame, problems)
+    out = pd.DataFrame({"v": values.astype(object), "value": parsed.astype(object).where(parsed.notna(), None),
+                        "reason_ja": None, "reason_en": None})
+    errors = problems.frame()
+    if not errors.empty:
+        first = errors.drop_duplicates("pos")
+        out.loc[first["pos"].to_numpy(), "reason_ja"] = first["reason_ja"].to_numpy()
+        out.loc[first["pos"].to_numpy(), "reason_en"] = first["reason_en"].to_numpy()
+        out.loc[first["pos"].to_numpy(), "value"] = None
+    return out
+
+
+def _arrow_map(frame: pd.DataFrame, value_type):
+    import pyarrow as pa
+    return pa.table({"v": pa.array(frame["v"].tolist(), type=pa.string()),
+                     "value": pa.array(frame["value"].tolist(), type=value_type, from_pandas=True),
+                     "reason_ja": pa.array(frame["reason_ja"].tolist(), type=pa.string()),
+                     "reason_en": pa.array(frame["reason_en"].tolist(), type=pa.string())})
+
+
+def _has_blank_rows(con, present: list[str]) -> bool:
+    """True when some row's every cell is empty or white space (Python's str.strip, as read._to_table):
+    only rows whose 送信元 does not start with a letter or digit can be, and those few are looked at here."""
+    cells = ", ".join(present)
+    suspects = con.execute(f"SELECT {cells} FROM raw WHERE NOT regexp_matches(sender_code, '^[0-9A-Za-z]')").fetchall()
+    return any(all(str(c).strip() == "" for c in row) for row in suspects)
+
+
+def _distinct(con, sql: str) -> pd.Series:
+    v = con.sql(sql).to_arrow_table().column(0)
+    return pd.Series(v.to_pylist() if len(v) < 1000 else v.to_pandas(), dtype=object)
+
+
+def check(file: str, data: bytes):
+    """(accepted rows as an Arrow table, problems frame with ``row``, rows read) or None (not plain)."""
+    import duckdb
+    import pyarrow as pa
+    start = 3 if data.startswith(_BOM) else 0
+    if data.startswith((b"\xff\xfe", b"\xfe\xff", b"PK", b"PAR1", b"\xd0\xcf\x11\xe0")):
+        return None
+    head = _head(file, data, start)
+    if head is None:
+        return None
+    grid, delim, h, offset = head
+    if offset >= len(data) or not _plain(data[offset:]):
+        return None
+    width = max(len(r) for r in grid)
+    table = _parse(data, offset, width, delim)
+    if table is None or table.num_rows == 0:
+        return None
+    found = cols.match_headers("exchanges", grid[h])
+    n = table.num_rows
+    limits.check_rows(file, n)
+    canon = {name: table.column(f"c{idx}") for name, idx in found.items() if idx < width}
+    if "sheets" not in found:
+        canon["sheets"] = pa.array([""] * n, type=pa.string()) if n < 2 else pa.repeat(pa.scalar(""), n)
+    canon["pos"] = pa.array(np.arange(n, dtype=np.int64))
+    rows = pa.table(canon)
+    first_row = h + 2
+    con = duckdb.connect()
+    try:
+        con.register("raw", rows)
+        if _has_blank_rows(con, [c for c in found if c in _ORDER]):
+            return None  # blank rows are layout: the pandas path drops them before numbering problems
+        maps = {c: _verdicts(c, _distinct(con, f"SELECT DISTINCT {c} FROM raw")) for c in ("month", "form", "channel")}
+        maps["sheets"] = _verdicts("sheets", _distinct(
+            con, f"SELECT DISTINCT sheets FROM raw WHERE NOT regexp_full_match(sheets, '{_PLAIN_COUNT}')"))
+        maps["sheets"]["value"] = pd.Series([None if x is None or x != x else int(x) for x in maps["sheets"]["value"]],
+                                            index=maps["sheets"].index, dtype=object)
+        for c, kind in (("month", pa.date32()), ("form", pa.string()), ("channel", pa.string()),
+                        ("sheets", pa.int64())):
+            con.register(f"m_{c}", _arrow_map(maps[c], kind))
+        # 事業所番号: hundreds of thousands of distinct values, checked in SQL; only the others in Python
+        con.execute(f"CREATE TEMP TABLE codes AS SELECT v, {CLEAN_VALID_CODE} AS ok FROM "
+                    f"(SELECT sender_code AS v FROM raw UNION SELECT receiver_code FROM raw)")
+        rest = _verdicts("sender_code", _distinct(con, "SELECT v FROM codes WHERE NOT ok"))
+        sql = _Sql(clean_codes=rest.empty)
+        if not rest.empty:
+            con.register("m_code_rest", _arrow_map(rest, pa.string()))
+            con.execute("CREATE TEMP TABLE m_code AS SELECT v, v AS value, CAST(NULL AS VARCHAR) AS reason_ja, "
+                        "CAST(NULL AS VARCHAR) AS reason_en FROM codes WHERE ok UNION ALL SELECT * FROM m_code_rest")
+        accepted = con.sql(f"SELECT {sql.values()} {sql.joins} WHERE {sql.ok}").to_arrow_table()
+        errors = _problems(con, sql, first_row) if accepted.num_rows < n else _no_problems()
+    finally:
+        con.close()
+    return accepted, errors, n
+
+
+def _no_problems() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="int64" if c in ("pos", "row") else object)
+                         for c in validate.ERROR_COLUMNS + ["row"]})
+
+
+def _problems(con, sql: "_Sql", first_row: int) -> pd.DataFrame:
+    """One row per problem (a row can have several), in row order then column order."""
+    same_ja, same_en = validate.SAME_OFFICE
+    bad = f"{sql.joins} WHERE r.pos IN (SELECT pos FROM bad_rows)"
+    selects = [f"SELECT r.pos, {_ORDER.index(c)} AS k, '{c}' AS col, r.{c} AS value, {sql.reason(c, 'ja')} AS "
+               f"reason_ja, {sql.reason(c, 'en')} AS reason_en {bad} AND {sql.reason(c, 'ja')} IS NOT NULL"
+               for c in _ORDER if sql.reason(c, "ja") != "NULL"]
+    selects.append(
+        f"SELECT r.pos, {_ORDER.index('receiver_code')} + 0.5, 'receiver_code', r.receiver_code, "
+        f"'{same_ja}', '{same_en}' {bad} AND {sql.value('sender_code')} = {sql.value('receiver_code')}")
+    query = (f"WITH bad_rows AS (SELECT r.pos {sql.joins} WHERE NOT ({sql.ok})) "
+             + " UNION ALL ".join(selects) + " ORDER BY pos, k")
+    frame = con.execute(query).df()
+    frame = frame.drop(columns=["k"]).rename(columns={"col": "column"})
+    frame["pos"] = frame["pos"].astype("int64")
+    frame["row"] = (frame["pos"] + first_row).astype("int64")
+    return frame[validate.ERROR_COLUMNS + ["row"]]
+
+
+class _Sql:
+    """The pieces of the check query: raw rows ``r`` joined to each column's verdicts ``m_<column>``.
+    When every 事業所番号 in the file is clean and valid, the codes are taken as they are (no join)."""
+    _ALIAS = {"month": "mm", "sender_code": "ms", "receiver_code": "mr", "form": "mf", "channel": "mc",
+              "sheets": "mn"}
+
+    def __init__(self, clean_codes: bool):
+        self.clean_codes = clean_codes
+        joins = ["FROM raw r", "JOIN m_month mm ON mm.v = r.month"]
+        if not clean_codes:
+            joins += ["JOIN m_code ms ON ms.v = r.sender_code", "JOIN m_code mr ON mr.v = r.receiver_code"]
+        joins += ["JOIN m_form mf ON mf.v = r.form", "JOIN m_channel mc ON mc.v = r.channel",
+                  "LEFT JOIN m_sheets mn ON mn.v = r.sheets"]
+        self.joins = " ".join(joins)
+        self.ok = (" AND ".join(f"{self.value(c)} IS NOT NULL" for c in _ORDER)
+                   + f" AND {self.value('sender_code')} <> {self.value('receiver_code')}")
+
+    def _code(self, c: str) -> bool:
+        return c in ("sender_code", "receiver_code") and self.clean_codes
+
+    def value(self, c: str) -> str:
+        if self._code(c):
+            return f"r.{c}"
+        if c == "sheets":
+            return (f"(CASE WHEN regexp_full_match(r.sheets, '{_PLAIN_COUNT}') THEN CAST(r.sheets AS BIGINT) "
+                    f"ELSE mn.value END)")
+        return f"{self._ALIAS[c]}.value"
+
+    def reason(self, c: str, lang: str) -> str:
+        return "NULL" if self._code(c) else f"{self._ALIAS[c]}.reason_{lang}"
+
+    def values(self) -> str:
+        return ", ".join(f"{self.value(c)} AS {c}" for c in _ORDER)
