@@ -60,12 +60,16 @@ def staged(conn, name: str, frame: pd.DataFrame):
         finally:
             raw.unregister(name)
     else:
-        table = sa.Table(name, sa.MetaData(), *[sa.Column(c, _TYPES[c]) for c in frame.columns],
+        table = sa.Table(name, sa.MetaData(), *[sa.Column(c, _TYPES[c]) for c in _columns(frame)],
                          prefixes=["TEMPORARY"], postgresql_on_commit="DROP")
         # dropped at commit; on rollback it never existed (no DROP here: it would mask the real error)
         table.create(conn)
         store_engine.bulk_insert(conn, table, frame)
         yield name
+
+
+def _columns(frame) -> list[str]:
+    return list(frame.column_names) if hasattr(frame, "column_names") else list(frame.columns)
 
 
 def _dates_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
@@ -250,15 +254,29 @@ def _load_exchanges_duckdb(conn, batch_id: int, rows: pd.DataFrame) -> int:
     return int(dup or 0)
 
 
+def _aggregate_arrow(rows):
+    """Arrow rows summed on the natural key by an in-memory DuckDB (PostgreSQL stores take this by COPY)."""
+    import duckdb
+    con = duckdb.connect()
+    try:
+        con.register("r", rows)
+        keys = ", ".join(EXCHANGE_KEY)
+        return con.sql(f"SELECT {keys}, CAST(SUM(sheets) AS BIGINT) AS sheets, COUNT(*) AS n_rows "
+                       f"FROM r GROUP BY {keys}").to_arrow_table()
+    finally:
+        con.close()
+
+
 def _load_exchanges(conn, batch_id: int, rows: pd.DataFrame, aggregated: pd.DataFrame | None) -> int:
     if aggregated is None and store_engine.is_duckdb(conn):
         return _load_exchanges_duckdb(conn, batch_id, rows)
     if aggregated is None and not isinstance(rows, pd.DataFrame):  # Arrow rows from analytics.ingest.fast
-        rows = rows.to_pandas()
-    agg = aggregated if aggregated is not None else aggregate_exchanges(rows)
-    agg = _dates_as_objects(agg[EXCHANGE_KEY + ["sheets", "n_rows"]])
-    agg["sheets"] = agg["sheets"].astype("int64")
-    agg["n_rows"] = agg["n_rows"].astype("int64")
+        agg = _aggregate_arrow(rows)
+    else:
+        agg = aggregated if aggregated is not None else aggregate_exchanges(rows)
+        agg = _dates_as_objects(agg[EXCHANGE_KEY + ["sheets", "n_rows"]])
+        agg["sheets"] = agg["sheets"].astype("int64")
+        agg["n_rows"] = agg["n_rows"].astype("int64")
     on = " AND ".join(f"e.{c} = s.{c}" for c in EXCHANGE_KEY)
     with staged(conn, "_stage_exchanges", agg) as st:
         dup = _one(conn, sa.text(

@@ -139,7 +139,10 @@ def read_df(conn_or_engine, query, params: dict | None = None) -> pd.DataFrame:
 
 
 def bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
-    """Insert a frame in one statement (DuckDB: registered frame; PostgreSQL: COPY), inside conn's transaction."""
+    """Insert a frame (or an Arrow table) in one statement (DuckDB: registered frame; PostgreSQL: COPY),
+    inside conn's transaction."""
+    if not isinstance(frame, pd.DataFrame):
+        return _bulk_insert_arrow(conn, table, frame)
     if frame.empty:
         return 0
     cols = [c.name for c in table.columns if c.name in frame.columns]
@@ -167,6 +170,31 @@ def bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
                     chunk = frame.iloc[start:start + 500_000]
                     copy.write(chunk.to_csv(index=False, header=False, na_rep=""))
     return len(frame)
+
+
+def _bulk_insert_arrow(conn: Connection, table: sa.Table, rows) -> int:
+    if rows.num_rows == 0:
+        return 0
+    cols = [c.name for c in table.columns if c.name in rows.column_names]
+    rows = rows.select(cols)
+    collist = ", ".join(f'"{c}"' for c in cols)
+    raw = conn.connection.dbapi_connection
+    if is_duckdb(conn):
+        raw.register(f"_stage_{table.name}", rows)
+        try:
+            conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({collist}) SELECT {collist} FROM _stage_{table.name}')
+        finally:
+            raw.unregister(f"_stage_{table.name}")
+    else:  # Arrow's C++ CSV writer feeds COPY (no Python per row)
+        import io
+
+        import pyarrow.csv as pacsv
+        buf = io.BytesIO()
+        pacsv.write_csv(rows, buf, pacsv.WriteOptions(include_header=False))
+        with raw.cursor() as cur:
+            with cur.copy(f'COPY "{table.name}" ({collist}) FROM STDIN WITH (FORMAT csv)') as copy:
+                copy.write(buf.getbuffer())
+    return rows.num_rows
 
 
 def get_meta(conn_or_engine, key: str, default: str | None = None) -> str | None:
