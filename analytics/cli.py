@@ -69,6 +69,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = report.add_parser("forecast")
     p.add_argument("--prefecture", required=True)
     p.add_argument("--target-rate", type=float, default=0.5)
+    p.add_argument("--free-pass", action="store_true", help="scenario: the free-use campaign (p × factor)")
+    p.add_argument("--shogu", action="store_true", help="scenario: 2026 処遇改善加算 requirement (居宅介護支援)")
+    p.add_argument("--subsidy", type=int, default=0, metavar="N", help="scenario: N offices join by subsidy")
+    p.add_argument("--subsidy-month", metavar="YYYY-MM", help="month the subsidised offices join")
     _add_format(p)
     p.set_defaults(handler="analytics.commands.report_forecast:run")
 

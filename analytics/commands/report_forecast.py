@@ -1,5 +1,6 @@
-"""``careplan report forecast --prefecture CODE [--target-rate X]``: the Bass fit per kind, the month the
-target adoption rate is reached (baseline, no scenario) and the six-month backtest error."""
+"""``careplan report forecast --prefecture CODE [--target-rate X] [--free-pass] [--shogu] [--subsidy N
+--subsidy-month YYYY-MM]``: the Bass fit per kind, the month the target adoption rate is reached (baseline,
+and with the scenario when one is given, as on the 将来推計 page) and the six-month backtest error."""
 from __future__ import annotations
 
 import pandas as pd
@@ -13,10 +14,12 @@ from analytics.store import engine as store_engine
 from analytics.store import queries_forecast as qf
 
 COLUMNS = ["prefecture_code", "prefecture", "kind", "offices", "registered", "month", "p", "q", "m",
-           "fitted_registered", "target_rate", "target_month", "backtest_mape", "reliable"]
+           "fitted_registered", "target_rate", "target_month", "scenario", "scenario_target_month", "backtest_mape",
+           "reliable"]
 
 
-def forecast_rows(engine, prefecture: str, target_rate: float, draws: int = 0) -> pd.DataFrame:
+def forecast_rows(engine, prefecture: str, target_rate: float, draws: int = 0,
+                  scenario: fc.Scenario | None = None) -> pd.DataFrame:
     """One row per kind; target_month 'YYYY-MM' or None when not reached within the horizon (10 years);
     reliable False when the kind has fewer than ``min_registered`` registered offices (the fit is fragile)."""
     series, master = qf.area_series(engine, prefecture)
@@ -26,19 +29,37 @@ def forecast_rows(engine, prefecture: str, target_rate: float, draws: int = 0) -
         row = {"prefecture_code": prefecture, "prefecture": codes.prefecture_name(prefecture), "kind": kind,
                "offices": master.get(kind, 0), "registered": None, "month": None, "p": None, "q": None,
                "m": None, "fitted_registered": None, "target_rate": target_rate, "target_month": None,
-               "backtest_mape": None, "reliable": False}
+               "scenario": describe(scenario), "scenario_target_month": None, "backtest_mape": None,
+               "reliable": False}
         if len(s) >= 3 and master.get(kind, 0) > 0:
             res = fc.forecast(s["month"].tolist(), s["registered"].to_numpy(), master[kind], kind=kind,
-                              target_rate=target_rate, draws=draws)
+                              target_rate=target_rate, draws=draws, scenario=scenario)
             _, mape = fc.backtest(s["month"].tolist(), s["registered"].to_numpy(), master[kind])
             row.update(registered=int(s["registered"].iat[-1]), month=res.last_month.strftime("%Y-%m"),
                        p=round(res.fit.p, 6), q=round(res.fit.q, 6), m=round(res.fit.m, 1),
                        fitted_registered=round(float(res.fit.fitted[-1]), 1),
                        target_month=res.target_month.strftime("%Y-%m") if res.target_month else None,
+                       scenario_target_month=(res.scenario_target_month.strftime("%Y-%m")
+                                              if res.scenario_target_month else None),
                        backtest_mape=None if mape is None else round(mape, 4),
                        reliable=fc.is_reliable(s["registered"]))
         rows.append(row)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def describe(scenario: fc.Scenario | None) -> str:
+    """The scenario in words for the output ('baseline' when none)."""
+    if scenario is None or scenario.is_baseline():
+        return "baseline"
+    parts = []
+    if scenario.free_pass:
+        parts.append(f"free_pass x{scenario.free_pass_factor:g} from {scenario.free_pass_start:%Y-%m} "
+                     f"for {scenario.free_pass_months} months")
+    if scenario.shogu:
+        parts.append(f"shogu {scenario.shogu_share:.0%} {scenario.shogu_start:%Y-%m}–{scenario.shogu_end:%Y-%m}")
+    if scenario.subsidy_offices:
+        parts.append(f"subsidy {scenario.subsidy_offices} offices in {scenario.subsidy_month:%Y-%m}")
+    return "; ".join(parts)
 
 
 def all_prefectures(engine, kind: str, target_rate: float) -> pd.DataFrame:
@@ -75,10 +96,20 @@ def run(args) -> int:
     if not 0 < rate <= 1:
         raise UserError("--target-rate は 0 より大きく 1 以下の割合で指定してください（例: 0.5）/ "
                         "--target-rate must be a share above 0 and at most 1 (e.g. 0.5).")
+    subsidy = int(getattr(args, "subsidy", 0) or 0)
+    if subsidy < 0:
+        raise UserError("--subsidy は 0 以上の事業所数で指定してください / --subsidy must be 0 or more offices.")
+    subsidy_month = arguments.month(getattr(args, "subsidy_month", None))
+    if subsidy and subsidy_month is None:
+        raise UserError("--subsidy には --subsidy-month（例: 2026-04）も指定してください / "
+                        "--subsidy needs --subsidy-month too (e.g. 2026-04).")
+    scenario = fc.Scenario(free_pass=bool(getattr(args, "free_pass", False)),
+                           shogu=bool(getattr(args, "shogu", False)),
+                           subsidy_offices=subsidy, subsidy_month=subsidy_month if subsidy else None)
     engine = store_engine.get_engine(args.db)
     if qf.series_months(engine) is None:
         raise UserError("登録データがありません。先に `careplan ingest registrations` か `careplan demo` を実行して"
                         "ください / no registrations yet: run `careplan ingest registrations` or `careplan demo` "
                         "first.")
-    emit(forecast_rows(engine, code, rate), args.format)
+    emit(forecast_rows(engine, code, rate, scenario=scenario), args.format)
     return 0

@@ -102,3 +102,37 @@ def test_few_registrations_are_flagged(demo_url, capsys):
     rows = _json(capsys, ["--db", demo_url, "report", "forecast", "--prefecture", "30", "--format", "json"])
     for r in rows:
         assert r["reliable"] == (r["registered"] >= fc.ASSUMPTION_VALUES["min_registered"])
+
+
+def test_cli_scenarios_move_the_target_month(synthetic_url, capsys):
+    base = {r["kind"]: r for r in _json(capsys, ["--db", synthetic_url, "report", "forecast", "--prefecture", "30",
+                                                 "--format", "json"])}
+    assert base["kyotaku"]["scenario"] == "baseline"
+    assert base["kyotaku"]["scenario_target_month"] == base["kyotaku"]["target_month"]
+    rows = {r["kind"]: r for r in _json(capsys, [
+        "--db", synthetic_url, "report", "forecast", "--prefecture", "30", "--subsidy", "150",
+        "--subsidy-month", "2025-10", "--format", "json"])}
+    k = rows["kyotaku"]
+    assert k["scenario"] == "subsidy 150 offices in 2025-10"
+    assert k["target_month"] == base["kyotaku"]["target_month"]  # the baseline column does not move
+    # 150 of 400 offices joining in 2025-10 on top of the curve: 50 % is reached earlier, and exactly when
+    # the domain model says (the page computes it the same way)
+    engine = store_engine.get_engine(synthetic_url)
+    series, master = qf.area_series(engine, "30")
+    s = series[series["kind"] == "kyotaku"]
+    want = fc.forecast(s["month"].tolist(), s["registered"].to_numpy(), master["kyotaku"], kind="kyotaku",
+                       target_rate=0.5, draws=0, scenario=fc.Scenario(subsidy_offices=150,
+                                                                       subsidy_month=fc.parse_ym("2025-10")))
+    assert k["scenario_target_month"] == want.scenario_target_month.strftime("%Y-%m")
+    assert fc.parse_ym(k["scenario_target_month"]) < fc.parse_ym(k["target_month"])
+
+
+@pytest.mark.parametrize("argv,fragment", [
+    (["--subsidy", "10"], "--subsidy-month"),
+    (["--subsidy", "-1"], "--subsidy"),
+    (["--subsidy", "10", "--subsidy-month", "いつか"], "cannot read month"),
+])
+def test_cli_scenario_user_errors(synthetic_url, capsys, argv, fragment):
+    assert cli.main(["--db", synthetic_url, "report", "forecast", "--prefecture", "30", *argv]) == 2
+    err = capsys.readouterr().err
+    assert fragment in err and "Traceback" not in err
