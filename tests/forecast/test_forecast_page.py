@@ -95,3 +95,40 @@ def test_page_in_english_and_nation(synthetic_url):
     labels = [m.label for m in at.metric]
     assert "Target month (as is)" in labels
     assert at.selectbox(key="forecast_pref").value == ""
+
+
+def test_viewer_sees_no_forecast_of_a_small_area(synthetic_url, monkeypatch):
+    """Public (viewer) view: an area with fewer registered 居宅介護支援 offices than the suppression threshold
+    gets no curve, and its row of the all-prefectures table has no counts, rate or target month."""
+    from analytics import i18n
+    from analytics.store import engine as store_engine
+    from analytics.store import queries_forecast as qf
+    engine = store_engine.get_engine(synthetic_url)
+    now = {p: int(qf.area_series(engine, p)[0].query("kind == 'kyotaku'")["registered"].iat[-1]) for p in ("13", "30")}
+    assert now["13"] < now["30"]
+    monkeypatch.setenv("CAREPLAN_SUPPRESS_BELOW", str(now["13"] + 1))  # 東京都 (13) under it, 和歌山県 (30) not
+
+    def page(scope, pref):
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.session_state["db_url"] = synthetic_url
+        at.session_state["scope"] = scope
+        at.session_state["forecast_pref"] = pref
+        at.run()
+        at.switch_page(PAGE).run()
+        assert not at.exception, [e.message for e in at.exception]
+        return at
+
+    viewer = auth.Scope("viewer", None, "v")
+    hidden = i18n.t("forecast.suppressed_area", "ja", area="東京都", n=now["13"] + 1)
+    at = page(viewer, "13")
+    assert hidden in [i.value for i in at.info] and not at.metric
+    assert page(auth.ADMIN, "13").metric  # the admin sees the curve of the same area
+    at = page(viewer, "")
+    assert at.metric and hidden not in [i.value for i in at.info]
+    [table] = [d.value for d in at.dataframe if i18n.t("forecast.all.col.target_month", "ja") in d.value.columns]
+    by = table.set_index(i18n.t("forecast.all.col.prefecture", "ja"))
+    registered, rate = i18n.t("forecast.all.col.registered", "ja"), i18n.t("forecast.all.col.rate", "ja")
+    assert by.loc["東京都", [registered, rate]].isna().all()
+    assert by.loc["東京都", i18n.t("forecast.all.col.target_month", "ja")] == i18n.t("forecast.all.suppressed", "ja")
+    assert by.loc["和歌山県", i18n.t("forecast.all.col.target_month", "ja")] != i18n.t("forecast.all.suppressed", "ja")
+    assert int(by.loc["和歌山県", registered]) == now["30"]

@@ -4,6 +4,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from analytics import privacy
 from analytics.commands import report_forecast
 from analytics.domain import codes
 from analytics.domain import forecast as fc
@@ -48,6 +49,10 @@ if offices == 0 or len(s) < 3:
     st.info(glue.tr("forecast.too_little"))
     st.stop()
 months, counts = s["month"].tolist(), s["registered"].to_numpy()
+if me.suppresses_small_counts() and counts[-1] < privacy.threshold():
+    # public view: the curve of a handful of registered offices would point at them
+    st.info(glue.tr("forecast.suppressed_area", area=area_name, n=privacy.threshold()))
+    st.stop()
 last = months[-1]
 first_future = fc.add_months(last, 1)
 
@@ -172,12 +177,15 @@ else:
 
 # ------------------------------------------------------------------------------------------- all prefectures
 st.subheader(glue.tr("forecast.all.title"))
-allp = glue.cached(report_forecast.all_prefectures, kind, target_rate).copy()
+allp = privacy.public(glue.cached(report_forecast.all_prefectures, kind, target_rate).copy(), me)
+hidden = allp[privacy.MARK].astype(bool) if privacy.MARK in allp.columns else None
 if allp.empty:
     st.info(glue.tr("forecast.too_little"))
 else:
     allp["prefecture"] = allp["prefecture_code"].map(lambda c: codes.prefecture_name(c, lang))
     allp["target_month"] = allp["target_month"].fillna(glue.tr("forecast.not_reached"))
+    if hidden is not None:  # viewers: no target month either where the counts are suppressed
+        allp["target_month"] = allp["target_month"].where(~hidden, glue.tr("forecast.all.suppressed"))
     allp["reliable"] = allp["reliable"].map(lambda r: glue.tr("forecast.all.reliable" if r
                                                                else "forecast.all.unreliable"))
     shown = allp[["prefecture", "offices", "registered", "adoption_rate", "target_month", "reliable"]].rename(
