@@ -24,6 +24,7 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
+from analytics.store import aggregates_office
 from analytics.store import engine as store_engine
 from analytics.store import schema
 
@@ -88,7 +89,8 @@ def _flagged(where=(), duckdb: bool = True):
     e, o = schema.exchanges, schema.offices
     so = o.alias("so")
     if duckdb:
-        months = qc.months_cte()
+        # the months of the rows at hand only (one batch: its month or two, not every stored month)
+        months = sa.select(e.c.month).distinct().where(*where).cte("m")
         regm = qc.registered_months_cte(months)
         rs, rr = regm.alias("rs"), regm.alias("rr")
         s_reg = sa.case((rs.c.office_code.is_(None), 0), else_=1)
@@ -137,6 +139,7 @@ def refresh(conn, months: Iterable[dt.date] | None = None) -> None:
             conn.execute(monthly.delete().where(monthly.c.month.in_(months)))
             _insert_from(conn, _source(conn, months))
     store_engine.set_meta(conn, META_KEY, token(conn))
+    aggregates_office.refresh(conn, months)  # the per-office tables share the token
 
 
 def add_batch(conn, batch_id: int) -> None:
@@ -151,6 +154,7 @@ def add_batch(conn, batch_id: int) -> None:
     e = schema.exchanges
     _insert_from(conn, _grouped(_flagged([e.c.batch_id == batch_id], store_engine.is_duckdb(conn))))
     store_engine.set_meta(conn, META_KEY, token(conn))
+    aggregates_office.add_batch(conn, batch_id)  # the per-office tables share the token
 
 
 def ensure_fresh(engine) -> bool:

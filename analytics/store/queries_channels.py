@@ -148,16 +148,29 @@ def channel_summary(engine, group=("prefecture_code", "month"), *, prefecture: s
 
 def missed_pairs(engine, *, prefecture: str | None = None, month_from: dt.date | None = None,
                  month_to: dt.date | None = None, limit: int | None = 200) -> pd.DataFrame:
-    """The office pairs behind the missed digital count: both registered, still paper (二重管理)."""
-    fx = flagged_exchanges(month_from, month_to)
+    """The office pairs behind the missed digital count: both registered, still paper (二重管理).
+    Reads the per-office pre-aggregate (analytics.store.aggregates_office) while it is fresh."""
     so, ro = o.alias("so2"), o.alias("ro2")
-    inner = (sa.select(fx.c.sender_code, fx.c.receiver_code,
-                       _sum_int(fx.c.sheets).label("missed_digital_sheets"),
-                       sa.func.count(sa.distinct(fx.c.month)).label("months"))
-             .where(fx.c.channel != "digital", fx.c.sender_registered == 1, fx.c.receiver_registered == 1))
-    if prefecture:
-        inner = inner.where(fx.c.prefecture_code == prefecture)
-    inner = inner.group_by(fx.c.sender_code, fx.c.receiver_code).subquery("mp")
+    if aggregates.usable(engine):
+        a = schema.exchanges_missed_pairs
+        inner = sa.select(a.c.sender_code, a.c.receiver_code, _sum_int(a.c.sheets).label("missed_digital_sheets"),
+                          sa.func.count(sa.distinct(a.c.month)).label("months"))
+        if month_from is not None:
+            inner = inner.where(a.c.month >= month_from)
+        if month_to is not None:
+            inner = inner.where(a.c.month <= month_to)
+        if prefecture:
+            inner = inner.where(a.c.prefecture_code == prefecture)
+        inner = inner.group_by(a.c.sender_code, a.c.receiver_code).subquery("mp")
+    else:
+        fx = flagged_exchanges(month_from, month_to)
+        inner = (sa.select(fx.c.sender_code, fx.c.receiver_code,
+                           _sum_int(fx.c.sheets).label("missed_digital_sheets"),
+                           sa.func.count(sa.distinct(fx.c.month)).label("months"))
+                 .where(fx.c.channel != "digital", fx.c.sender_registered == 1, fx.c.receiver_registered == 1))
+        if prefecture:
+            inner = inner.where(fx.c.prefecture_code == prefecture)
+        inner = inner.group_by(fx.c.sender_code, fx.c.receiver_code).subquery("mp")
     q = (sa.select(inner.c.sender_code, so.c.name.label("sender_name"), inner.c.receiver_code,
                    ro.c.name.label("receiver_name"), inner.c.missed_digital_sheets, inner.c.months)
          .select_from(inner.outerjoin(so, so.c.office_code == inner.c.sender_code)
@@ -197,7 +210,18 @@ def channel_mix(engine, *, prefecture: str | None = None, month_from=None, month
 # ---- one office (事業所ビュー) ------------------------------------------------------------------------
 
 def office_monthly(engine, office_code: str) -> pd.DataFrame:
-    """The office's sheets by month and direction (sent / received): all, digital, missed digital."""
+    """The office's sheets by month and direction (sent / received): all, digital, missed digital.
+    Reads the per-office pre-aggregate (analytics.store.aggregates_office) while it is fresh."""
+    if aggregates.usable(engine):
+        a = schema.exchanges_office_monthly
+        q = (sa.select(a.c.month, a.c.direction, _sum_int(a.c.sheets).label("sheets"),
+                       _sum_int(a.c.digital_sheets).label("digital_sheets"),
+                       _sum_int(a.c.missed_digital_sheets).label("missed_digital_sheets"))
+             .where(a.c.office_code == office_code).group_by(a.c.month, a.c.direction))
+        df = read_df(engine, q)
+        if df.empty:
+            df = pd.DataFrame(columns=["month", "direction", "sheets", "digital_sheets", "missed_digital_sheets"])
+        return _finish(df, ["month", "direction"])
     fx = flagged_exchanges()
     direction = sa.case((fx.c.sender_code == office_code, "sent"), else_="received").label("direction")
     q = (sa.select(fx.c.month, direction, *_measures(fx))

@@ -14,7 +14,7 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
-from analytics.store import schema
+from analytics.store import aggregates, schema
 from analytics.store.engine import read_df
 from analytics.store.queries_channels import (
     _sum_int, flagged_exchanges, months_cte, registered_months_cte, sender_prefecture,
@@ -28,11 +28,13 @@ e = schema.exchanges
 
 
 def window_months(engine, month_to: dt.date | None = None, window: int = 1) -> list[dt.date]:
-    """The last ``window`` months present in the data up to month_to (default: the latest month)."""
-    q = sa.select(e.c.month).distinct()
+    """The last ``window`` months present in the data up to month_to (default: the latest month); from the
+    small monthly pre-aggregate while it is fresh (it has the same months)."""
+    t = schema.exchanges_monthly if aggregates.usable(engine) else e
+    q = sa.select(t.c.month).distinct()
     if month_to is not None:
-        q = q.where(e.c.month <= month_to)
-    q = q.order_by(e.c.month.desc()).limit(max(1, int(window)))
+        q = q.where(t.c.month <= month_to)
+    q = q.order_by(t.c.month.desc()).limit(max(1, int(window)))
     df = read_df(engine, q)
     return sorted(pd.Timestamp(m).date() for m in df["month"])
 
@@ -40,23 +42,44 @@ def window_months(engine, month_to: dt.date | None = None, window: int = 1) -> l
 def unlockable(engine, *, prefecture: str | None = None, month_to: dt.date | None = None, window: int = 1,
                municipality: str | None = None, kind: str | None = None,
                top: int | None = None) -> pd.DataFrame:
-    """Ranked recruitment targets. ``prefecture`` / ``municipality`` / ``kind`` filter the target office."""
+    """Ranked recruitment targets. ``prefecture`` / ``municipality`` / ``kind`` filter the target office.
+    Reads the per-office pre-aggregate (analytics.store.aggregates_office) while it is fresh."""
     months = window_months(engine, month_to, window)
     if not months:
         return pd.DataFrame(columns=COLUMNS)
     first, last = months[0], months[-1]
-    fx = flagged_exchanges(first, last)
-    one_side = (fx.c.sender_registered + fx.c.receiver_registered) == 1
-    target = sa.case((fx.c.sender_registered == 0, fx.c.sender_code), else_=fx.c.receiver_code)
-    partner = sa.case((fx.c.sender_registered == 0, fx.c.receiver_code), else_=fx.c.sender_code)
-    per_target = (sa.select(target.label("office_code"),
-                            _sum_int(fx.c.sheets).label("sheets"),
-                            sa.func.count(sa.distinct(partner)).label("registered_partners"))
-                  .where(fx.c.channel != "digital", one_side)
-                  .group_by(target).subquery("t"))
-    # still unregistered in the window's last month
-    last_m = months_cte(last, last, name="lm")
-    reg_last = registered_months_cte(last_m, name="reglast")
+    if aggregates.usable(engine):
+        if first == last:  # one month: one row per target there, partners counted at build time
+            a = schema.exchanges_targets
+            per_target = sa.select(a.c.office_code, a.c.sheets, a.c.partners.label("registered_partners"))
+            per_target = per_target.where(a.c.month == last)
+        else:
+            a = schema.exchanges_unlockable
+            per_target = (sa.select(a.c.office_code, _sum_int(a.c.sheets).label("sheets"),
+                                    sa.func.count(sa.distinct(a.c.partner_code)).label("registered_partners"))
+                          .where(a.c.month >= first, a.c.month <= last).group_by(a.c.office_code))
+        if prefecture:  # the row's prefecture is the target's (same rule as ``pref`` below)
+            per_target = per_target.where(a.c.prefecture_code == prefecture)
+        per_target = per_target.subquery("t")
+        # still unregistered in the window's last month (registered_months_cte's rule for that one month)
+        r = schema.registrations
+        after = (pd.Timestamp(last) + pd.offsets.MonthBegin(1)).date()
+        reg_last = (sa.select(r.c.office_code).distinct()
+                    .where(r.c.registered_on < after, sa.or_(r.c.ended_on.is_(None), r.c.ended_on > last))
+                    .cte("reglast"))
+    else:
+        fx = flagged_exchanges(first, last)
+        one_side = (fx.c.sender_registered + fx.c.receiver_registered) == 1
+        target = sa.case((fx.c.sender_registered == 0, fx.c.sender_code), else_=fx.c.receiver_code)
+        partner = sa.case((fx.c.sender_registered == 0, fx.c.receiver_code), else_=fx.c.sender_code)
+        per_target = (sa.select(target.label("office_code"),
+                                _sum_int(fx.c.sheets).label("sheets"),
+                                sa.func.count(sa.distinct(partner)).label("registered_partners"))
+                      .where(fx.c.channel != "digital", one_side)
+                      .group_by(target).subquery("t"))
+        # still unregistered in the window's last month
+        last_m = months_cte(last, last, name="lm")
+        reg_last = registered_months_cte(last_m, name="reglast")
     to = o.alias("to")
     pref = sender_prefecture(to, per_target.c.office_code)
     q = (sa.select(per_target.c.office_code, to.c.name, pref.label("prefecture_code"),

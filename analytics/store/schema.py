@@ -11,7 +11,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint, Index,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: per-office pre-aggregates (analytics.store.aggregates_office)
 
 metadata = MetaData()
 
@@ -150,6 +150,59 @@ exchanges_monthly = Table(
     Column("sheets", BigInteger, nullable=False),
     Column("n_rows", BigInteger, nullable=False),
 )
+
+# Per-office pre-aggregates (analytics.store.aggregates_office), rebuilt and appended together with
+# exchanges_monthly under the same freshness token. No keys: deltas are appended, readers sum. DuckDB finds
+# a slice by zone maps (a rebuild writes the rows ordered by the lookup columns); PostgreSQL by the indexes.
+# 二重管理 pairs: non-digital sheets with sender and receiver both registered that month.
+exchanges_missed_pairs = Table(
+    "exchanges_missed_pairs", metadata,
+    Column("month", Date, nullable=False),
+    Column("prefecture_code", String(2), nullable=False),   # the sender's area
+    Column("sender_code", String(10), nullable=False),
+    Column("receiver_code", String(10), nullable=False),
+    Column("sheets", BigInteger, nullable=False),
+)
+Index("ix_exchanges_missed_pairs", exchanges_missed_pairs.c.prefecture_code,
+      exchanges_missed_pairs.c.month).ddl_if(dialect="postgresql")
+
+# Unlockable: non-digital sheets with exactly one side registered that month; office_code = the
+# unregistered side (the target), partner_code = the registered one.
+exchanges_unlockable = Table(
+    "exchanges_unlockable", metadata,
+    Column("month", Date, nullable=False),
+    Column("prefecture_code", String(2), nullable=False),   # the target's area
+    Column("office_code", String(10), nullable=False),
+    Column("partner_code", String(10), nullable=False),
+    Column("sheets", BigInteger, nullable=False),
+)
+Index("ix_exchanges_unlockable", exchanges_unlockable.c.prefecture_code,
+      exchanges_unlockable.c.month).ddl_if(dialect="postgresql")
+
+# The same per target and month (exactly one row each): sheets and distinct registered partners, for the
+# default one-month ranking without regrouping the pairs. An import recomputes the targets it touches.
+exchanges_targets = Table(
+    "exchanges_targets", metadata,
+    Column("month", Date, nullable=False),
+    Column("prefecture_code", String(2), nullable=False),   # the target's area
+    Column("office_code", String(10), nullable=False),
+    Column("sheets", BigInteger, nullable=False),
+    Column("partners", BigInteger, nullable=False),
+)
+Index("ix_exchanges_targets", exchanges_targets.c.prefecture_code,
+      exchanges_targets.c.month).ddl_if(dialect="postgresql")
+
+# One office's sheets by month and direction ('sent' | 'received'; a sheet sent to itself is 'sent').
+exchanges_office_monthly = Table(
+    "exchanges_office_monthly", metadata,
+    Column("month", Date, nullable=False),
+    Column("office_code", String(10), nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("sheets", BigInteger, nullable=False),
+    Column("digital_sheets", BigInteger, nullable=False),
+    Column("missed_digital_sheets", BigInteger, nullable=False),
+)
+Index("ix_exchanges_office_monthly", exchanges_office_monthly.c.office_code).ddl_if(dialect="postgresql")
 
 FORMS = ("plan", "actual", "sheet1", "sheet2", "sheet6", "sheet7")
 CHANNELS = ("fax", "post", "hand", "email", "digital")
