@@ -24,8 +24,10 @@ $(DB): | $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(VENV)/bin/careplan demo --scale small
 
+# analytics.ui.serve = `streamlit run app.py` after loading pandas/SQLAlchemy/DuckDB/plotly and opening the
+# database once, so that the first page does not wait for them
 run: $(VENV)/.installed $(DB)
-	$(VENV)/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $(PORT) \
+	$(PY) -m analytics.ui.serve --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 
 test: $(VENV)/.installed-test

@@ -300,8 +300,9 @@ def task_render(spec: dict) -> dict:
     env = {**os.environ, "CAREPLAN_DB_URL": spec["url"], "PYTHONUNBUFFERED": "1"}
     logf = open(pathlib.Path(spec["scratch"]) / "streamlit.log", "wb")
     t = time.perf_counter()
+    # started as `make run` starts it: analytics.ui.serve loads the data stack, then runs `streamlit run app.py`
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1", "--server.port",
+        [sys.executable, "-m", "analytics.ui.serve", "--server.address", "127.0.0.1", "--server.port",
          str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=logf, stderr=subprocess.STDOUT,
         start_new_session=True)

@@ -5,7 +5,7 @@ import streamlit as st
 from analytics import auth
 from analytics.domain import codes
 from analytics.reports import pack as pack_mod
-from analytics.reports import tabular, xlsx_export
+from analytics.reports import tabular
 from analytics.store import queries_adoption as qa
 from analytics.ui import a11y, glue
 
@@ -38,7 +38,15 @@ stem = pack.file_stem()
 
 st.subheader(glue.tr("export.files"))
 c1, c2, c3, c4 = st.columns(4)
-c1.download_button(glue.tr("export.download_xlsx"), xlsx_export.to_xlsx_bytes(pack),
+
+
+def _xlsx() -> bytes:
+    # deferred: the workbook (and openpyxl) is built when the button is pressed, not on every render
+    from analytics.reports import xlsx_export
+    return xlsx_export.to_xlsx_bytes(pack)
+
+
+c1.download_button(glue.tr("export.download_xlsx"), _xlsx,
                    file_name=f"{stem}.xlsx", key="export_xlsx", on_click=_audit, args=("xlsx",),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
@@ -71,7 +79,7 @@ chosen = st.selectbox(glue.tr("export.csv.table"), list(titles), format_func=tit
 table = pack_mod.localised(pack.section(chosen).table, lang)
 cols = st.columns(len(tabular.CSV_ENCODINGS))
 for col, enc in zip(cols, tabular.CSV_ENCODINGS):
-    col.download_button(glue.tr(f"export.csv.enc.{enc}"), tabular.to_csv_bytes(table, enc),
+    col.download_button(glue.tr(f"export.csv.enc.{enc}"), lambda enc=enc: tabular.to_csv_bytes(table, enc),
                         file_name=f"{stem}_{chosen}_{enc}.csv", mime="text/csv", key=f"export_csv_{enc}",
                         on_click=_audit, args=(f"csv {chosen}",))
 

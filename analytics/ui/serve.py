@@ -1,0 +1,84 @@
+"""``make run``: load the data stack once, then serve app.py with Streamlit.
+
+``python -m analytics.ui.serve [options of streamlit run]`` is ``streamlit run app.py [options]`` except
+that the server first imports what every page needs (pandas, SQLAlchemy, DuckDB, plotly, scipy's
+optimiser for the forecast, the dashboard modules), parses the prefecture GeoJSON and opens the DuckDB
+database (migrating it if needed). Without this the first browser session pays for all of it, about 1 s
+on 2 cores, before the first page shows. Exports (openpyxl, python-pptx, reportlab, kaleido) are not
+loaded here: they load when a file is built.
+
+Nothing here is required: a module that fails to import, or a database that cannot be opened (held by
+another process, a server that is down), is left to the page, which reports it as before.
+"""
+from __future__ import annotations
+
+import importlib
+import pathlib
+import sys
+
+APP = pathlib.Path(__file__).resolve().parents[2] / "app.py"
+
+# Third-party first (most of the time), then the app's own modules the pages import at their top.
+PRELOAD = (
+    "numpy", "pandas", "pyarrow", "pyarrow.compute", "sqlalchemy", "sqlalchemy.dialects.postgresql",
+    "duckdb", "duckdb_engine", "plotly.graph_objects", "plotly.io", "streamlit", "streamlit.emojis",
+    "streamlit.material_icon_names", "scipy.optimize",
+    "analytics.ui.glue", "analytics.ui.nav", "analytics.ui.signin", "analytics.ui.a11y", "analytics.auth",
+    "analytics.privacy", "analytics.domain.codes", "analytics.domain.kpis", "analytics.domain.effects",
+    "analytics.domain.forecast", "analytics.domain.geo", "analytics.reports.style",
+    "analytics.reports.summaries", "analytics.reports.tabular", "analytics.reports.adoption_charts",
+    "analytics.reports.channel_charts", "analytics.reports.effect_charts", "analytics.reports.forecast_charts",
+    "analytics.reports.pack", "analytics.store.queries_adoption", "analytics.store.queries_channels",
+    "analytics.store.queries_targets", "analytics.store.queries_savings", "analytics.store.queries_forecast",
+    "analytics.store.office_partners", "analytics.commands.report_forecast",
+)
+
+
+def preload() -> None:
+    import logging
+
+    importlib.import_module("streamlit")  # creates its loggers (and sets their level) first
+    # st.cache_data checks its arguments when glue is imported; before the runtime exists that logs
+    # "No runtime found, using MemoryCacheStorageManager". The caches themselves are created on first
+    # call, inside the runtime, as before: silence the check only.
+    log = logging.getLogger("streamlit.runtime.caching.cache_data_api")
+    level = log.level
+    log.setLevel(logging.ERROR)
+    try:
+        for name in PRELOAD:
+            try:
+                importlib.import_module(name)
+            except Exception:  # noqa: BLE001 - the page that imports it shows the error as before
+                pass
+    finally:
+        log.setLevel(level)
+    try:
+        from analytics.domain import geo
+        geo.prefecture_geojson_display()  # parsed once per process (lru_cache); data-independent
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def open_database() -> None:
+    """Open (and migrate) the default DuckDB database, the one a session without a chosen URL uses.
+    Only a local file that exists: a network database is connected on first use, as before."""
+    try:
+        from analytics.store import engine
+        url = engine.resolve_url(None)
+        if url.startswith("duckdb:///") and pathlib.Path(url.removeprefix("duckdb:///")).exists():
+            engine.get_engine(url)
+    except Exception:  # noqa: BLE001 - e.g. the file is locked by another process: the page says so
+        pass
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else list(argv)
+    preload()
+    open_database()
+    from streamlit.web import cli
+    sys.argv = ["streamlit", "run", str(APP), *args]
+    cli.main(prog_name="streamlit")
+
+
+if __name__ == "__main__":
+    main()
