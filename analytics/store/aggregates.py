@@ -104,9 +104,21 @@ def _flagged(where=(), duckdb: bool = True):
         source = e.outerjoin(so, so.c.office_code == e.c.sender_code)
     q = (sa.select(e.c.month, qc.sender_prefecture(so).label("prefecture_code"),
                    so.c.municipality_code.label("municipality_code"), e.c.form, e.c.channel,
-                   s_reg.label("sender_registered"), r_reg.label("receiver_registered"), e.c.sheets)
+                   s_reg.label("sender_registered"), r_reg.label("receiver_registered"), e.c.sheets,
+                   e.c.sender_code, e.c.receiver_code)
          .select_from(source).where(*where))
     return q.subquery("fx_src")
+
+
+# one import's rows with their flags and area, computed once and read by every pre-aggregate's delta
+BATCH_FLAGGED = sa.Table(
+    "_batch_flagged", sa.MetaData(),
+    sa.Column("month", sa.Date), sa.Column("prefecture_code", sa.String(2)),
+    sa.Column("municipality_code", sa.String(6)), sa.Column("form", sa.String(10)),
+    sa.Column("channel", sa.String(10)), sa.Column("sender_registered", sa.Integer),
+    sa.Column("receiver_registered", sa.Integer), sa.Column("sheets", sa.BigInteger),
+    sa.Column("sender_code", sa.String(10)), sa.Column("receiver_code", sa.String(10)),
+    prefixes=["TEMPORARY"])  # dropped by add_batch; a rolled-back import never created it
 
 
 def _grouped(fx):
@@ -152,9 +164,15 @@ def add_batch(conn, batch_id: int) -> None:
         refresh(conn)
         return
     e = schema.exchanges
-    _insert_from(conn, _grouped(_flagged([e.c.batch_id == batch_id], store_engine.is_duckdb(conn))))
+    fx = BATCH_FLAGGED
+    fx.drop(conn, checkfirst=True)
+    fx.create(conn)
+    src = _flagged([e.c.batch_id == batch_id], store_engine.is_duckdb(conn))
+    conn.execute(fx.insert().from_select([c.name for c in fx.columns], sa.select(*[src.c[c.name] for c in fx.columns])))
+    _insert_from(conn, _grouped(fx))
     store_engine.set_meta(conn, META_KEY, token(conn))
-    aggregates_office.add_batch(conn, batch_id)  # the per-office tables share the token
+    aggregates_office.add_batch(conn, batch_id, fx)  # the per-office tables share the token
+    fx.drop(conn)
 
 
 def ensure_fresh(engine) -> bool:

@@ -39,9 +39,14 @@ office_monthly = schema.exchanges_office_monthly
 TABLES = (missed_pairs, unlockable, targets, office_monthly)
 
 
-def _flagged(conn, where=(), *, prefecture: bool = False):
+def _flagged(conn, where=(), *, prefecture: bool = False, staged=None):
     """exchanges rows (filtered by ``where``) with sender/receiver registration flags, optionally the
-    sender's area; the same rule and the same backend strategies as ``aggregates._flagged``."""
+    sender's area; the same rule and the same backend strategies as ``aggregates._flagged``. ``staged``:
+    a table of such rows already computed (one import's, ``aggregates.BATCH_FLAGGED``), read instead."""
+    if staged is not None:
+        names = ["month", "sender_code", "receiver_code", "channel", "sheets", "sender_registered",
+                 "receiver_registered"] + (["prefecture_code"] if prefecture else [])
+        return sa.select(*[staged.c[n] for n in names]).subquery("fxo")
     from analytics.store import aggregates
     from analytics.store import queries_channels as qc
     e, o = schema.exchanges, schema.offices
@@ -70,8 +75,8 @@ def _sum(expr):
     return sa.cast(sa.func.sum(expr), sa.BigInteger)
 
 
-def _missed_select(conn, where, ordered: bool):
-    fx = _flagged(conn, where, prefecture=True)
+def _missed_select(conn, where, ordered: bool, staged=None):
+    fx = _flagged(conn, where, prefecture=True, staged=staged)
     keys = [fx.c.month, fx.c.prefecture_code, fx.c.sender_code, fx.c.receiver_code]
     q = (sa.select(*keys, _sum(fx.c.sheets).label("sheets"))
          .where(fx.c.channel != "digital", fx.c.sender_registered == 1, fx.c.receiver_registered == 1)
@@ -79,9 +84,9 @@ def _missed_select(conn, where, ordered: bool):
     return q.order_by(*keys) if ordered else q
 
 
-def _unlockable_select(conn, where, ordered: bool):
+def _unlockable_select(conn, where, ordered: bool, staged=None):
     from analytics.store import queries_channels as qc
-    fx = _flagged(conn, where)
+    fx = _flagged(conn, where, staged=staged)
     target = sa.case((fx.c.sender_registered == 0, fx.c.sender_code), else_=fx.c.receiver_code)
     partner = sa.case((fx.c.sender_registered == 0, fx.c.receiver_code), else_=fx.c.sender_code)
     g = (sa.select(fx.c.month, target.label("office_code"), partner.label("partner_code"),
@@ -95,8 +100,8 @@ def _unlockable_select(conn, where, ordered: bool):
     return q.order_by(g.c.month, pref, g.c.office_code) if ordered else q
 
 
-def _office_select(conn, where, ordered: bool):
-    fx = _flagged(conn, where)
+def _office_select(conn, where, ordered: bool, staged=None):
+    fx = _flagged(conn, where, staged=staged)
 
     def side(code_col_name: str, direction: str):
         code = fx.c[code_col_name]
@@ -165,15 +170,16 @@ def refresh(conn, months: Iterable[dt.date] | None = None) -> None:
         _rebuild(conn, months)
 
 
-def add_batch(conn, batch_id: int) -> None:
-    """Append the delta of one exchanges import (its rows in ``exchanges``) and recompute the targets it
-    touches. Called by ``aggregates.add_batch`` when the aggregates were fresh before the batch."""
+def add_batch(conn, batch_id: int, staged=None) -> None:
+    """Append the delta of one exchanges import (its rows in ``exchanges``, or already flagged in
+    ``staged``) and recompute the targets it touches. Called by ``aggregates.add_batch`` when the
+    aggregates were fresh before the batch."""
     where = [schema.exchanges.c.batch_id == batch_id]
     for table, build in ((office_monthly, _office_select), (missed_pairs, _missed_select),
                          (unlockable, _unlockable_select)):
-        _insert(conn, table, build(conn, where, False))
+        _insert(conn, table, build(conn, where, False, staged))
     # (month, target) keys of the batch; their rows in exchanges_targets are replaced by a regrouping
-    fx = _flagged(conn, where)
+    fx = _flagged(conn, where, staged=staged)
     target = sa.case((fx.c.sender_registered == 0, fx.c.sender_code), else_=fx.c.receiver_code)
     keys = (sa.select(fx.c.month, target.label("office_code"))
             .where(fx.c.channel != "digital", (fx.c.sender_registered + fx.c.receiver_registered) == 1)

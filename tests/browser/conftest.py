@@ -2,7 +2,8 @@
 
 - ``browser_db_url`` (module scope): the database the app serves. Default: the adoption fixture as a DuckDB
   file. Override it in a test module (same name, module scope) to serve another database.
-- ``streamlit_app`` (module scope): starts ``streamlit run app.py`` in its own process group with
+- ``streamlit_app`` (module scope): starts the app as ``make run`` does (``python -m analytics.ui.serve``,
+  i.e. ``streamlit run app.py`` after preloading) in its own process group with
   ``CAREPLAN_DB_URL`` set, waits for ``/_stcore/health``, yields the base URL, kills the group afterwards.
 - ``browser_page``: a fresh Chromium page (1400×1000); ``page.console_errors`` collects console errors and
   uncaught page errors, minus the documented benign ones in ``BENIGN_CONSOLE``.
@@ -75,7 +76,9 @@ def streamlit_app(browser_db_url, tmp_path_factory):
     env = {**os.environ, "CAREPLAN_DB_URL": browser_db_url, "PYTHONUNBUFFERED": "1"}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
+            # as `make run` starts it: the launcher preloads the data stack and the database, then runs
+            # `streamlit run app.py` with these options
+            [sys.executable, "-m", "analytics.ui.serve", "--server.address", "127.0.0.1",
              "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
