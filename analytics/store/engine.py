@@ -135,12 +135,16 @@ def migrate(engine: Engine) -> int:
     return version
 
 
-def read_df(conn_or_engine, query, params: dict | None = None) -> pd.DataFrame:
-    """Run a Core select (or text) and return a DataFrame; the aggregation is the database's."""
+def read_df(conn_or_engine, query, params: dict | None = None, *, native: bool = False) -> pd.DataFrame:
+    """Run a Core select (or text) and return a DataFrame; the aggregation is the database's.
+    ``native``: on DuckDB, the frame straight from DuckDB's result (its own column types: text, integers,
+    floats — no dates), for long lists where building Python rows is most of the time."""
     if isinstance(conn_or_engine, Engine):
         with conn_or_engine.connect() as conn:
-            return read_df(conn, query, params)
+            return read_df(conn, query, params, native=native)
     result = conn_or_engine.execute(query, params or {})
+    if native and is_duckdb(conn_or_engine):
+        return result.cursor.fetchdf()
     # plain tuples: pandas probes each SQLAlchemy Row for attributes (≈10 µs a row), tuples it takes as is
     return pd.DataFrame([tuple(row) for row in result.fetchall()], columns=list(result.keys()))
 

@@ -98,7 +98,9 @@ def unlockable(engine, *, prefecture: str | None = None, month_to: dt.date | Non
         q = q.where(to.c.kind == kind)
     if top:
         q = q.limit(int(top))
-    df = read_df(engine, q)
+    df = read_df(engine, q, native=True)  # tens of thousands of offices in a big prefecture
+    df = df.astype({c: object for c in ("office_code", "name", "prefecture_code", "municipality_code",
+                                        "municipality", "kind")}).where(df.notna(), None)
     if df.empty:
         return pd.DataFrame(columns=COLUMNS)
     n = len(months)
