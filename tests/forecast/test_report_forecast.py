@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from analytics import cli
@@ -136,3 +137,27 @@ def test_cli_scenario_user_errors(synthetic_url, capsys, argv, fragment):
     assert cli.main(["--db", synthetic_url, "report", "forecast", "--prefecture", "30", *argv]) == 2
     err = capsys.readouterr().err
     assert fragment in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("kind,rate", [("kyotaku", 0.3), ("service", 0.2)])
+def test_all_prefectures_vectorised_equals_one_forecast_each(demo_url, kind, rate):
+    """The table integrates every prefecture at once; each target month is the one fc.forecast gives for
+    that prefecture alone (the demo's 47 prefectures, some reaching the rate and some not)."""
+    from analytics.commands import report_forecast
+    engine = store_engine.get_engine(demo_url)
+    table = report_forecast.all_prefectures(engine, kind, rate).set_index("prefecture_code")
+    series = qf.monthly_registered(engine, by_prefecture=True)
+    sizes = qf.master_by_prefecture(engine)
+    sizes = sizes[sizes["kind"] == kind].set_index("prefecture_code")["offices"]
+    checked = 0
+    for pref, s in series[series["kind"] == kind].groupby("prefecture_code"):
+        if int(sizes.get(pref, 0)) == 0 or len(s) < 3:
+            continue
+        one = fc.forecast(s["month"].tolist(), s["registered"].to_numpy(), int(sizes[pref]), kind=kind,
+                          target_rate=rate, draws=0)
+        want = one.target_month.strftime("%Y-%m") if one.target_month else None
+        got = table.loc[pref, "target_month"]
+        assert (None if pd.isna(got) else got) == want, pref
+        checked += 1
+    assert checked == len(table) >= 40
+    assert 0 < table["target_month"].notna().sum()
