@@ -43,32 +43,12 @@ def _flagged(conn, where=(), *, prefecture: bool = False, staged=None):
     """exchanges rows (filtered by ``where``) with sender/receiver registration flags, optionally the
     sender's area; the same rule and the same backend strategies as ``aggregates._flagged``. ``staged``:
     a table of such rows already computed (one import's, ``aggregates.BATCH_FLAGGED``), read instead."""
-    if staged is not None:
-        names = ["month", "sender_code", "receiver_code", "channel", "sheets", "sender_registered",
-                 "receiver_registered"] + (["prefecture_code"] if prefecture else [])
-        return sa.select(*[staged.c[n] for n in names]).subquery("fxo")
     from analytics.store import aggregates
-    from analytics.store import queries_channels as qc
-    e, o = schema.exchanges, schema.offices
-    so = o.alias("so")
-    if store_engine.is_duckdb(conn):
-        months = sa.select(e.c.month).distinct().where(*where).cte("m")
-        regm = qc.registered_months_cte(months)
-        rs, rr = regm.alias("rs"), regm.alias("rr")
-        s_reg = sa.case((rs.c.office_code.is_(None), 0), else_=1)
-        r_reg = sa.case((rr.c.office_code.is_(None), 0), else_=1)
-        source = (e.outerjoin(rs, sa.and_(rs.c.month == e.c.month, rs.c.office_code == e.c.sender_code))
-                  .outerjoin(rr, sa.and_(rr.c.month == e.c.month, rr.c.office_code == e.c.receiver_code)))
-    else:
-        s_reg = aggregates._registered(e.c.sender_code, e.c.month)
-        r_reg = aggregates._registered(e.c.receiver_code, e.c.month)
-        source = e
-    cols = [e.c.month, e.c.sender_code, e.c.receiver_code, e.c.channel, e.c.sheets,
-            s_reg.label("sender_registered"), r_reg.label("receiver_registered")]
-    if prefecture:
-        source = source.outerjoin(so, so.c.office_code == e.c.sender_code)
-        cols.append(qc.sender_prefecture(so).label("prefecture_code"))
-    return sa.select(*cols).select_from(source).where(*where).subquery("fxo")
+    names = ["month", "sender_code", "receiver_code", "channel", "sheets", "sender_registered",
+             "receiver_registered"] + (["prefecture_code"] if prefecture else [])
+    # one rule for every pre-aggregate: aggregates._flagged (or its rows of one import, already staged)
+    src = staged if staged is not None else aggregates._flagged(where, store_engine.is_duckdb(conn))
+    return sa.select(*[src.c[n] for n in names]).subquery("fxo")
 
 
 def _sum(expr):
