@@ -18,10 +18,10 @@ from analytics.ingest import columns, cpds, fast, limits, load, read, validate
 from analytics.ingest.read import FileRefused
 
 KINDS = ("offices", "registrations", "exchanges", "profiles", "cpds")
-MAX_ERRORS_IN_SUMMARY = 10_000
+MAX_ERRORS_IN_SUMMARY = 10_000  # all of them are kept in rejected_rows; the summary shows the first ones
 # exchange logs that are plain UTF-8 CSV take analytics.ingest.fast (same result, checked in DuckDB);
 # CAREPLAN_INGEST_FAST=0 sends every file the pandas way (used by the tests that compare the two)
-FAST = os.environ.get("CAREPLAN_INGEST_FAST", "1") != "0"  # all of them are kept in rejected_rows; the summary shows the first ones
+FAST = os.environ.get("CAREPLAN_INGEST_FAST", "1") != "0"
 
 __all__ = ["KINDS", "FileRefused", "IngestSummary", "ingest_files", "columns"]
 

@@ -71,28 +71,6 @@ def _head(file: str, data: bytes, start: int):
     return grid, delim, h, start + len(header_text.encode("utf-8"))
 
 
-def _plain(body: bytes) -> bool:
-    return not (b'"' in body or b"\x00" in body or b"\n\n" in body or b"\n\r\n" in body
-                or body[:1] in (b"\r", b"\n", b"") or (b"\r" in body and body.count(b"\r") != body.count(b"\r\n")))
-
-
-def _parse(data: bytes, offset: int, width: int, delim: str):
-    import pyarrow as pa
-    import pyarrow.csv as pacsv
-    names = [f"c{i}" for i in range(width)]
-    try:
-        return pacsv.read_csv(
-            pa.BufferReader(memoryview(data)[offset:]),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=16 << 20),
-            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char=False, double_quote=False,
-                                             escape_char=False, newlines_in_values=False,
-                                             ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
-    except Exception:  # ragged rows, invalid UTF-8, …: the pandas path reads (or refuses) the file
-        return None
-
-
 def _verdicts(column: str, values: pd.Series) -> pd.DataFrame:
     """The check of one column on its distinct values: v, value (None when refused), reason_ja, reason_en."""
     frame = pd.DataFrame({column: values})
@@ -141,10 +119,11 @@ def check(file: str, data: bytes):
     if head is None:
         return None
     grid, delim, h, offset = head
-    if offset >= len(data) or not _plain(data[offset:]):
+    body = memoryview(data)[offset:]
+    if not len(body) or not read.plain_body(data[offset:]):
         return None
     width = max(len(r) for r in grid)
-    table = _parse(data, offset, width, delim)
+    table = read.parse_plain(body, width, delim)
     if table is None or table.num_rows == 0:
         return None
     found = cols.match_headers("exchanges", grid[h])
@@ -152,7 +131,7 @@ def check(file: str, data: bytes):
     limits.check_rows(file, n)
     canon = {name: table.column(f"c{idx}") for name, idx in found.items() if idx < width}
     if "sheets" not in found:
-        canon["sheets"] = pa.array([""] * n, type=pa.string()) if n < 2 else pa.repeat(pa.scalar(""), n)
+        canon["sheets"] = pa.repeat(pa.scalar(""), n)
     canon["pos"] = pa.array(np.arange(n, dtype=np.int64))
     rows = pa.table(canon)
     first_row = h + 2

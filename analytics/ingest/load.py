@@ -216,6 +216,13 @@ def _arrow_rows(rows: pd.DataFrame):
                      "sheets": pa.array(rows["sheets"].astype("int64").to_numpy())})
 
 
+def _grouped_sql(source: str) -> str:
+    """The rows of ``source`` summed on the natural key (sheets, and n_rows = rows merged)."""
+    keys = ", ".join(EXCHANGE_KEY)
+    return (f"SELECT {keys}, CAST(SUM(sheets) AS BIGINT) AS sheets, COUNT(*) AS n_rows "
+            f"FROM {source} GROUP BY {keys}")
+
+
 def _load_exchanges_duckdb(conn, batch_id: int, rows: pd.DataFrame) -> int:
     """DuckDB: aggregate on the natural key, find the rows already stored and insert the rest, all in
     SQL over the registered Arrow table (no pandas group-by, no object columns to scan)."""
@@ -228,8 +235,7 @@ def _load_exchanges_duckdb(conn, batch_id: int, rows: pd.DataFrame) -> int:
     stored_before = _one(conn, sa.text("SELECT count(*) FROM (SELECT 1 FROM exchanges "
                                        "WHERE month BETWEEN :lo AND :hi LIMIT 1)"),
                          {"lo": span["min"], "hi": span["max"]})
-    grouped = (f"SELECT {keys}, CAST(SUM(sheets) AS BIGINT) AS sheets, COUNT(*) AS n_rows "
-               f"FROM _stage_exchange_rows GROUP BY {keys}")
+    grouped = _grouped_sql("_stage_exchange_rows")
     raw.register("_stage_exchange_rows", staged_rows)
     try:
         if not stored_before:
@@ -260,9 +266,7 @@ def _aggregate_arrow(rows):
     con = duckdb.connect()
     try:
         con.register("r", rows)
-        keys = ", ".join(EXCHANGE_KEY)
-        return con.sql(f"SELECT {keys}, CAST(SUM(sheets) AS BIGINT) AS sheets, COUNT(*) AS n_rows "
-                       f"FROM r GROUP BY {keys}").to_arrow_table()
+        return con.sql(_grouped_sql("r")).to_arrow_table()
     finally:
         con.close()
 

@@ -218,27 +218,41 @@ def _fast_raw(text: str, grid: list[list[str]], h: int, delim: str) -> pd.DataFr
         body = text[start:].encode("utf-8")
     except UnicodeEncodeError:
         return None
-    if (b'"' in body or b"\x00" in body or b"\n\n" in body or b"\n\r\n" in body or body[:1] in (b"\r", b"\n")
-            or (b"\r" in body and body.count(b"\r") != body.count(b"\r\n"))):
+    if not plain_body(body):
         return None
+    width = max(len(r) for r in grid)
+    table = parse_plain(body, width, delim)
+    if table is None:
+        return None
+    raw = table.to_pandas()
+    raw.columns = range(width)
+    return raw
+
+
+def plain_body(body) -> bool:
+    """Data rows pyarrow can read the plain way: no quotes, NUL, blank lines or lone CR."""
+    return not (b'"' in body or b"\x00" in body or b"\n\n" in body or b"\n\r\n" in body
+                or body[:1] in (b"\r", b"\n", b"")
+                or (b"\r" in body and body.count(b"\r") != body.count(b"\r\n")))
+
+
+def parse_plain(body, width: int, delim: str):
+    """The plain data rows (bytes or a memoryview) as an Arrow table of text columns c0…c{width-1}, every
+    cell text ('' when empty); None when a row does not fit (ragged, invalid UTF-8, …)."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    names = [f"c{i}" for i in range(width)]
     try:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
-        width = max(len(r) for r in grid)
-        names = [f"c{i}" for i in range(width)]
-        table = pacsv.read_csv(
-            io.BytesIO(body),
-            read_options=pacsv.ReadOptions(column_names=names),
+        return pacsv.read_csv(
+            pa.BufferReader(body),
+            read_options=pacsv.ReadOptions(column_names=names, block_size=16 << 20),
             parse_options=pacsv.ParseOptions(delimiter=delim, quote_char=False, double_quote=False,
                                              escape_char=False, newlines_in_values=False,
                                              ignore_empty_lines=False),
             convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
                                                  strings_can_be_null=False, quoted_strings_can_be_null=False))
-        raw = table.to_pandas()
     except Exception:  # any row pyarrow cannot take the plain way: pandas reads (or refuses) the file
         return None
-    raw.columns = range(width)
-    return raw
 
 
 def read_csv_text(kind: str, file: str, text: str) -> Table:

@@ -353,20 +353,19 @@ def parse_channel(value) -> str | None:
     return None
 
 
-def _form(frame, problems) -> pd.Series:
-    out = _map(frame["form"], parse_form)
-    problems.add(out.isna(), "form", frame["form"],
-                 "帳票が分かりません（予定・実績・第1表・第2表・第6表・第7表）",
-                 "unknown form (plan, actual, sheet1, sheet2, sheet6, sheet7)")
-    return out
+def _choice(column: str, parse, ja: str, en: str):
+    """The check of a column with a fixed set of values (parse → canonical value or None)."""
+    def check(frame, problems) -> pd.Series:
+        out = _map(frame[column], parse)
+        problems.add(out.isna(), column, frame[column], ja, en)
+        return out
+    return check
 
 
-def _channel(frame, problems) -> pd.Series:
-    out = _map(frame["channel"], parse_channel)
-    problems.add(out.isna(), "channel", frame["channel"],
-                 "送信方法が分かりません（FAX・郵送・手渡し・メール・データ連携）",
-                 "unknown channel (fax, post, hand, email, digital)")
-    return out
+_form = _choice("form", parse_form, "帳票が分かりません（予定・実績・第1表・第2表・第6表・第7表）",
+                "unknown form (plan, actual, sheet1, sheet2, sheet6, sheet7)")
+_channel = _choice("channel", parse_channel, "送信方法が分かりません（FAX・郵送・手渡し・メール・データ連携）",
+                   "unknown channel (fax, post, hand, email, digital)")
 
 
 SAME_OFFICE = ("送信元と送信先が同じ事業所です", "sender and receiver are the same office")

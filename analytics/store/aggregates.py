@@ -165,7 +165,6 @@ def add_batch(conn, batch_id: int) -> None:
         return
     e = schema.exchanges
     fx = BATCH_FLAGGED
-    fx.drop(conn, checkfirst=True)
     fx.create(conn)
     src = _flagged([e.c.batch_id == batch_id], store_engine.is_duckdb(conn))
     conn.execute(fx.insert().from_select([c.name for c in fx.columns], sa.select(*[src.c[c.name] for c in fx.columns])))

@@ -149,63 +149,44 @@ def read_df(conn_or_engine, query, params: dict | None = None, *, native: bool =
     return pd.DataFrame([tuple(row) for row in result.fetchall()], columns=list(result.keys()))
 
 
-def bulk_insert(conn: Connection, table: sa.Table, frame: pd.DataFrame) -> int:
-    """Insert a frame (or an Arrow table) in one statement (DuckDB: registered frame; PostgreSQL: COPY),
-    inside conn's transaction."""
-    if not isinstance(frame, pd.DataFrame):
-        return _bulk_insert_arrow(conn, table, frame)
-    if frame.empty:
+def bulk_insert(conn: Connection, table: sa.Table, frame) -> int:
+    """Insert a frame or an Arrow table in one statement (DuckDB: registered as it is; PostgreSQL: COPY
+    of CSV), inside conn's transaction."""
+    arrow = not isinstance(frame, pd.DataFrame)
+    names = frame.column_names if arrow else frame.columns
+    cols = [c.name for c in table.columns if c.name in names]
+    frame = frame.select(cols) if arrow else frame[cols]
+    if len(frame) == 0:
         return 0
-    cols = [c.name for c in table.columns if c.name in frame.columns]
-    frame = frame[cols]
+    raw = conn.connection.dbapi_connection
+    collist = ", ".join(f'"{c}"' for c in cols)
     if is_duckdb(conn):
-        raw = conn.connection.dbapi_connection
         name = f"_stage_{table.name}"
         raw.register(name, frame)
         try:
-            collist = ", ".join(f'"{c}"' for c in cols)
             conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({collist}) SELECT {collist} FROM {name}')
         finally:
             raw.unregister(name)
-    else:
-        # COPY in CSV chunks: one statement, no per-row Python (empty unquoted field = NULL)
-        raw = conn.connection.dbapi_connection
-        collist = ", ".join(f'"{c}"' for c in cols)
-        with raw.cursor() as cur:
-            with cur.copy(f'COPY "{table.name}" ({collist}) FROM STDIN WITH (FORMAT csv)') as copy:
-                ints = [c.name for c in table.columns if c.name in cols
-                        and isinstance(c.type, sa.Integer) and frame[c.name].dtype.kind == "f"]
-                if ints:  # 1.0 is not a valid bigint literal for COPY
-                    frame = frame.astype({c: "Int64" for c in ints})
-                for start in range(0, len(frame), 500_000):
-                    chunk = frame.iloc[start:start + 500_000]
-                    copy.write(chunk.to_csv(index=False, header=False, na_rep=""))
-    return len(frame)
+        return len(frame)
+    # COPY in CSV: one statement, no per-row Python (empty unquoted field = NULL)
+    with raw.cursor() as cur:
+        with cur.copy(f'COPY "{table.name}" ({collist}) FROM STDIN WITH (FORMAT csv)') as copy:
+            if arrow:  # Arrow's C++ CSV writer
+                import io
 
-
-def _bulk_insert_arrow(conn: Connection, table: sa.Table, rows) -> int:
-    if rows.num_rows == 0:
-        return 0
-    cols = [c.name for c in table.columns if c.name in rows.column_names]
-    rows = rows.select(cols)
-    collist = ", ".join(f'"{c}"' for c in cols)
-    raw = conn.connection.dbapi_connection
-    if is_duckdb(conn):
-        raw.register(f"_stage_{table.name}", rows)
-        try:
-            conn.exec_driver_sql(f'INSERT INTO "{table.name}" ({collist}) SELECT {collist} FROM _stage_{table.name}')
-        finally:
-            raw.unregister(f"_stage_{table.name}")
-    else:  # Arrow's C++ CSV writer feeds COPY (no Python per row)
-        import io
-
-        import pyarrow.csv as pacsv
-        buf = io.BytesIO()
-        pacsv.write_csv(rows, buf, pacsv.WriteOptions(include_header=False))
-        with raw.cursor() as cur:
-            with cur.copy(f'COPY "{table.name}" ({collist}) FROM STDIN WITH (FORMAT csv)') as copy:
+                import pyarrow.csv as pacsv
+                buf = io.BytesIO()
+                pacsv.write_csv(frame, buf, pacsv.WriteOptions(include_header=False))
                 copy.write(buf.getbuffer())
-    return rows.num_rows
+                return len(frame)
+            ints = [c.name for c in table.columns if c.name in cols
+                    and isinstance(c.type, sa.Integer) and frame[c.name].dtype.kind == "f"]
+            if ints:  # 1.0 is not a valid bigint literal for COPY
+                frame = frame.astype({c: "Int64" for c in ints})
+            for start in range(0, len(frame), 500_000):
+                chunk = frame.iloc[start:start + 500_000]
+                copy.write(chunk.to_csv(index=False, header=False, na_rep=""))
+    return len(frame)
 
 
 def get_meta(conn_or_engine, key: str, default: str | None = None) -> str | None:
