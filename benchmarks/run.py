@@ -9,12 +9,15 @@ memory (ru_maxrss) is its own:
   the raw engine loading the same files (DuckDB ``read_csv``; PostgreSQL ``COPY``);
 - queries: each dashboard query through the app's functions (best of ``--repeat`` runs after a first run, kept
   too), beside the same SQL statements replayed on the raw driver, and a pandas equivalent;
-- render (DuckDB, at ``--render-size``): first render of every page in Chromium against ``streamlit run``.
+- render (DuckDB, at ``--render-size``): first render of every page in Chromium against the app as `make run`
+  serves it, two ways: clicked in the sidebar of one session (the cold open of 概要 first), and each page
+  in a new browser context (``task_render``).
 Writes ``<out>/results.json`` and ``<out>/results.md``. PostgreSQL runs on a throwaway local server.
 """
 from __future__ import annotations
 
 import argparse
+import contextlib
 import hashlib
 import json
 import os
@@ -291,22 +294,20 @@ def task_pandas(spec: dict) -> dict:
     return {"load_s": load_s, "rows": len(data.df), "queries": out, "peak_mb": peak_mb()}
 
 
-def task_render(spec: dict) -> dict:
-    from playwright.sync_api import sync_playwright
-
-    from analytics.ui import nav
+@contextlib.contextmanager
+def _app_server(spec: dict, tag: str):
+    """A fresh app server (empty caches), started as `make run` starts it: analytics.ui.serve loads the
+    data stack, then runs `streamlit run app.py`. Yields (base URL, seconds until it answered)."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     env = {**os.environ, "CAREPLAN_DB_URL": spec["url"], "PYTHONUNBUFFERED": "1"}
-    logf = open(pathlib.Path(spec["scratch"]) / "streamlit.log", "wb")
+    logf = open(pathlib.Path(spec["scratch"]) / f"streamlit-{tag}.log", "wb")
     t = time.perf_counter()
-    # started as `make run` starts it: analytics.ui.serve loads the data stack, then runs `streamlit run app.py`
     proc = subprocess.Popen(
         [sys.executable, "-m", "analytics.ui.serve", "--server.address", "127.0.0.1", "--server.port",
          str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=logf, stderr=subprocess.STDOUT,
         start_new_session=True)
-    pages = {}
     try:
         import urllib.request
         while True:
@@ -319,38 +320,7 @@ def task_render(spec: dict) -> dict:
             if proc.poll() is not None or time.perf_counter() - t > 60:
                 raise SystemExit("streamlit did not start")
             time.sleep(0.1)
-        server_s = time.perf_counter() - t
-        args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--no-first-run",
-                "--disable-quic"]
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args, headless=True)
-            # the browser's own cold start (first tab, network stack) is not the app's: open the health
-            # endpoint once, which runs no page script and fills no app cache
-            warm = browser.new_context()
-            warm.new_page().goto(f"{base}/_stcore/health", timeout=60_000)
-            warm.close()
-            for _section, _file, _title, _icon, url in nav.PAGES:
-                ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
-                page = ctx.new_page()
-                t = time.perf_counter()
-                error = None
-                try:
-                    page.goto(f"{base}/{url}", timeout=60_000)
-                    page.wait_for_selector('[data-testid="stApp"]', timeout=60_000)
-                    page.wait_for_selector("h1", timeout=60_000)
-                    # done = the page's script has finished (Streamlit marks the app element), so a slow
-                    # page's leftover work is counted on that page, not on the next one
-                    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]',
-                                           timeout=60_000)
-                    exc = page.query_selector('[data-testid="stException"]')
-                    if exc:
-                        error = exc.inner_text()[:300]
-                except Exception as e:  # a page that never settles is reported, not fatal
-                    error = str(e)[:300]
-                pages[url] = {"first_render_s": time.perf_counter() - t, "error": error}
-                ctx.close()
-            browser.close()
+        yield base, time.perf_counter() - t
     finally:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -358,7 +328,105 @@ def task_render(spec: dict) -> dict:
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(proc.pid, signal.SIGKILL)
         logf.close()
-    return {"server_start_s": server_s, "pages": pages}
+
+
+SETTLED = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+# records the app's script-state changes, so a run that starts and ends between two polls is still seen
+WATCH_JS = """() => { const el = document.querySelector('[data-testid="stApp"]'); window.__states = [];
+  new MutationObserver(() => window.__states.push(el.getAttribute('data-test-script-state')))
+    .observe(el, {attributes: true, attributeFilter: ['data-test-script-state']}); }"""
+RAN_JS = """() => window.__states.includes('running') &&
+  document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'"""
+
+
+def _path(url: str) -> str:
+    """The address of a page: the default page (概要) lives at the app's root, not at its url_path."""
+    return "" if url == "home" else url
+
+
+def _error_on(page) -> str | None:
+    exc = page.query_selector('[data-testid="stException"]')
+    return exc.inner_text()[:300] if exc else None
+
+
+def task_render(spec: dict) -> dict:
+    """First render of every page at the benchmark's size, two ways, each on a fresh server:
+
+    - ``navigate``: how a person uses it. One new browser tab opens the app (home: the cold open, with
+      Streamlit's front end loaded from an empty cache), then each page is clicked in the sidebar in menu
+      order; a page counts from the click until its script has finished and the browser has taken in
+      everything it sent. Each page's script runs for the first time on that server.
+    - ``tab``: every page opened in a new browser context (empty HTTP cache, a new session), so each
+      pays for loading Streamlit's front end and, with charts, plotly.js again.
+    """
+    from playwright.sync_api import sync_playwright
+
+    from analytics.ui import nav
+    args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--no-first-run",
+            "--disable-quic"]
+    out: dict = {"pages": {}, "navigate": {}}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args, headless=True)
+        # the browser's own cold start (first tab, network stack, the system's CJK fonts) is not the app's:
+        # a person's browser has shown a Japanese page before. Warm it on one (no app origin, no app cache)
+        # and on the health endpoint, which runs no page script and fills no app cache.
+        with _app_server(spec, "navigate") as (base, server_s):
+            out["server_start_s"] = server_s
+            warm = browser.new_context()
+            wp = warm.new_page()
+            wp.set_content("<html lang='ja'><body style='font-family: sans-serif'><h1>居宅介護支援事業所</h1>"
+                           "<p>提供票のデータ連携 2025年度 登録率 9.8%</p><script>[...Array(1e5).keys()]"
+                           ".map(x => x * 2).sort()</script></body></html>")
+            wp.goto(f"{base}/_stcore/health", timeout=60_000)
+            warm.close()
+            ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+            page = ctx.new_page()
+            urls = [u for *_, u in nav.PAGES]
+            t = time.perf_counter()
+            error = None
+            try:
+                page.goto(f"{base}/{_path(urls[0])}", timeout=60_000)
+                page.wait_for_selector(SETTLED, timeout=60_000)
+                error = _error_on(page)
+            except Exception as e:  # noqa: BLE001 - reported, not fatal
+                error = str(e)[:300]
+            out["navigate"][urls[0]] = {"first_render_s": time.perf_counter() - t, "error": error}
+            page.evaluate(WATCH_JS)
+            for url in urls[1:]:
+                page.evaluate("() => { window.__states = []; }")
+                t = time.perf_counter()
+                error = None
+                try:
+                    page.click(f'[data-testid="stSidebarNavLink"][href$="/{url}"]', timeout=30_000)
+                    page.wait_for_function(RAN_JS, timeout=60_000, polling=20)
+                    error = _error_on(page)
+                    if not page.url.rstrip("/").endswith(url):
+                        error = f"ended on {page.url}"
+                except Exception as e:  # noqa: BLE001
+                    error = str(e)[:300]
+                out["navigate"][url] = {"first_render_s": time.perf_counter() - t, "error": error}
+            ctx.close()
+        with _app_server(spec, "tab") as (base, server_s):
+            out["tab_server_start_s"] = server_s
+            for url in [u for *_, u in nav.PAGES]:
+                ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+                page = ctx.new_page()
+                t = time.perf_counter()
+                error = None
+                try:
+                    page.goto(f"{base}/{_path(url)}", timeout=60_000)
+                    page.wait_for_selector("h1", timeout=60_000)
+                    # done = the page's script has finished (Streamlit marks the app element), so a slow
+                    # page's leftover work is counted on that page, not on the next one
+                    page.wait_for_selector(SETTLED, timeout=60_000)
+                    error = _error_on(page)
+                except Exception as e:  # noqa: BLE001 - a page that never settles is reported, not fatal
+                    error = str(e)[:300]
+                out["pages"][url] = {"first_render_s": time.perf_counter() - t, "error": error}
+                ctx.close()
+        browser.close()
+    return out
 
 
 TASKS = {"ingest": task_ingest, "raw_load": task_raw_load, "app_queries": task_app_queries,
@@ -602,10 +670,16 @@ def markdown(results: dict) -> str:
     renders = [(s, b["render"]) for s in results["sizes"] for be, b in s["backends"].items() if b.get("render")]
     for s, r in renders:
         lines += ["", f"## First render in Chromium at {s['label']} rows (DuckDB)", "",
-                  f"Server ready in {_f(r.get('server_start_s'), '{:.1f}')} s.", "", "| page | first render s | error |",
-                  "|---|---|---|"]
+                  f"Server ready in {_f(r.get('server_start_s'), '{:.1f}')} s. Navigation: one new tab opens the "
+                  "app (概要, the cold open), then each page is clicked in the sidebar, first visit of each on a "
+                  "fresh server. New tab: every page opened in a new browser context (empty cache) on a second "
+                  "fresh server.", "", "| page | navigation s | new tab s | error |", "|---|---|---|---|"]
+        nav_pages = r.get("navigate") or {}
         for url, p in (r.get("pages") or {}).items():
-            lines.append(f"| {url} | {_f(p.get('first_render_s'), '{:.2f}')} | {(p.get('error') or '').replace('|', '/')[:120]} |")
+            n = nav_pages.get(url, {})
+            err = (n.get("error") or p.get("error") or "").replace("|", "/")[:120]
+            lines.append(f"| {url} | {_f(n.get('first_render_s'), '{:.2f}')} | "
+                         f"{_f(p.get('first_render_s'), '{:.2f}')} | {err} |")
     if results.get("notes"):
         lines += ["", "## Notes", ""] + [f"- {n}" for n in results["notes"]]
     return "\n".join(lines) + "\n"

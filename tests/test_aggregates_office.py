@@ -57,6 +57,8 @@ def _calls(engine, exchanges: pd.DataFrame):
         ("office sender", lambda: qc.office_monthly(engine, busy_sender)),
         ("office receiver", lambda: qc.office_monthly(engine, busy_receiver)),
         ("office none", lambda: qc.office_monthly(engine, "9999999999")),
+        ("picker all", lambda: qc.offices_with_exchanges(engine)),
+        ("picker pref", lambda: qc.offices_with_exchanges(engine, prefs[1])),
     ]
     return calls
 
@@ -69,7 +71,7 @@ def assert_same(engine, monkeypatch, exchanges: pd.DataFrame) -> None:
         raw = _raw(monkeypatch, call)
         pd.testing.assert_frame_equal(via, raw, obj=label)
         nonempty += len(raw) > 0
-    assert nonempty >= 8  # the comparisons are about real rows
+    assert nonempty >= 10  # the comparisons are about real rows
 
 
 def test_hand_values_and_self_exchange(engine, db_url, monkeypatch):
@@ -96,8 +98,13 @@ def test_hand_values_and_self_exchange(engine, db_url, monkeypatch):
     for call in (lambda: qc.missed_pairs(engine), lambda: qc.missed_pairs(engine, prefecture="30", month_from=nw.AUG),
                  lambda: qt.unlockable(engine, prefecture="30"), lambda: qt.unlockable(engine, window=2),
                  lambda: qt.unlockable(engine, prefecture="30", month_to=nw.JUL),
-                 lambda: qc.office_monthly(engine, nw.K1), lambda: qc.office_monthly(engine, nw.S1)):
+                 lambda: qc.office_monthly(engine, nw.K1), lambda: qc.office_monthly(engine, nw.S1),
+                 lambda: qc.offices_with_exchanges(engine), lambda: qc.offices_with_exchanges(engine, "30")):
         pd.testing.assert_frame_equal(call(), _raw(monkeypatch, call))
+    # the office picker: every code that sends or receives, once, in code order
+    every = sorted(set(nw.EXCHANGES["sender_code"]) | set(nw.EXCHANGES["receiver_code"]))
+    assert qc.offices_with_exchanges(engine)["office_code"].tolist() == every
+    assert qc.offices_with_exchanges(engine, "30")["office_code"].tolist() == [c for c in every if c[:2] == "30"]
     # the tables hold what the docstring says
     u, t = schema.exchanges_unlockable, schema.exchanges_targets
     with engine.connect() as conn:
@@ -160,6 +167,6 @@ def test_schema_1_database_is_migrated(db_url, monkeypatch):
     store_engine.dispose(db_url)
     eng = store_engine.get_engine(db_url)
     with eng.connect() as conn:
-        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 2
+        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 3
         assert conn.execute(sa.select(sa.func.count()).select_from(schema.exchanges_missed_pairs)).scalar() > 0
     assert_same(eng, monkeypatch, data.exchanges)

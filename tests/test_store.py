@@ -61,3 +61,34 @@ def test_bulk_insert_handles_nulls_and_float_integers(engine):
     assert got["users"].tolist()[0] == 90
     assert pd.isna(got["users"].tolist()[1])
     assert got["batch_id"].tolist()[1] == 7
+
+
+def _month_index_exists(conn) -> bool:
+    if conn.dialect.name == "duckdb":
+        sql = "SELECT count(*) FROM duckdb_indexes() WHERE index_name = 'ix_exchanges_month'"
+    else:
+        sql = "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_exchanges_month'"
+    return conn.execute(sa.text(sql)).scalar() == 1
+
+
+def test_month_index_only_on_postgresql(engine):
+    # DuckDB finds months by zone maps; its ART index only slowed every import's commit
+    with engine.connect() as conn:
+        assert _month_index_exists(conn) == (engine.dialect.name == "postgresql")
+
+
+def test_migration_3_drops_duckdb_month_index_and_keeps_rows(duck_url):
+    eng = store_engine.get_engine(duck_url)
+    with eng.begin() as conn:   # as a schema-2 database left it: the index, version 2, stored rows
+        conn.execute(sa.text("CREATE INDEX ix_exchanges_month ON exchanges (month)"))
+        conn.execute(sa.text("INSERT INTO exchanges VALUES ('2025-04-01', '0110100010', '0110100028', "
+                             "'plan', 'fax', 7, NULL)"))
+        conn.execute(schema.schema_version.delete())
+        conn.execute(schema.schema_version.insert().values(version=2, applied_at=dt.datetime.now(), note="v2"))
+        assert _month_index_exists(conn)
+    store_engine.dispose(duck_url)
+    eng = store_engine.get_engine(duck_url)   # opening migrates
+    with eng.connect() as conn:
+        assert store_engine.current_version(conn) == 3
+        assert not _month_index_exists(conn)
+        assert conn.execute(sa.text("SELECT sum(sheets) FROM exchanges")).scalar() == 7

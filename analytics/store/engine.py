@@ -97,7 +97,13 @@ def _office_aggregates(conn: Connection) -> None:
     aggregates_office.migrate(conn)
 
 
-MIGRATIONS: dict[int, list] = {2: [_office_aggregates]}
+def _no_month_index_on_duckdb(conn: Connection) -> None:
+    """3: DuckDB drops the ART index on exchanges.month (see schema.py); PostgreSQL keeps its B-tree."""
+    if conn.dialect.name == "duckdb":
+        conn.execute(sa.text("DROP INDEX IF EXISTS ix_exchanges_month"))
+
+
+MIGRATIONS: dict[int, list] = {2: [_office_aggregates], 3: [_no_month_index_on_duckdb]}
 
 
 def current_version(conn: Connection) -> int:

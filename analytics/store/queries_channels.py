@@ -346,8 +346,13 @@ def offices_with_exchanges(engine, prefecture: str | None = None) -> pd.DataFram
 
     With a prefecture, only codes that can match it are collected before the distinct: those whose digits
     say that prefecture, and those the master puts there (a hash join on its few offices) — a superset of
-    the answer, filtered exactly below; the big table is never deduplicated whole."""
-    if prefecture:
+    the answer, filtered exactly below; the big table is never deduplicated whole. While the per-office
+    pre-aggregate is fresh its office codes are read instead (each office that sends or receives has
+    rows there: the same set, ≈7 % of the rows)."""
+    if aggregates.usable(engine):
+        a = schema.exchanges_office_monthly
+        u = sa.select(a.c.office_code.label("code")).distinct().subquery("u")
+    elif prefecture:
         sides = []
         for col in (e.c.sender_code, e.c.receiver_code):
             sides.append(sa.select(col.label("code")).where(sa.func.substr(col, 1, 2) == prefecture))

@@ -52,6 +52,17 @@ def preload() -> None:
                 pass
     finally:
         log.setLevel(level)
+    try:  # plotly builds its figure and layout validators on the first figure (≈0.08 s): pay it here
+        import plotly.graph_objects as go
+        import plotly.io as pio
+        pio.to_json(go.Figure(go.Scatter(x=[1], y=[1])), validate=False)
+    except Exception:  # noqa: BLE001
+        pass
+    try:  # Streamlit's first element asks inspect for the root frame (≈0.17 s of module scanning): pay it here
+        from streamlit import env_util
+        env_util.is_repl()
+    except Exception:  # noqa: BLE001
+        pass
     try:
         from analytics.domain import geo
         geo.prefecture_geojson_display()  # parsed once per process (lru_cache); data-independent

@@ -76,3 +76,27 @@ def test_summary_read_off_any_figure_names_values_and_extremes():
 def test_summary_labels_read_months_as_people_do(value, lang, expected):
     from analytics.reports import summaries
     assert summaries._label(value, lang) == expected
+
+
+def test_summary_reads_the_figure_without_copying_map_outlines(monkeypatch):
+    """from_figure skips the GeoJSON copy; the text is the same as read off the full to_plotly_json()."""
+    import numpy as np
+    import plotly.graph_objects as go
+
+    from analytics.reports import adoption_charts as ac
+    from analytics.reports import summaries
+    frame = pd.DataFrame({"prefecture_code": ["01", "13", "30", "27"],
+                          "prefecture": ["北海道", "東京都", "和歌山県", "大阪府"],
+                          "adoption_rate": [0.10, 0.25, 0.50, 0.05], "offices": [10] * 4, "registered": [1] * 4})
+    heat = go.Figure(go.Heatmap(z=np.array([[1.5, 2.0], [0.5, 9.0]]), x=["a", "b"], y=["c", "d"], name="率"))
+    dates = go.Figure(go.Scatter(x=pd.to_datetime(["2024-09-01", "2025-08-01"]), y=np.array([4.0, 10.0]),
+                                 mode="lines", name="全国"))
+    figures = [ac.choropleth_map(frame, highlight="30"), ac.ranking_bar(frame, national=0.2), heat, dates]
+    light = [summaries.from_figure(f, "ja") for f in figures]
+    assert "geojson" not in summaries._light_spec(figures[0])["data"][0]
+    assert figures[0].to_plotly_json()["data"][0].get("geojson")  # the figure itself still has it
+    monkeypatch.setattr(summaries, "_light_spec", lambda fig: fig.to_plotly_json())
+    assert light == [summaries.from_figure(f, "ja") for f in figures]
+    assert light[0] == "登録率 (%)（4項目、大きい順）: 和歌山県 50、東京都 25、北海道 10、大阪府 5。"
+    assert "0.5" in light[2] and "9" in light[2]
+    assert light[3] == "全国は 2024年9月 の 4 から 2025年8月 の 10 へ。"
