@@ -9,7 +9,7 @@ memory (ru_maxrss) is its own:
   the raw engine loading the same files (DuckDB ``read_csv``; PostgreSQL ``COPY``);
 - queries: each dashboard query through the app's functions (best of ``--repeat`` runs after a first run, kept
   too), beside the same SQL statements replayed on the raw driver, and a pandas equivalent;
-- render (DuckDB, at ``--render-size``): first render of every page in Chromium against the app as `make run`
+- render (each backend, at ``--render-size``): first render of every page in Chromium against the app as `make run`
   serves it, two ways: clicked in the sidebar of one session (the cold open of 概要 first), and each page
   in a new browser context (``task_render``).
 Writes ``<out>/results.json`` and ``<out>/results.md``. PostgreSQL runs on a throwaway local server.
@@ -327,16 +327,29 @@ def _app_server(spec: dict, tag: str):
             proc.wait(timeout=10)
         except (ProcessLookupError, subprocess.TimeoutExpired):
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)  # gone (and its DuckDB file lock released) before the next server starts
         logf.close()
 
 
 SETTLED = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-# records the app's script-state changes, so a run that starts and ends between two polls is still seen
-WATCH_JS = """() => { const el = document.querySelector('[data-testid="stApp"]'); window.__states = [];
-  new MutationObserver(() => window.__states.push(el.getAttribute('data-test-script-state')))
-    .observe(el, {attributes: true, attributeFilter: ['data-test-script-state']}); }"""
-RAN_JS = """() => window.__states.includes('running') &&
+# records every change of the app's script state (on the whole document, so a replaced app element is
+# still seen): a run that starts and ends between two polls is not missed
+WATCH_JS = """() => { window.__states = [];
+  new MutationObserver(ms => ms.forEach(m => window.__states.push(m.target.getAttribute('data-test-script-state'))))
+    .observe(document.body, {attributes: true, subtree: true, attributeFilter: ['data-test-script-state']}); }"""
+# the clicked page has run (some state other than notRunning seen since the click), is at its address and
+# has finished
+RAN_JS = """(path) => window.__states.some(s => s !== 'notRunning') && location.pathname.endsWith(path) &&
   document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'"""
+# every chart the page sent has been drawn by plotly.js (its SVG exists), so a page counts only once the
+# person can see its charts
+DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
+  .every(c => c.querySelector('.main-svg'))"""
+
+
+def _settle(page, timeout: int = 60_000) -> None:
+    page.wait_for_selector(SETTLED, timeout=timeout)
+    page.wait_for_function(DRAWN_JS, timeout=timeout, polling=20)
 
 
 def _path(url: str) -> str:
@@ -352,12 +365,12 @@ def _error_on(page) -> str | None:
 def task_render(spec: dict) -> dict:
     """First render of every page at the benchmark's size, two ways, each on a fresh server:
 
-    - ``navigate``: how a person uses it. One new browser tab opens the app (home: the cold open, with
-      Streamlit's front end loaded from an empty cache), then each page is clicked in the sidebar in menu
-      order; a page counts from the click until its script has finished and the browser has taken in
-      everything it sent. Each page's script runs for the first time on that server.
+    - ``navigate``: how a person uses it. One new browser tab opens the app at its root (概要: the cold
+      open, with Streamlit's front end loaded from an empty cache), then each page is clicked in the
+      sidebar in the sidebar's order; a page counts from the click until its script has finished and every
+      chart it sent is drawn. Each page's script runs for the first time on that server.
     - ``tab``: every page opened in a new browser context (empty HTTP cache, a new session), so each
-      pays for loading Streamlit's front end and, with charts, plotly.js again.
+      pays for loading Streamlit's front end and, with charts, plotly.js again. Same end point.
     """
     from playwright.sync_api import sync_playwright
 
@@ -382,27 +395,29 @@ def task_render(spec: dict) -> dict:
             warm.close()
             ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
             page = ctx.new_page()
-            urls = [u for *_, u in nav.PAGES]
             t = time.perf_counter()
             error = None
             try:
-                page.goto(f"{base}/{_path(urls[0])}", timeout=60_000)
-                page.wait_for_selector(SETTLED, timeout=60_000)
+                page.goto(f"{base}/", timeout=60_000)
+                _settle(page)
                 error = _error_on(page)
             except Exception as e:  # noqa: BLE001 - reported, not fatal
                 error = str(e)[:300]
-            out["navigate"][urls[0]] = {"first_render_s": time.perf_counter() - t, "error": error}
+            out["navigate"]["home"] = {"first_render_s": time.perf_counter() - t, "error": error}
             page.evaluate(WATCH_JS)
-            for url in urls[1:]:
+            # the sidebar's own order (sections as the person sees them), each page once
+            hrefs = [a.get_attribute("href") for a in page.query_selector_all('[data-testid="stSidebarNavLink"]')]
+            for url in [h.rstrip("/").rsplit("/", 1)[-1] for h in hrefs]:
+                if url in out["navigate"] or url.startswith(("127.0.0.1", "localhost")):
+                    continue  # 概要 (the root address) was the cold open
                 page.evaluate("() => { window.__states = []; }")
                 t = time.perf_counter()
                 error = None
                 try:
                     page.click(f'[data-testid="stSidebarNavLink"][href$="/{url}"]', timeout=30_000)
-                    page.wait_for_function(RAN_JS, timeout=60_000, polling=20)
+                    page.wait_for_function(RAN_JS, arg=f"/{url}", timeout=60_000, polling=20)
+                    _settle(page)
                     error = _error_on(page)
-                    if not page.url.rstrip("/").endswith(url):
-                        error = f"ended on {page.url}"
                 except Exception as e:  # noqa: BLE001
                     error = str(e)[:300]
                 out["navigate"][url] = {"first_render_s": time.perf_counter() - t, "error": error}
@@ -417,9 +432,9 @@ def task_render(spec: dict) -> dict:
                 try:
                     page.goto(f"{base}/{_path(url)}", timeout=60_000)
                     page.wait_for_selector("h1", timeout=60_000)
-                    # done = the page's script has finished (Streamlit marks the app element), so a slow
-                    # page's leftover work is counted on that page, not on the next one
-                    page.wait_for_selector(SETTLED, timeout=60_000)
+                    # done = the page's script has finished (Streamlit marks the app element) and its charts
+                    # are drawn, so a slow page's leftover work is counted on that page, not on the next one
+                    _settle(page)
                     error = _error_on(page)
                 except Exception as e:  # noqa: BLE001 - a page that never settles is reported, not fatal
                     error = str(e)[:300]
@@ -587,7 +602,7 @@ def run(args) -> dict:
                     b["raw"] = child("raw_queries", {**spec, "queries": b["app"]["queries"]}, scratch)
                     for q in b["app"]["queries"].values():
                         q.pop("statements", None)
-                if backend == "duckdb" and args.render and n == gen.parse_size(args.render_size):
+                if args.render and n == gen.parse_size(args.render_size):
                     log(f"{label} {backend}: render in Chromium")
                     b["render"] = child("render", spec, scratch)
                 if backend == "duckdb" and not args.keep_db and not reuse:
@@ -667,9 +682,9 @@ def markdown(results: dict) -> str:
                          f"{_f((b.get('app') or {}).get('peak_mb'), '{:,.0f}')} | "
                          f"{_f((b.get('raw') or {}).get('peak_mb'), '{:,.0f}')} | "
                          f"{_f((s.get('pandas') or {}).get('peak_mb'), '{:,.0f}') if be == 'duckdb' else '—'} |")
-    renders = [(s, b["render"]) for s in results["sizes"] for be, b in s["backends"].items() if b.get("render")]
-    for s, r in renders:
-        lines += ["", f"## First render in Chromium at {s['label']} rows (DuckDB)", "",
+    renders = [(s, be, b["render"]) for s in results["sizes"] for be, b in s["backends"].items() if b.get("render")]
+    for s, be, r in renders:
+        lines += ["", f"## First render in Chromium at {s['label']} rows ({be})", "",
                   f"Server ready in {_f(r.get('server_start_s'), '{:.1f}')} s. Navigation: one new tab opens the "
                   "app (概要, the cold open), then each page is clicked in the sidebar, first visit of each on a "
                   "fresh server. New tab: every page opened in a new browser context (empty cache) on a second "

@@ -101,10 +101,20 @@ def test_hand_values_and_self_exchange(engine, db_url, monkeypatch):
                  lambda: qc.office_monthly(engine, nw.K1), lambda: qc.office_monthly(engine, nw.S1),
                  lambda: qc.offices_with_exchanges(engine), lambda: qc.offices_with_exchanges(engine, "30")):
         pd.testing.assert_frame_equal(call(), _raw(monkeypatch, call))
-    # the office picker: every code that sends or receives, once, in code order
+    # the office picker: every code that sends or receives, once, in code order, read off the per-office table
     every = sorted(set(nw.EXCHANGES["sender_code"]) | set(nw.EXCHANGES["receiver_code"]))
-    assert qc.offices_with_exchanges(engine)["office_code"].tolist() == every
-    assert qc.offices_with_exchanges(engine, "30")["office_code"].tolist() == [c for c in every if c[:2] == "30"]
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        assert qc.offices_with_exchanges(engine)["office_code"].tolist() == every
+        assert qc.offices_with_exchanges(engine, "30")["office_code"].tolist() == [c for c in every if c[:2] == "30"]
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    picker_sql = [st for st in statements if "office_code" in st and "name" in st]
+    assert picker_sql and all("exchanges_office_monthly" in st for st in picker_sql)
     # the tables hold what the docstring says
     u, t = schema.exchanges_unlockable, schema.exchanges_targets
     with engine.connect() as conn:
@@ -159,9 +169,11 @@ def test_schema_1_database_is_migrated(db_url, monkeypatch):
                                                             >= pd.Timestamp("2025-03-01")].reset_index(drop=True))
     demo.load(db_url, data)
     eng = store_engine.get_engine(db_url)
-    with eng.begin() as conn:   # as a schema-1 database left it: no per-office tables, version 1
+    with eng.begin() as conn:   # as a schema-1 database left it: no per-office tables, version 1, month index
         for table in aggregates_office.TABLES:
             table.drop(conn)
+        if conn.dialect.name == "duckdb":
+            conn.execute(sa.text("CREATE INDEX ix_exchanges_month ON exchanges (month)"))
         conn.execute(schema.schema_version.delete())
         conn.execute(schema.schema_version.insert().values(version=1, applied_at=dt.datetime.now(), note="v1"))
     store_engine.dispose(db_url)
@@ -169,4 +181,9 @@ def test_schema_1_database_is_migrated(db_url, monkeypatch):
     with eng.connect() as conn:
         assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 3
         assert conn.execute(sa.select(sa.func.count()).select_from(schema.exchanges_missed_pairs)).scalar() > 0
+        index = ("SELECT count(*) FROM duckdb_indexes() WHERE index_name = 'ix_exchanges_month'"
+                 if conn.dialect.name == "duckdb" else
+                 "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_exchanges_month'")
+        # 1 → 2 → 3: DuckDB's ART index dropped, PostgreSQL's B-tree kept
+        assert conn.execute(sa.text(index)).scalar() == (0 if conn.dialect.name == "duckdb" else 1)
     assert_same(eng, monkeypatch, data.exchanges)

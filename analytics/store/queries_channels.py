@@ -351,7 +351,11 @@ def offices_with_exchanges(engine, prefecture: str | None = None) -> pd.DataFram
     rows there: the same set, ≈7 % of the rows)."""
     if aggregates.usable(engine):
         a = schema.exchanges_office_monthly
-        u = sa.select(a.c.office_code.label("code")).distinct().subquery("u")
+        q = sa.select(a.c.office_code.label("code"))
+        if prefecture:  # the same superset as below: codes that say the prefecture, or the master puts there
+            q = q.where(sa.or_(sa.func.substr(a.c.office_code, 1, 2) == prefecture, a.c.office_code.in_(
+                sa.select(o.c.office_code).where(o.c.prefecture_code == prefecture))))
+        u = q.distinct().subquery("u")
     elif prefecture:
         sides = []
         for col in (e.c.sender_code, e.c.receiver_code):
