@@ -14,7 +14,8 @@ path that forgets to refresh costs speed, never correctness.
 Maintenance: an exchanges import appends its own batch's delta (rows are additive; the table has no key
 and readers sum); an offices or registrations import rebuilds the whole table (registration flags and
 areas of old rows change). On PostgreSQL an advisory transaction lock serialises the maintenance of
-concurrent imports, so each sees the other's committed delta and token.
+concurrent imports, so each sees the other's committed delta and token, and a rebuild goes month by
+month, flagging each month's rows once for all five tables (``_refresh_staged``).
 """
 from __future__ import annotations
 
@@ -142,16 +143,49 @@ def refresh(conn, months: Iterable[dt.date] | None = None) -> None:
     """Rebuild the aggregate for the given months (all months when None) inside conn's transaction,
     and record it as fresh for the current data."""
     lock(conn)
+    if months is not None:
+        months = sorted({m if isinstance(m, dt.date) else dt.date.fromisoformat(str(m)[:10]) for m in months})
+    if not store_engine.is_duckdb(conn):
+        _refresh_staged(conn, months)
+        store_engine.set_meta(conn, META_KEY, token(conn))
+        return
     if months is None:
         conn.execute(monthly.delete())
         _insert_from(conn, _source(conn))
-    else:
-        months = sorted({m if isinstance(m, dt.date) else dt.date.fromisoformat(str(m)[:10]) for m in months})
-        if months:
-            conn.execute(monthly.delete().where(monthly.c.month.in_(months)))
-            _insert_from(conn, _source(conn, months))
+    elif months:
+        conn.execute(monthly.delete().where(monthly.c.month.in_(months)))
+        _insert_from(conn, _source(conn, months))
     store_engine.set_meta(conn, META_KEY, token(conn))
     aggregates_office.refresh(conn, months)  # the per-office tables share the token
+
+
+def _refresh_staged(conn, months: list[dt.date] | None) -> None:
+    """PostgreSQL: rebuild every pre-aggregate month by month, flagging each month's rows once (two
+    registration probes per row) into BATCH_FLAGGED and building all five tables from it, instead of
+    each table's query probing every row again (≈3× less work; readers use indexes, so row order does
+    not matter here as it does for DuckDB's zone maps)."""
+    e = schema.exchanges
+    tables = (monthly,) + aggregates_office.TABLES
+    if months is None:
+        for table in tables:
+            conn.execute(table.delete())
+        months = [m for (m,) in conn.execute(sa.select(e.c.month).distinct().order_by(e.c.month))]
+    elif months:
+        for table in tables:
+            conn.execute(table.delete().where(table.c.month.in_(months)))
+    if not months:
+        return
+    fx = BATCH_FLAGGED
+    fx.create(conn)
+    for m in months:
+        conn.execute(sa.text(f"TRUNCATE {fx.name}"))
+        src = _flagged([e.c.month == m], duckdb=False)
+        conn.execute(fx.insert().from_select([c.name for c in fx.columns],
+                                             sa.select(*[src.c[c.name] for c in fx.columns])))
+        conn.execute(sa.text(f"ANALYZE {fx.name}"))  # a temporary table has no statistics of its own
+        _insert_from(conn, _grouped(fx))
+        aggregates_office.rebuild_month(conn, m, fx)
+    fx.drop(conn)
 
 
 def add_batch(conn, batch_id: int) -> None:

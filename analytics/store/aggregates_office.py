@@ -135,6 +135,15 @@ def _rebuild(conn, months: list[dt.date] | None) -> None:
         _insert(conn, targets, _targets_select([unlockable.c.month == m], ordered))
 
 
+def rebuild_month(conn, month: dt.date, staged) -> None:
+    """One month's rows, already flagged in ``staged`` (``aggregates.BATCH_FLAGGED``), into the tables
+    emptied for that month (the PostgreSQL rebuild of ``aggregates._refresh_staged``)."""
+    for table, build in ((office_monthly, _office_select), (missed_pairs, _missed_select),
+                         (unlockable, _unlockable_select)):
+        _insert(conn, table, build(conn, (), False, staged))
+    _insert(conn, targets, _targets_select([unlockable.c.month == month], False))
+
+
 def refresh(conn, months: Iterable[dt.date] | None = None) -> None:
     """Rebuild the tables for the given months (all when None) inside conn's transaction. Called by
     ``aggregates.refresh`` (which holds the maintenance lock and records the token)."""
