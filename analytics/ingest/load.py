@@ -283,13 +283,19 @@ def _load_exchanges(conn, batch_id: int, rows: pd.DataFrame, aggregated: pd.Data
         agg["n_rows"] = agg["n_rows"].astype("int64")
     on = " AND ".join(f"e.{c} = s.{c}" for c in EXCHANGE_KEY)
     with staged(conn, "_stage_exchanges", agg) as st:
+        # as on DuckDB: a file of months not stored yet cannot hold a stored key, so no probe per row
+        stored_before = _one(conn, sa.text(
+            f"SELECT count(*) FROM (SELECT 1 FROM exchanges WHERE month BETWEEN (SELECT min(month) FROM {st}) "
+            f"AND (SELECT max(month) FROM {st}) LIMIT 1) x"))
         dup = _one(conn, sa.text(
-            f"SELECT COALESCE(SUM(s.n_rows), 0) FROM {st} s WHERE EXISTS (SELECT 1 FROM exchanges e WHERE {on})"))
+            f"SELECT COALESCE(SUM(s.n_rows), 0) FROM {st} s WHERE EXISTS (SELECT 1 FROM exchanges e WHERE {on})"
+        )) if stored_before else 0
         cols = ", ".join(EXCHANGE_KEY)
         conn.execute(sa.text(
             f"INSERT INTO exchanges ({cols}, sheets, batch_id) "
-            f"SELECT {', '.join('s.' + c for c in EXCHANGE_KEY)}, s.sheets, :b FROM {st} s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM exchanges e WHERE {on})"), {"b": batch_id})
+            f"SELECT {', '.join('s.' + c for c in EXCHANGE_KEY)}, s.sheets, :b FROM {st} s"
+            + (f" WHERE NOT EXISTS (SELECT 1 FROM exchanges e WHERE {on})" if stored_before else "")),
+            {"b": batch_id})
     return int(dup or 0)
 
 

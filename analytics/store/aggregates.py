@@ -81,18 +81,21 @@ def _registered(code_col, month_col):
     return sa.case((probe, 1), else_=0)
 
 
-def _flagged(where=(), duckdb: bool = True):
+def _flagged(where=(), duckdb: bool = True, regm=None):
     """exchanges rows with the aggregate's dimensions (sender's area from the master, else code digits).
 
     DuckDB: hash joins against the (month, office) registration set (4× faster there than probes);
-    PostgreSQL: EXISTS probes on the registrations key (its planner nests loops over the joined set)."""
+    PostgreSQL: the same joins against ``regm``, that set staged and analysed for the months at hand
+    (``_stage_registered``), else EXISTS probes on the registrations key (its planner nests loops over
+    the set when it is a CTE)."""
     from analytics.store import queries_channels as qc
     e, o = schema.exchanges, schema.offices
     so = o.alias("so")
-    if duckdb:
-        # the months of the rows at hand only (one batch: its month or two, not every stored month)
-        months = sa.select(e.c.month).distinct().where(*where).cte("m")
-        regm = qc.registered_months_cte(months)
+    if duckdb or regm is not None:
+        if regm is None:
+            # the months of the rows at hand only (one batch: its month or two, not every stored month)
+            months = sa.select(e.c.month).distinct().where(*where).cte("m")
+            regm = qc.registered_months_cte(months)
         rs, rr = regm.alias("rs"), regm.alias("rr")
         s_reg = sa.case((rs.c.office_code.is_(None), 0), else_=1)
         r_reg = sa.case((rr.c.office_code.is_(None), 0), else_=1)
@@ -120,6 +123,32 @@ BATCH_FLAGGED = sa.Table(
     sa.Column("receiver_registered", sa.Integer), sa.Column("sheets", sa.BigInteger),
     sa.Column("sender_code", sa.String(10)), sa.Column("receiver_code", sa.String(10)),
     prefixes=["TEMPORARY"])  # dropped by add_batch; a rolled-back import never created it
+
+
+# PostgreSQL: (month, office_code) of the offices registered in the months being flagged
+REGISTERED = sa.Table("_flag_registered", sa.MetaData(), sa.Column("month", sa.Date),
+                      sa.Column("office_code", sa.String(10)), prefixes=["TEMPORARY"])
+
+
+def _stage_registered(conn, where) -> sa.Table:
+    """Fill REGISTERED (created if missing) for the months of the exchanges rows matching ``where``."""
+    from analytics.store import queries_channels as qc
+    e = schema.exchanges
+    REGISTERED.create(conn, checkfirst=True)
+    conn.execute(sa.text(f"TRUNCATE {REGISTERED.name}"))
+    regm = qc.registered_months_cte(sa.select(e.c.month).distinct().where(*where).cte("m"))
+    conn.execute(REGISTERED.insert().from_select(["month", "office_code"], sa.select(regm.c.month, regm.c.office_code)))
+    conn.execute(sa.text(f"ANALYZE {REGISTERED.name}"))  # a temporary table has no statistics of its own
+    return REGISTERED
+
+
+def _hash_joins_only(conn, statement) -> None:
+    """Run ``statement`` with nested loops off (PostgreSQL): right after a bulk insert the planner may
+    still think an import's rows are a handful and loop over the registered set for each of 10⁶ rows
+    (minutes instead of seconds); hash joins are right for any size here."""
+    conn.execute(sa.text("SET LOCAL enable_nestloop = off"))
+    conn.execute(statement)
+    conn.execute(sa.text("SET LOCAL enable_nestloop = on"))
 
 
 def _grouped(fx):
@@ -179,13 +208,13 @@ def _refresh_staged(conn, months: list[dt.date] | None) -> None:
     fx.create(conn)
     for m in months:
         conn.execute(sa.text(f"TRUNCATE {fx.name}"))
-        src = _flagged([e.c.month == m], duckdb=False)
-        conn.execute(fx.insert().from_select([c.name for c in fx.columns],
-                                             sa.select(*[src.c[c.name] for c in fx.columns])))
-        conn.execute(sa.text(f"ANALYZE {fx.name}"))  # a temporary table has no statistics of its own
+        src = _flagged([e.c.month == m], duckdb=False, regm=_stage_registered(conn, [e.c.month == m]))
+        _hash_joins_only(conn, fx.insert().from_select([c.name for c in fx.columns],
+                                                       sa.select(*[src.c[c.name] for c in fx.columns])))
         _insert_from(conn, _grouped(fx))
         aggregates_office.rebuild_month(conn, m, fx)
     fx.drop(conn)
+    REGISTERED.drop(conn)
 
 
 def add_batch(conn, batch_id: int) -> None:
@@ -200,8 +229,15 @@ def add_batch(conn, batch_id: int) -> None:
     e = schema.exchanges
     fx = BATCH_FLAGGED
     fx.create(conn)
-    src = _flagged([e.c.batch_id == batch_id], store_engine.is_duckdb(conn))
-    conn.execute(fx.insert().from_select([c.name for c in fx.columns], sa.select(*[src.c[c.name] for c in fx.columns])))
+    where = [e.c.batch_id == batch_id]
+    duckdb = store_engine.is_duckdb(conn)
+    src = _flagged(where, duckdb, regm=None if duckdb else _stage_registered(conn, where))
+    insert = fx.insert().from_select([c.name for c in fx.columns], sa.select(*[src.c[c.name] for c in fx.columns]))
+    if duckdb:
+        conn.execute(insert)
+    else:
+        _hash_joins_only(conn, insert)
+        REGISTERED.drop(conn)
     _insert_from(conn, _grouped(fx))
     store_engine.set_meta(conn, META_KEY, token(conn))
     aggregates_office.add_batch(conn, batch_id, fx)  # the per-office tables share the token
