@@ -357,9 +357,28 @@ def _path(url: str) -> str:
     return "" if url == "home" else url
 
 
-def _error_on(page) -> str | None:
-    exc = page.query_selector('[data-testid="stException"]')
-    return exc.inner_text()[:300] if exc else None
+def _open(page, address: str) -> None:
+    """A new load of the app: its first script run has started once a title shows (before it, the app
+    element may already say notRunning)."""
+    page.goto(address, timeout=60_000)
+    page.wait_for_selector("h1", timeout=60_000)
+
+
+def _timed(page, steps) -> dict:
+    """Run ``steps()`` (opening a page), wait until it has settled; its time and any error it shows. A
+    page that never settles is reported, not fatal."""
+    t = time.perf_counter()
+    error = None
+    try:
+        steps()
+        # done = the page's script has finished (Streamlit marks the app element) and its charts are
+        # drawn, so a slow page's leftover work is counted on that page, not on the next one
+        _settle(page)
+        exc = page.query_selector('[data-testid="stException"]')
+        error = exc.inner_text()[:300] if exc else None
+    except Exception as e:  # noqa: BLE001
+        error = str(e)[:300]
+    return {"first_render_s": time.perf_counter() - t, "error": error}
 
 
 def task_render(spec: dict) -> dict:
@@ -395,15 +414,7 @@ def task_render(spec: dict) -> dict:
             warm.close()
             ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
             page = ctx.new_page()
-            t = time.perf_counter()
-            error = None
-            try:
-                page.goto(f"{base}/", timeout=60_000)
-                _settle(page)
-                error = _error_on(page)
-            except Exception as e:  # noqa: BLE001 - reported, not fatal
-                error = str(e)[:300]
-            out["navigate"]["home"] = {"first_render_s": time.perf_counter() - t, "error": error}
+            out["navigate"]["home"] = _timed(page, lambda: _open(page, f"{base}/"))
             page.evaluate(WATCH_JS)
             # the sidebar's own order (sections as the person sees them), each page once
             hrefs = [a.get_attribute("href") for a in page.query_selector_all('[data-testid="stSidebarNavLink"]')]
@@ -411,34 +422,18 @@ def task_render(spec: dict) -> dict:
                 if url in out["navigate"] or url.startswith(("127.0.0.1", "localhost")):
                     continue  # 概要 (the root address) was the cold open
                 page.evaluate("() => { window.__states = []; }")
-                t = time.perf_counter()
-                error = None
-                try:
+
+                def click(url=url):
                     page.click(f'[data-testid="stSidebarNavLink"][href$="/{url}"]', timeout=30_000)
                     page.wait_for_function(RAN_JS, arg=f"/{url}", timeout=60_000, polling=20)
-                    _settle(page)
-                    error = _error_on(page)
-                except Exception as e:  # noqa: BLE001
-                    error = str(e)[:300]
-                out["navigate"][url] = {"first_render_s": time.perf_counter() - t, "error": error}
+                out["navigate"][url] = _timed(page, click)
             ctx.close()
         with _app_server(spec, "tab") as (base, server_s):
             out["tab_server_start_s"] = server_s
             for url in [u for *_, u in nav.PAGES]:
                 ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
                 page = ctx.new_page()
-                t = time.perf_counter()
-                error = None
-                try:
-                    page.goto(f"{base}/{_path(url)}", timeout=60_000)
-                    page.wait_for_selector("h1", timeout=60_000)
-                    # done = the page's script has finished (Streamlit marks the app element) and its charts
-                    # are drawn, so a slow page's leftover work is counted on that page, not on the next one
-                    _settle(page)
-                    error = _error_on(page)
-                except Exception as e:  # noqa: BLE001 - a page that never settles is reported, not fatal
-                    error = str(e)[:300]
-                out["pages"][url] = {"first_render_s": time.perf_counter() - t, "error": error}
+                out["pages"][url] = _timed(page, lambda: _open(page, f"{base}/{_path(url)}"))
                 ctx.close()
         browser.close()
     return out

@@ -216,6 +216,22 @@ def _arrow_rows(rows: pd.DataFrame):
                      "sheets": pa.array(rows["sheets"].astype("int64").to_numpy())})
 
 
+def _month_span(rows) -> tuple:
+    """The first and last month of the rows (an Arrow table or a frame)."""
+    if isinstance(rows, pd.DataFrame):
+        return rows["month"].min(), rows["month"].max()
+    import pyarrow.compute as pc
+    span = pc.min_max(rows.column("month")).as_py()
+    return span["min"], span["max"]
+
+
+def _months_stored(conn, lo, hi) -> bool:
+    """Whether ``exchanges`` holds rows of the months lo..hi: a file of months not stored yet (the usual
+    monthly import) cannot hold a stored key, so its rows need no anti-join against the table."""
+    return bool(_one(conn, sa.text("SELECT count(*) FROM (SELECT 1 FROM exchanges "
+                                   "WHERE month BETWEEN :lo AND :hi LIMIT 1) x"), {"lo": lo, "hi": hi}))
+
+
 def _grouped_sql(source: str) -> str:
     """The rows of ``source`` summed on the natural key (sheets, and n_rows = rows merged)."""
     keys = ", ".join(EXCHANGE_KEY)
@@ -226,15 +242,11 @@ def _grouped_sql(source: str) -> str:
 def _load_exchanges_duckdb(conn, batch_id: int, rows: pd.DataFrame) -> int:
     """DuckDB: aggregate on the natural key, find the rows already stored and insert the rest, all in
     SQL over the registered Arrow table (no pandas group-by, no object columns to scan)."""
-    import pyarrow.compute as pc
     raw = conn.connection.dbapi_connection
     keys = ", ".join(EXCHANGE_KEY)
     staged_rows = _arrow_rows(rows)
-    span = pc.min_max(staged_rows.column("month")).as_py()
-    # a file of months not stored yet (the usual monthly import) cannot hold a stored key: no anti-join
-    stored_before = _one(conn, sa.text("SELECT count(*) FROM (SELECT 1 FROM exchanges "
-                                       "WHERE month BETWEEN :lo AND :hi LIMIT 1)"),
-                         {"lo": span["min"], "hi": span["max"]})
+    lo, hi = _month_span(staged_rows)
+    stored_before = _months_stored(conn, lo, hi)
     grouped = _grouped_sql("_stage_exchange_rows")
     raw.register("_stage_exchange_rows", staged_rows)
     try:
@@ -249,7 +261,7 @@ def _load_exchanges_duckdb(conn, batch_id: int, rows: pd.DataFrame) -> int:
             f"WITH s AS ({grouped}), "
             f"stored AS (SELECT DISTINCT {keys} FROM exchanges WHERE month BETWEEN :lo AND :hi) "
             f"SELECT s.*, stored.month IS NOT NULL AS dup FROM s LEFT JOIN stored USING ({keys})"),
-            {"lo": span["min"], "hi": span["max"]})
+            {"lo": lo, "hi": hi})
     finally:
         raw.unregister("_stage_exchange_rows")
     dup = _one(conn, sa.text("SELECT COALESCE(SUM(n_rows) FILTER (WHERE dup), 0) FROM _stage_exchanges"))
@@ -282,11 +294,8 @@ def _load_exchanges(conn, batch_id: int, rows: pd.DataFrame, aggregated: pd.Data
         agg["sheets"] = agg["sheets"].astype("int64")
         agg["n_rows"] = agg["n_rows"].astype("int64")
     on = " AND ".join(f"e.{c} = s.{c}" for c in EXCHANGE_KEY)
+    stored_before = _months_stored(conn, *_month_span(agg))
     with staged(conn, "_stage_exchanges", agg) as st:
-        # as on DuckDB: a file of months not stored yet cannot hold a stored key, so no probe per row
-        stored_before = _one(conn, sa.text(
-            f"SELECT count(*) FROM (SELECT 1 FROM exchanges WHERE month BETWEEN (SELECT min(month) FROM {st}) "
-            f"AND (SELECT max(month) FROM {st}) LIMIT 1) x"))
         dup = _one(conn, sa.text(
             f"SELECT COALESCE(SUM(s.n_rows), 0) FROM {st} s WHERE EXISTS (SELECT 1 FROM exchanges e WHERE {on})"
         )) if stored_before else 0

@@ -47,7 +47,7 @@ def _flagged(conn, where=(), *, prefecture: bool = False, staged=None):
     names = ["month", "sender_code", "receiver_code", "channel", "sheets", "sender_registered",
              "receiver_registered"] + (["prefecture_code"] if prefecture else [])
     # one rule for every pre-aggregate: aggregates._flagged (or its rows of one import, already staged)
-    src = staged if staged is not None else aggregates._flagged(where, store_engine.is_duckdb(conn))
+    src = staged if staged is not None else aggregates._flagged(where)
     return sa.select(*[src.c[n] for n in names]).subquery("fxo")
 
 
@@ -146,7 +146,8 @@ def rebuild_month(conn, month: dt.date, staged) -> None:
 
 def refresh(conn, months: Iterable[dt.date] | None = None) -> None:
     """Rebuild the tables for the given months (all when None) inside conn's transaction. Called by
-    ``aggregates.refresh`` (which holds the maintenance lock and records the token)."""
+    ``aggregates.refresh`` on DuckDB (which holds the maintenance lock and records the token; PostgreSQL
+    rebuilds month by month through ``rebuild_month``)."""
     if months is None:
         for table in TABLES:
             conn.execute(table.delete())
@@ -180,11 +181,11 @@ def add_batch(conn, batch_id: int, staged=None) -> None:
 
 
 def migrate(conn) -> None:
-    """Schema 2: create the tables; when the monthly aggregate is fresh, build them too, so an existing
-    database keeps reading pre-aggregates (else the next refresh builds them)."""
+    """Schema 2: create the tables; when the monthly aggregate is fresh, rebuild the pre-aggregates (these
+    tables with it), so an existing database keeps reading pre-aggregates (else the next refresh builds them)."""
     from analytics.store import aggregates
     for table in TABLES:
         table.create(conn, checkfirst=True)
     aggregates.lock(conn)
     if aggregates.is_fresh(conn):
-        refresh(conn)
+        aggregates.refresh(conn)  # all pre-aggregates the backend's way (PostgreSQL: one flagging a month)

@@ -349,22 +349,17 @@ def offices_with_exchanges(engine, prefecture: str | None = None) -> pd.DataFram
     the answer, filtered exactly below; the big table is never deduplicated whole. While the per-office
     pre-aggregate is fresh its office codes are read instead (each office that sends or receives has
     rows there: the same set, ≈7 % of the rows)."""
-    if aggregates.usable(engine):
-        a = schema.exchanges_office_monthly
-        q = sa.select(a.c.office_code.label("code"))
-        if prefecture:  # the same superset as below: codes that say the prefecture, or the master puts there
-            q = q.where(sa.or_(sa.func.substr(a.c.office_code, 1, 2) == prefecture, a.c.office_code.in_(
-                sa.select(o.c.office_code).where(o.c.prefecture_code == prefecture))))
-        u = q.distinct().subquery("u")
-    elif prefecture:
-        sides = []
-        for col in (e.c.sender_code, e.c.receiver_code):
-            sides.append(sa.select(col.label("code")).where(sa.func.substr(col, 1, 2) == prefecture))
-            sides.append(sa.select(col.label("code")).select_from(e.join(o, o.c.office_code == col))
-                         .where(o.c.prefecture_code == prefecture))
-        u = sa.union(*sides).subquery("u")
-    else:
-        u = sa.union(sa.select(e.c.sender_code.label("code")), sa.select(e.c.receiver_code.label("code"))).subquery("u")
+    code_columns = ([schema.exchanges_office_monthly.c.office_code] if aggregates.usable(engine)
+                    else [e.c.sender_code, e.c.receiver_code])
+    sides = []
+    for col in code_columns:
+        if not prefecture:
+            sides.append(sa.select(col.label("code")))
+            continue
+        sides.append(sa.select(col.label("code")).where(sa.func.substr(col, 1, 2) == prefecture))
+        sides.append(sa.select(col.label("code")).select_from(col.table.join(o, o.c.office_code == col))
+                     .where(o.c.prefecture_code == prefecture))
+    u = (sa.union(*sides) if len(sides) > 1 else sides[0].distinct()).subquery("u")
     pref = sender_prefecture(o, u.c.code)
     q = (sa.select(u.c.code.label("office_code"), o.c.name, pref.label("prefecture_code"))
          .select_from(u.outerjoin(o, o.c.office_code == u.c.code)).order_by(u.c.code))
