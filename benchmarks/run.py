@@ -341,10 +341,12 @@ WATCH_JS = """() => { window.__states = [];
 # has finished
 RAN_JS = """(path) => window.__states.some(s => s !== 'notRunning') && location.pathname.endsWith(path) &&
   document.querySelector('[data-testid="stApp"]').getAttribute('data-test-script-state') === 'notRunning'"""
-# every chart the page sent has been drawn by plotly.js (its SVG exists), so a page counts only once the
-# person can see its charts
-DRAWN_JS = """() => [...document.querySelectorAll('[data-testid="stPlotlyChart"]')]
-  .every(c => c.querySelector('.main-svg'))"""
+# every element the page sent is shown (none is still Streamlit's grey placeholder while the code that
+# draws it loads: plotly.js, metrics, tables) and every chart has been drawn by plotly.js (its SVG exists),
+# so a page counts only once the person can see its charts. Without the placeholder check a page whose
+# chart code was still loading counted as done: no chart element existed yet.
+DRAWN_JS = """() => !document.querySelector('[data-testid="stMain"] [data-testid="stSkeleton"]') &&
+  [...document.querySelectorAll('[data-testid="stPlotlyChart"]')].every(c => c.querySelector('.main-svg'))"""
 
 
 def _settle(page, timeout: int = 60_000) -> None:
