@@ -239,3 +239,11 @@ def realised_hours_saved(sheets: float, digital_sheets: float) -> float:
     except ImportError:  # effect model not installed: the documented defaults
         return float(digital_sheets) * (PAPER_HOURS - DIGITAL_HOURS)
     return float(vector_effect([float(sheets)], [float(digital_sheets)])["hours_saved"].iloc[0])
+
+
+def hours_text(hours: float | None) -> str:
+    """Hours for a tile or a sentence: tenths while the figure is small; from 1,000 h on whole hours
+    (tenths are noise there, and a metric tile cuts a long value off with "…"). None → "–"."""
+    if hours is None or hours != hours:
+        return "–"
+    return f"{hours:,.1f}" if abs(hours) < 1000 else f"{hours:,.0f}"

@@ -36,7 +36,9 @@ c2.metric(kpis.label("registered", lang), f"{int(nation['registered']):,}")
 c3.metric(kpis.label("adoption_rate", lang), f"{nation['adoption_rate'] * 100:.1f}%")
 c4.metric(kpis.label("digital_share", lang),
           "–" if pd.isna(share["digital_share"]) else f"{share['digital_share'] * 100:.1f}%")
-c5.metric(kpis.label("hours_saved_realised", lang), "–" if hours is None else glue.tr("effect.unit.hours", value=f"{hours:,.1f}"))
+hours_text = kpis.hours_text(hours)
+c5.metric(kpis.label("hours_saved_realised", lang), glue.tr("effect.unit.hours", value=hours_text)
+          if hours is not None else hours_text)
 st.caption(glue.tr("adoption.home.tiles_note", date=as_of.isoformat(), month=month_text))
 if len(missing):
     st.caption(glue.tr("adoption.not_in_master_note", n=len(missing)))
@@ -46,7 +48,7 @@ stages = [(glue.tr("adoption.funnel.offices"), int(nation["offices"])),
           (glue.tr("adoption.funnel.registered"), int(nation["registered"])),
           (glue.tr("adoption.funnel.digital"), int(digital_offices))]
 plot(charts.funnel_chart(stages, lang), "home_funnel")
-effect = glue.tr("adoption.funnel.effect", hours="–" if hours is None else f"{hours:,.1f}", month=month_text)
+effect = glue.tr("adoption.funnel.effect", hours=hours_text, month=month_text)
 st.markdown(f"**{effect}**")
 funnel_table = {glue.tr("adoption.col.stage"): [s[0] for s in stages], glue.tr("adoption.col.value"): [s[1] for s in stages]}
 glue.chart_footer(
