@@ -61,18 +61,20 @@ def task_ingest(spec: dict) -> dict:
     master_s = time.perf_counter() - t
     eng = se.get_engine(url)
     limit = spec["ingest_limit"]
-    measured, rows, t0, per_file = [], 0, time.perf_counter(), []
-    for f in files:
-        if rows >= limit:
+    measured, counted = [], 0
+    for f in files:  # the first files up to the limit (rows = lines after the header), picked before timing
+        if counted >= limit:
             break
-        t1 = time.perf_counter()
-        s = ingest_files(eng, "exchanges", [f])
-        if s.refused or s.rejected:
-            raise SystemExit(f"ingest refused/rejected rows in {f}: {s.refused} {s.rejected}")
-        per_file.append(time.perf_counter() - t1)
-        rows += s.rows_read
+        counted += pathlib.Path(f).read_bytes().count(b"\n") - 1
         measured.append(f)
+    # one call for all of them, as `careplan ingest exchanges <files>` does (the next file is read while
+    # the current one is stored)
+    t0 = time.perf_counter()
+    s = ingest_files(eng, "exchanges", measured)
     ingest_s = time.perf_counter() - t0
+    if s.refused or s.rejected:
+        raise SystemExit(f"ingest refused/rejected rows: {s.refused} {s.rejected}")
+    rows = s.rows_read
     t = time.perf_counter()
     rest = files[len(measured):]
     if rest:  # the rest loaded directly (same rows), so the query benchmark has the full size
@@ -91,7 +93,7 @@ def task_ingest(spec: dict) -> dict:
     se.dispose_all()
     return {"master_load_s": master_s, "ingested_rows": rows, "ingested_files": len(measured),
             "ingest_s": ingest_s, "ingest_rows_per_s": rows / ingest_s if ingest_s else None,
-            "file_s": per_file, "direct_rows": spec["rows"] - rows, "direct_s": direct_s,
+            "direct_rows": spec["rows"] - rows, "direct_s": direct_s,
             "aggregate_rebuild_s": agg_s if rebuilt else 0.0, "aggregate_rebuilt_after": rebuilt,
             "table_rows": int(total[0]), "table_sheets": int(total[1] or 0), "aggregate_rows": int(agg_rows),
             "measured_files": measured, "peak_mb": peak_mb()}

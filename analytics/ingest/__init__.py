@@ -136,10 +136,35 @@ def _check(kind: str, name: str, content):
     return checked.rows, _errors_out(name, checked.errors, table.row_numbers), checked.rows_read, None
 
 
+@dataclass
+class _Prepared:
+    """One file hashed, read and checked, nothing written yet."""
+    content_hash: str | None = None
+    content: object = None
+    checked: tuple | None = None            # _check's result; None when the content was stored before
+    refused: FileRefused | None = None
+
+
+def _prepare(engine, kind: str, name: str, source) -> _Prepared:
+    p = _Prepared()
+    try:
+        p.content_hash, p.content = _hash(source, name)
+        if load.find_batch(engine, kind, p.content_hash) is None:
+            p.checked = _check(kind, name, p.content)
+    except FileRefused as exc:  # met in the file's turn, as if raised there
+        p.refused = exc
+    return p
+
+
 def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: str | None = None,
                  progress: Progress | None = None) -> IngestSummary:
     """Import files of one kind; each file is its own transaction. Paths, folders (cpds) and
-    (name, bytes) pairs or Streamlit uploads are accepted."""
+    (name, bytes) pairs or Streamlit uploads are accepted.
+
+    With several files, the next file is hashed, read and checked in a second thread while the current
+    one is stored: pyarrow, DuckDB and hashlib release the GIL, so the two overlap on two cores. Files
+    are still stored one at a time, in the given order, each in its own transaction."""
+    from concurrent.futures import ThreadPoolExecutor
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     imported_by = imported_by or load.default_user()
@@ -147,31 +172,40 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
     inputs = _inputs(kind, paths_or_uploads)
     report = progress or (lambda fraction, message: None)
     n = max(len(inputs), 1)
-    for i, (name, source) in enumerate(inputs):
-        summary.files += 1
-        base = i / n
-        report(base, f"{name}: 読み込み中 / reading")
-        try:
-            content_hash, content = _hash(source, name)
-            earlier = load.find_batch(engine, kind, content_hash)
-            if earlier is not None:
-                counts = load.record_duplicate(engine, kind, name, content_hash, imported_by,
-                                               int(earlier.rows_read))
-            else:
-                rows, errors, rows_read, agg = _check(kind, name, content)
-                report(base + 0.6 / n, f"{name}: 保存中 / storing")
-                counts = load.load(engine, kind, name, content_hash, rows, errors, rows_read, imported_by, agg)
-                for e in errors.head(max(0, MAX_ERRORS_IN_SUMMARY - len(summary.errors))).itertuples():
-                    summary.errors.append({"file": name, "row": int(e.row), "column": e.column,
-                                           "value": e.value, "reason": f"{e.reason_ja} / {e.reason_en}"})
-        except FileRefused as exc:
-            exc.file = exc.file or name
-            summary.refused.append(exc.message())
-            continue
-        summary.batch_ids.append(counts.batch_id)
-        summary.rows_read += counts.rows_read
-        summary.accepted += counts.accepted
-        summary.duplicates += counts.duplicates
-        summary.rejected += counts.rejected
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="careplan-read") as pool:
+        ahead = pool.submit(_prepare, engine, kind, *inputs[0]) if inputs else None
+        for i, (name, source) in enumerate(inputs):
+            summary.files += 1
+            base = i / n
+            report(base, f"{name}: 読み込み中 / reading")
+            p = ahead.result()
+            ahead = pool.submit(_prepare, engine, kind, *inputs[i + 1]) if i + 1 < len(inputs) else None
+            try:
+                if p.refused is not None:
+                    raise p.refused
+                # asked again: the file before this one (stored meanwhile) may have had the same content
+                earlier = load.find_batch(engine, kind, p.content_hash)
+                if earlier is not None:
+                    counts = load.record_duplicate(engine, kind, name, p.content_hash, imported_by,
+                                                   int(earlier.rows_read))
+                else:
+                    rows, errors, rows_read, agg = p.checked or _check(kind, name, p.content)
+                    report(base + 0.6 / n, f"{name}: 保存中 / storing")
+                    counts = load.load(engine, kind, name, p.content_hash, rows, errors, rows_read, imported_by,
+                                       agg)
+                    for e in errors.head(max(0, MAX_ERRORS_IN_SUMMARY - len(summary.errors))).itertuples():
+                        summary.errors.append({"file": name, "row": int(e.row), "column": e.column,
+                                               "value": e.value, "reason": f"{e.reason_ja} / {e.reason_en}"})
+            except FileRefused as exc:
+                exc.file = exc.file or name
+                summary.refused.append(exc.message())
+                continue
+            finally:
+                p = None  # the file's rows are not kept past its turn (one file ahead at most)
+            summary.batch_ids.append(counts.batch_id)
+            summary.rows_read += counts.rows_read
+            summary.accepted += counts.accepted
+            summary.duplicates += counts.duplicates
+            summary.rejected += counts.rejected
     report(1.0, "完了 / done")
     return summary

@@ -200,3 +200,48 @@ def test_unknown_open_data_file_code_falls_back_to_service_column(engine):
     s = ingest_files(engine, "offices", [("jigyosho_999.csv", data)])
     assert s.accepted == 1
     assert table(engine, "offices").loc[0, "kind"] == "kyotaku"
+
+
+def _exchange_file(month: str, sheets: int) -> bytes:
+    return csv_bytes([["month", "sender_code", "receiver_code", "form", "channel", "sheets"],
+                      [month, A, B, "plan", "fax", str(sheets)], [month, B, C, "actual", "digital", "1"]])
+
+
+def test_several_files_in_one_call_read_ahead_stored_in_order(engine, monkeypatch):
+    """The next file is read and checked in a second thread while the current one is stored; files are
+    still stored in the given order, each once, a refused file in the middle refuses only itself, and the
+    same content twice in one call is stored once (the second is a duplicate of the first, stored meanwhile)."""
+    import threading
+
+    import analytics.ingest as ingest
+    from analytics.ingest import load
+    events, second_checked = [], threading.Event()
+    check, store = ingest._check, load.load
+
+    def spy_check(kind, name, content):
+        events.append(("check", name, threading.current_thread().name))
+        if name == "aug-again.csv":
+            second_checked.set()
+        return check(kind, name, content)
+
+    def spy_load(engine_, kind, name, *args, **kwargs):
+        if name == "aug.csv":  # the next file's check runs while this one is being stored
+            assert second_checked.wait(30), "the next file was not read ahead while this one was stored"
+        events.append(("store", name))
+        return store(engine_, kind, name, *args, **kwargs)
+
+    monkeypatch.setattr(ingest, "_check", spy_check)
+    monkeypatch.setattr(load, "load", spy_load)
+    aug = _exchange_file("2025-08", 3)
+    files = [("aug.csv", aug), ("aug-again.csv", aug), ("broken.csv", b"\x00\x01 not a table"),
+             ("sep.csv", _exchange_file("2025-09", 5))]
+    s = ingest_files(engine, "exchanges", files)
+    assert (s.files, s.rows_read, s.accepted, s.duplicates, s.rejected) == (4, 6, 4, 2, 0)
+    assert len(s.refused) == 1 and "broken.csv" in s.refused[0]
+    assert [e[1] for e in events if e[0] == "store"] == ["aug.csv", "sep.csv"]
+    assert {e[2] for e in events if e[0] == "check"} == {"careplan-read_0"}
+    batches = table(engine, "import_batches", "batch_id")
+    assert list(batches["file_name"]) == ["aug.csv", "aug-again.csv", "sep.csv"]
+    assert list(batches["accepted"]) == [2, 0, 2] and list(batches["duplicates"]) == [0, 2, 0]
+    e = table(engine, "exchanges", "month, sender_code")
+    assert list(e["sheets"]) == [3, 1, 5, 1]
