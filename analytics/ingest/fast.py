@@ -8,9 +8,9 @@ good rows as an Arrow table and lists the problems with their row numbers. No pa
 is ever built.
 
 Only plain files take this way: UTF-8 (BOM allowed) text whose header rows are plain lines, with no
-quotes, blank lines, lone CR or NUL in the data, every row as wide as the header, and one column whose
-every cell starts with a letter or digit (so no row can be blank). ``check`` returns None for anything
-else, and the caller reads the file the pandas way (``read`` → ``validate``) with the same result.
+quotes, blank lines, lone CR or NUL in the data, every row as wide as the header, and no row whose
+every cell is blank (looked for only when some 事業所番号 is not valid: a row with a valid 送信元 is not
+blank). ``check`` returns None for anything else, and the caller reads the file the pandas way (``read`` → ``validate``) with the same result.
 """
 from __future__ import annotations
 
@@ -138,7 +138,12 @@ def check(file: str, data: bytes):
     con = duckdb.connect()
     try:
         con.register("raw", rows)
-        if _has_blank_rows(con, [c for c in found if c in _ORDER]):
+        # 事業所番号: hundreds of thousands of distinct values, checked in SQL; only the others in Python
+        con.execute(f"CREATE TEMP TABLE codes AS SELECT v, {CLEAN_VALID_CODE} AS ok FROM "
+                    f"(SELECT sender_code AS v FROM raw UNION SELECT receiver_code FROM raw)")
+        rest = _verdicts("sender_code", _distinct(con, "SELECT v FROM codes WHERE NOT ok"))
+        # a row whose 送信元 is a valid 事業所番号 is not blank: only a file with other codes can have one
+        if not rest.empty and _has_blank_rows(con, [c for c in found if c in _ORDER]):
             return None  # blank rows are layout: the pandas path drops them before numbering problems
         maps = {c: _verdicts(c, _distinct(con, f"SELECT DISTINCT {c} FROM raw")) for c in ("month", "form", "channel")}
         maps["sheets"] = _verdicts("sheets", _distinct(
@@ -148,10 +153,6 @@ def check(file: str, data: bytes):
         for c, kind in (("month", pa.date32()), ("form", pa.string()), ("channel", pa.string()),
                         ("sheets", pa.int64())):
             con.register(f"m_{c}", _arrow_map(maps[c], kind))
-        # 事業所番号: hundreds of thousands of distinct values, checked in SQL; only the others in Python
-        con.execute(f"CREATE TEMP TABLE codes AS SELECT v, {CLEAN_VALID_CODE} AS ok FROM "
-                    f"(SELECT sender_code AS v FROM raw UNION SELECT receiver_code FROM raw)")
-        rest = _verdicts("sender_code", _distinct(con, "SELECT v FROM codes WHERE NOT ok"))
         sql = _Sql(clean_codes=rest.empty)
         if not rest.empty:
             con.register("m_code_rest", _arrow_map(rest, pa.string()))
