@@ -34,6 +34,12 @@ def _fmt(value: float, percent: bool) -> str:
     return f"{value * 100:.1f}%" if percent else f"{value:,.1f}"
 
 
+def _outlines(geo: dict, codes) -> dict:
+    """The FeatureCollection of the given prefecture codes only (features shared, not copied)."""
+    wanted = set(codes)
+    return {"type": "FeatureCollection", "features": [f for f in geo["features"] if f["id"] in wanted]}
+
+
 def choropleth_map(frame: pd.DataFrame, value: str = "adoption_rate", lang: str = "ja",
                    highlight: str | None = None, value_label: str | None = None, percent: bool = True,
                    height: int = 560) -> go.Figure:
@@ -43,23 +49,27 @@ def choropleth_map(frame: pd.DataFrame, value: str = "adoption_rate", lang: str 
     geo = geo_mod.prefecture_geojson_display()  # Okinawa drawn as an inset
     value_label = value_label or t("adoption.chart.rate", lang)
     names = {f["id"]: f["properties"]["name_ja" if lang == "ja" else "name_en"] for f in geo["features"]}
+    data = frame.dropna(subset=[value])
+    # each trace carries the outlines of its own prefectures only, so the figure holds every outline
+    # once (not once per trace: a third of the figure to copy, send and parse)
+    no_data = [c for c in names if c not in set(data["prefecture_code"])]
     fig = go.Figure()
     fig.add_trace(go.Choroplethmap(
-        geojson=geo, locations=list(names), z=[0] * len(names), featureidkey="id",
+        geojson=_outlines(geo, no_data), locations=no_data, z=[0] * len(no_data), featureidkey="id",
         colorscale=[[0, "#eeeeee"], [1, "#eeeeee"]], showscale=False, marker_line_color="#999999",
-        marker_line_width=0.5, text=[names[c] for c in names],
+        marker_line_width=0.5, text=[names[c] for c in no_data],
         hovertemplate="%{text}: " + t("adoption.chart.no_data", lang) + "<extra></extra>"))
-    data = frame.dropna(subset=[value])
     scale = 100 if percent else 1
     fig.add_trace(go.Choroplethmap(
-        geojson=geo, locations=data["prefecture_code"], z=data[value] * scale, featureidkey="id",
+        geojson=_outlines(geo, data["prefecture_code"]), locations=data["prefecture_code"], z=data[value] * scale,
+        featureidkey="id",
         colorscale=SCALE, zmin=0, marker_line_color="#555555", marker_line_width=0.6,
         text=data["prefecture"], customdata=data[[c for c in ("offices", "registered") if c in data] or [value]],
         colorbar=dict(title=value_label + (" (%)" if percent else ""), thickness=12),
         hovertemplate="%{text}<br>" + value_label + ": %{z:.1f}" + ("%" if percent else "") + "<extra></extra>"))
     if highlight and highlight in names:
         fig.add_trace(go.Choroplethmap(
-            geojson=geo, locations=[highlight], z=[1], featureidkey="id",
+            geojson=_outlines(geo, [highlight]), locations=[highlight], z=[1], featureidkey="id",
             colorscale=[[0, "rgba(0,0,0,0)"], [1, "rgba(0,0,0,0)"]], showscale=False,
             marker_line_color=HIGHLIGHT, marker_line_width=4, hoverinfo="skip", name=names[highlight]))
     box_lon, box_lat = geo_mod.inset_box_lines()

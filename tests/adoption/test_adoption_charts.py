@@ -14,7 +14,13 @@ def test_choropleth_is_offline_and_complete():
     fig = ch.choropleth_map(FRAME, highlight="13")
     assert fig.layout.map.style == "white-bg"
     base, data, hl, inset = fig.data
-    assert len(base.locations) == 47 and base.geojson["features"][0]["id"] == "01"
+    # every prefecture drawn once: grey without data (44), coloured with data (3); each trace carries the
+    # outlines of its own prefectures only, so the figure holds each outline once (plus the highlight's)
+    assert len(base.locations) == 44 and base.geojson["features"][0]["id"] == "02"
+    assert sorted(list(base.locations) + list(data.locations)) == [f"{i:02d}" for i in range(1, 48)]
+    for trace in (base, data, hl):
+        assert [f["id"] for f in trace.geojson["features"]] == sorted(trace.locations)
+    assert [f["id"] for f in hl.geojson["features"]] == ["13"]
     # Okinawa is drawn inside the inset frame in the Sea of Japan, not 1,000 km off the frame
     okinawa = next(f for f in base.geojson["features"] if f["id"] == "47")
     lons = [x for ring in okinawa["geometry"]["coordinates"] for x, _ in ring]
