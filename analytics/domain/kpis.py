@@ -246,4 +246,4 @@ def hours_text(hours: float | None) -> str:
     (tenths are noise there, and a metric tile cuts a long value off with "…"). None → "–"."""
     if hours is None or hours != hours:
         return "–"
-    return f"{hours:,.1f}" if abs(hours) < 1000 else f"{hours:,.0f}"
+    return f"{hours:,.1f}" if abs(round(hours, 1)) < 1000 else f"{hours:,.0f}"  # 999.96 → "1,000", not "1,000.0"

@@ -140,20 +140,44 @@ def _check(kind: str, name: str, content):
 class _Prepared:
     """One file hashed, read and checked, nothing written yet."""
     content_hash: str | None = None
-    content: object = None
+    content: object = None                  # kept only when the file was not checked (stored before)
     checked: tuple | None = None            # _check's result; None when the content was stored before
     refused: FileRefused | None = None
 
 
-def _prepare(engine, kind: str, name: str, source) -> _Prepared:
+def _prepare(engine, kind: str, name: str, source, ask_stored: bool) -> _Prepared:
+    """Hash, read and check one file. ``ask_stored``: skip the check of content stored before (the
+    caller asks again before storing); off where another thread cannot see the database (an in-memory
+    DuckDB has one database per thread)."""
     p = _Prepared()
     try:
-        p.content_hash, p.content = _hash(source, name)
-        if load.find_batch(engine, kind, p.content_hash) is None:
-            p.checked = _check(kind, name, p.content)
+        p.content_hash, content = _hash(source, name)
+        if ask_stored and load.find_batch(engine, kind, p.content_hash) is not None:
+            p.content = content
+        else:
+            p.checked = _check(kind, name, content)
     except FileRefused as exc:  # met in the file's turn, as if raised there
         p.refused = exc
     return p
+
+
+def _store(engine, kind: str, name: str, p: _Prepared, imported_by: str, summary: IngestSummary,
+           report: Progress, base: float, n: int) -> load.Counts:
+    """Store one prepared file (its own transaction) or record it as a duplicate; FileRefused as read."""
+    if p.refused is not None:
+        raise p.refused
+    # asked (again) here: the file before this one, stored meanwhile, may have had the same content
+    earlier = load.find_batch(engine, kind, p.content_hash)
+    if earlier is not None:
+        return load.record_duplicate(engine, kind, name, p.content_hash, imported_by, int(earlier.rows_read))
+    rows, errors, rows_read, agg = p.checked or _check(kind, name, p.content)
+    p.checked = p.content = None  # the rows live only as long as this call
+    report(base + 0.6 / n, f"{name}: 保存中 / storing")
+    counts = load.load(engine, kind, name, p.content_hash, rows, errors, rows_read, imported_by, agg)
+    for e in errors.head(max(0, MAX_ERRORS_IN_SUMMARY - len(summary.errors))).itertuples():
+        summary.errors.append({"file": name, "row": int(e.row), "column": e.column,
+                               "value": e.value, "reason": f"{e.reason_ja} / {e.reason_en}"})
+    return counts
 
 
 def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: str | None = None,
@@ -163,8 +187,11 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
 
     With several files, the next file is hashed, read and checked in a second thread while the current
     one is stored: pyarrow, DuckDB and hashlib release the GIL, so the two overlap on two cores. Files
-    are still stored one at a time, in the given order, each in its own transaction."""
+    are still stored one at a time, in the given order, each in its own transaction; at most the file
+    being stored and the next one are held as checked rows."""
     from concurrent.futures import ThreadPoolExecutor
+
+    import sqlalchemy as sa
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
     imported_by = imported_by or load.default_user()
@@ -172,40 +199,28 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
     inputs = _inputs(kind, paths_or_uploads)
     report = progress or (lambda fraction, message: None)
     n = max(len(inputs), 1)
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="careplan-read") as pool:
-        ahead = pool.submit(_prepare, engine, kind, *inputs[0]) if inputs else None
-        for i, (name, source) in enumerate(inputs):
+    ask_stored = not isinstance(engine.pool, sa.pool.SingletonThreadPool)
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careplan-read")
+    try:
+        ahead = pool.submit(_prepare, engine, kind, *inputs[0], ask_stored) if inputs else None
+        for i, (name, _) in enumerate(inputs):
             summary.files += 1
-            base = i / n
-            report(base, f"{name}: 読み込み中 / reading")
-            p = ahead.result()
-            ahead = pool.submit(_prepare, engine, kind, *inputs[i + 1]) if i + 1 < len(inputs) else None
+            report(i / n, f"{name}: 読み込み中 / reading")
+            p = ahead.result()  # an unexpected error of the read surfaces here, in the file's turn
+            ahead = pool.submit(_prepare, engine, kind, *inputs[i + 1], ask_stored) if i + 1 < len(inputs) else None
             try:
-                if p.refused is not None:
-                    raise p.refused
-                # asked again: the file before this one (stored meanwhile) may have had the same content
-                earlier = load.find_batch(engine, kind, p.content_hash)
-                if earlier is not None:
-                    counts = load.record_duplicate(engine, kind, name, p.content_hash, imported_by,
-                                                   int(earlier.rows_read))
-                else:
-                    rows, errors, rows_read, agg = p.checked or _check(kind, name, p.content)
-                    report(base + 0.6 / n, f"{name}: 保存中 / storing")
-                    counts = load.load(engine, kind, name, p.content_hash, rows, errors, rows_read, imported_by,
-                                       agg)
-                    for e in errors.head(max(0, MAX_ERRORS_IN_SUMMARY - len(summary.errors))).itertuples():
-                        summary.errors.append({"file": name, "row": int(e.row), "column": e.column,
-                                               "value": e.value, "reason": f"{e.reason_ja} / {e.reason_en}"})
+                counts = _store(engine, kind, name, p, imported_by, summary, report, i / n, n)
             except FileRefused as exc:
                 exc.file = exc.file or name
                 summary.refused.append(exc.message())
                 continue
-            finally:
-                p = None  # the file's rows are not kept past its turn (one file ahead at most)
             summary.batch_ids.append(counts.batch_id)
             summary.rows_read += counts.rows_read
             summary.accepted += counts.accepted
             summary.duplicates += counts.duplicates
             summary.rejected += counts.rejected
+    finally:
+        # on an error or an interrupt, the file being read ahead is abandoned, not waited for
+        pool.shutdown(wait=False, cancel_futures=True)
     report(1.0, "完了 / done")
     return summary

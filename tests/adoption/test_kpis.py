@@ -45,6 +45,7 @@ def test_hours_saved_uses_the_per_user_model():
 def test_hours_text_drops_tenths_from_a_thousand_hours():
     assert kpis.hours_text(12.63) == "12.6"
     assert kpis.hours_text(999.94) == "999.9"
+    assert kpis.hours_text(999.96) == "1,000"            # rounds up past the rule: whole hours, not "1,000.0"
     assert kpis.hours_text(4918.6) == "4,919"          # the 10M demo's tile read "4,918.6 …" at 1400 px
     assert kpis.hours_text(1_234_567.4) == "1,234,567"
     assert kpis.hours_text(None) == "–" and kpis.hours_text(float("nan")) == "–"

@@ -245,3 +245,35 @@ def test_several_files_in_one_call_read_ahead_stored_in_order(engine, monkeypatc
     assert list(batches["accepted"]) == [2, 0, 2] and list(batches["duplicates"]) == [0, 2, 0]
     e = table(engine, "exchanges", "month, sender_code")
     assert list(e["sheets"]) == [3, 1, 5, 1]
+
+
+def test_several_files_into_an_in_memory_duckdb():
+    """An in-memory DuckDB is one database per thread: the file read ahead is checked without asking
+    that thread's (empty) database, and every file is still stored once."""
+    from analytics.store import engine as store_engine
+    eng = store_engine.get_engine("duckdb:///:memory:")
+    aug = _exchange_file("2025-08", 3)
+    s = ingest_files(eng, "exchanges", [("aug.csv", aug), ("sep.csv", _exchange_file("2025-09", 5)),
+                                        ("aug-again.csv", aug)])
+    assert (s.files, s.accepted, s.duplicates, s.refused) == (3, 4, 2, [])
+    assert list(table(eng, "exchanges", "month, sender_code")["sheets"]) == [3, 1, 5, 1]
+
+
+def test_an_unexpected_error_reading_ahead_surfaces_in_that_files_turn(engine, monkeypatch):
+    """A bug (not a user mistake) while the next file is read ahead is raised when that file's turn
+    comes: the files before it are stored, as when files were read one at a time."""
+    import analytics.ingest as ingest
+    check = ingest._check
+
+    def failing(kind, name, content):
+        if name == "sep.csv":
+            raise RuntimeError("reader bug")
+        return check(kind, name, content)
+
+    monkeypatch.setattr(ingest, "_check", failing)
+    with pytest.raises(RuntimeError, match="reader bug"):
+        ingest_files(engine, "exchanges", [("aug.csv", _exchange_file("2025-08", 3)),
+                                           ("sep.csv", _exchange_file("2025-09", 5)),
+                                           ("oct.csv", _exchange_file("2025-10", 7))])
+    assert list(table(engine, "import_batches", "batch_id")["file_name"]) == ["aug.csv"]
+    assert list(table(engine, "exchanges", "month, sender_code")["sheets"]) == [3, 1]
