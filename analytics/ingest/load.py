@@ -314,7 +314,7 @@ def _load_exchanges(conn, batch_id: int, rows: pd.DataFrame, aggregated: pd.Data
             + (f" WHERE NOT EXISTS (SELECT 1 FROM exchanges e WHERE {on})" if stored_before else "")),
             {"b": batch_id, "lo": lo, "hi": hi})
         if stored_before and conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SET LOCAL enable_nestloop = on"))
+            conn.execute(sa.text("SET LOCAL enable_nestloop TO DEFAULT"))
     return int(dup or 0)
 
 

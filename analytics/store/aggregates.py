@@ -137,7 +137,7 @@ def _flag_into(conn, where) -> None:
         return
     conn.execute(sa.text("SET LOCAL enable_nestloop = off"))
     conn.execute(insert)
-    conn.execute(sa.text("SET LOCAL enable_nestloop = on"))
+    conn.execute(sa.text("SET LOCAL enable_nestloop TO DEFAULT"))
 
 
 def _grouped(fx):
