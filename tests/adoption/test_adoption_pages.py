@@ -31,7 +31,7 @@ def captions(at) -> str:
 def test_home_tiles_funnel_and_trend(open_page):
     at = open_page("home")
     assert metrics(at) == {"事業所数": "12", "登録事業所数": "4", "登録率": "33.3%",
-                           "データ連携の割合": "75.0%", "削減された時間": "12.6 時間"}
+                           "データ連携の割合": "75.0%", "削減された時間（時間/月）": "12.6"}
     text = captions(at)
     assert "データ基準日 2025-08-31（提供票の最新月 2025-08）" in text
     assert "事業所マスタにない登録事業所が 1 件" in text
@@ -52,6 +52,7 @@ def test_home_in_english(open_page):
     at = open_page("home", lang="en")
     assert metrics(at)["Adoption rate"] == "33.3%"
     assert metrics(at)["Offices"] == "12"
+    assert metrics(at)["Hours saved (h/month)"] == "12.6"
 
 
 def test_home_empty_database(open_page, duck_url):
