@@ -63,12 +63,37 @@ def test_bulk_insert_handles_nulls_and_float_integers(engine):
     assert got["batch_id"].tolist()[1] == 7
 
 
-def _month_index_exists(conn) -> bool:
+def _month_index_exists(conn, name: str = "ix_exchanges_month") -> bool:
     if conn.dialect.name == "duckdb":
-        sql = "SELECT count(*) FROM duckdb_indexes() WHERE index_name = 'ix_exchanges_month'"
+        sql = f"SELECT count(*) FROM duckdb_indexes() WHERE index_name = '{name}'"
     else:
-        sql = "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_exchanges_month'"
+        sql = f"SELECT count(*) FROM pg_indexes WHERE indexname = '{name}'"
     return conn.execute(sa.text(sql)).scalar() == 1
+
+
+def test_monthly_aggregate_month_index_only_on_postgresql(engine):
+    with engine.connect() as conn:
+        assert _month_index_exists(conn, "ix_exchanges_monthly_month") == (engine.dialect.name == "postgresql")
+
+
+def test_migration_4_indexes_the_monthly_aggregate_on_postgresql(engine):
+    """A schema-3 database (no index on exchanges_monthly.month) gets it on PostgreSQL when opened, rows kept."""
+    url = engine.url.render_as_string(hide_password=False)
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("DROP INDEX ix_exchanges_monthly_month"))
+        conn.execute(schema.exchanges_monthly.insert().values(
+            month=dt.date(2025, 4, 1), prefecture_code="01", municipality_code=None, form="plan", channel="fax",
+            sender_registered=1, receiver_registered=0, sheets=7, n_rows=1))
+        conn.execute(schema.schema_version.delete())
+        conn.execute(schema.schema_version.insert().values(version=3, applied_at=dt.datetime.now(), note="v3"))
+        assert not _month_index_exists(conn, "ix_exchanges_monthly_month")
+    store_engine.dispose(url)
+    eng = store_engine.get_engine(url)   # opening migrates
+    with eng.connect() as conn:
+        assert store_engine.current_version(conn) == 4
+        assert _month_index_exists(conn, "ix_exchanges_monthly_month") == (conn.dialect.name == "postgresql")
+        assert conn.execute(sa.text("SELECT sum(sheets) FROM exchanges_monthly")).scalar() == 7
 
 
 def test_month_index_only_on_postgresql(engine):
@@ -89,6 +114,6 @@ def test_migration_3_drops_duckdb_month_index_and_keeps_rows(duck_url):
     store_engine.dispose(duck_url)
     eng = store_engine.get_engine(duck_url)   # opening migrates
     with eng.connect() as conn:
-        assert store_engine.current_version(conn) == 3
+        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION
         assert not _month_index_exists(conn)
         assert conn.execute(sa.text("SELECT sum(sheets) FROM exchanges")).scalar() == 7

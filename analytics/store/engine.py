@@ -103,7 +103,14 @@ def _no_month_index_on_duckdb(conn: Connection) -> None:
         conn.execute(sa.text("DROP INDEX IF EXISTS ix_exchanges_month"))
 
 
-MIGRATIONS: dict[int, list] = {2: [_office_aggregates], 3: [_no_month_index_on_duckdb]}
+def _monthly_month_index_on_postgresql(conn: Connection) -> None:
+    """4: PostgreSQL indexes exchanges_monthly by month (see schema.py); nothing on DuckDB."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_exchanges_monthly_month ON exchanges_monthly (month)"))
+
+
+MIGRATIONS: dict[int, list] = {2: [_office_aggregates], 3: [_no_month_index_on_duckdb],
+                               4: [_monthly_month_index_on_postgresql]}
 
 
 def current_version(conn: Connection) -> int:

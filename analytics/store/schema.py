@@ -11,7 +11,9 @@ from sqlalchemy import (
     PrimaryKeyConstraint, Index,
 )
 
-SCHEMA_VERSION = 3  # 2: per-office pre-aggregates (analytics.store.aggregates_office); 3: no month index on DuckDB
+# 2: per-office pre-aggregates (analytics.store.aggregates_office); 3: no month index on DuckDB;
+# 4: PostgreSQL indexes exchanges_monthly by month
+SCHEMA_VERSION = 4
 
 metadata = MetaData()
 
@@ -153,6 +155,9 @@ exchanges_monthly = Table(
     Column("sheets", BigInteger, nullable=False),
     Column("n_rows", BigInteger, nullable=False),
 )
+# PostgreSQL: the latest month and one month's rows by index (at 10⁸ exchanges this table holds ≈10⁶ rows,
+# read in full twice for 概要's national share without it); DuckDB: zone maps, rows arrive month by month
+Index("ix_exchanges_monthly_month", exchanges_monthly.c.month).ddl_if(dialect="postgresql")
 
 # Per-office pre-aggregates (analytics.store.aggregates_office), rebuilt and appended together with
 # exchanges_monthly under the same freshness token. No keys: deltas are appended, readers sum. DuckDB finds
