@@ -10,8 +10,9 @@ memory (ru_maxrss) is its own:
 - queries: each dashboard query through the app's functions (best of ``--repeat`` runs after a first run, kept
   too), beside the same SQL statements replayed on the raw driver, and a pandas equivalent;
 - render (each backend, at ``--render-size``): first render of every page in Chromium against the app as `make run`
-  serves it, two ways: clicked in the sidebar of one session (the cold open of 概要 first), and each page
-  in a new browser context (``task_render``).
+  serves it, three ways: clicked in the sidebar of one session (the cold open of 概要 first), each page
+  in a new browser context, and each page in a new tab of a browser that has shown the app
+  (``task_render``).
 Writes ``<out>/results.json`` and ``<out>/results.md``. PostgreSQL runs on a throwaway local server.
 """
 from __future__ import annotations
@@ -385,8 +386,22 @@ def _timed(page, steps) -> dict:
     return {"first_render_s": time.perf_counter() - t, "error": error}
 
 
+VIEW = {"viewport": {"width": 1400, "height": 1000}, "locale": "ja-JP"}
+
+
+def _each_page(base: str, new_page) -> dict:
+    """Every page, in the registry's order, opened by its address in a page from ``new_page()``."""
+    from analytics.ui import nav
+    out = {}
+    for url in [u for *_, u in nav.PAGES]:
+        page = new_page()
+        out[url] = _timed(page, lambda: _open(page, f"{base}/{_path(url)}"))
+        page.close()
+    return out
+
+
 def task_render(spec: dict) -> dict:
-    """First render of every page at the benchmark's size, two ways, each on a fresh server:
+    """First render of every page at the benchmark's size, three ways, each on a fresh server:
 
     - ``navigate``: how a person uses it. One new browser tab opens the app at its root (概要: the cold
       open, with Streamlit's front end loaded from an empty cache), then each page is clicked in the
@@ -400,11 +415,10 @@ def task_render(spec: dict) -> dict:
     """
     from playwright.sync_api import sync_playwright
 
-    from analytics.ui import nav
     args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", "--no-first-run",
             "--disable-quic"]
-    out: dict = {"pages": {}, "navigate": {}}
+    out: dict = {"navigate": {}}
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=args, headless=True)
         # the browser's own cold start (first tab, network stack, the system's CJK fonts) is not the app's:
@@ -419,7 +433,7 @@ def task_render(spec: dict) -> dict:
                            ".map(x => x * 2).sort()</script></body></html>")
             wp.goto(f"{base}/_stcore/health", timeout=60_000)
             warm.close()
-            ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+            ctx = browser.new_context(**VIEW)
             page = ctx.new_page()
             out["navigate"]["home"] = _timed(page, lambda: _open(page, f"{base}/"))
             page.evaluate(WATCH_JS)
@@ -437,28 +451,21 @@ def task_render(spec: dict) -> dict:
             ctx.close()
         with _app_server(spec, "tab") as (base, server_s):
             out["tab_server_start_s"] = server_s
-            for url in [u for *_, u in nav.PAGES]:
-                ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
-                page = ctx.new_page()
-                out["pages"][url] = _timed(page, lambda: _open(page, f"{base}/{_path(url)}"))
-                ctx.close()
+            # browser.new_page: a page in a context of its own (closed with the page)
+            out["pages"] = _each_page(base, lambda: browser.new_page(**VIEW))
         # a returning visitor: one browser profile that has shown the app once (its HTTP cache and
         # compiled-code cache hold Streamlit's front end and plotly.js), each page in a new tab of it. The
         # profile sees the app on a throwaway server at the same address, so the measured server's query
         # caches are all empty
         port = _free_port()
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+        ctx = browser.new_context(**VIEW)
         with _app_server(spec, "again-warm", port) as (base, _):
             first = ctx.new_page()
             _timed(first, lambda: _open(first, f"{base}/effect"))  # a page with charts
             first.close()
         with _app_server(spec, "again", port) as (base, server_s):
             out["again_server_start_s"] = server_s
-            out["again"] = {}
-            for url in [u for *_, u in nav.PAGES]:
-                page = ctx.new_page()
-                out["again"][url] = _timed(page, lambda: _open(page, f"{base}/{_path(url)}"))
-                page.close()
+            out["again"] = _each_page(base, ctx.new_page)
             ctx.close()
         browser.close()
     return out

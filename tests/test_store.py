@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from analytics.store import engine as store_engine
 from analytics.store import schema
+from scale import helpers
 
 
 def test_migrate_creates_schema_and_version(engine):
@@ -63,17 +64,9 @@ def test_bulk_insert_handles_nulls_and_float_integers(engine):
     assert got["batch_id"].tolist()[1] == 7
 
 
-def _month_index_exists(conn, name: str = "ix_exchanges_month") -> bool:
-    if conn.dialect.name == "duckdb":
-        sql = f"SELECT count(*) FROM duckdb_indexes() WHERE index_name = '{name}'"
-    else:
-        sql = f"SELECT count(*) FROM pg_indexes WHERE indexname = '{name}'"
-    return conn.execute(sa.text(sql)).scalar() == 1
-
-
 def test_monthly_aggregate_month_index_only_on_postgresql(engine):
     with engine.connect() as conn:
-        assert _month_index_exists(conn, "ix_exchanges_monthly_month") == (engine.dialect.name == "postgresql")
+        assert helpers.index_exists(conn, "ix_exchanges_monthly_month") == (engine.dialect.name == "postgresql")
 
 
 def test_migration_4_indexes_the_monthly_aggregate_on_postgresql(engine):
@@ -87,19 +80,19 @@ def test_migration_4_indexes_the_monthly_aggregate_on_postgresql(engine):
             sender_registered=1, receiver_registered=0, sheets=7, n_rows=1))
         conn.execute(schema.schema_version.delete())
         conn.execute(schema.schema_version.insert().values(version=3, applied_at=dt.datetime.now(), note="v3"))
-        assert not _month_index_exists(conn, "ix_exchanges_monthly_month")
+        assert not helpers.index_exists(conn, "ix_exchanges_monthly_month")
     store_engine.dispose(url)
     eng = store_engine.get_engine(url)   # opening migrates
     with eng.connect() as conn:
         assert store_engine.current_version(conn) == 4
-        assert _month_index_exists(conn, "ix_exchanges_monthly_month") == (conn.dialect.name == "postgresql")
+        assert helpers.index_exists(conn, "ix_exchanges_monthly_month") == (conn.dialect.name == "postgresql")
         assert conn.execute(sa.text("SELECT sum(sheets) FROM exchanges_monthly")).scalar() == 7
 
 
 def test_month_index_only_on_postgresql(engine):
     # DuckDB finds months by zone maps; its ART index only slowed every import's commit
     with engine.connect() as conn:
-        assert _month_index_exists(conn) == (engine.dialect.name == "postgresql")
+        assert helpers.index_exists(conn, "ix_exchanges_month") == (engine.dialect.name == "postgresql")
 
 
 def test_migration_3_drops_duckdb_month_index_and_keeps_rows(duck_url):
@@ -110,10 +103,27 @@ def test_migration_3_drops_duckdb_month_index_and_keeps_rows(duck_url):
                              "'plan', 'fax', 7, NULL)"))
         conn.execute(schema.schema_version.delete())
         conn.execute(schema.schema_version.insert().values(version=2, applied_at=dt.datetime.now(), note="v2"))
-        assert _month_index_exists(conn)
+        assert helpers.index_exists(conn, "ix_exchanges_month")
     store_engine.dispose(duck_url)
     eng = store_engine.get_engine(duck_url)   # opening migrates
     with eng.connect() as conn:
         assert store_engine.current_version(conn) == schema.SCHEMA_VERSION
-        assert not _month_index_exists(conn)
+        assert not helpers.index_exists(conn, "ix_exchanges_month")
         assert conn.execute(sa.text("SELECT sum(sheets) FROM exchanges")).scalar() == 7
+
+
+def test_hash_joins_turns_nested_loops_off_inside_only(engine):
+    """PostgreSQL plans the statements inside without nested loops, after analysing the staged table, and
+    has its own setting back afterwards; DuckDB has nothing to change."""
+    with engine.begin() as conn:
+        pg = conn.dialect.name == "postgresql"
+        conn.execute(sa.text("CREATE TEMPORARY TABLE _t (x INTEGER)"))
+        conn.execute(sa.text("INSERT INTO _t VALUES (1), (2), (3)"))
+        before = conn.execute(sa.text("SHOW enable_nestloop")).scalar() if pg else None
+        with store_engine.hash_joins(conn, analyze=["_t"]):
+            if pg:
+                assert conn.execute(sa.text("SHOW enable_nestloop")).scalar() == "off"
+                assert conn.execute(sa.text("SELECT reltuples FROM pg_class WHERE relname = '_t'")).scalar() == 3
+        if pg:
+            assert before == "on" and conn.execute(sa.text("SHOW enable_nestloop")).scalar() == "on"
+        assert conn.execute(sa.text("SELECT sum(x) FROM _t")).scalar() == 6

@@ -10,7 +10,8 @@ is ever built.
 Only plain files take this way: UTF-8 (BOM allowed) text whose header rows are plain lines, with no
 quotes, blank lines, lone CR or NUL in the data, every row as wide as the header, and no row whose
 every cell is blank (looked for only when some 事業所番号 is not valid: a row with a valid 送信元 is not
-blank). ``check`` returns None for anything else, and the caller reads the file the pandas way (``read`` → ``validate``) with the same result.
+blank). ``check`` returns None for anything else, and the caller reads the file the pandas way
+(``read`` → ``validate``) with the same result.
 """
 from __future__ import annotations
 

@@ -297,24 +297,20 @@ def _load_exchanges(conn, batch_id: int, rows: pd.DataFrame, aggregated: pd.Data
     # the stored rows of the file's months only; a file of months not stored yet needs no probe at all
     on = "e.month BETWEEN :lo AND :hi AND " + " AND ".join(f"e.{c} = s.{c}" for c in EXCHANGE_KEY)
     stored_before = _months_stored(conn, lo, hi)
-    with staged(conn, "_stage_exchanges", agg) as st:
-        if stored_before and conn.dialect.name == "postgresql":
-            # another file of a month already stored (a month sent in several files): probe by hash
-            # joins. The staged table has no statistics yet, and with them missing the planner loops over
-            # the month's stored rows for each staged row (hours at 10⁸ rows, not seconds)
-            conn.execute(sa.text(f"ANALYZE {st}"))
-            conn.execute(sa.text("SET LOCAL enable_nestloop = off"))
-        dup = _one(conn, sa.text(
-            f"SELECT COALESCE(SUM(s.n_rows), 0) FROM {st} s WHERE EXISTS (SELECT 1 FROM exchanges e WHERE {on})"
-        ), {"lo": lo, "hi": hi}) if stored_before else 0
-        cols = ", ".join(EXCHANGE_KEY)
-        conn.execute(sa.text(
-            f"INSERT INTO exchanges ({cols}, sheets, batch_id) "
-            f"SELECT {', '.join('s.' + c for c in EXCHANGE_KEY)}, s.sheets, :b FROM {st} s"
-            + (f" WHERE NOT EXISTS (SELECT 1 FROM exchanges e WHERE {on})" if stored_before else "")),
-            {"b": batch_id, "lo": lo, "hi": hi})
-        if stored_before and conn.dialect.name == "postgresql":
-            conn.execute(sa.text("SET LOCAL enable_nestloop TO DEFAULT"))
+    st, cols = "_stage_exchanges", ", ".join(EXCHANGE_KEY)
+    insert = (f"INSERT INTO exchanges ({cols}, sheets, batch_id) "
+              f"SELECT {', '.join('s.' + c for c in EXCHANGE_KEY)}, s.sheets, :b FROM {st} s")
+    with staged(conn, st, agg):
+        if not stored_before:
+            conn.execute(sa.text(insert), {"b": batch_id})
+            return 0
+        # another file of a month already stored (a month sent in several files): probed by hash joins
+        # (with the staged rows unanalysed, PostgreSQL looped over the month's stored rows for each one)
+        with store_engine.hash_joins(conn, analyze=[st]):
+            dup = _one(conn, sa.text(f"SELECT COALESCE(SUM(s.n_rows), 0) FROM {st} s "
+                                     f"WHERE EXISTS (SELECT 1 FROM exchanges e WHERE {on})"), {"lo": lo, "hi": hi})
+            conn.execute(sa.text(f"{insert} WHERE NOT EXISTS (SELECT 1 FROM exchanges e WHERE {on})"),
+                         {"b": batch_id, "lo": lo, "hi": hi})
     return int(dup or 0)
 
 

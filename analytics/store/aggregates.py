@@ -78,9 +78,7 @@ def _flagged(where=(), regm=None):
     from analytics.store import queries_channels as qc
     e, o = schema.exchanges, schema.offices
     so = o.alias("so")
-    if regm is None:
-        # the months of the rows at hand only (one batch: its month or two, not every stored month)
-        regm = qc.registered_months_cte(sa.select(e.c.month).distinct().where(*where).cte("m"))
+    regm = _registered_months(where) if regm is None else regm
     rs, rr = regm.alias("rs"), regm.alias("rr")
     s_reg = sa.case((rs.c.office_code.is_(None), 0), else_=1)
     r_reg = sa.case((rr.c.office_code.is_(None), 0), else_=1)
@@ -112,32 +110,33 @@ REGISTERED = sa.Table("_flag_registered", sa.MetaData(), sa.Column("month", sa.D
                       postgresql_on_commit="DROP")
 
 
-def _stage_registered(conn, where) -> sa.Table:
-    """Fill REGISTERED (created if missing) for the months of the exchanges rows matching ``where``."""
+def _registered_months(where):
+    """(month, office_code) registered, for the months of the exchanges rows matching ``where`` only (one
+    batch: its month or two, not every stored month)."""
     from analytics.store import queries_channels as qc
     e = schema.exchanges
+    return qc.registered_months_cte(sa.select(e.c.month).distinct().where(*where).cte("m"))
+
+
+def _stage_registered(conn, where) -> sa.Table:
+    """Fill REGISTERED (created if missing) for the months of the exchanges rows matching ``where``."""
     REGISTERED.create(conn, checkfirst=True)
     conn.execute(sa.text(f"TRUNCATE {REGISTERED.name}"))
-    regm = qc.registered_months_cte(sa.select(e.c.month).distinct().where(*where).cte("m"))
+    regm = _registered_months(where)
     conn.execute(REGISTERED.insert().from_select(["month", "office_code"], sa.select(regm.c.month, regm.c.office_code)))
-    conn.execute(sa.text(f"ANALYZE {REGISTERED.name}"))  # a temporary table has no statistics of its own
     return REGISTERED
 
 
 def _flag_into(conn, where) -> None:
-    """Fill BATCH_FLAGGED (created by the caller, empty) with the flagged rows matching ``where``. On
-    PostgreSQL with nested loops off: right after a bulk insert its planner may still think an import's
-    rows are a handful and loop over the registered set for each of 10⁶ rows (minutes, not seconds)."""
+    """Fill BATCH_FLAGGED (created by the caller, empty) with the flagged rows matching ``where``, by hash
+    joins (``store_engine.hash_joins``: right after a bulk insert PostgreSQL may think an import's rows are
+    a handful and loop over the registered set for each of 10⁶ rows)."""
     fx = BATCH_FLAGGED
     duckdb = store_engine.is_duckdb(conn)
     src = _flagged(where, None if duckdb else _stage_registered(conn, where))
-    insert = fx.insert().from_select([c.name for c in fx.columns], sa.select(*[src.c[c.name] for c in fx.columns]))
-    if duckdb:
-        conn.execute(insert)
-        return
-    conn.execute(sa.text("SET LOCAL enable_nestloop = off"))
-    conn.execute(insert)
-    conn.execute(sa.text("SET LOCAL enable_nestloop TO DEFAULT"))
+    with store_engine.hash_joins(conn, analyze=() if duckdb else [REGISTERED.name]):
+        conn.execute(fx.insert().from_select([c.name for c in fx.columns],
+                                             sa.select(*[src.c[c.name] for c in fx.columns])))
 
 
 def _grouped(fx):

@@ -4,6 +4,7 @@ The embedded default is a DuckDB file under ``data/``; PostgreSQL (psycopg 3) us
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import pathlib
@@ -43,6 +44,22 @@ def resolve_url(url: str | None = None) -> str:
 
 def is_duckdb(engine_or_conn) -> bool:
     return engine_or_conn.dialect.name == "duckdb"
+
+
+@contextlib.contextmanager
+def hash_joins(conn: Connection, analyze=()):
+    """PostgreSQL: the statements inside plan without nested loops, after ANALYZE of the named (freshly
+    filled, temporary) tables. Right after a bulk insert its planner may judge 10⁶ rows a handful and loop
+    over a big table once per row (minutes or hours instead of seconds). DuckDB: nothing to do. On an error
+    the transaction rolls back, and the setting with it."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    for table in analyze:
+        conn.execute(sa.text(f"ANALYZE {table}"))  # a temporary table has no statistics of its own
+    conn.execute(sa.text("SET LOCAL enable_nestloop = off"))
+    yield
+    conn.execute(sa.text("SET LOCAL enable_nestloop TO DEFAULT"))  # the session's own setting again
 
 
 def get_engine(url: str | None = None) -> Engine:

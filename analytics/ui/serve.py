@@ -52,23 +52,30 @@ def preload() -> None:
                 pass
     finally:
         log.setLevel(level)
-    try:  # plotly builds its figure and layout validators on the first figure (≈0.08 s): pay it here
-        import plotly.graph_objects as go
-        import plotly.io as pio
-        pio.to_json(go.Figure(go.Scatter(x=[1], y=[1])), validate=False)
-    except Exception:  # noqa: BLE001
-        pass
-    try:  # Streamlit's first element asks inspect for the root frame; inspect's first call maps every loaded
-        # module to its file (≈0.17 s) and keeps the map, so the session's call only adds newer modules
-        from streamlit import env_util
-        env_util.is_repl()
-    except Exception:  # noqa: BLE001
-        pass
-    try:
-        from analytics.domain import geo
-        geo.prefecture_geojson_display()  # parsed once per process (lru_cache); data-independent
-    except Exception:  # noqa: BLE001
-        pass
+    for warm in (_warm_plotly, _warm_inspect, _warm_outlines):
+        try:
+            warm()
+        except Exception:  # noqa: BLE001 - the page that needs it pays (or shows the error) as before
+            pass
+
+
+def _warm_plotly() -> None:
+    """plotly builds its figure and layout validators on the first figure (≈0.08 s)."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+    pio.to_json(go.Figure(go.Scatter(x=[1], y=[1])), validate=False)
+
+
+def _warm_inspect() -> None:
+    """Streamlit's first element asks inspect for the root frame; inspect's first call maps every loaded
+    module to its file (≈0.17 s) and keeps the map, so the session's call only adds newer modules."""
+    from streamlit import env_util
+    env_util.is_repl()
+
+
+def _warm_outlines() -> None:
+    from analytics.domain import geo
+    geo.prefecture_geojson_display()  # parsed once per process (lru_cache); data-independent
 
 
 def open_database() -> None:

@@ -87,3 +87,13 @@ def split_files(exchanges: pd.DataFrame, folder: pathlib.Path, parts: int = 4, s
         frames[2] = pd.concat([frames[2], frames[0].iloc[pick]], ignore_index=True)
     folder.mkdir(parents=True, exist_ok=True)
     return [write_csv(f, folder / f"part{i}.csv") for i, f in enumerate(frames)]
+
+
+def index_exists(conn, name: str) -> bool:
+    """Whether the database has the named index (DuckDB's catalogue or PostgreSQL's pg_indexes)."""
+    import sqlalchemy as sa
+    if conn.dialect.name == "duckdb":
+        sql = "SELECT count(*) FROM duckdb_indexes() WHERE index_name = :n"
+    else:
+        sql = "SELECT count(*) FROM pg_indexes WHERE indexname = :n"
+    return conn.execute(sa.text(sql), {"n": name}).scalar() == 1
