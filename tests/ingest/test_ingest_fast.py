@@ -125,3 +125,44 @@ def test_clean_valid_code_sql_matches_the_python_rule():
     want = validate.clean_valid_office_codes(np.array(values, dtype=object))
     assert 3_000 < want.sum() < 17_000  # the sample has plenty of valid codes and plenty of invalid ones
     assert (got == want).all()
+
+
+def _checked(data: bytes):
+    rows, errors, n = fast.check("x.csv", data)
+    return rows.to_pylist(), errors.drop(columns="pos").to_dict("records"), n
+
+
+def _known() -> set[str]:
+    t = fast.VALID_CODES.get()
+    assert t is None or t.num_rows == len(set(t.column("v").to_pylist()))  # each code kept once
+    return set() if t is None else set(t.column("v").to_pylist())
+
+
+def test_codes_found_valid_are_remembered_and_give_the_same_check(monkeypatch):
+    """The second file checks only the codes it is the first to bring: the remembered ones are exactly
+    the valid codes seen, and the verdicts (rows kept, problems, reasons) are those of a fresh check."""
+    fast.VALID_CODES.clear()
+    first = csv_bytes(MIXED)
+    _checked(first)
+    assert _known() == {A, B, C}  # FW_A is normalised to A; BAD_CHECK, "ABC", " C" are not valid
+    later = [HEADER, ["2025-09", A, office(13, 5), "plan", "fax", "2"], ["2025-09", office(13, 5), BAD_CHECK,
+             "plan", "fax", "1"], ["2025-09", B, "0170100011", "plan", "fax", "1"], ["2025-09", C, B, "plan", "fax", "1"]]
+    remembered = _checked(csv_bytes(later))
+    assert _known() == {A, B, C, office(13, 5)}
+    fast.VALID_CODES.clear()
+    fresh = _checked(csv_bytes(later))
+    assert remembered == fresh
+    assert len(fresh[0]) == 2 and {e["value"] for e in fresh[1]} == {BAD_CHECK, "0170100011"}
+
+
+def test_remembered_codes_are_bounded_and_never_repeated(monkeypatch):
+    fast.VALID_CODES.clear()
+    monkeypatch.setattr(fast._ValidCodes, "LIMIT", 3)
+    fast.VALID_CODES.add(pa.table({"v": [A, B]}))
+    fast.VALID_CODES.add(pa.table({"v": [B, C]}))  # B again (a concurrent check): kept once
+    assert _known() == {A, B, C}
+    fast.VALID_CODES.add(pa.table({"v": [office(13, 1), office(13, 2)]}))  # beyond the limit: the newest only
+    assert _known() == {office(13, 1), office(13, 2)}
+    fast.VALID_CODES.add(pa.table({"v": [office(13, i) for i in range(3, 8)]}))  # more than the limit alone
+    assert _known() == set()
+    fast.VALID_CODES.clear()
