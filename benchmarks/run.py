@@ -70,9 +70,9 @@ def task_ingest(spec: dict) -> dict:
         measured.append(f)
     # one call for all of them, as `careplan ingest exchanges <files>` does (the next file is read while
     # the current one is stored)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     s = ingest_files(eng, "exchanges", measured)
-    ingest_s = time.perf_counter() - t0
+    ingest_s, ingest_cpu = time.perf_counter() - t0, time.process_time() - c0
     if s.refused or s.rejected:
         raise SystemExit(f"ingest refused/rejected rows: {s.refused} {s.rejected}")
     rows = s.rows_read
@@ -94,6 +94,7 @@ def task_ingest(spec: dict) -> dict:
     se.dispose_all()
     return {"master_load_s": master_s, "ingested_rows": rows, "ingested_files": len(measured),
             "ingest_s": ingest_s, "ingest_rows_per_s": rows / ingest_s if ingest_s else None,
+            "ingest_cpu_s_per_m": ingest_cpu / rows * 1e6 if rows else None,
             "direct_rows": spec["rows"] - rows, "direct_s": direct_s,
             "aggregate_rebuild_s": agg_s if rebuilt else 0.0, "aggregate_rebuilt_after": rebuilt,
             "table_rows": int(total[0]), "table_sheets": int(total[1] or 0), "aggregate_rows": int(agg_rows),
@@ -155,7 +156,9 @@ def task_raw_load(spec: dict) -> dict:
         con.close()
         path.unlink(missing_ok=True)
         pathlib.Path(str(path) + ".wal").unlink(missing_ok=True)
+        floor = _store_floor(pathlib.Path(spec["scratch"]) / "floor.duckdb", files, int(n))
     else:
+        floor = {}
         import psycopg
         url = spec["url"].replace("postgresql+psycopg://", "postgresql://")
         with psycopg.connect(url, autocommit=False) as con:
@@ -176,7 +179,24 @@ def task_raw_load(spec: dict) -> dict:
                 cur.execute("DROP TABLE exchanges_raw")
                 con.commit()
     return {"rows": int(n), "seconds": s, "rows_per_s": n / s, "files": len(files), "expected_rows": rows,
-            "peak_mb": peak_mb()}
+            "peak_mb": peak_mb(), **floor}
+
+
+def _store_floor(path: pathlib.Path, files: list[str], rows: int) -> dict:
+    """What DuckDB itself needs to store the rows the way ingest stores them, with nothing else: the app's
+    empty schema, one transaction per file, rows read by read_csv and summed on the natural key
+    (``direct_load``). No validation, no pre-aggregates: the least any ingest of these files can cost."""
+    from analytics.store import engine as se
+    for p in (path, pathlib.Path(str(path) + ".wal")):
+        p.unlink(missing_ok=True)
+    eng = se.get_engine(f"duckdb:///{path}")
+    t, c = time.perf_counter(), time.process_time()
+    direct_load(eng, files)
+    s, cpu = time.perf_counter() - t, time.process_time() - c
+    se.dispose_all()
+    for p in (path, pathlib.Path(str(path) + ".wal")):
+        p.unlink(missing_ok=True)
+    return {"floor_rows_per_s": rows / s, "floor_cpu_s_per_m": cpu / rows * 1e6}
 
 
 def _time(fn, repeat: int):
@@ -671,8 +691,13 @@ def markdown(results: dict) -> str:
         lines += [f"Machine load (1-min load average) at start: {results['load']}: other processes shared the "
                   "2 cores, so times are upper bounds; the ratios compare runs made in the same conditions.", ""]
     lines += ["## Ingest (CSV → database, validation included)", "",
+              "Store floor (DuckDB): the same files stored the way ingest stores them (the app's schema, one "
+              "transaction per file, summed on the natural key) with no validation and no pre-aggregates. "
+              "CPU-s per 1M rows: process CPU time; 2 cores give at most 2 CPU-s per wall second, so 1M rows/s "
+              "needs ≤2 CPU-s per 1M rows.", "",
               "| rows | backend | ingest rows/s | files | raw load rows/s | raw engine | ingest / raw | "
-              "aggregate rebuild s | peak MB (ingest) |", "|---|---|---|---|---|---|---|---|---|"]
+              "ingest CPU-s per 1M rows | store floor rows/s | floor CPU-s per 1M rows | "
+              "aggregate rebuild s | peak MB (ingest) |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for s in results["sizes"]:
         for be, b in s["backends"].items():
             i, r = b.get("ingest", {}), b.get("raw_load", {})
@@ -681,6 +706,8 @@ def markdown(results: dict) -> str:
                          f"{_f(i.get('ingest_rows_per_s'), '{:,.0f}')} | {i.get('ingested_files', '—')} | "
                          f"{_f(r.get('rows_per_s'), '{:,.0f}')} | {raw_name} | "
                          f"{_f(_ratio(r.get('rows_per_s'), i.get('ingest_rows_per_s')), '{:.1f}×')} slower | "
+                         f"{_f(i.get('ingest_cpu_s_per_m'), '{:.2f}')} | {_f(r.get('floor_rows_per_s'), '{:,.0f}')} | "
+                         f"{_f(r.get('floor_cpu_s_per_m'), '{:.2f}')} | "
                          f"{_f(i.get('aggregate_rebuild_s'), '{:.2f}')} | {_f(i.get('peak_mb'), '{:,.0f}')} |")
     lines += ["", "## Dashboard queries (best of repeated runs after a first run, seconds)", "",
               "app = the app's function (pre-aggregate used when fresh); app (raw table) = the same function "

@@ -70,16 +70,17 @@ class _ValidCodes:
         with self._lock:
             return self._table
 
-    def add(self, new) -> None:
-        """Codes found valid and not in ``get()`` when the check began (a concurrent check may have added
-        some meanwhile: they are dropped here, so each code is kept once)."""
+    def add(self, new, since=None) -> None:
+        """Codes found valid and not in ``since`` (what ``get()`` gave when the check began). When a
+        concurrent check has added codes meanwhile, those are dropped from ``new``: each code is kept once."""
         import pyarrow as pa
         import pyarrow.compute as pc
         if not new.num_rows:
             return
         with self._lock:
             if self._table is not None:
-                new = new.filter(pc.invert(pc.is_in(new.column("v"), value_set=self._table.column("v"))))
+                if self._table is not since:
+                    new = new.filter(pc.invert(pc.is_in(new.column("v"), value_set=self._table.column("v"))))
                 if self._table.num_rows + new.num_rows <= self.LIMIT:
                     new = pa.concat_tables([self._table, new])
             self._table = new.combine_chunks() if new.num_rows <= self.LIMIT else None
@@ -194,7 +195,7 @@ def check(file: str, data: bytes):
         con.execute(f"CREATE TEMP TABLE codes AS SELECT v, seen, CASE WHEN seen THEN true ELSE {CLEAN_VALID_CODE} "
                     f"END AS ok FROM (SELECT v, v IN (SELECT v FROM known) AS seen FROM "
                     f"(SELECT sender_code AS v FROM raw UNION SELECT receiver_code FROM raw))")
-        VALID_CODES.add(con.sql("SELECT v FROM codes WHERE ok AND NOT seen").to_arrow_table())
+        VALID_CODES.add(con.sql("SELECT v FROM codes WHERE ok AND NOT seen").to_arrow_table(), since=known)
         rest = _verdicts("sender_code", _distinct(con, "SELECT v FROM codes WHERE NOT ok"))
         # a row whose 送信元 is a valid 事業所番号 is not blank: only a file with other codes can have one
         if not rest.empty and _has_blank_rows(con, [c for c in found if c in _ORDER]):

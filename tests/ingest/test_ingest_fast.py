@@ -159,7 +159,13 @@ def test_remembered_codes_are_bounded_and_never_repeated(monkeypatch):
     fast.VALID_CODES.clear()
     monkeypatch.setattr(fast._ValidCodes, "LIMIT", 3)
     fast.VALID_CODES.add(pa.table({"v": [A, B]}))
-    fast.VALID_CODES.add(pa.table({"v": [B, C]}))  # B again (a concurrent check): kept once
+    before = fast.VALID_CODES.get()
+    fast.VALID_CODES.add(pa.table({"v": [C]}), since=before)  # nothing added meanwhile: appended as it is
+    assert _known() == {A, B, C}
+    fast.VALID_CODES.clear()
+    fast.VALID_CODES.add(pa.table({"v": [A]}))
+    fast.VALID_CODES.add(pa.table({"v": [B]}), since=None)  # a check that began with nothing remembered …
+    fast.VALID_CODES.add(pa.table({"v": [A, C]}), since=None)  # … and a concurrent one: A is there already
     assert _known() == {A, B, C}
     fast.VALID_CODES.add(pa.table({"v": [office(13, 1), office(13, 2)]}))  # beyond the limit: the newest only
     assert _known() == {office(13, 1), office(13, 2)}
