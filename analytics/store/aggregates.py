@@ -156,6 +156,17 @@ def _insert_from(conn, select) -> None:
     conn.execute(monthly.insert().from_select(names, select))
 
 
+def analyze(conn) -> None:
+    """PostgreSQL: fresh planner statistics for the five pre-aggregates, inside the import's transaction.
+
+    Autovacuum analyses a table once a tenth of it has changed, and a month's import is less than that.
+    Until then the planner does not know the new month, which is the one every page reads first. It took
+    that month for one row and looped over the registered offices once per target: 働きかけ先 took 11 s at
+    10M rows and 71 s at 100M, 0.1 s with statistics. DuckDB keeps its own statistics: nothing to do."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.text("ANALYZE " + ", ".join(t.name for t in (monthly,) + aggregates_office.TABLES)))
+
+
 def refresh(conn, months: Iterable[dt.date] | None = None) -> None:
     """Rebuild the aggregate for the given months (all months when None) inside conn's transaction,
     and record it as fresh for the current data."""
@@ -165,6 +176,7 @@ def refresh(conn, months: Iterable[dt.date] | None = None) -> None:
     if not store_engine.is_duckdb(conn):
         _refresh_staged(conn, months)
         store_engine.set_meta(conn, META_KEY, token(conn))
+        analyze(conn)
         return
     if months is None:
         conn.execute(monthly.delete())
@@ -219,6 +231,7 @@ def add_batch(conn, batch_id: int) -> None:
     store_engine.set_meta(conn, META_KEY, token(conn))
     aggregates_office.add_batch(conn, batch_id, fx)  # the per-office tables share the token
     fx.drop(conn)
+    analyze(conn)
 
 
 def ensure_fresh(engine) -> bool:

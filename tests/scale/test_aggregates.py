@@ -160,3 +160,38 @@ def test_imports_keep_the_aggregate_fresh(engine, tiny, tmp_path):
         "prefecture_code": [code[:2]]})], ignore_index=True)
     want = helpers.oracle_monthly(dataclasses.replace(tiny.data, registrations=regs))
     pd.testing.assert_frame_equal(read_aggregate(engine), want, check_dtype=False)
+
+
+def _estimated_rows(conn, table: str, month: dt.date) -> int:
+    plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) SELECT * FROM {table} WHERE month = %(m)s",
+                                {"m": month}).scalar()
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+@pytest.mark.postgres
+def test_postgres_knows_the_new_month_right_after_its_import(pg_server, tiny, tmp_path):
+    """A month's import is less than the tenth of a table after which autovacuum analyses it; without
+    fresh statistics the planner took the new month, the one every page reads first, for one row (and
+    looped over the registered offices once per 働きかけ先 target: 11 s at 10M rows instead of 0.1 s)."""
+    import conftest
+    url = conftest._new_pg_database(pg_server)
+    engine = store_engine.get_engine(url)
+    try:
+        demo.load(url, tiny.master_only())
+        ex = tiny.exchanges
+        month = pd.to_datetime(ex["month"])
+        last = month.max()
+        helpers.write_csv(ex[month < last], tmp_path / "before.csv")
+        helpers.write_csv(ex[month == last], tmp_path / "last.csv")
+        assert ingest_files(engine, "exchanges", [tmp_path / "before.csv"]).accepted > 0
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")  # statistics of the months before, as autovacuum leaves them
+        assert ingest_files(engine, "exchanges", [tmp_path / "last.csv"]).accepted > 0
+        new = last.date()
+        with engine.connect() as conn:
+            for table in (aggregates.monthly,) + aggregates_office.TABLES:
+                actual = conn.execute(sa.select(sa.func.count()).where(table.c.month == new)).scalar()
+                assert actual > 20, table.name  # enough rows for the estimate to mean something
+                assert _estimated_rows(conn, table.name, new) > actual / 3, table.name
+    finally:
+        store_engine.dispose(url)
