@@ -82,14 +82,19 @@ def monthly_registered(engine, prefecture: str | None = None, start: dt.date | N
     keys = [o.c.prefecture_code] if by_prefecture else []
     grid = sa.values(sa.column("month", sa.Date), sa.column("month_end", sa.Date), name="grid").data(
         [(m, _month_end(m)) for m in months])
-    q = (sa.select(*keys, grid.c.month, o.c.kind,
-                   sa.func.count(sa.distinct(r.c.office_code)).label("registered"))
-         .select_from(grid.join(r, sa.and_(r.c.registered_on <= grid.c.month_end,
-                                           sa.or_(r.c.ended_on.is_(None), r.c.ended_on > grid.c.month_end)))
-                      .join(o, o.c.office_code == r.c.office_code))
-         .group_by(*keys, grid.c.month, o.c.kind))
+    # (month, office) registered at the month end, once each however many spans cover it, then counted:
+    # a DISTINCT that PostgreSQL hashes (its count(DISTINCT …) sorts: 0.52 → 0.38 s for 29 months of 28k
+    # registrations; DuckDB the same either way)
+    active = (sa.select(*keys, grid.c.month, o.c.kind, r.c.office_code)
+              .select_from(grid.join(r, sa.and_(r.c.registered_on <= grid.c.month_end,
+                                                sa.or_(r.c.ended_on.is_(None), r.c.ended_on > grid.c.month_end)))
+                           .join(o, o.c.office_code == r.c.office_code))
+              .distinct())
     if prefecture:
-        q = q.where(o.c.prefecture_code == prefecture)
+        active = active.where(o.c.prefecture_code == prefecture)
+    active = active.subquery("active")
+    group = [active.c[c.name] for c in keys] + [active.c.month, active.c.kind]
+    q = sa.select(*group, sa.func.count().label("registered")).group_by(*group)
     got = store_engine.read_df(engine, q)
     levels, names = [months, list(schema.KINDS)], ["month", "kind"]
     if by_prefecture:

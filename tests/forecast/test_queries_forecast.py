@@ -81,6 +81,24 @@ def test_monthly_registered_hand_checked(engine):
     assert got[(D(2023, 4, 1), "service")] == 0
 
 
+def test_monthly_registered_counts_an_office_once_when_its_spans_overlap(engine):
+    """Two registrations of 3010000002 that both cover 2023-05-31 count it once (a second span added by
+    hand: 05-10 to 06-30); the oracle and the hand-checked count stay as they were."""
+    from analytics.store import engine as store_engine
+    from analytics.store import schema
+    fx.load(engine)
+    before = qf.monthly_registered(engine, "30")
+    extra = pd.DataFrame({"office_code": ["3010000002"], "registered_on": [D(2023, 5, 10)],
+                          "ended_on": [D(2023, 6, 30)], "prefecture_code": ["30"]})
+    with engine.begin() as conn:
+        store_engine.bulk_insert(conn, schema.registrations, extra)
+    after = qf.monthly_registered(engine, "30")
+    pd.testing.assert_frame_equal(after, before)
+    assert after.set_index(["month", "kind"])["registered"][(D(2023, 5, 1), "kyotaku")] == 2
+    by_pref = qf.monthly_registered(engine, by_prefecture=True)
+    assert by_pref.set_index(["prefecture_code", "month", "kind"])["registered"][("30", D(2023, 5, 1), "kyotaku")] == 2
+
+
 def test_master_size(engine):
     fx.load(engine)
     assert qf.master_size(engine, "30").set_index("kind")["offices"].to_dict() == {"kyotaku": 3, "service": 3}
