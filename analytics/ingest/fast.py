@@ -59,7 +59,7 @@ class _ValidCodes:
     """事業所番号 this process has found clean and valid (the rule is a function of the text alone, so a
     verdict never goes stale). A national month names the same few hundred thousand offices as the
     month before: the next file checks only the codes it is the first to bring. At most ``LIMIT`` codes
-    are kept (beyond, the newest file's); shared by concurrent imports, hence the lock."""
+    are kept (past that, only the latest check's new ones); shared by concurrent imports, hence the lock."""
     LIMIT = 1_000_000
 
     def __init__(self):
