@@ -206,3 +206,33 @@ def test_cli_export_as_viewer_hides_small_counts(tmp_path, monkeypatch):
     # a viewer may not export a prefecture's municipality detail
     assert cli.main(["--db", url, "--user", "viewer1", "export", "xlsx", "--out", str(out), "--prefecture", "30"]) == 2
     store_engine.dispose(url)
+
+
+def test_a_pack_reads_each_adoption_frame_once_and_the_next_build_reads_again(export_engine, nation_pack):
+    """The national map and ranking need the same two adoption frames: read once per build, the same
+    numbers in both sections; a later build reads the database again (nothing kept between builds)."""
+    import collections
+
+    import sqlalchemy as sa
+    statements = collections.Counter()
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements[(statement, repr(parameters))] += 1
+
+    sa.event.listen(export_engine, "before_cursor_execute", count)
+    try:
+        first = pack_mod.build_pack(export_engine, None, lang="ja")
+        adoption_reads = sum(n for (s, _), n in statements.items() if "count(reg.office_code)" in s)
+        # the pre-aggregates' freshness check (dataset_meta, import_batches) runs before each query: cheap
+        repeated = [s for (s, _), n in statements.items()
+                    if n > 1 and "dataset_meta" not in s and "import_batches" not in s]
+        pack_mod.build_pack(export_engine, None, lang="ja")
+        again = sum(n for (s, _), n in statements.items() if "count(reg.office_code)" in s)
+    finally:
+        sa.event.remove(export_engine, "before_cursor_execute", count)
+    assert repeated == []
+    assert adoption_reads == 2 and again == 4  # by prefecture and the nation, once per build
+    mapped = first.section("map").table.set_index("prefecture_code")["registered"]
+    ranked = first.section("ranking").table.set_index("prefecture_code")["registered"]
+    assert mapped.sum() == ranked.sum() == nation_pack.section("map").table["registered"].sum() > 0
+    pd.testing.assert_series_equal(mapped.sort_index(), ranked.sort_index(), check_dtype=False)
