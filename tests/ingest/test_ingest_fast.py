@@ -138,10 +138,37 @@ def _known() -> set[str]:
     return set() if t is None else set(t.column("v").to_pylist())
 
 
-def test_codes_found_valid_are_remembered_and_give_the_same_check(monkeypatch):
+@pytest.fixture
+def no_remembered_codes():
+    """Each of these tests starts and ends with nothing remembered (the cache is process-wide)."""
+    fast.VALID_CODES.clear()
+    yield
+    fast.VALID_CODES.clear()
+
+
+def test_remembered_codes_skip_the_check_digit_sql(monkeypatch, no_remembered_codes):
+    """With the SQL rule made to pass nothing, every code it is asked about goes on to the Python check:
+    on the second file those are only the codes never seen, not the remembered ones."""
+    _checked(csv_bytes(MIXED))
+    monkeypatch.setattr(fast, "CLEAN_VALID_CODE", "false")
+    asked = []
+    verdicts = fast._verdicts
+
+    def spy(column, values):
+        if column == "sender_code":
+            asked.extend(values)
+        return verdicts(column, values)
+
+    monkeypatch.setattr(fast, "_verdicts", spy)
+    rows, errors, _ = _checked(csv_bytes([HEADER, ["2025-09", A, B, "plan", "fax", "2"],
+                                          ["2025-09", office(13, 5), C, "plan", "fax", "1"]]))
+    assert asked == [office(13, 5)]
+    assert len(rows) == 2 and errors == []  # the Python check finds it valid: the same rows as ever
+
+
+def test_codes_found_valid_are_remembered_and_give_the_same_check(monkeypatch, no_remembered_codes):
     """The second file checks only the codes it is the first to bring: the remembered ones are exactly
     the valid codes seen, and the verdicts (rows kept, problems, reasons) are those of a fresh check."""
-    fast.VALID_CODES.clear()
     first = csv_bytes(MIXED)
     _checked(first)
     assert _known() == {A, B, C}  # FW_A is normalised to A; BAD_CHECK, "ABC", " C" are not valid
@@ -155,8 +182,7 @@ def test_codes_found_valid_are_remembered_and_give_the_same_check(monkeypatch):
     assert len(fresh[0]) == 2 and {e["value"] for e in fresh[1]} == {BAD_CHECK, "0170100011"}
 
 
-def test_remembered_codes_are_bounded_and_never_repeated(monkeypatch):
-    fast.VALID_CODES.clear()
+def test_remembered_codes_are_bounded_and_never_repeated(monkeypatch, no_remembered_codes):
     monkeypatch.setattr(fast._ValidCodes, "LIMIT", 3)
     fast.VALID_CODES.add(pa.table({"v": [A, B]}))
     before = fast.VALID_CODES.get()
