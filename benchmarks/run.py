@@ -154,8 +154,7 @@ def task_raw_load(spec: dict) -> dict:
         s = time.perf_counter() - t
         n = con.execute("SELECT count(*) FROM exchanges_raw").fetchall()[0][0]
         con.close()
-        path.unlink(missing_ok=True)
-        pathlib.Path(str(path) + ".wal").unlink(missing_ok=True)
+        _remove_duckdb(path)
         floor = _store_floor(pathlib.Path(spec["scratch"]) / "floor.duckdb", files, int(n))
     else:
         floor = {}
@@ -182,20 +181,24 @@ def task_raw_load(spec: dict) -> dict:
             "peak_mb": peak_mb(), **floor}
 
 
+def _remove_duckdb(path: pathlib.Path) -> None:
+    """A DuckDB database file and its write-ahead log, if there."""
+    for p in (path, pathlib.Path(str(path) + ".wal")):
+        p.unlink(missing_ok=True)
+
+
 def _store_floor(path: pathlib.Path, files: list[str], rows: int) -> dict:
     """What DuckDB itself needs to store the rows the way ingest stores them, with nothing else: the app's
     empty schema, one transaction per file, rows read by read_csv and summed on the natural key
     (``direct_load``). No validation, no pre-aggregates: the least any ingest of these files can cost."""
     from analytics.store import engine as se
-    for p in (path, pathlib.Path(str(path) + ".wal")):
-        p.unlink(missing_ok=True)
+    _remove_duckdb(path)
     eng = se.get_engine(f"duckdb:///{path}")
     t, c = time.perf_counter(), time.process_time()
     direct_load(eng, files)
     s, cpu = time.perf_counter() - t, time.process_time() - c
     se.dispose_all()
-    for p in (path, pathlib.Path(str(path) + ".wal")):
-        p.unlink(missing_ok=True)
+    _remove_duckdb(path)
     return {"floor_rows_per_s": rows / s, "floor_cpu_s_per_m": cpu / rows * 1e6}
 
 
@@ -627,8 +630,7 @@ def run(args) -> dict:
                     url = f"duckdb:///{path}"
                 elif backend == "duckdb":
                     path = data_dir / f"bench-{label}.duckdb"
-                    for p in (path, pathlib.Path(str(path) + ".wal")):
-                        p.unlink(missing_ok=True)
+                    _remove_duckdb(path)
                     url = f"duckdb:///{path}"
                 else:
                     url = pg.new_db(f"bench_{label.lower()}")
@@ -655,8 +657,7 @@ def run(args) -> dict:
                     log(f"{label} {backend}: render in Chromium")
                     b["render"] = child("render", spec, scratch)
                 if backend == "duckdb" and not args.keep_db and not reuse:
-                    for p in (path, pathlib.Path(str(path) + ".wal")):
-                        p.unlink(missing_ok=True)
+                    _remove_duckdb(path)
                 write(results, out_dir)
             if args.pandas and n <= args.pandas_max:
                 log(f"{label}: pandas")

@@ -7,7 +7,6 @@ modules of the other layers (queries_adoption, queries_channels, queries_savings
 """
 from __future__ import annotations
 
-import contextvars
 import dataclasses
 import datetime as dt
 
@@ -77,20 +76,18 @@ def _names(lang: str) -> dict[str, str]:
     return {f"{i:02d}": codes.prefecture_name(f"{i:02d}", lang) for i in range(1, 48)}
 
 
-# the adoption frames already read by this build (the national pack's map and ranking need the same two)
-_ADOPTION = contextvars.ContextVar("pack_adoption", default=None)
-
-
-def _adoption(engine, as_of, by: str, prefecture: str | None = None) -> pd.DataFrame:
-    """``queries_adoption.adoption``, read once per build_pack (a copy each time: callers add columns)."""
+def _adoption_reader(engine):
+    """``queries_adoption.adoption`` for one build_pack: each frame read once (the national pack's map and
+    ranking need the same two), a copy handed out each time (callers add columns)."""
     from analytics.store import queries_adoption as qa
-    memo = _ADOPTION.get()
-    if memo is None:
-        return qa.adoption(engine, as_of, by, prefecture=prefecture)
-    key = (as_of, by, prefecture)
-    if key not in memo:
-        memo[key] = qa.adoption(engine, as_of, by, prefecture=prefecture)
-    return memo[key].copy()
+    frames: dict = {}
+
+    def read(as_of, by: str, prefecture: str | None = None) -> pd.DataFrame:
+        key = (as_of, by, prefecture)
+        if key not in frames:
+            frames[key] = qa.adoption(engine, as_of, by, prefecture=prefecture)
+        return frames[key].copy()
+    return read
 
 
 def build_pack(engine, prefecture: str | None = None, lang: str = "ja",
@@ -111,12 +108,9 @@ def build_pack(engine, prefecture: str | None = None, lang: str = "ja",
     demo_note = t("common.demo_sampled", lang) if scale == "small" else (t("common.demo_full", lang) if scale else "")
     ctx = dict(engine=engine, prefecture=prefecture, lang=lang, names=names, area_name=area_name,
                as_of=as_of, latest=latest, suppress_below=suppress_below)
-    token = _ADOPTION.set({})
-    try:
-        sections = [_map(**ctx), _ranking(**ctx), _trend(**ctx), _channels(**ctx), _savings(**ctx),
-                    _effect(lang), _definitions(lang)]
-    finally:
-        _ADOPTION.reset(token)
+    adoption = _adoption_reader(engine)
+    sections = [_map(**ctx, adoption=adoption), _ranking(**ctx, adoption=adoption), _trend(**ctx),
+                _channels(**ctx), _savings(**ctx), _effect(lang), _definitions(lang)]
     sources = sorted({part for s in sections if s.source for part in s.source.split("／")})
     if source_meta:
         sources.insert(0, source_meta)
@@ -126,8 +120,8 @@ def build_pack(engine, prefecture: str | None = None, lang: str = "ja",
 
 # ---- sections ------------------------------------------------------------------------------------------
 
-def _adoption_by_prefecture(engine, as_of, names, suppress_below=None):
-    frame = _adoption(engine, as_of, "prefecture")
+def _adoption_by_prefecture(adoption, as_of, names, suppress_below=None):
+    frame = adoption(as_of, "prefecture")
     frame.insert(1, "prefecture", frame["prefecture_code"].map(names))
     if suppress_below:
         small = frame["offices"] < suppress_below
@@ -136,20 +130,20 @@ def _adoption_by_prefecture(engine, as_of, names, suppress_below=None):
     return frame
 
 
-def _map(*, engine, prefecture, lang, names, area_name, as_of, latest, suppress_below=None):
+def _map(*, engine, prefecture, lang, names, area_name, as_of, latest, adoption, suppress_below=None):
     from analytics.reports import adoption_charts as ac
     if prefecture is None:
-        frame = _adoption_by_prefecture(engine, as_of, names, suppress_below)
+        frame = _adoption_by_prefecture(adoption, as_of, names, suppress_below)
         fig = ac.choropleth_map(frame, lang=lang)
         fig.update_layout(map=dict(zoom=4.75, center=dict(lat=38.0, lon=136.5)))   # 16:9 slide: Japan fills the height
         table = frame[["prefecture_code", "prefecture", "offices", "registered", "adoption_rate"]]
         label_col = "prefecture"
     else:
-        frame = _adoption(engine, as_of, "municipality", prefecture=prefecture)
+        frame = adoption(as_of, "municipality", prefecture=prefecture)
         fig = ac.scatter_map(frame, lang=lang, prefecture=prefecture)
         table = frame[["municipality_code", "municipality", "offices", "registered", "adoption_rate"]]
         label_col = "municipality"
-    total = _adoption(engine, as_of, "nation" if prefecture is None else "prefecture", prefecture=prefecture)
+    total = adoption(as_of, "nation" if prefecture is None else "prefecture", prefecture=prefecture)
     row = total.iloc[0] if len(total) else None
     highlights = []
     if row is not None:
@@ -165,10 +159,10 @@ def _map(*, engine, prefecture, lang, names, area_name, as_of, latest, suppress_
                                    area=area_name, value="adoption_rate"))
 
 
-def _ranking(*, engine, prefecture, lang, names, area_name, as_of, latest, suppress_below=None):
+def _ranking(*, engine, prefecture, lang, names, area_name, as_of, latest, adoption, suppress_below=None):
     from analytics.reports import adoption_charts as ac
-    frame = _adoption_by_prefecture(engine, as_of, names, suppress_below)
-    nation = _adoption(engine, as_of, "nation")
+    frame = _adoption_by_prefecture(adoption, as_of, names, suppress_below)
+    nation = adoption(as_of, "nation")
     national = float(nation["adoption_rate"].iloc[0]) if len(nation) else None
     fig = ac.ranking_bar(frame, lang=lang, highlight=prefecture, national=national, sort="value")
     ranked = frame.dropna(subset=["adoption_rate"]).sort_values(

@@ -46,6 +46,14 @@ def is_duckdb(engine_or_conn) -> bool:
     return engine_or_conn.dialect.name == "duckdb"
 
 
+def analyze_tables(conn: Connection, tables) -> None:
+    """PostgreSQL: fresh planner statistics for the named tables, inside the caller's transaction (a
+    temporary table has none of its own; autovacuum gets to a big table only after a tenth of it changed).
+    DuckDB keeps its own: nothing to do."""
+    if conn.dialect.name == "postgresql" and tables:
+        conn.execute(sa.text("ANALYZE " + ", ".join(tables)))
+
+
 @contextlib.contextmanager
 def hash_joins(conn: Connection, analyze=()):
     """PostgreSQL: the statements inside plan without nested loops, after ANALYZE of the named (freshly
@@ -55,8 +63,7 @@ def hash_joins(conn: Connection, analyze=()):
     if conn.dialect.name != "postgresql":
         yield
         return
-    for table in analyze:
-        conn.execute(sa.text(f"ANALYZE {table}"))  # a temporary table has no statistics of its own
+    analyze_tables(conn, analyze)
     conn.execute(sa.text("SET LOCAL enable_nestloop = off"))
     yield
     conn.execute(sa.text("SET LOCAL enable_nestloop TO DEFAULT"))  # the session's own setting again

@@ -166,7 +166,7 @@ def test_remembered_codes_skip_the_check_digit_sql(monkeypatch, no_remembered_co
     assert len(rows) == 2 and errors == []  # the Python check finds it valid: the same rows as ever
 
 
-def test_codes_found_valid_are_remembered_and_give_the_same_check(monkeypatch, no_remembered_codes):
+def test_codes_found_valid_are_remembered_and_give_the_same_check(no_remembered_codes):
     """The second file checks only the codes it is the first to bring: the remembered ones are exactly
     the valid codes seen, and the verdicts (rows kept, problems, reasons) are those of a fresh check."""
     first = csv_bytes(MIXED)
@@ -197,4 +197,3 @@ def test_remembered_codes_are_bounded_and_never_repeated(monkeypatch, no_remembe
     assert _known() == {office(13, 1), office(13, 2)}
     fast.VALID_CODES.add(pa.table({"v": [office(13, i) for i in range(3, 8)]}))  # more than the limit alone
     assert _known() == set()
-    fast.VALID_CODES.clear()
