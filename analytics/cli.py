@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 
 from sqlalchemy.exc import OperationalError
@@ -15,12 +16,44 @@ class UserError(Exception):
     """A mistake the user can fix; the message says how."""
 
 
+# commands that read the database (never create it) and those that may create and write it
+READING = ("report", "export")
+WRITING = ("demo", "ingest")
+
+_ARGPARSE_JA = (
+    (r"argument (\S+): invalid choice: '?(.*?)'? \(choose from (.*)\)",
+     lambda m: f"{m[1]} に「{m[2]}」は指定できません。次から選んでください: {m[3]}"),
+    (r"argument (\S+): invalid (int|float) value: '?(.*?)'?$",
+     lambda m: f"{m[1]} の値「{m[3]}」は{'整数' if m[2] == 'int' else '数値'}ではありません。"
+               f"{'整数' if m[2] == 'int' else '数値'}（例: {'90' if m[2] == 'int' else '1500'}）で指定してください"),
+    (r"the following arguments are required: (.*)", lambda m: f"必要な引数がありません: {m[1]}"),
+    (r"unrecognized arguments: (.*)", lambda m: f"分からない引数があります: {m[1]}"),
+    (r"argument (\S+): expected one argument", lambda m: f"{m[1]} の後に値を指定してください"),
+)
+
+
+def _ja_for(message: str) -> str:
+    for pattern, ja in _ARGPARSE_JA:
+        found = re.match(pattern, message)
+        if found:
+            return ja(found)
+    return "コマンドの指定が正しくありません"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with its errors in Japanese, then argparse's English message; exit status 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"エラー: {_ja_for(message)}（使い方は {self.prog} -h） / error: {message} "
+                     f"(usage: {self.prog} -h)\n")
+
+
 def _add_format(p: argparse.ArgumentParser, choices=("table", "json", "csv"), default="table") -> None:
     p.add_argument("--format", choices=choices, default=default)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="careplan", description="ケアプランデータ連携 普及分析・費用対効果")
+    parser = Parser(prog="careplan", description="ケアプランデータ連携 普及分析・費用対効果")
     parser.add_argument("--db", help="SQLAlchemy URL (default: CAREPLAN_DB_URL or data/careplan.duckdb)")
     parser.add_argument("--user", help="sign in as this user when the database has users (password in "
                                        "CAREPLAN_PASSWORD); without users the CLI acts as admin")
@@ -94,6 +127,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _open_database(args) -> None:
+    """The settings and the database the user named, checked once before any command touches them:
+    reading commands never create a database (and open a file they may only read read-only); writing
+    commands may create it."""
+    from analytics.store import engine as store_engine
+    if args.command not in READING + WRITING:
+        return
+    from analytics import settings
+    settings.validate_all()  # a malformed limit is named before anything is read or stored
+    args.db = store_engine.resolve_url(args.db)
+    store_engine.prepare_target(args.db, write=args.command in WRITING)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     module, _, name = args.handler.partition(":")
@@ -103,15 +149,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"エラー: このコマンドはまだ使えません / error: command not available: {args.command}",
               file=sys.stderr)
         return 2
+    from analytics import settings
+    from analytics.store import engine as store_engine
     try:
+        _open_database(args)
         from analytics.commands import access
         access.check(args)  # sign-in and role scope when the database has users (access.py)
         return int(handler(args) or 0)
-    except UserError as exc:
+    except (UserError, settings.SettingError, store_engine.UnusableDatabase) as exc:
         print(f"エラー / error: {exc}", file=sys.stderr)
         return 2
     except OperationalError as exc:  # the database cannot be opened: locked file, server down, bad URL
-        from analytics.store import engine as store_engine
         print(f"エラー / error: {store_engine.unavailable_message(store_engine.resolve_url(args.db), exc)}",
               file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pathlib
+import re
 import secrets as _secrets
 import tomllib
 from dataclasses import dataclass
@@ -65,20 +66,61 @@ def _from_secrets(name: str):
     return (data.get("careplan") or {}).get(name)
 
 
+class SettingError(ValueError):
+    """A malformed setting: one sentence in Japanese and English naming the variable, the value given and
+    the form it must have (``ja`` and ``en`` separately, ``str()`` is both)."""
+
+    def __init__(self, ja: str, en: str):
+        self.ja, self.en = ja, en
+        super().__init__(f"{ja} / {en}")
+
+
+# smallest value each whole-number setting accepts (a limit of 0 would refuse every file)
+MINIMUM = {"suppress_below": 0}
+
+
+def _where(setting: Setting, from_env: bool) -> tuple[str, str]:
+    if from_env:
+        return f"環境変数 {setting.env}", f"the environment variable {setting.env}"
+    return (f".streamlit/secrets.toml の [careplan] {setting.name}",
+            f"[careplan] {setting.name} in .streamlit/secrets.toml")
+
+
+def _whole_number(setting: Setting, raw, from_env: bool) -> int:
+    low = MINIMUM.get(setting.name, 1)
+    value = None
+    if isinstance(raw, int) and not isinstance(raw, bool):
+        value = raw
+    elif isinstance(raw, str) and re.fullmatch(r"[+-]?[0-9]+", raw.strip()):
+        value = int(raw.strip())
+    if value is None or value < low:
+        where_ja, where_en = _where(setting, from_env)
+        raise SettingError(
+            f"{where_ja} の値「{raw}」は使えません。{low} 以上の整数にしてください（既定値 {setting.default}）",
+            f"{where_en} has the value {str(raw)!r}; use a whole number of {low} or more "
+            f"(default {setting.default})")
+    return value
+
+
 def get(name: str):
-    """The setting's value, converted to the default's type; a malformed value raises ValueError."""
+    """The setting's value, converted to the default's type; a malformed value raises ``SettingError``
+    (a ValueError) saying which variable, what was given and what it must be."""
     setting = _BY_NAME[name]
     raw = os.environ.get(setting.env)
-    if raw is None or raw == "":
+    from_env = raw is not None and raw != ""
+    if not from_env:
         raw = _from_secrets(name)
     if raw is None or raw == "":
         return setting.default
     if isinstance(setting.default, int):
-        value = int(raw)
-        if value < 0:
-            raise ValueError(f"{setting.env} must not be negative")
-        return value
+        return _whole_number(setting, raw, from_env)
     return str(raw)
+
+
+def validate_all() -> None:
+    """Raise ``SettingError`` for the first malformed setting (the CLI and the app call it on start)."""
+    for setting in SETTINGS:
+        get(setting.name)
 
 
 def hash_key() -> bytes:

@@ -8,10 +8,11 @@ from analytics.domain import codes
 
 
 def prefecture(value) -> str | None:
-    """'30' for 30, '30', 'JP-30', '和歌山', '和歌山県', 'Wakayama'; None when not given; UserError when unknown."""
-    if value in (None, ""):
+    """'30' for 30, '30', 'JP-30', '和歌山', '和歌山県', 'Wakayama'; None when not given; UserError when unknown
+    or empty (``--prefecture ""`` is a mistake, not the nation)."""
+    if value is None:
         return None
-    code = codes.parse_prefecture(value)
+    code = codes.parse_prefecture(value) if str(value).strip() else None
     if code is None:
         raise UserError(f"都道府県「{value}」が分かりません。01〜47 のコードか名前（例: 30、和歌山県）で指定してください。 / "
                         f"unknown prefecture {value!r}; give a code 01–47 or a name (e.g. 30, Wakayama).")

@@ -33,8 +33,9 @@ def run(args) -> int:
     except UserError:
         raise
     except Exception as exc:  # cannot connect: say which URL to fix
-        raise UserError(f"データベースに接続できません（{url}）。--db を確認してください / "
-                        f"cannot open the database at {url}; check --db ({type(exc).__name__})") from None
+        shown = store_engine.show_url(url)  # the password masked
+        raise UserError(f"データベースに接続できません（{shown}）。--db を確認してください / "
+                        f"cannot open the database at {shown}; check --db ({type(exc).__name__})") from None
     started = time.perf_counter()
     counts = demo.build(url, scale, seed, fraction=fraction)
     took = time.perf_counter() - started

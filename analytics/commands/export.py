@@ -1,6 +1,7 @@
 """`careplan export pptx|pdf|xlsx --out FILE [--prefecture CODE]`: the presentation pack (DESIGN §6)."""
 from __future__ import annotations
 
+import os
 import pathlib
 import sys
 
@@ -8,15 +9,38 @@ from analytics.cli import UserError
 from analytics.commands import arguments
 
 
+def _not_writable(out: pathlib.Path, reason_ja: str, reason_en: str | None = None) -> UserError:
+    return UserError(f"{out} に書き込めません（{reason_ja}）。書き込めるフォルダのファイル名を --out に指定するか、"
+                     f"アクセス権を確認してください / cannot write {out} ({reason_en or reason_ja}); give a file "
+                     f"in a writable folder with --out or check its permissions")
+
+
+def _check_out(out: pathlib.Path, what: str) -> pathlib.Path:
+    """--out must name a file that can be written, in a folder that exists; checked before the pack is
+    built (which takes seconds), so a mistyped path is said at once."""
+    if out.is_dir():
+        raise UserError(f"--out の {out} はフォルダです。ファイル名まで指定してください（例: {out / ('pack.' + what)}） / "
+                        f"--out {out} is a folder; give a file name (e.g. {out / ('pack.' + what)})")
+    folder = out.parent
+    if not folder.exists():
+        raise UserError(f"出力先のフォルダ {folder} がありません。既存のフォルダを指定してください / "
+                        f"the folder {folder} does not exist; give an existing folder for --out")
+    if not folder.is_dir():
+        raise UserError(f"出力先の {folder} はフォルダではありません。既存のフォルダを指定してください / "
+                        f"{folder} is not a folder; give an existing folder for --out")
+    if out.exists() and not os.access(out, os.W_OK):
+        raise _not_writable(out, "読み取り専用のファイル", "the file is read-only")
+    if not out.exists() and not os.access(folder, os.W_OK | os.X_OK):
+        raise _not_writable(out, "フォルダに書き込めません", "the folder is not writable")
+    return out
+
+
 def run(args) -> int:
     from analytics.reports import pack as pack_mod
     from analytics.store import engine as store_engine
 
     prefecture = arguments.prefecture(getattr(args, "prefecture", None))
-    out = pathlib.Path(args.out)
-    if out.parent and not out.parent.exists():
-        raise UserError(f"出力先のフォルダ {out.parent} がありません。既存のフォルダを指定してください / "
-                        f"the folder {out.parent} does not exist; give an existing folder for --out")
+    out = _check_out(pathlib.Path(args.out), args.what)
     try:
         engine = store_engine.get_engine(store_engine.resolve_url(getattr(args, "db", None)))
         from analytics.commands import access
@@ -47,6 +71,9 @@ def run(args) -> int:
         else:
             from analytics.reports.pdf_export import to_pdf_bytes
             data = to_pdf_bytes(pack, pngs)
-    out.write_bytes(data)
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        raise _not_writable(out, exc.strerror or type(exc).__name__) from None
     print(f"{out} を作成しました / wrote {out} ({len(data):,} bytes, {pack.title})", file=sys.stderr)
     return 0

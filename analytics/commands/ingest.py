@@ -1,7 +1,8 @@
 """``careplan ingest KIND PATH… [--json]``: the same ``ingest_files`` the import page calls.
 
-Exit 0 when every file was read (rejected rows included), 2 when a file was refused whole; the refusal
-is printed on stderr in Japanese and English, and nothing of that file is stored.
+Exit 0 when every file was read (rejected rows included), 2 when at least one file was refused whole; each
+refusal is printed on stderr in Japanese and English (and listed under ``refused`` with ``--json``), nothing
+of that file is stored, and the other files may have been.
 """
 from __future__ import annotations
 
@@ -35,4 +36,9 @@ def run(args) -> int:
             print(f"  … ほか {len(summary.errors) - 20} 件 / … and {len(summary.errors) - 20} more")
     for message in summary.refused:
         print(f"取込できません / refused: {message}", file=sys.stderr)
+    others = summary.files - len(summary.refused)
+    if summary.refused and others > 0:
+        print(f"取込できなかったファイル {len(summary.refused)} 件のほか、{others} 件は上の件数のとおり処理しました / "
+              f"{len(summary.refused)} file(s) refused whole; the other {others} file(s) were processed as counted "
+              "above", file=sys.stderr)
     return 2 if summary.refused else 0

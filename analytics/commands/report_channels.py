@@ -77,7 +77,11 @@ def savings(args) -> int:
     df = qs.savings(engine, args.by, prefecture=arguments.prefecture(args.prefecture), month_from=month, month_to=month)
     keys = SAVINGS_KEYS[:2] + (["municipality_code", "municipality"] if args.by == "municipality" else []) \
         + SAVINGS_KEYS[2:]
-    emit(df[keys], args.format)
+    df = df[keys]
+    if args.format == "table":  # for reading: hours to 0.1, yen to the yen (json/csv keep the unrounded values)
+        df = df.assign(**{c: df[c].round(1) for c in ("realised_hours", "potential_hours")},
+                       **{c: df[c].round(0).astype("Int64") for c in ("realised_yen", "potential_yen")})
+    emit(df, args.format)
     return 0
 
 

@@ -224,6 +224,14 @@ def office_code_problem(value: object) -> tuple[str, str] | None:
         return ("事業所番号が空です。10桁の事業所番号を入力してください。",
                 "The office number is empty; enter the 10-character office number.")
     text = _office_candidate(value)
+    bare = re.sub(r"[\s\-‐－ー−]", "", normalise_text(value))
+    if re.fullmatch(r"\d{9}(\.0+)?", bare) and not is_valid_office_code(text):
+        # 9 digits: a lost leading 0 was tried (and did not give a valid number) or the number is cut
+        # short; never suggest a check digit here, it would make up another office's number
+        return ("事業所番号が9桁です。Excelで先頭の0が消えた場合は先頭に0を補ってください。"
+                "それ以外は10桁の番号を確認してください。",
+                "The office number has 9 digits: if Excel dropped a leading 0, add it back; "
+                "otherwise check the 10-digit number.")
     if len(text) != 10:
         return (f"事業所番号は10桁です（{len(text)}桁になっています）。桁数を確認してください。",
                 f"An office number has 10 characters, this one has {len(text)}; check the number.")

@@ -193,3 +193,107 @@ def month_label(value: object, lang: str = "ja") -> str | None:
     if month is None:
         return None
     return f"{month.year}年{month.month}月" if lang == "ja" else f"{month.year}-{month.month:02d}"
+
+
+# ---------------------------------------------------------------- plausible range, hints
+
+# 介護保険 began on 2000-04-01: no month or date of care-plan data can be earlier.
+EARLIEST = dt.date(2000, 4, 1)
+TODAY_ENV = "CAREPLAN_TODAY"
+
+
+def today() -> dt.date:
+    """The one "today" of the range checks: ``CAREPLAN_TODAY`` (ISO date) when set, else the clock.
+    Tests pin it by that variable or by monkeypatching this function."""
+    import os
+
+    pinned = os.environ.get(TODAY_ENV, "").strip()
+    if pinned:
+        try:
+            return dt.date.fromisoformat(pinned)
+        except ValueError:
+            pass
+    return dt.date.today()
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def month_range(on: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """First and last allowed month (first days): 2000-04 … the month after today's (a plan sheet for
+    next month is legitimate)."""
+    return EARLIEST, _next_month((on or today()).replace(day=1))
+
+
+def date_range(on: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """First and last allowed date: 2000-04-01 … the last day of the month after today's."""
+    lo, last_month = month_range(on)
+    return lo, _next_month(last_month) - dt.timedelta(days=1)
+
+
+def range_problem(month: bool = False, on: dt.date | None = None, open_end: bool = False) -> tuple[str, str]:
+    """The reason for a month/date outside month_range/date_range, naming the allowed range
+    (``open_end``: only the lower bound applies, e.g. a planned 利用終了日)."""
+    if month:
+        lo, hi = month_range(on)
+        return (f"年月が範囲外です。{lo.year}年{lo.month}月（介護保険の開始）から{hi.year}年{hi.month}月までの年月を入力してください",
+                f"the month is out of range; enter a month from {lo:%Y-%m} (start of long-term care insurance) "
+                f"to {hi:%Y-%m}")
+    lo, hi = date_range(on)
+    if open_end:
+        return (f"日付が範囲外です。{lo.year}年{lo.month}月{lo.day}日（介護保険の開始）以降の日付を入力してください",
+                f"the date is out of range; enter a date on or after {lo.isoformat()} (start of long-term care "
+                f"insurance)")
+    return (f"日付が範囲外です。{lo.year}年{lo.month}月{lo.day}日（介護保険の開始）から"
+            f"{hi.year}年{hi.month}月{hi.day}日までの日付を入力してください",
+            f"the date is out of range; enter a date from {lo.isoformat()} (start of long-term care insurance) "
+            f"to {hi.isoformat()}")
+
+
+def _era_of(day: dt.date) -> tuple[str, int] | None:
+    for kanji, _letter, start in reversed(ERAS):
+        if day >= start:
+            return kanji, day.year - start.year + 1
+    return None
+
+
+def _year_text(kanji: str, year: int) -> str:
+    return f"{kanji}{'元' if year == 1 else year}年"
+
+
+def era_hint(value: object, month: bool = False) -> tuple[str, str] | None:
+    """A hint for a 和暦 that names a month or day outside its era (平成31年5月 → 令和元年5月, 令和元年4月 →
+    平成31年4月, 平成32年1月 → 令和2年1月); None when the value is not such a 和暦."""
+    text = _prepare(value)
+    match = (_ERA_MONTH.match(text) if month else None) or _ERA_DATE.match(text)
+    if match is None and month:
+        match = _ERA_DATE.match(text)
+    if match is None:
+        return None
+    era = _era_year(match.group(1), match.group(2))
+    if era is None:
+        return None
+    kanji, year, start, end = era
+    mon = int(match.group(3))
+    if not 1 <= mon <= 12:
+        return None
+    day_no = int(match.group(4)) if match.re is _ERA_DATE else 1
+    day = _safe_date(year, mon, day_no)
+    if day is None:
+        return None
+    if month and match.re is _ERA_MONTH:
+        first, last = day, _next_month(day) - dt.timedelta(days=1)
+        if not (last < start or first > end):
+            return None
+    elif start <= day <= end:
+        return None
+    right = _era_of(day)
+    if right is None:
+        return None
+    written = f"{_year_text(kanji, year - start.year + 1)}{mon}月" + ("" if match.re is _ERA_MONTH else f"{day_no}日")
+    correct = f"{_year_text(*right)}{mon}月" + ("" if match.re is _ERA_MONTH else f"{day_no}日")
+    iso = f"{day:%Y-%m}" if match.re is _ERA_MONTH else day.isoformat()
+    what = "年月" if match.re is _ERA_MONTH else "日付"
+    return (f"{written}という{what}はありません。{correct}（{iso}）のことなら {correct} と入力してください",
+            f"{written} does not exist (outside the {kanji} era); if you mean {iso}, write {correct}")

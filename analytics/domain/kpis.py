@@ -47,12 +47,12 @@ class KPI:
 KPIS: list[KPI] = [
     KPI("offices", "事業所数", "Offices",
         "事業所マスタの事業所番号の数（複数サービスの事業所番号も1事業所）", "", "基準日時点のマスタ", SRC_MASTER, "事業所",
-        "Distinct 事業所番号 in the office master (one per number, whatever its services)", "",
+        "Distinct office numbers in the office master (one per number, whatever its services)", "",
         "Master at the as-of date", SRC_MASTER_EN),
     KPI("registered", "登録事業所数", "Registered offices",
         "基準日Dに登録中（利用開始日 ≤ D かつ 利用終了日なし又は > D）で事業所マスタにある事業所番号の数", "",
         "基準日時点", SRC_REG, "事業所",
-        "事業所番号 in the master registered at D (start ≤ D and no end or end > D)", "", "At the as-of date",
+        "Office numbers in the master registered at D (start ≤ D and no end or end > D)", "", "At the as-of date",
         SRC_REG_EN),
     KPI("adoption_rate", "登録率", "Adoption rate",
         "登録事業所数（マスタにある事業所のみ）", "事業所マスタの事業所数（同じ地域・同じ種別）", "基準日時点",
@@ -72,7 +72,7 @@ KPIS: list[KPI] = [
     KPI("not_in_master", "マスタにない登録", "Registrations not in the master",
         "基準日に登録中で、事業所番号が事業所マスタにない事業所の数（登録データの都道府県で集計。登録率には含めない）",
         "", "基準日時点", SRC_REG, "事業所",
-        "事業所番号 registered at D that are not in the master, by the registration's prefecture "
+        "Office numbers registered at D that are not in the master, by the registration's prefecture "
         "(listed separately, never in a rate)", "", "At the as-of date", SRC_REG_EN),
     KPI("digital_share", "データ連携の割合", "Digital share",
         "データ連携で共有された提供票の件数", "共有された提供票の全件数（FAX・郵送・手渡し・メール・データ連携）",
@@ -188,6 +188,21 @@ KPIS: list[KPI] = [
 ]
 
 
+# Units as readers see them: the registry keeps the Japanese unit, English pages show these. The effect
+# model's assumption units are here too, so no Japanese unit reaches the English pages.
+UNITS_EN = {
+    "事業所": "offices", "%": "%", "ポイント": "percentage points", "件": "sheets", "件/月": "sheets/month",
+    "時間": "hours", "時間/月": "hours/month", "円": "yen", "回": "sends", "か月": "months", "年月": "month",
+    "万円": "10,000 yen", "人": "people", "円/年": "yen/year", "円/時間": "yen/hour", "円/月": "yen/month",
+    "回/月": "times/month", "時間/人・月": "hours per user-month",
+}
+
+
+def unit_text(unit: str, lang: str = "ja") -> str:
+    """A unit in lang: 「事業所」 stays Japanese in ja, becomes "offices" in en (unknown units pass through)."""
+    return unit if lang == "ja" else UNITS_EN.get(unit, unit)
+
+
 def get(key: str) -> KPI:
     """The KPI registered under key; KeyError if it is not registered."""
     for k in KPIS:
@@ -225,7 +240,7 @@ def kpis_frame(lang: str = "ja") -> pd.DataFrame:
     return pd.DataFrame([{
         "key": k.key, "name": k.text("name", lang), "numerator": k.text("numerator", lang),
         "denominator": k.text("denominator", lang), "period": k.text("period", lang),
-        "source": k.text("source", lang), "unit": k.unit,
+        "source": k.text("source", lang), "unit": unit_text(k.unit, lang),
     } for k in KPIS])
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import os
 import pathlib
+import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -39,15 +41,47 @@ class IngestSummary:
     batch_ids: list[int] = field(default_factory=list)
 
     def as_json(self) -> dict:
+        """DESIGN §6's keys, plus ``refused``: one ``{"file", "reason"}`` per file refused whole (nothing of
+        it stored; the other files may have been)."""
+        refused = []
+        for entry in self.refused:
+            if isinstance(entry, FileRefused):
+                refused.append({"file": entry.file, "reason": f"{entry.ja} / {entry.en}"})
+            elif isinstance(entry, dict):
+                refused.append({"file": entry.get("file", ""), "reason": entry.get("reason", "")})
+            else:  # FileRefused.message(): "file: 日本語 / English"
+                file, sep, reason = str(entry).partition(": ")
+                refused.append({"file": file, "reason": reason} if sep else {"file": "", "reason": file})
         return {"kind": self.kind, "files": self.files, "rows_read": self.rows_read, "accepted": self.accepted,
-                "duplicates": self.duplicates, "rejected": self.rejected, "errors": self.errors}
+                "duplicates": self.duplicates, "rejected": self.rejected, "errors": self.errors,
+                "refused": refused}
 
 
 Progress = Callable[[float, str], None]
 
 
+# a file or folder name that may name a care user (山田太郎様分.zip, 利用者_鈴木.csv): shown masked everywhere
+_PERSONAL_NAME = re.compile(r"様|殿|さん|氏名|利用者(?!数)")
+
+
+def display_name(name: str) -> str:
+    """The name an upload is recorded and shown under: the stem replaced by the personal-data placeholder
+    when it looks like it names a person (history, errors and summaries all get this one), the extension kept."""
+    name = str(name)
+    if not _PERSONAL_NAME.search(unicodedata.normalize("NFKC", name)):
+        return name
+    dot = name.rfind(".")
+    ext = name[dot:] if dot > 0 and re.fullmatch(r"\.[0-9A-Za-z]{1,5}", name[dot:]) else ""
+    return columns.PERSONAL_PLACEHOLDER + ext
+
+
 def _inputs(kind: str, items) -> list[tuple[str, object]]:
-    """(display name, source) where source is bytes, a file path or a list of (member, bytes) for folders."""
+    """(display name, source) where source is bytes, a file path or a list of (member, bytes) for folders.
+    Display names go through ``display_name`` (a name that may name a person is masked)."""
+    return [(display_name(name), source) for name, source in _raw_inputs(kind, items)]
+
+
+def _raw_inputs(kind: str, items) -> list[tuple[str, object]]:
     if (isinstance(items, (str, pathlib.Path)) or hasattr(items, "getvalue")
             or (isinstance(items, tuple) and len(items) == 2 and isinstance(items[1], (bytes, bytearray)))):
         items = [items]
@@ -111,10 +145,13 @@ def _errors_out(file: str, errors: pd.DataFrame, row_numbers) -> pd.DataFrame:
 def _check(kind: str, name: str, content):
     """Read and validate one input: (rows, errors with row numbers, rows_read, aggregated or None)."""
     if kind == "cpds":
+        fmt = None if isinstance(content, list) else read.sniff_kind(name, content)
         if isinstance(content, list):
             members = content
-        elif read.sniff_kind(name, content) == "zip":
+        elif fmt == "zip":
             members = cpds.members_of_zip(name, content)
+        elif fmt == "badzip" or read._ZIP_NAME.search(name):  # cut short, or not a ZIP at all
+            raise read.damaged(name if read._ZIP_NAME.search(name) else name + ".zip")
         else:
             members = [(name, content)]
         try:
@@ -123,7 +160,7 @@ def _check(kind: str, name: str, content):
             exc.file = exc.file or name
             raise
         return rows, _errors_out(name, errors, None), rows_read, agg
-    if kind == "exchanges" and FAST:
+    if kind == "exchanges" and FAST and not read._EXCEL_NAME.search(name):  # a fake .xlsx: read_table says so
         quick = fast.check(name, content)  # plain UTF-8 logs: checked inside DuckDB; None = not plain
         if quick is not None:
             rows, errors, rows_read = quick
@@ -174,6 +211,9 @@ def _store(engine, kind: str, name: str, p: _Prepared, imported_by: str, summary
     p.checked = p.content = None  # the rows live only as long as this call
     report(base + 0.6 / n, f"{name}: 保存中 / storing")
     counts = load.load(engine, kind, name, p.content_hash, rows, errors, rows_read, imported_by, agg)
+    if counts.conflicts is not None and not counts.conflicts.empty:  # keys stored with another count
+        errors = pd.concat([errors, counts.conflicts[[c for c in counts.conflicts.columns if c in errors.columns]]],
+                           ignore_index=True) if not errors.empty else counts.conflicts
     for e in errors.head(max(0, MAX_ERRORS_IN_SUMMARY - len(summary.errors))).itertuples():
         summary.errors.append({"file": name, "row": int(e.row), "column": e.column,
                                "value": e.value, "reason": f"{e.reason_ja} / {e.reason_en}"})

@@ -152,6 +152,15 @@ def header_score(kind: str, row: list) -> int:
     return sum(1 for c in spec.required if c in found) * 100 + len(found)
 
 
+def header_label(kind: str, name: str, lang: str = "ja") -> str:
+    """The column as a person knows it from the file: its best Japanese header (its canonical name in
+    English, the name the import page's column list shows); other values (e.g. ``file_name``) unchanged."""
+    spec = SPECS.get(kind)
+    if lang != "ja" or spec is None or name not in {c.name for c in spec.columns}:
+        return name
+    return spec.column(name).aliases[0]
+
+
 def describe(kind: str, lang: str = "ja") -> list[dict]:
     """Rows for the import page: column, required, accepted headers, note."""
     if kind == "cpds":

@@ -16,7 +16,7 @@ import zipfile
 import pandas as pd
 
 from analytics import settings
-from analytics.domain import codes
+from analytics.domain import codes, dates
 from analytics.ingest import columns as cols
 from analytics.ingest import limits
 from analytics.ingest.read import FileRefused, decode
@@ -34,8 +34,9 @@ def members_of_zip(name: str, data: bytes) -> list[tuple[str, bytes]]:
     """(member name, bytes) for each file in the archive, bounded against archive bombs."""
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        raise FileRefused("ZIPファイルとして開けません", "cannot open as a ZIP archive", name) from None
+    except (zipfile.BadZipFile, OSError, ValueError):
+        from analytics.ingest.read import damaged
+        raise damaged(name if name.lower().endswith(".zip") else name + ".zip") from None
     with z:
         # bounds from analytics.settings: entries, unpacked size and expansion ratio (archive bombs)
         infos = limits.check_archive(name, z)
@@ -123,6 +124,11 @@ def check(file: str, members: list[tuple[str, bytes]]):
         receiver = codes.normalise_office_code(receiver_raw)
         if month is None:
             err("ファイル名の年月が読めません", "cannot read the month in the file name")
+            continue
+        lo, hi = dates.month_range()
+        if not lo <= month <= hi:
+            ja, en = dates.range_problem(month=True)
+            err(f"ファイル名の{ja}", f"in the file name, {en}")
             continue
         if sender is None or receiver is None:
             bad = sender_raw if sender is None else receiver_raw

@@ -172,17 +172,25 @@ def check(file: str, data: bytes):
     body = memoryview(data)[offset:]
     if not len(body) or not read.plain_body(data[offset:]):
         return None
-    width = max(len(r) for r in grid)
-    table = read.parse_plain(body, width, delim)
-    if table is None or table.num_rows == 0:
+    width = len(grid[h])
+    parsed = read.parse_rows(body, width, delim)
+    if parsed is None:
+        return None
+    table, ragged = parsed
+    if ragged["blank"].any():
+        return None  # blank rows are layout: the pandas path drops them before numbering problems
+    n = table.num_rows + len(ragged)   # rows of the header's width, and those of another width
+    if table.num_rows == 0:
         return None
     found = cols.match_headers("exchanges", grid[h])
-    n = table.num_rows
     limits.check_rows(file, n)
     canon = {name: table.column(f"c{idx}") for name, idx in found.items() if idx < width}
     if "sheets" not in found:
-        canon["sheets"] = pa.repeat(pa.scalar(""), n)
-    canon["pos"] = pa.array(np.arange(n, dtype=np.int64))
+        canon["sheets"] = pa.repeat(pa.scalar(""), table.num_rows)
+    positions = np.arange(n, dtype=np.int64)
+    if len(ragged):  # rejected whole, for their width alone; the other rows keep their positions
+        positions = np.delete(positions, ragged["pos"].to_numpy())
+    canon["pos"] = pa.array(positions)
     rows = pa.table(canon)
     first_row = h + 2
     con = duckdb.connect()
@@ -214,7 +222,11 @@ def check(file: str, data: bytes):
             con.execute("CREATE TEMP TABLE m_code AS SELECT v, v AS value, CAST(NULL AS VARCHAR) AS reason_ja, "
                         "CAST(NULL AS VARCHAR) AS reason_en FROM codes WHERE ok UNION ALL SELECT * FROM m_code_rest")
         accepted = con.sql(f"SELECT {sql.values()} {sql.joins} WHERE {sql.ok}").to_arrow_table()
-        errors = _problems(con, sql, first_row) if accepted.num_rows < n else _no_problems()
+        errors = _problems(con, sql, first_row) if accepted.num_rows < table.num_rows else _no_problems()
+        if len(ragged):
+            odd = validate.ragged_problems(ragged, width, delim).assign(row=lambda f: f["pos"] + first_row)
+            errors = pd.concat([errors, odd], ignore_index=True).sort_values("pos", kind="stable")
+            errors = errors.reset_index(drop=True).astype({"pos": "int64", "row": "int64"})
     finally:
         con.close()
     return accepted, errors, n

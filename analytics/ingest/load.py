@@ -2,7 +2,8 @@
 
 DuckDB stages by registering the frame on the native connection; PostgreSQL by a temporary table filled
 with COPY. Upserts are one ``INSERT … SELECT … ON CONFLICT``; exchanges (no key on the big table) are
-made idempotent by an anti-join of the staged rows on their natural key.
+made idempotent by an anti-join of the staged rows on their natural key: a key stored with the same sheets
+is a duplicate, a key stored with other sheets is rejected (the stored value is kept, the reason listed).
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ from analytics.store import schema
 
 EXCHANGE_KEY = ["month", "sender_code", "receiver_code", "form", "channel"]
 KILL_ENV = "CAREPLAN_TEST_KILL_AFTER_STAGE"
+ROW_COLUMN = "_row"  # optional column of the accepted rows: their row number in the file
+CONFLICTS_IN_SUMMARY = 1_000  # conflicts handed back in Counts.conflicts; all are in rejected_rows
 
 _TYPES = {
     "office_code": sa.String(10), "name": sa.Text(), "prefecture_code": sa.String(2),
@@ -40,6 +43,8 @@ class Counts:
     accepted: int
     duplicates: int
     rejected: int
+    # exchange rows whose key is stored with another count (their problems; the first CONFLICTS_IN_SUMMARY)
+    conflicts: pd.DataFrame | None = None
 
 
 def default_user() -> str:
@@ -154,8 +159,13 @@ def _one_import_at_a_time(engine):
 
 def load(engine, kind: str, file: str, content_hash: str, rows: pd.DataFrame, errors: pd.DataFrame,
          rows_read: int, imported_by: str, aggregated: pd.DataFrame | None = None) -> Counts:
-    """Store one file's accepted rows and rejected rows atomically; returns the counts."""
+    """Store one file's accepted rows and rejected rows atomically; returns the counts.
+
+    Exchange rows whose natural key is stored with a different count are rejected here, not stored: they
+    are counted in ``rejected``, kept in ``rejected_rows`` and returned in ``Counts.conflicts`` (the first
+    ``CONFLICTS_IN_SUMMARY``), so the caller lists them with the file's other problems."""
     rejected = int(errors["pos"].nunique()) if not errors.empty else 0
+    found, conflicts = _no_conflicts_found(), _no_conflicts()
     with _one_import_at_a_time(engine) as conn:
         t = schema.import_batches
         if _one(conn, sa.select(t.c.batch_id).where(t.c.kind == kind, t.c.content_hash == content_hash)
@@ -169,7 +179,8 @@ def load(engine, kind: str, file: str, content_hash: str, rows: pd.DataFrame, er
         if len(rows) == 0:  # a frame, or an Arrow table from analytics.ingest.fast
             dup = 0
         elif kind in ("exchanges", "cpds"):
-            dup = _load_exchanges(conn, batch_id, rows, aggregated)
+            dup, found = _load_exchanges(conn, batch_id, rows, aggregated)
+            conflicts = _conflict_errors(rows, found, kind, file)
         elif kind == "offices":
             dup = _load_offices(conn, batch_id, rows)
         elif kind == "registrations":
@@ -181,14 +192,19 @@ def load(engine, kind: str, file: str, content_hash: str, rows: pd.DataFrame, er
         else:  # pragma: no cover - kinds are checked by the caller
             raise ValueError(kind)
         _maybe_kill()
-        counts = Counts(batch_id, rows_read, len(rows) - dup, dup, rejected)
-        _record(conn, batch_id, kind, file, content_hash, imported_by, counts, errors)
+        conflicted = int(found["n_rows"].sum())
+        counts = Counts(batch_id, rows_read, len(rows) - dup - conflicted, dup, rejected + conflicted)
+        _record(conn, batch_id, kind, file, content_hash, imported_by, counts,
+                errors if conflicts.empty else conflicts if errors.empty else
+                pd.concat([errors, conflicts[[c for c in conflicts.columns if c in errors.columns]]],
+                          ignore_index=True))
         if counts.accepted:  # keep the monthly pre-aggregate fresh (analytics.store.aggregates)
             if kind in ("exchanges", "cpds"):
                 aggregates.add_batch(conn, batch_id)
             elif kind in ("offices", "registrations"):
                 aggregates.refresh(conn)
         _maybe_kill()  # everything written, not yet committed
+    counts.conflicts = conflicts.head(CONFLICTS_IN_SUMMARY)
     return counts
 
 
@@ -239,9 +255,10 @@ def _grouped_sql(source: str) -> str:
             f"FROM {source} GROUP BY {keys}")
 
 
-def _load_exchanges_duckdb(conn, batch_id: int, rows: pd.DataFrame) -> int:
+def _load_exchanges_duckdb(conn, batch_id: int, rows: pd.DataFrame) -> tuple[int, pd.DataFrame]:
     """DuckDB: aggregate on the natural key, find the rows already stored and insert the rest, all in
-    SQL over the registered Arrow table (no pandas group-by, no object columns to scan)."""
+    SQL over the registered Arrow table (no pandas group-by, no object columns to scan). Returns the
+    duplicate rows and the conflicts (keys stored with other sheets)."""
     raw = conn.connection.dbapi_connection
     keys = ", ".join(EXCHANGE_KEY)
     staged_rows = _arrow_rows(rows)
@@ -253,23 +270,26 @@ def _load_exchanges_duckdb(conn, batch_id: int, rows: pd.DataFrame) -> int:
         if not stored_before:
             conn.execute(sa.text(f"INSERT INTO exchanges ({keys}, sheets, batch_id) "
                                  f"SELECT {keys}, sheets, :b FROM ({grouped})"), {"b": batch_id})
-            return 0
-        # the stored keys of the file's months only (zone maps skip the rest), distinct, so the left join
+            return 0, _no_conflicts_found()
+        # the stored keys of the file's months only (zone maps skip the rest), grouped, so the left join
         # marks each staged key at most once: the same as EXISTS, ≈20× faster on a big table
         conn.execute(sa.text(
             f"CREATE OR REPLACE TEMP TABLE _stage_exchanges AS "
             f"WITH s AS ({grouped}), "
-            f"stored AS (SELECT DISTINCT {keys} FROM exchanges WHERE month BETWEEN :lo AND :hi) "
-            f"SELECT s.*, stored.month IS NOT NULL AS dup FROM s LEFT JOIN stored USING ({keys})"),
+            f"stored AS (SELECT {keys}, CAST(SUM(sheets) AS BIGINT) AS stored_sheets FROM exchanges "
+            f"WHERE month BETWEEN :lo AND :hi GROUP BY {keys}) "
+            f"SELECT s.*, stored.stored_sheets FROM s LEFT JOIN stored USING ({keys})"),
             {"lo": lo, "hi": hi})
     finally:
         raw.unregister("_stage_exchange_rows")
-    dup = _one(conn, sa.text("SELECT COALESCE(SUM(n_rows) FILTER (WHERE dup), 0) FROM _stage_exchanges"))
+    dup = _one(conn, sa.text("SELECT COALESCE(SUM(n_rows) FILTER (WHERE stored_sheets = sheets), 0) "
+                             "FROM _stage_exchanges"))
+    found = _fetch_conflicts(conn, "_stage_exchanges")
     conn.execute(sa.text(
         f"INSERT INTO exchanges ({keys}, sheets, batch_id) "
-        f"SELECT {keys}, sheets, :b FROM _stage_exchanges WHERE NOT dup"), {"b": batch_id})
+        f"SELECT {keys}, sheets, :b FROM _stage_exchanges WHERE stored_sheets IS NULL"), {"b": batch_id})
     conn.execute(sa.text("DROP TABLE _stage_exchanges"))
-    return int(dup or 0)
+    return int(dup or 0), found
 
 
 def _aggregate_arrow(rows):
@@ -283,7 +303,9 @@ def _aggregate_arrow(rows):
         con.close()
 
 
-def _load_exchanges(conn, batch_id: int, rows: pd.DataFrame, aggregated: pd.DataFrame | None) -> int:
+def _load_exchanges(conn, batch_id: int, rows: pd.DataFrame,
+                    aggregated: pd.DataFrame | None) -> tuple[int, pd.DataFrame]:
+    """Insert the keys not stored yet; (duplicate rows, conflicts: keys stored with other sheets)."""
     if aggregated is None and store_engine.is_duckdb(conn):
         return _load_exchanges_duckdb(conn, batch_id, rows)
     if aggregated is None and not isinstance(rows, pd.DataFrame):  # Arrow rows from analytics.ingest.fast
@@ -303,15 +325,97 @@ def _load_exchanges(conn, batch_id: int, rows: pd.DataFrame, aggregated: pd.Data
     with staged(conn, st, agg):
         if not stored_before:
             conn.execute(sa.text(insert), {"b": batch_id})
-            return 0
+            return 0, _no_conflicts_found()
         # another file of a month already stored (a month sent in several files): probed by hash joins
         # (with the staged rows unanalysed, PostgreSQL looped over the month's stored rows for each one)
         with store_engine.hash_joins(conn, analyze=[st]):
-            dup = _one(conn, sa.text(f"SELECT COALESCE(SUM(s.n_rows), 0) FROM {st} s "
-                                     f"WHERE EXISTS (SELECT 1 FROM exchanges e WHERE {on})"), {"lo": lo, "hi": hi})
+            skeys = ", ".join(f"s.{c}" for c in EXCHANGE_KEY)
+            conn.execute(sa.text(
+                f"CREATE TEMPORARY TABLE _stage_exchange_match AS "
+                f"SELECT {skeys}, s.sheets, s.n_rows, CAST(SUM(e.sheets) AS BIGINT) AS stored_sheets "
+                f"FROM {st} s JOIN exchanges e ON {on} GROUP BY {skeys}, s.sheets, s.n_rows"),
+                {"lo": lo, "hi": hi})
+            dup = _one(conn, sa.text("SELECT COALESCE(SUM(n_rows), 0) FROM _stage_exchange_match "
+                                     "WHERE stored_sheets = sheets"))
+            found = _fetch_conflicts(conn, "_stage_exchange_match")
             conn.execute(sa.text(f"{insert} WHERE NOT EXISTS (SELECT 1 FROM exchanges e WHERE {on})"),
                          {"b": batch_id, "lo": lo, "hi": hi})
-    return int(dup or 0)
+            conn.execute(sa.text("DROP TABLE _stage_exchange_match"))
+    return int(dup or 0), found
+
+
+# ---------------------------------------------------------------- conflicts (a stored key, another count)
+
+_FOUND_COLUMNS = EXCHANGE_KEY + ["sheets", "n_rows", "stored_sheets"]
+_ERROR_COLUMNS = ["pos", "column", "value", "reason_ja", "reason_en", "row", "file"]
+
+
+def _no_conflicts_found() -> pd.DataFrame:
+    return pd.DataFrame(columns=_FOUND_COLUMNS)
+
+
+def _no_conflicts() -> pd.DataFrame:
+    return pd.DataFrame(columns=_ERROR_COLUMNS)
+
+
+def _fetch_conflicts(conn, table: str) -> pd.DataFrame:
+    """The staged keys stored with other sheets (few: fetched whole; none in the usual re-import)."""
+    found = conn.execute(sa.text(
+        f"SELECT {', '.join(_FOUND_COLUMNS)} FROM {table} WHERE stored_sheets <> sheets "
+        f"ORDER BY {', '.join(EXCHANGE_KEY)}")).fetchall()
+    return pd.DataFrame([tuple(r) for r in found], columns=_FOUND_COLUMNS)
+
+
+def conflict_reason(stored: int, sheets: int) -> tuple[str, str]:
+    """Why a row was rejected although it reads well: its key is stored with another count."""
+    return (f"同じ対象年月・送信元・送信先・帳票・送信方法の行が保存済みで、件数が異なります"
+            f"（保存済み {stored:,}、このファイル {sheets:,}）。保存済みの値を残しました",
+            f"a row with the same month, sender, receiver, form and channel is already stored with a "
+            f"different count (stored {stored:,}, this file {sheets:,}); the stored value was kept")
+
+
+def _row_numbers(rows, kind: str) -> pd.DataFrame | None:
+    """The accepted rows' keys with their row number in the file, when the rows carry it: a ``_row``
+    column, or for CPDS the member's position (numbered from 1, as its other problems are)."""
+    names = _columns(rows)
+    if ROW_COLUMN in names:
+        source = ROW_COLUMN
+    elif kind == "cpds" and "_pos" in names:
+        source = "_pos"
+    else:
+        return None
+    wanted = EXCHANGE_KEY + [source]
+    frame = (rows.select(wanted).to_pandas() if not isinstance(rows, pd.DataFrame) else rows[wanted].copy())
+    frame = frame.rename(columns={source: "row"})
+    if source == "_pos":
+        frame["row"] = frame["row"] + 1
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame
+
+
+def _conflict_errors(rows, found: pd.DataFrame, kind: str, file: str) -> pd.DataFrame:
+    """One problem per file row of a conflicting key (per key when the rows carry no row numbers, with
+    row 0); the value names the key and the file's count, no personal data (事業所番号 are public)."""
+    if found.empty:
+        return _no_conflicts()
+    found = found.copy()
+    found["month"] = pd.to_datetime(found["month"])
+    numbered = _row_numbers(rows, kind)
+    if numbered is not None:
+        found = found.merge(numbered, on=EXCHANGE_KEY, how="left")
+        found["row"] = found["row"].fillna(0)
+        found = found.sort_values(["row"] + EXCHANGE_KEY, kind="stable")
+    else:
+        found["row"] = 0
+    reasons = [conflict_reason(int(a), int(b)) for a, b in zip(found["stored_sheets"], found["sheets"])]
+    value = (found["month"].dt.strftime("%Y-%m") + " " + found["sender_code"].astype(str) + "→"
+             + found["receiver_code"].astype(str) + " " + found["form"].astype(str) + " "
+             + found["channel"].astype(str) + ": " + found["sheets"].astype("int64").astype(str))
+    return pd.DataFrame({
+        "pos": -1 - pd.RangeIndex(len(found)).to_numpy(),  # negative: not a position of the read table
+        "column": "sheets", "value": value.to_numpy(), "reason_ja": [r[0] for r in reasons],
+        "reason_en": [r[1] for r in reasons], "row": found["row"].astype("int64").to_numpy(), "file": file})
+
 
 
 # ---------------------------------------------------------------- offices

@@ -9,8 +9,9 @@ import csv
 import io
 import re
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from analytics.ingest import columns as cols
@@ -37,6 +38,11 @@ class Table:
     frame: pd.DataFrame          # canonical column names only, text cells ('' when empty)
     row_numbers: pd.Series       # 1-based as a spreadsheet user counts them (header = its own row)
     dropped_personal: list[str]  # headers dropped as personal data
+    headers: list = field(default_factory=list)   # the header row's cells as read
+    # rows whose cell count differs from the header's (CSV/TSV): pos (in frame) and cells; rejected whole
+    ragged: pd.DataFrame | None = None
+    header_cells: int = 0
+    delimiter: str = ","
 
 
 # ---------------------------------------------------------------- encodings
@@ -169,25 +175,37 @@ def _surely_nonblank(frame: pd.DataFrame) -> bool:
     return False
 
 
-def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_number: int) -> Table:
-    """raw: the data rows (positional columns); header: the header cells; first_row_number: of raw row 0."""
+def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_number: int,
+              ragged: pd.DataFrame | None = None, delimiter: str = ",") -> Table:
+    """raw: the data rows (positional columns); header: the header cells; first_row_number: of raw row 0;
+    ragged: rows of another width than the header (pos in raw, cells, blank), their cells in raw empty."""
     found = cols.match_headers(kind, header)
     personal = [str(h) for h in header if cols.is_personal(h)]
     frame = pd.DataFrame({name: raw.iloc[:, idx] if idx < raw.shape[1] else "" for name, idx in found.items()},
                          index=raw.index)
     frame = frame.fillna("").astype(str)
     row_numbers = pd.Series(range(first_row_number, first_row_number + len(raw)), index=raw.index)
+    cells = pd.Series(-1, index=raw.index, dtype="int64")
+    if ragged is not None and len(ragged):
+        cells.loc[ragged["pos"].to_numpy()] = ragged["cells"].to_numpy()
     if len(frame.columns) and not _surely_nonblank(frame):
-        # blank lines are layout, not data rows
+        # blank lines are layout, not data rows (a row of the wrong width: blank when all its cells are)
         nonblank = (frame.apply(lambda s: s.str.strip()) != "").any(axis=1)
-        frame, row_numbers = frame[nonblank], row_numbers[nonblank]
+        if ragged is not None and len(ragged):
+            nonblank.loc[ragged.loc[~ragged["blank"], "pos"].to_numpy()] = True
+            nonblank.loc[ragged.loc[ragged["blank"], "pos"].to_numpy()] = False
+        frame, row_numbers, cells = frame[nonblank], row_numbers[nonblank], cells[nonblank]
     frame = frame.reset_index(drop=True)
     row_numbers = row_numbers.reset_index(drop=True)
+    cells = cells.reset_index(drop=True)
     if frame.empty:
         raise FileRefused("データの行がありません", "the file has no data rows", file)
     from analytics.ingest import limits  # late: limits imports FileRefused from here
     limits.check_rows(file, len(frame))
-    return Table(file, frame, row_numbers, personal)
+    bad = cells[cells >= 0]
+    table_ragged = pd.DataFrame({"pos": bad.index.to_numpy(dtype="int64"), "cells": bad.to_numpy(dtype="int64")})
+    return Table(file, frame, row_numbers, personal, headers=[str(h) for h in header], ragged=table_ragged,
+                 header_cells=len(header), delimiter=delimiter)
 
 
 def _plain_data_start(text: str, grid: list[list[str]], h: int, delim: str) -> int | None:
@@ -206,11 +224,11 @@ def _plain_data_start(text: str, grid: list[list[str]], h: int, delim: str) -> i
     return pos if head == grid[:h + 1] else None
 
 
-def _fast_raw(text: str, grid: list[list[str]], h: int, delim: str) -> pd.DataFrame | None:
-    """The data rows read by pyarrow's CSV reader (≈10× faster than pandas' C parser on big logs), only
-    for plain data: no quotes, blank lines, lone CR or NUL, and every row exactly as wide as the widest
-    of the first rows. Anything else returns None and is read by pandas as before (same cells, same row
-    numbering, same refusals)."""
+def _raw_rows(text: str, grid: list[list[str]], h: int, delim: str):
+    """(data rows as a frame of positional text columns, ragged rows) read by pyarrow's CSV reader
+    (≈10× faster than pandas' C parser); every row is parsed as wide as the header, a row of another
+    width is listed in ragged (pos, cells, blank) with its cells left empty. None when the header rows
+    are not plain lines (pandas reads such files)."""
     start = _plain_data_start(text, grid, h, delim)
     if start is None or start >= len(text):
         return None
@@ -218,15 +236,18 @@ def _fast_raw(text: str, grid: list[list[str]], h: int, delim: str) -> pd.DataFr
         body = text[start:].encode("utf-8")
     except UnicodeEncodeError:
         return None
-    if not plain_body(body):
+    width = len(grid[h])
+    parsed = parse_rows(body, width, delim, quoted=not plain_body(body))
+    if parsed is None:
         return None
-    width = max(len(r) for r in grid)
-    table = parse_plain(body, width, delim)
-    if table is None:
-        return None
+    table, ragged = parsed
     raw = table.to_pandas()
     raw.columns = range(width)
-    return raw
+    if len(ragged):
+        total = len(raw) + len(ragged)
+        raw.index = np.delete(np.arange(total), ragged["pos"].to_numpy())
+        raw = raw.reindex(range(total)).fillna("")
+    return raw, ragged
 
 
 def plain_body(body) -> bool:
@@ -236,31 +257,83 @@ def plain_body(body) -> bool:
                 or (b"\r" in body and body.count(b"\r") != body.count(b"\r\n")))
 
 
+def _read_options(width: int, threads: bool = True):
+    import pyarrow.csv as pacsv
+    return pacsv.ReadOptions(column_names=[f"c{i}" for i in range(width)], block_size=16 << 20,
+                             use_threads=threads)
+
+
+def _convert_options(width: int):
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    return pacsv.ConvertOptions(column_types={f"c{i}": pa.string() for i in range(width)},
+                                strings_can_be_null=False, quoted_strings_can_be_null=False)
+
+
 def parse_plain(body, width: int, delim: str):
     """The plain data rows (bytes or a memoryview) as an Arrow table of text columns c0…c{width-1}, every
     cell text ('' when empty); None when a row does not fit (ragged, invalid UTF-8, …)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
-    names = [f"c{i}" for i in range(width)]
     try:
         return pacsv.read_csv(
-            pa.BufferReader(body),
-            read_options=pacsv.ReadOptions(column_names=names, block_size=16 << 20),
+            pa.BufferReader(body), read_options=_read_options(width),
             parse_options=pacsv.ParseOptions(delimiter=delim, quote_char=False, double_quote=False,
                                              escape_char=False, newlines_in_values=False,
                                              ignore_empty_lines=False),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+            convert_options=_convert_options(width))
     except Exception:  # any row pyarrow cannot take the plain way: pandas reads (or refuses) the file
         return None
+
+
+def _blank_text(text: str, delim: str) -> bool:
+    return all(c.strip().strip('"').strip() == "" for c in text.split(delim))
+
+
+def parse_rows(body, width: int, delim: str, quoted: bool = False):
+    """(Arrow table of the rows as wide as the header, ragged rows: DataFrame pos, cells, blank) or None.
+
+    Plain bodies are first read the quick way (all threads); a body with rows of another width is read
+    again on one thread (pyarrow numbers the rows it skips only then), the odd rows listed by their
+    position among all rows. ``quoted``: values may be quoted and hold line breaks."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+    empty = pd.DataFrame({"pos": pd.Series(dtype="int64"), "cells": pd.Series(dtype="int64"),
+                          "blank": pd.Series(dtype=bool)})
+    if not quoted:
+        table = parse_plain(body, width, delim)
+        if table is not None:
+            return table, empty
+    bad: list[tuple[int, int, bool]] = []
+
+    def odd_row(row):
+        if row.number is None:
+            return "error"
+        bad.append((row.number - 1, row.actual_columns, _blank_text(row.text, delim)))
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            pa.BufferReader(body), read_options=_read_options(width, threads=False),
+            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"' if quoted else False,
+                                             double_quote=quoted, escape_char=False, newlines_in_values=quoted,
+                                             ignore_empty_lines=False, invalid_row_handler=odd_row),
+            convert_options=_convert_options(width))
+    except Exception:  # not CSV pyarrow can take: pandas reads (or refuses) the file
+        return None
+    if not bad:
+        return table, empty
+    ragged = pd.DataFrame(bad, columns=["pos", "cells", "blank"])
+    return table, ragged.astype({"pos": "int64", "cells": "int64", "blank": bool})
 
 
 def read_csv_text(kind: str, file: str, text: str) -> Table:
     grid, delim = _csv_grid(text, file)
     h = _find_header(kind, grid, file)
-    raw = _fast_raw(text, grid, h, delim) if grid else None
-    if raw is not None:
-        return _to_table(kind, file, raw, grid[h], h + 2)
+    got = _raw_rows(text, grid, h, delim) if grid else None
+    if got is not None:
+        raw, ragged = got
+        return _to_table(kind, file, raw, grid[h], h + 2, ragged, delim)
     try:
         raw = pd.read_csv(io.StringIO(text), sep=delim, header=None, skiprows=h + 1, dtype=str,
                           keep_default_na=False, skip_blank_lines=False, engine="c", on_bad_lines="error",
@@ -268,7 +341,7 @@ def read_csv_text(kind: str, file: str, text: str) -> Table:
     except (pd.errors.ParserError, ValueError) as exc:
         raise FileRefused("CSVとして読めません（列の数が行ごとに違います）",
                           f"cannot read as CSV: {str(exc).splitlines()[0]}", file) from None
-    return _to_table(kind, file, raw, grid[h], h + 2)
+    return _to_table(kind, file, raw, grid[h], h + 2, None, delim)
 
 
 def _cell_text(v) -> str:
@@ -291,8 +364,10 @@ def read_xlsx(kind: str, file: str, data: bytes) -> Table:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
-        raise FileRefused("Excelファイル（.xlsx）として開けません", "cannot open as an Excel (.xlsx) file",
-                          file) from None
+        raise FileRefused("Excelファイル（.xlsx）として開けません。ファイルが壊れている可能性があります。"
+                          "Excelで開いて保存し直してください",
+                          "cannot open as an Excel (.xlsx) file; it may be damaged: open it in Excel and save "
+                          "it again", file) from None
     last_error: FileRefused | None = None
     try:
         for ws in wb.worksheets:
@@ -337,20 +412,41 @@ def _series_text(s: pd.Series) -> pd.Series:
 
 
 def sniff_kind(name: str, data: bytes) -> str:
-    """'xlsx', 'parquet', 'zip', 'xls' or 'text' from the content (names lie; magic bytes do not)."""
+    """'xlsx', 'parquet', 'zip', 'badzip' (a ZIP header but no readable archive), 'xls', 'encrypted'
+    (an OLE file holding a password-protected workbook) or 'text', from the content (names lie; magic
+    bytes do not)."""
     if data.startswith(b"PAR1"):
         return "parquet"
-    if data.startswith(b"PK\x03\x04"):
+    if data.startswith(b"PK\x03\x04") or data.startswith(b"PK\x05\x06"):
         try:
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 if any(n.startswith("xl/") for n in z.namelist()):
                     return "xlsx"
-        except zipfile.BadZipFile:
-            return "text"
+        except (zipfile.BadZipFile, OSError, ValueError):
+            return "badzip"
         return "zip"
     if data.startswith(b"\xd0\xcf\x11\xe0"):
+        # a password-protected .xlsx is an OLE file with an "EncryptedPackage" stream (UTF-16 name)
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            return "encrypted"
         return "xls"
     return "text"
+
+
+_EXCEL_NAME = re.compile(r"\.(xlsx|xlsm|xltx|xls)$", re.IGNORECASE)
+_ZIP_NAME = re.compile(r"\.zip$", re.IGNORECASE)
+
+
+def damaged(file: str) -> FileRefused:
+    """The refusal of a file whose name says Excel or ZIP but whose content is not a readable one."""
+    if _ZIP_NAME.search(file):
+        return FileRefused("ZIPファイルが壊れているか、ZIPではありません。元のファイルからもう一度ZIPを作るか、"
+                           "エクスポートし直してください",
+                           "the ZIP file is damaged or not a ZIP; zip or export the files again", file)
+    return FileRefused("Excelファイルが壊れているか、本物のExcelファイル（.xlsx）ではありません。"
+                       "Excelで開いて .xlsx またはCSVで保存し直してください",
+                       "the file is damaged or not a real Excel (.xlsx) file; open it in Excel and save it "
+                       "again as .xlsx or CSV", file)
 
 
 def read_table(kind: str, file: str, data: bytes) -> Table:
@@ -359,13 +455,25 @@ def read_table(kind: str, file: str, data: bytes) -> Table:
         return read_xlsx(kind, file, data)
     if fmt == "parquet":
         return read_parquet(kind, file, data)
+    if fmt == "encrypted":
+        raise FileRefused("パスワード付きのExcelファイルは読めません。Excelでパスワードを解除して保存し直してください",
+                          "the Excel file is password-protected; remove the password in Excel and save it again",
+                          file)
     if fmt == "xls":
         raise FileRefused("古いExcel形式（.xls）は読めません。.xlsx またはCSVで保存し直してください",
                           "old Excel (.xls) files are not supported; save as .xlsx or CSV", file)
     if fmt == "zip":
         raise FileRefused("ZIPファイルはケアプランデータ連携の送受信ファイル（cpds）でのみ使えます",
                           "ZIP archives are accepted only for the system's exchange files (cpds)", file)
-    return read_csv_text(kind, file, decode(data, file))
+    if fmt == "badzip":  # a cut-short .xlsx or .zip: its directory at the end is missing
+        raise damaged(file)
+    try:
+        return read_csv_text(kind, file, decode(data, file))
+    except FileRefused:
+        if _EXCEL_NAME.search(file) or _ZIP_NAME.search(file):
+            # named .xlsx but no Excel file inside (and no readable table either): say so, not "column missing"
+            raise damaged(file) from None
+        raise
 
 
 OPEN_DATA_NAME = re.compile(r"jigyosho_(\d{3})", re.IGNORECASE)

@@ -5,6 +5,7 @@ and the problems as a frame (pos, column, value, reason_ja, reason_en). A row wi
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -12,9 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analytics.domain import codes
+from analytics.domain import codes, dates
 from analytics.ingest import columns as cols
-from analytics.ingest.read import Table
+from analytics.ingest.read import FileRefused, Table
 
 ERROR_COLUMNS = ["pos", "column", "value", "reason_ja", "reason_en"]
 MAX_COUNT = 1_000_000_000  # sheets, users, care managers: far above any real office or month
@@ -172,7 +173,8 @@ def _office_codes(frame: pd.DataFrame, column: str, problems: _Problems, require
     return code
 
 
-def _dates(frame, column, problems, required, month=False) -> pd.Series:
+def _dates(frame, column, problems, required, month=False, upper=True) -> pd.Series:
+    """Months or dates; ``upper``: also refuse those after the month after today's (dates.month_range)."""
     raw = frame[column] if column in frame else pd.Series("", index=frame.index)
     empty = _clean(raw) == ""
     parsed = _map(raw, codes.parse_month if month else codes.parse_date)
@@ -181,39 +183,65 @@ def _dates(frame, column, problems, required, month=False) -> pd.Series:
         problems.add(empty, column, raw, f"{what_ja}が空です。{what_ja}を入力してください",
                      f"the {what_en} is empty; fill it in")
     ex_ja = "2025-08、202508、令和7年8月" if month else "2023-10-05、2023/10/5、令和5年10月5日"
-    problems.add(parsed.isna() & ~empty, column, raw, f"{what_ja}として読めません（例: {ex_ja}）",
-                 f"cannot read this as a {what_en} (e.g. {'2025-08' if month else '2023-10-05'})")
+    unread = parsed.isna() & ~empty
+    if unread.any():
+        generic = (f"{what_ja}として読めません（例: {ex_ja}）",
+                   f"cannot read this as a {what_en} (e.g. {'2025-08' if month else '2023-10-05'})")
+        why = _map(raw[unread], lambda v: dates.era_hint(v, month) or generic)
+        problems.add(unread, column, raw, why.map(lambda t: t[0]), why.map(lambda t: t[1]))
+    # 介護保険 began in 2000-04; nothing is dated after the month after today's (2099-01 is a typo)
+    lo, hi = dates.month_range() if month else dates.date_range()
+    if not upper:
+        hi = dt.date.max
+    parse = codes.parse_month if month else codes.parse_date
+
+    def out_of_range(v) -> bool:
+        d = parse(v)
+        return d is not None and not lo <= d <= hi
+
+    outside = _map(raw, out_of_range).astype(bool)  # once per distinct value, like the parse
+    if outside.any():
+        ja, en = dates.range_problem(month, open_end=not upper)
+        problems.add(outside, column, raw, ja, en)
+        parsed = parsed.where(~outside, None)
     return parsed
+
+
+_COUNT = re.compile(r"(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.0+)?")
+COUNT_REASON = ("0以上の整数を入力してください（例: 12、1,200）。小数や 1e9 のような指数表記は使えません",
+                "enter a whole number of 0 or more (e.g. 12 or 1,200); no decimals or exponents such as 1e9")
+
+
+def parse_count(value, default=None):
+    """A count from a cell: digits, full-width digits, thousands separators (1,200), a trailing 件/枚/人/名,
+    an Excel float's .0; '' gives ``default``; anything else (1e9, 2.5, -3, abc) gives -1."""
+    t = re.sub(r"\s", "", codes.normalise_text(value))
+    t = re.sub(r"[件枚人名]$", "", t)
+    if t == "":
+        return default
+    if _COUNT.fullmatch(t):
+        return int(t.split(".")[0].replace(",", ""))
+    return -1
 
 
 def _ints(frame, column, problems, default=None) -> pd.Series:
     raw = frame[column] if column in frame else pd.Series("", index=frame.index)
-
-    def parse(v):
-        t = re.sub(r"[,\s件枚人名]", "", codes.normalise_text(v))
-        if t == "":
-            return default
-        if re.fullmatch(r"\d+(\.0+)?", t):
-            return int(float(t))
-        return -1
-
     arr = _arrow_text(raw)
     if arr is not None and len(arr):
         import pyarrow.compute as pc
         # plain numbers of at most 9 digits (the usual log): the same int64 column, no problem possible
         if pc.all(pc.match_substring_regex(arr, "^[0-9]{1,9}$")).as_py():
             return pd.Series(pc.cast(arr, "int64").to_numpy(zero_copy_only=False), index=raw.index)
-    text = raw.astype(str).str.strip()
-    # fast path for plain numbers (millions of rows, as many distinct values); the rest parsed one by one
-    value = pd.to_numeric(text.where(text != "", None), errors="coerce")
-    slow = value.isna() & (text != "")
+    text = raw.astype(str)
+    # plain ASCII digits (millions of rows, as many distinct values) at once; the rest parsed one by one
+    plain = text.str.fullmatch(r"[0-9]{1,18}").fillna(False).astype(bool)
+    value = pd.Series(np.nan, index=raw.index, dtype="float64")
+    if plain.any():
+        value[plain] = pd.to_numeric(text[plain]).astype("float64")
+    slow = ~plain
     if slow.any():
-        value[slow] = pd.to_numeric(_map(raw[slow], parse), errors="coerce")
-    value = value.where((value.isna()) | (value == value.round()), -1)
-    if default is not None:
-        value = value.where(text != "", default)
-    problems.add(value < 0, column, raw, "0以上の整数を入力してください",
-                 "enter a whole number of 0 or more")
+        value[slow] = pd.to_numeric(_map(raw[slow], lambda v: parse_count(v, default)), errors="coerce")
+    problems.add(value < 0, column, raw, *COUNT_REASON)
     # found by the fuzz tests: 20-digit numbers parse as floats that no integer column can hold
     problems.add(value > MAX_COUNT, column, raw, f"数が大きすぎます（{MAX_COUNT:,} 以下にしてください）",
                  f"the number is too large (enter at most {MAX_COUNT:,})")
@@ -233,8 +261,30 @@ def _base(table: Table) -> tuple[pd.DataFrame, _Problems]:
     return table.frame, _Problems()
 
 
+def ragged_reason(header_cells: int, row_cells: int, delimiter: str = ",") -> tuple[str, str]:
+    """Why a row whose cell count differs from the header's is rejected whole (none of its cells is kept:
+    a comma inside a name shifts the name's pieces into other columns)."""
+    sep_ja, sep_en = {"\t": ("タブ", "tab"), ";": ("セミコロン", "semicolon")}.get(delimiter, ("カンマ", "comma"))
+    return (f"列数が見出しと合いません（見出し {header_cells} 列、この行 {row_cells} 列）。値の中の{sep_ja}を確認してください",
+            f"row has {row_cells} cells but the header has {header_cells}; check for a {sep_en} inside a value")
+
+
+def ragged_problems(ragged: pd.DataFrame, header_cells: int, delimiter: str) -> pd.DataFrame:
+    """ERROR_COLUMNS for rows of the wrong width (ragged: pos, cells); the value is never shown."""
+    if ragged is None or ragged.empty:
+        return pd.DataFrame(columns=ERROR_COLUMNS)
+    reasons = [ragged_reason(header_cells, int(n), delimiter) for n in ragged["cells"]]
+    return pd.DataFrame({"pos": ragged["pos"].astype("int64").to_numpy(), "column": "", "value": "",
+                         "reason_ja": [r[0] for r in reasons], "reason_en": [r[1] for r in reasons]})
+
+
 def _finish(table: Table, out: pd.DataFrame, problems: _Problems) -> Checked:
     errors = problems.frame()
+    if table.ragged is not None and not table.ragged.empty:
+        # a row of the wrong width is rejected whole, for that reason alone: its cells are not its columns
+        errors = errors[~errors["pos"].isin(table.ragged["pos"])]
+        errors = pd.concat([errors, ragged_problems(table.ragged, table.header_cells, table.delimiter)],
+                           ignore_index=True)[ERROR_COLUMNS]
     bad = set(errors["pos"].unique())
     out = out.copy()
     out["_pos"] = np.arange(len(out))
@@ -245,7 +295,27 @@ def _finish(table: Table, out: pd.DataFrame, problems: _Problems) -> Checked:
 
 # ---------------------------------------------------------------- offices
 
+_OFFICE_DESCRIPTIVE = ("name", "service_code", "prefecture_code", "municipality_code", "municipality")
+
+
+def _refuse_bare_office_list(table: Table) -> None:
+    """An office master must describe offices: a list of bare 事業所番号 (a registration list, say) would
+    add nameless offices to the adoption denominator. Refused whole."""
+    if any(c in table.frame.columns for c in _OFFICE_DESCRIPTIVE):
+        return
+    found = cols.match_headers("registrations", table.headers) if table.headers else {}
+    if "registered_on" in found or "ended_on" in found:
+        raise FileRefused("登録一覧のようです。種類「利用登録」（careplan ingest registrations）で取り込んでください",
+                          "this looks like a registration list; import it with `careplan ingest registrations`",
+                          table.file)
+    raise FileRefused("事業所マスタには事業所名・都道府県／市区町村・サービス種類のいずれかの列が必要です。"
+                      "オープンデータのCSVまたは事業所一覧を選んでください",
+                      "an office master needs an office name, prefecture/municipality or service column; "
+                      "choose the open-data CSV or an office list", table.file)
+
+
 def offices(table: Table, file_service: str | None = None) -> Checked:
+    _refuse_bare_office_list(table)
     f, p = _base(table)
     out = pd.DataFrame(index=f.index)
     out["office_code"] = _office_codes(f, "office_code", p)
@@ -294,7 +364,8 @@ def registrations(table: Table) -> Checked:
     out = pd.DataFrame(index=f.index)
     out["office_code"] = _office_codes(f, "office_code", p)
     out["registered_on"] = _dates(f, "registered_on", p, required=True)
-    out["ended_on"] = _dates(f, "ended_on", p, required=False) if "ended_on" in f else None
+    # a planned (or "never": 9999-12-31) 利用終了日 may lie in the future: only the lower bound applies
+    out["ended_on"] = _dates(f, "ended_on", p, required=False, upper=False) if "ended_on" in f else None
     if "ended_on" in f:
         before = pd.to_datetime(out["ended_on"]) < pd.to_datetime(out["registered_on"])
         p.add(before, "ended_on", f["ended_on"], "利用終了日が利用開始日より前です",

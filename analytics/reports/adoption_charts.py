@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.i18n import t
+from analytics.reports import style
 
 SCALE = "Blues"
 # circles on a pale outline: start the scale at a visible blue so a 0 % municipality still shows
@@ -25,13 +26,29 @@ JAPAN_ZOOM = 3.95
 def _layout(fig: go.Figure, height: int) -> go.Figure:
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), font=dict(family=FONT),
                       paper_bgcolor="white")
-    return fig
+    return style.number_format(fig)
 
 
-def _fmt(value: float, percent: bool) -> str:
+def _fmt(value: float, percent: bool, points: bool = False, lang: str = "ja") -> str:
+    """A fraction as '9.7%'; a change of a rate as '+13.0 ポイント' / '+13.0 pt' (percentage points, never %)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
+    if points:
+        return f"{value * 100:+.1f} {t('adoption.unit.points', lang)}"
     return f"{value * 100:.1f}%" if percent else f"{value:,.1f}"
+
+
+def _unit_title(label: str, percent: bool, points: bool, lang: str) -> str:
+    """Axis and colour-bar titles: '登録率 (%)', '登録率の変化（ポイント）' / '… (percentage points)'."""
+    if points:
+        return label + t("adoption.unit.points_title", lang)
+    return label + (" (%)" if percent else "")
+
+
+def _hover_unit(percent: bool, points: bool, lang: str) -> str:
+    if points:
+        return " " + t("adoption.unit.points", lang)
+    return "%" if percent else ""
 
 
 def _outlines(geo: dict, codes) -> dict:
@@ -42,9 +59,10 @@ def _outlines(geo: dict, codes) -> dict:
 
 def choropleth_map(frame: pd.DataFrame, value: str = "adoption_rate", lang: str = "ja",
                    highlight: str | None = None, value_label: str | None = None, percent: bool = True,
-                   height: int = 560) -> go.Figure:
+                   height: int = 560, points: bool = False) -> go.Figure:
     """Prefectures coloured by ``value``; frame has prefecture_code, prefecture (name), value.
-    Prefectures without data are drawn in light grey (no data is not 0)."""
+    Prefectures without data are drawn in light grey (no data is not 0). ``points``: the value is a change
+    of a rate, shown in percentage points (ポイント), and may be negative."""
     from analytics.domain import geo as geo_mod
     geo = geo_mod.prefecture_geojson_display()  # Okinawa drawn as an inset
     value_label = value_label or t("adoption.chart.rate", lang)
@@ -59,14 +77,17 @@ def choropleth_map(frame: pd.DataFrame, value: str = "adoption_rate", lang: str 
         colorscale=[[0, "#eeeeee"], [1, "#eeeeee"]], showscale=False, marker_line_color="#999999",
         marker_line_width=0.5, text=[names[c] for c in no_data],
         hovertemplate="%{text}: " + t("adoption.chart.no_data", lang) + "<extra></extra>"))
-    scale = 100 if percent else 1
+    scale = 100 if (percent or points) else 1
+    z = data[value] * scale
     fig.add_trace(go.Choroplethmap(
-        geojson=_outlines(geo, data["prefecture_code"]), locations=data["prefecture_code"], z=data[value] * scale,
+        geojson=_outlines(geo, data["prefecture_code"]), locations=data["prefecture_code"], z=z,
         featureidkey="id",
-        colorscale=SCALE, zmin=0, marker_line_color="#555555", marker_line_width=0.6,
+        colorscale=SCALE, zmin=min(0.0, float(z.min())) if len(z) else 0, marker_line_color="#555555",
+        marker_line_width=0.6,
         text=data["prefecture"], customdata=data[[c for c in ("offices", "registered") if c in data] or [value]],
-        colorbar=dict(title=value_label + (" (%)" if percent else ""), thickness=12),
-        hovertemplate="%{text}<br>" + value_label + ": %{z:.1f}" + ("%" if percent else "") + "<extra></extra>"))
+        colorbar=dict(title=_unit_title(value_label, percent, points, lang), thickness=12),
+        hovertemplate="%{text}<br>" + value_label + (": %{z:+.1f}" if points else ": %{z:,.1f}")
+        + _hover_unit(percent, points, lang) + "<extra></extra>"))
     if highlight and highlight in names:
         fig.add_trace(go.Choroplethmap(
             geojson=_outlines(geo, [highlight]), locations=[highlight], z=[1], featureidkey="id",
@@ -79,46 +100,64 @@ def choropleth_map(frame: pd.DataFrame, value: str = "adoption_rate", lang: str 
     return _layout(fig, height)
 
 
+def _text_width(text: str, size: int = 12) -> int:
+    """Rough pixel width of a label (full-width characters count double)."""
+    return int(sum(size if ord(ch) > 0x2E7F else size * 0.6 for ch in text)) + 6
+
+
 def ranking_bar(frame: pd.DataFrame, value: str = "adoption_rate", lang: str = "ja",
                 highlight: str | None = None, national: float | None = None, sort: str = "jis",
-                percent: bool = True, value_label: str | None = None) -> go.Figure:
+                percent: bool = True, value_label: str | None = None, points: bool = False) -> go.Figure:
     """Horizontal bars, one per prefecture, in JIS order (01 at the top) or by value (largest at the top).
-    The national value is a dashed line; the highlighted prefecture is hatched, labelled and outlined."""
+    The national value is a dashed line labelled above the plot; the highlighted prefecture is hatched,
+    labelled and outlined. ``points``: changes of a rate in percentage points (ポイント).
+
+    The values stand in one column right of the longest bar and of the national line (a text trace in the
+    right margin), so no label ever sits on the dashed line, whatever the values."""
     value_label = value_label or t("adoption.chart.rate", lang)
     data = frame.dropna(subset=[value]).copy()
     if sort == "value":
         data = data.sort_values([value, "prefecture_code"], ascending=[False, True])
     else:
         data = data.sort_values("prefecture_code")
-    scale = 100 if percent else 1
+    scale = 100 if (percent or points) else 1
     is_hl = (data["prefecture_code"] == highlight).tolist()
     marker_label = t("adoption.chart.selected", lang)
     labels = [f"▶ {n}（{marker_label}）" if h else n for n, h in zip(data["prefecture"], is_hl)]
+    texts = [_fmt(v, percent, points, lang) for v in data[value]]
+    has_national = national is not None and not pd.isna(national)
     fig = go.Figure(go.Bar(
         x=data[value] * scale, y=labels, orientation="h",
         marker=dict(color=[HIGHLIGHT if h else "#2b6cb0" for h in is_hl],
                     pattern=dict(shape=["/" if h else "" for h in is_hl], fgcolor="white"),
                     line=dict(color=["black" if h else "rgba(0,0,0,0)" for h in is_hl], width=2)),
-        text=[_fmt(v, percent) for v in data[value]], textposition="outside", cliponaxis=False,
-        hovertemplate="%{y}: %{x:.1f}" + ("%" if percent else "") + "<extra></extra>"))
-    if national is not None and not (isinstance(national, float) and math.isnan(national)):
-        fig.add_vline(x=national * scale, line_dash="dash", line_color="black",
-                      annotation_text=f"{t('adoption.chart.national', lang)} {_fmt(national, percent)}",
-                      annotation_position="top")
-    fig.update_yaxes(autorange="reversed", title=None, type="category")
-    values = list((data[value] * scale).dropna()) + ([national * scale] if national is not None
-                                                     and not pd.isna(national) else [])
+        text=texts, textposition="none",
+        hovertemplate="%{y}: %{text}<extra></extra>"))
+    values = list((data[value] * scale).dropna()) + ([national * scale] if has_national else [])
     lo, hi = min(values + [0]), max(values + [0])
-    pad = (hi - lo) * 0.18 or 1
-    # room for the value labels outside the bars (changes can be negative)
-    fig.update_xaxes(title=value_label + (" (%)" if percent else ""),
-                     range=[lo - (pad if lo < 0 else 0), hi + pad])
-    return _layout(fig, max(300, 22 * len(data) + 90))
+    span = (hi - lo) or 1
+    column_x = hi + span * 0.02
+    fig.add_trace(go.Scatter(
+        x=[column_x] * len(labels), y=labels, mode="text", text=texts, textposition="middle right",
+        textfont=dict(size=12, color=style.TEXT_COLOUR), cliponaxis=False, hoverinfo="skip",
+        showlegend=False, name="values"))
+    if has_national:
+        fig.add_vline(x=national * scale, line_dash="dash", line_color="black",
+                      annotation_text=f"{t('adoption.chart.national', lang)} {_fmt(national, percent, points, lang)}",
+                      annotation_position="top", annotation_yanchor="bottom")
+    fig.update_yaxes(autorange="reversed", title=None, type="category")
+    fig.update_xaxes(title=_unit_title(value_label, percent, points, lang),
+                     range=[lo - (span * 0.05 if lo < 0 else 0), column_x])
+    _layout(fig, max(300, 22 * len(data) + 90))
+    # the value column lives in the right margin: as wide as the longest label
+    fig.update_layout(margin=dict(r=10 + max([_text_width(x) for x in texts] + [30]), t=40), showlegend=False)
+    return fig
 
 
 def trend_line(frame: pd.DataFrame, series: str = "area", y: str = "adoption_rate", lang: str = "ja",
                percent: bool = True, value_label: str | None = None) -> go.Figure:
-    """One line per series (column ``series``) over ``month``; series differ by dash and marker too."""
+    """One line per series (column ``series``) over ``month``; series differ by dash and marker too.
+    Months read 2024年9月 / 2024-09 on the axis and in the hover."""
     value_label = value_label or t("adoption.chart.rate", lang)
     dashes = ["solid", "dash", "dot", "dashdot", "longdash", "longdashdot"]
     symbols = ["circle", "square", "diamond", "triangle-up", "x", "star"]
@@ -128,9 +167,10 @@ def trend_line(frame: pd.DataFrame, series: str = "area", y: str = "adoption_rat
         fig.add_trace(go.Scatter(
             x=pd.to_datetime(part["month"]), y=part[y] * scale, name=str(name), mode="lines+markers",
             line=dict(dash=dashes[i % len(dashes)], width=2), marker=dict(symbol=symbols[i % len(symbols)], size=6),
-            hovertemplate=f"{name} %{{x|%Y-%m}}: %{{y:.1f}}" + ("%" if percent else "") + "<extra></extra>"))
+            hovertemplate=f"{name} %{{x}}: %{{y:.1f}}" + ("%" if percent else "") + "<extra></extra>"))
     fig.update_yaxes(title=value_label + (" (%)" if percent else ""), rangemode="tozero")
-    fig.update_xaxes(title=None, tickformat="%Y-%m")
+    fig.update_xaxes(title=None)
+    style.month_axis(fig, lang, months=frame["month"].nunique() if len(frame) else None)
     fig.update_layout(legend=dict(orientation="h", y=-0.15))
     return _layout(fig, 380)
 
@@ -184,10 +224,28 @@ def scatter_map(frame: pd.DataFrame, lang: str = "ja", prefecture: str | None = 
     return _layout(fig, 480)
 
 
+def funnel_text(stages: list[tuple[str, float]], lang: str = "ja") -> list[str]:
+    """'14,350', '1,398（9.7%）', '946（6.6%）': counts with separators and the share of the first stage to one
+    decimal, as on the tiles (plotly's own 'value+percent initial' reads '14.35k' and rounds 9.7% to 10%)."""
+    first = float(stages[0][1]) if stages else 0.0
+    out = []
+    for i, (_label, count) in enumerate(stages):
+        text = f"{int(round(float(count))):,}"
+        if i and first > 0:
+            share = f"{float(count) / first * 100:.1f}%"
+            text += f"（{share}）" if lang == "ja" else f" ({share})"
+        out.append(text)
+    return out
+
+
 def funnel_chart(stages: list[tuple[str, float]], lang: str = "ja") -> go.Figure:
     """事業所 → 登録 → データ連携で交換中: counts with the share of the first stage."""
-    fig = go.Figure(go.Funnel(y=[s[0] for s in stages], x=[s[1] for s in stages],
-                              textinfo="value+percent initial", marker=dict(color=["#90cdf4", "#4299e1", "#2b6cb0"])))
+    text = funnel_text(stages, lang)
+    # named with its unit, so the text summary under the chart says what the counts are
+    fig = go.Figure(go.Funnel(name=t("adoption.funnel.series", lang), y=[s[0] for s in stages],
+                              x=[s[1] for s in stages], text=text, textinfo="text",
+                              hovertemplate="%{y}: %{text}<extra></extra>",
+                              marker=dict(color=["#90cdf4", "#4299e1", "#2b6cb0"])))
     return _layout(fig, 300)
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.i18n import t
+from analytics.reports import style
 from analytics.store.schema import CHANNELS, FORMS
 
 FONT = "Noto Sans CJK JP, Noto Sans JP, sans-serif"
@@ -19,29 +20,39 @@ REALISED, POTENTIAL = "#1c7ed6", "#a5d8ff"
 def _layout(fig: go.Figure, height: int = 420) -> go.Figure:
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), font=dict(family=FONT),
                       paper_bgcolor="white", plot_bgcolor="white", legend=dict(orientation="h", y=-0.15))
-    return fig
+    return style.number_format(fig)
 
 
 def month_label(m, lang: str = "ja") -> str:
+    """2025年8月 / 2025-08: the one month format of every chart (style.MONTH_TICKFORMAT)."""
     m = pd.Timestamp(m)
     return f"{m.year}年{m.month}月" if lang == "ja" else m.strftime("%Y-%m")
 
 
+def month_range_label(first, last, lang: str = "ja") -> str:
+    """'2025年6月〜2025年8月', or just '2025年8月' when the range is one month."""
+    a, b = month_label(first, lang), month_label(last, lang)
+    return a if a == b else f"{a}〜{b}"
+
+
 def channel_mix(frame: pd.DataFrame, lang: str = "ja") -> go.Figure:
     """Stacked bars per month, each channel's share of all sheets (100 % per month).
-    frame: month, channel, sheets."""
+    frame: month, channel, sheets. Months are categories (2025年2月 …), so every bar has the same width and
+    gap whatever the month's length (a date axis makes February's gap narrower)."""
     fig = go.Figure()
-    totals = frame.groupby("month")["sheets"].sum()
+    totals = frame.groupby("month")["sheets"].sum().sort_index()
+    labels = [month_label(m, lang) for m in totals.index]
     for ch in CHANNELS:
         part = frame[frame["channel"] == ch].set_index("month")["sheets"].reindex(totals.index, fill_value=0)
         share = (part / totals.where(totals > 0) * 100).fillna(0)
-        fig.add_trace(go.Bar(x=[pd.Timestamp(m) for m in totals.index], y=share.values,
+        fig.add_trace(go.Bar(x=labels, y=share.values,
                              name=t(f"channels.channel.{ch}", lang), marker_color=COLOURS[ch],
                              customdata=part.values,
-                             hovertemplate="%{x|%Y-%m}: %{y:.1f}% (%{customdata:,}" +
+                             hovertemplate="%{x}: %{y:.1f}% (%{customdata:,}" +
                                            ("件" if lang == "ja" else " sheets") + ")<extra></extra>"))
     fig.update_layout(barmode="stack", yaxis=dict(title=t("channels.share_pct", lang), range=[0, 100]),
-                      xaxis=dict(title=t("channels.month", lang), tickformat="%Y-%m", dtick="M1"))
+                      xaxis=dict(title=t("channels.month", lang), type="category", categoryorder="array",
+                                 categoryarray=labels))
     return _layout(fig)
 
 
@@ -118,7 +129,8 @@ def office_trend(frame: pd.DataFrame, lang: str = "ja") -> go.Figure:
             continue
         fig.add_trace(go.Scatter(x=[pd.Timestamp(m) for m in f["month"]], y=f["digital_share"] * 100,
                                  mode="lines+markers", name=t(f"officeview.{direction}", lang),
-                                 hovertemplate="%{x|%Y-%m}: %{y:.1f}%<extra></extra>"))
+                                 hovertemplate="%{x}: %{y:.1f}%<extra></extra>"))
     fig.update_layout(yaxis=dict(title=t("channels.share_pct", lang), range=[0, 105]),
-                      xaxis=dict(title=t("channels.month", lang), tickformat="%Y-%m", dtick="M1"))
+                      xaxis=dict(title=t("channels.month", lang)))
+    style.month_axis(fig, lang, months=frame["month"].nunique() if len(frame) else None)
     return _layout(fig, height=360)

@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 
 from analytics.domain.effects import DOCUMENTED, EffectResult
 from analytics.i18n import t
+from analytics.reports import style
 
 BLUE, ORANGE, GREY, GREEN = "#0017C1", "#FB5B01", "#767676", "#197A4B"   # デジタル庁 palette tones
 
@@ -17,7 +18,7 @@ def _layout(fig: go.Figure, title: str) -> go.Figure:
     fig.update_layout(title=title, font=dict(family="Noto Sans CJK JP, sans-serif"), margin=dict(t=60, l=10, r=10),
                       plot_bgcolor="white", separators=".,")
     fig.update_yaxes(gridcolor="#E5E5E5", tickformat=",")
-    return fig
+    return style.number_format(fig)
 
 
 def waterfall_data(result: EffectResult, lang: str = "ja") -> pd.DataFrame:

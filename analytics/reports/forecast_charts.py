@@ -8,6 +8,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from analytics.i18n import t
+from analytics.reports import style
 
 FONT = "Noto Sans CJK JP, Noto Sans JP, sans-serif"
 C_OBS, C_FIT, C_BASE, C_SCEN, C_TARGET = "#1f4e79", "#7f7f7f", "#2e75b6", "#d9480f", "#333333"
@@ -17,10 +18,12 @@ def _layout(fig: go.Figure, height: int, lang: str) -> go.Figure:
     fig.update_layout(height=height, margin=dict(l=10, r=10, t=30, b=10), font=dict(family=FONT),
                       paper_bgcolor="white", plot_bgcolor="white", hovermode="x unified",
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
-    fig.update_xaxes(showgrid=True, gridcolor="#eeeeee", tickformat="%Y年%-m月" if lang == "ja" else "%b %Y")
+    # months as on every chart: 2026年4月 / 2026-04
+    fig.update_xaxes(showgrid=True, gridcolor="#eeeeee", tickformat=style.month_tickformat(lang),
+                     hoverformat=style.month_tickformat(lang))
     fig.update_yaxes(showgrid=True, gridcolor="#eeeeee", tickformat=".0%", rangemode="tozero",
                      title=t("forecast.chart.rate", lang))
-    return fig
+    return style.number_format(fig)
 
 
 def forecast_figure(frame: pd.DataFrame, *, target_rate: float, lang: str = "ja", show_scenario: bool = True,

@@ -72,6 +72,14 @@ def _month_text(m, lang: str) -> str:
     return f"{m.year}年{m.month}月" if lang == "ja" else f"{m.year}-{m.month:02d}"
 
 
+def _yen(yen, lang: str) -> str:
+    """Money to the yen (DESIGN §4); in Japanese 万円 follows as a note for large sums: 799,416円（約79.9万円）."""
+    text = style.format_yen(yen, lang)
+    if lang == "ja" and yen is not None and not pd.isna(yen) and abs(float(yen)) >= 10_000:
+        text += f"（約{style.format_yen_man(yen, lang)}）"
+    return text
+
+
 def _names(lang: str) -> dict[str, str]:
     return {f"{i:02d}": codes.prefecture_name(f"{i:02d}", lang) for i in range(1, 48)}
 
@@ -110,7 +118,7 @@ def build_pack(engine, prefecture: str | None = None, lang: str = "ja",
                as_of=as_of, latest=latest, suppress_below=suppress_below)
     adoption = _adoption_reader(engine)
     sections = [_map(**ctx, adoption=adoption), _ranking(**ctx, adoption=adoption), _trend(**ctx),
-                _channels(**ctx), _savings(**ctx), _effect(lang), _definitions(lang)]
+                _channels(**ctx), _savings(**ctx), _effect(lang), _definitions(lang, as_of)]
     sources = sorted({part for s in sections if s.source for part in s.source.split("／")})
     if source_meta:
         sources.insert(0, source_meta)
@@ -255,24 +263,30 @@ def _savings(*, engine, prefecture, lang, names, area_name, as_of, latest, suppr
         frame["municipality"] = frame["municipality"].fillna(t("export.unknown_municipality", lang))
     top = frame.head(15)
     fig = cc.savings_ranking(top, label_col, lang, unit="yen") if len(top) else go.Figure()
+    # the query's values are unrounded: sum them, then round once (hours to 0.1, yen to the yen)
     sums = frame[["sheets", "digital_sheets", "realised_hours", "realised_yen", "potential_hours",
                   "potential_yen"]].sum() if len(frame) else None
     highlights = []
     if sums is not None:
         highlights = [
             (t("export.realised_hours", lang), style.format_hours(sums["realised_hours"], lang)),
-            (t("export.realised_yen", lang), style.format_yen_man(sums["realised_yen"], lang)),
+            (t("export.realised_yen", lang), _yen(sums["realised_yen"], lang)),
             (t("export.potential_hours", lang), style.format_hours(sums["potential_hours"], lang)),
-            (t("export.potential_yen", lang), style.format_yen_man(sums["potential_yen"], lang))]
+            (t("export.potential_yen", lang), _yen(sums["potential_yen"], lang))]
     cols = [c for c in ("prefecture_code", "prefecture", "municipality_code", "municipality") if c in frame]
     table = frame[cols + ["sheets", "digital_sheets", "realised_hours", "realised_yen", "potential_hours",
-                          "potential_yen"]]
+                          "potential_yen"]].copy()
+    summary = summaries.describe("savings", table.rename(columns={label_col: "label"}), lang, area=area_name)
+    # each row of the printed/exported table rounded once for display
+    for c in ("realised_hours", "potential_hours"):
+        table[c] = table[c].round(1)
+    for c in ("realised_yen", "potential_yen"):
+        table[c] = table[c].round(0).astype("Int64")
     return Section(
         key="savings", title=t("export.section.savings", lang, area=area_name), figure=fig, table=table,
         highlights=highlights, definition=kpis.describe("realised_yen", lang),
         period=t("export.period.month", lang, month=_month_text(latest, lang)),
-        source=kpis.source("realised_yen", lang),
-        summary=summaries.describe("savings", table.rename(columns={label_col: "label"}), lang, area=area_name))
+        source=kpis.source("realised_yen", lang), summary=summary)
 
 
 def _effect(lang: str) -> Section:
@@ -287,10 +301,9 @@ def _effect(lang: str) -> Section:
         (t("export.effect.hours_saved", lang), style.format_hours(v["hours_saved_month"], lang)),
         (t("export.effect.staff", lang), f"{style.format_yen(v['staff_cost_before'], lang)} → "
                                          f"{style.format_yen(v['staff_cost_after'], lang)}"),
-        (t("export.effect.staff_saving", lang), f"{style.format_yen(v['staff_saving_month'], lang)}"
-                                                f"（{style.format_yen_man(v['staff_saving_month'], lang)}）"),
-        (t("export.effect.saving_month", lang), style.format_yen(v["saving_month"], lang)),
-        (t("export.effect.saving_year", lang), style.format_yen_man(v["saving_year"], lang)),
+        (t("export.effect.staff_saving", lang), _yen(v["staff_saving_month"], lang)),
+        (t("export.effect.saving_month", lang), _yen(v["saving_month"], lang)),
+        (t("export.effect.saving_year", lang), _yen(v["saving_year"], lang)),
     ]
     lines = result.cost_lines()
     lines["item"] = lines["item"].map(lambda i: t(f"effect.item.{i}", lang))
@@ -301,11 +314,13 @@ def _effect(lang: str) -> Section:
         summary=summaries.describe("effect", v, lang))
 
 
-def _definitions(lang: str) -> Section:
+def _definitions(lang: str, as_of: dt.date | None = None) -> Section:
     frame = kpis.kpis_frame(lang)[["name", "numerator", "denominator", "period", "source", "unit"]]
+    period = (t("export.definitions.period", lang, date=as_of.isoformat()) if as_of is not None
+              else t("export.definitions.period_undated", lang))
     return Section(
         key="definitions", title=t("export.section.definitions", lang), figure=None, table=frame,
-        highlights=[], definition=t("export.definitions.note", lang), period="–",
+        highlights=[], definition=t("export.definitions.note", lang), period=period,
         source=t("export.definitions.source", lang),
         summary=t("export.definitions.note", lang))
 

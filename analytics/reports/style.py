@@ -83,8 +83,10 @@ def apply_style(fig: go.Figure, for_slides: bool = False, title: str | None = No
                 if trace.marker.pattern.shape is None:
                     trace.marker.pattern.shape = PATTERNS[j % len(PATTERNS)]
         w, h = SLIDE_SIZE
+        # a builder's wider right margin holds a value column (the prefecture ranking): keep it
+        right = max(40, fig.layout.margin.r or 0)
         fig.update_layout(width=w, height=h, font=dict(size=SLIDE_FONT_SIZE),
-                          margin=dict(l=40, r=40, t=90 if (title or fig.layout.title.text) else 40, b=60),
+                          margin=dict(l=40, r=right, t=90 if (title or fig.layout.title.text) else 40, b=60),
                           title=dict(font=dict(size=SLIDE_FONT_SIZE + 8)),
                           legend=dict(font=dict(size=SLIDE_FONT_SIZE)))
         # automargin: long Japanese category labels (市区町村名) must not be cut at the fixed margin
@@ -97,6 +99,67 @@ def apply_style(fig: go.Figure, for_slides: bool = False, title: str | None = No
                 default=0)
         if n > 20:
             fig.update_yaxes(tickfont=dict(size=max(10, min(SLIDE_FONT_SIZE - 2, int(600 / n)))), dtick=1)
+    return fig
+
+
+# Numbers: "," between thousands, "." before decimals, never SI suffixes ("14.35k"): plotly's default
+# tick and text format abbreviates large numbers, which nobody reads as 14,350 in a Japanese report.
+SEPARATORS = ".,"
+NUMBER_TICKFORMAT = ","
+# One month format per language on every chart: 2024年9月 / 2024-09 (as analytics.domain.dates.month_label).
+MONTH_TICKFORMAT = {"ja": "%Y年%-m月", "en": "%Y-%m"}
+_VALUE_TRACES = {"bar", "scatter", "scattergl", "waterfall", "funnel", "histogram", "box"}
+
+
+def month_tickformat(lang: str = "ja") -> str:
+    return MONTH_TICKFORMAT.get(lang, MONTH_TICKFORMAT["en"])
+
+
+def month_axis(fig: go.Figure, lang: str = "ja", months: int | None = None, axis: str = "x") -> go.Figure:
+    """A date axis of months labelled 2024年9月 / 2024-09, ticks on month starts (every 1, 3, 6 or 12 months
+    so that at most about 8 show), the hover reading the same month format."""
+    update = dict(tickformat=month_tickformat(lang), hoverformat=month_tickformat(lang), ticklabelmode="instant")
+    if months:
+        step = next((k for k in (1, 2, 3, 6, 12, 24) if months / k <= 8), 24)
+        update.update(dtick=f"M{step}", tick0="2000-01-01")
+    (fig.update_xaxes if axis == "x" else fig.update_yaxes)(**update)
+    return fig
+
+
+def _numeric(values) -> bool:
+    """True for an array of numbers (not dates, not category labels)."""
+    if values is None or isinstance(values, str):
+        return False
+    kind = getattr(getattr(values, "dtype", None), "kind", None)
+    if kind is not None:
+        return kind in "iuf"
+    items = [v for v in values if v is not None]
+    return bool(items) and all(
+        (isinstance(v, (int, float)) and not isinstance(v, bool))
+        or getattr(getattr(v, "dtype", None), "kind", "") in "iuf" and hasattr(v, "dtype") for v in items)
+
+
+def number_format(fig: go.Figure) -> go.Figure:
+    """Thousands separators on every numeric axis and shown colour bar without a format of its own
+    (50,000 not 50k); the figure's separators set to ".," so that text templates follow too."""
+    fig.update_layout(separators=SEPARATORS)
+    numeric_axes: set[str] = set()
+    for trace in fig.data:
+        if trace.type in _VALUE_TRACES:
+            for letter in ("x", "y"):
+                if _numeric(getattr(trace, letter, None)):
+                    ref = getattr(trace, f"{letter}axis", None) or letter
+                    numeric_axes.add(ref.replace(letter, f"{letter}axis", 1))
+        if trace.type in ("choropleth", "choroplethmap", "heatmap") and trace.showscale is not False:
+            if not trace.colorbar.tickformat:
+                trace.colorbar.tickformat = NUMBER_TICKFORMAT
+        marker = getattr(trace, "marker", None)
+        if marker is not None and getattr(marker, "showscale", None) and not marker.colorbar.tickformat:
+            marker.colorbar.tickformat = NUMBER_TICKFORMAT
+    for name in numeric_axes:
+        axis = fig.layout[name]
+        if axis is not None and not axis.tickformat and axis.type not in ("date", "category", "log"):
+            axis.tickformat = NUMBER_TICKFORMAT
     return fig
 
 

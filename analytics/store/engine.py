@@ -69,27 +69,209 @@ def hash_joins(conn: Connection, analyze=()):
     conn.execute(sa.text("SET LOCAL enable_nestloop TO DEFAULT"))  # the session's own setting again
 
 
-def get_engine(url: str | None = None) -> Engine:
-    """A cached engine for the URL; the schema is created or migrated on first use."""
+def get_engine(url: str | None = None, *, read_only: bool = False) -> Engine:
+    """A cached engine for the URL; the schema is created or migrated on first use.
+
+    A URL that cannot be used at all (not a URL, an unsupported backend, a folder that cannot be made)
+    raises ``UnusableDatabase``; a server or file that cannot be opened raises SQLAlchemy's
+    ``OperationalError`` (``unavailable_message`` says why). ``read_only`` (DuckDB): open the file
+    read-only, for a file the user may not write; it works when the schema is already current.
+    The cache is per URL: the first opening decides the mode for this process."""
     url = resolve_url(url)
     eng = _ENGINES.get(url)
     if eng is None:
-        if url.startswith("duckdb:///"):
-            pathlib.Path(url.removeprefix("duckdb:///")).parent.mkdir(parents=True, exist_ok=True)
-        eng = sa.create_engine(url, future=True)
-        migrate(eng)
+        parsed = check_url(url)
+        path = duckdb_path(parsed)
+        if path is not None and not read_only:
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise _folder_error(path, exc) from None
+        connect_args = {"read_only": True} if read_only and parsed.get_backend_name() == "duckdb" else {}
+        try:
+            eng = sa.create_engine(url, future=True, connect_args=connect_args)
+        except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError):
+            raise _backend_error(url) from None
+        try:
+            migrate(eng)
+        except sa.exc.DBAPIError as exc:
+            eng.dispose()
+            if read_only and "read-only" in str(exc).lower().replace("read only", "read-only"):
+                raise UnusableDatabase(
+                    f"データベースファイル {path} は読み取り専用ですが、このバージョンに合わせた表の更新が必要です。"
+                    f"書き込めるようにして（chmod u+w {path}）一度実行してください",
+                    f"the database file {path} is read-only but its tables need updating to this version; "
+                    f"make it writable (chmod u+w {path}) and run once") from None
+            raise
         _ENGINES[url] = eng
     return eng
 
 
+# ------------------------------------------------------------------ the user's URL: checks and messages
+
+SUPPORTED_FORMS = ("duckdb:///path/to/careplan.duckdb",
+                   "postgresql+psycopg://user:password@host:5432/dbname")
+# backend → the drivers the code works with (bulk_insert: DuckDB register, psycopg 3 COPY); None = default
+SUPPORTED_BACKENDS = {"duckdb": (None, "duckdb"), "postgresql": ("psycopg",)}
+DUCKDB_MAGIC = b"DUCK"  # a DuckDB file holds these bytes at offset 8
+
+
+class UnusableDatabase(Exception):
+    """The database the user named cannot be used as given; ``str()`` is one sentence in Japanese and
+    English saying what to fix (passwords masked)."""
+
+    def __init__(self, ja: str, en: str):
+        self.ja, self.en = ja, en
+        super().__init__(f"{ja} / {en}")
+
+
+def show_url(url) -> str:
+    """The URL for a message: the password masked, also in a string that does not parse as a URL."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except Exception:  # noqa: BLE001 - not a URL: mask anything between "user:" and "@"
+        import re
+        return re.sub(r"(//[^/:@]*:)[^@/]*@", r"\1***@", str(url))
+
+
+def _forms() -> str:
+    return "、".join(SUPPORTED_FORMS), ", ".join(SUPPORTED_FORMS)
+
+
+def _backend_error(url: str) -> UnusableDatabase:
+    forms_ja, forms_en = _forms()
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return UnusableDatabase(
+            f"データベースURL「{show_url(url)}」の形式が分かりません。次の形で指定してください: {forms_ja}",
+            f"the database URL {show_url(url)!r} is not understood; use one of: {forms_en}")
+    if parsed.get_backend_name() == "postgresql":
+        return UnusableDatabase(
+            f"PostgreSQL には psycopg 3 で接続します。「{parsed.drivername}」ではなく postgresql+psycopg:// で"
+            f"始まるURLを指定してください（{show_url(url)}）",
+            f"PostgreSQL is reached through psycopg 3; start the URL with postgresql+psycopg:// instead of "
+            f"{parsed.drivername!r} ({show_url(url)})")
+    return UnusableDatabase(
+        f"データベースの種類「{parsed.drivername}」には対応していません（{show_url(url)}）。"
+        f"次の形で指定してください: {forms_ja}",
+        f"the database backend {parsed.drivername!r} is not supported ({show_url(url)}); use one of: {forms_en}")
+
+
+def check_url(url: str) -> sa.engine.URL:
+    """The parsed URL when it names a supported backend and driver, else ``UnusableDatabase``."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        raise _backend_error(url) from None
+    backend, _, driver = parsed.drivername.partition("+")
+    if (driver or None) not in SUPPORTED_BACKENDS.get(backend, ()):
+        raise _backend_error(url)
+    return parsed
+
+
+def duckdb_path(url) -> pathlib.Path | None:
+    """The file of a DuckDB URL; None for other backends and for in-memory DuckDB."""
+    parsed = url if isinstance(url, sa.engine.URL) else sa.engine.make_url(url)
+    if parsed.get_backend_name() != "duckdb":
+        return None
+    database = parsed.database or ""
+    if database in ("", ":memory:") or database.startswith(":memory:"):
+        return None
+    return pathlib.Path(database)
+
+
+def _folder_error(path: pathlib.Path, exc: OSError) -> UnusableDatabase:
+    reason = exc.strerror or type(exc).__name__
+    return UnusableDatabase(
+        f"データベースのフォルダ {path.parent} を作れません（{reason}）。書き込めるフォルダのパスを --db "
+        f"（または CAREPLAN_DB_URL）に指定してください",
+        f"cannot create the database folder {path.parent} ({reason}); give a path in a writable folder "
+        f"with --db (or CAREPLAN_DB_URL)")
+
+
+def _is_duckdb_file(path: pathlib.Path) -> bool:
+    with open(path, "rb") as f:
+        head = f.read(12)
+    return len(head) == 12 and head[8:12] == DUCKDB_MAGIC
+
+
+def prepare_target(url: str, *, write: bool) -> None:
+    """Check the database the user named (``--db``, ``CAREPLAN_DB_URL``, secrets) before it is opened.
+
+    Refused with ``UnusableDatabase``: a URL that is not understood or an unsupported backend; a DuckDB
+    target that would not keep anything (in memory) or an existing file that is not a DuckDB database;
+    for ``write=False`` (reports, exports) a DuckDB file that does not exist (nothing is created); for
+    ``write=True`` a file or folder that cannot be written. A DuckDB file the user may only read is
+    opened read-only here for ``write=False``. Internal callers (tests, the demo builder) may still use
+    in-memory DuckDB through ``get_engine``."""
+    parsed = check_url(url)
+    if parsed.get_backend_name() != "duckdb":
+        return
+    path = duckdb_path(parsed)
+    if path is None:
+        raise UnusableDatabase(
+            f"メモリ上のデータベース（{url}）には保存できません。ファイルのパスを指定してください（例: "
+            f"duckdb:///data/careplan.duckdb）",
+            f"an in-memory database ({url}) keeps nothing; give a file path "
+            f"(e.g. duckdb:///data/careplan.duckdb)")
+    if url in _ENGINES:      # opened before in this process: it was checked then
+        return
+    if path.is_dir():
+        raise UnusableDatabase(
+            f"{path} はフォルダです。データベースファイルのパスを指定してください（例: {path / 'careplan.duckdb'}）",
+            f"{path} is a folder; give the path of a database file (e.g. {path / 'careplan.duckdb'})")
+    if path.exists():
+        try:
+            is_duck = _is_duckdb_file(path)
+        except OSError as exc:
+            raise UnusableDatabase(
+                f"データベースファイル {path} を読めません（{exc.strerror}）。アクセス権を確認してください",
+                f"cannot read the database file {path} ({exc.strerror}); check its permissions") from None
+        if not is_duck:
+            raise UnusableDatabase(
+                f"{path} は DuckDB のデータベースファイルではありません。データファイルは careplan ingest で取り込み、"
+                f"--db にはデータベースファイル（.duckdb）を指定してください",
+                f"{path} is not a DuckDB database file; import data files with careplan ingest and give a "
+                f"database file (.duckdb) with --db")
+        if not os.access(path, os.W_OK):
+            if write:
+                raise UnusableDatabase(
+                    f"データベースファイル {path} に書き込めません（読み取り専用）。アクセス権を直すか"
+                    f"（chmod u+w {path}）、書き込めるファイルを指定してください",
+                    f"the database file {path} is not writable (read-only); fix its permissions "
+                    f"(chmod u+w {path}) or give a writable file")
+            get_engine(url, read_only=True)
+        return
+    if not write:
+        raise UnusableDatabase(
+            f"データベースがありません: {path}。パスを確認するか、careplan demo / careplan ingest で作成してください",
+            f"no database at {path}; check the path or create it with careplan demo or careplan ingest")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _folder_error(path, exc) from None
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise _folder_error(path, PermissionError(13, "Permission denied"))
+
+
 def unavailable_message(url: str, exc: Exception) -> str:
-    """One sentence in Japanese and English saying why the database could not be opened and what to do."""
+    """One sentence in Japanese and English saying why the database could not be opened and what to do:
+    for a DuckDB file the file's hint (in use, permissions, path), for a server the server's."""
     text = str(exc)
-    safe_url = sa.engine.make_url(url).render_as_string(hide_password=True)
+    safe_url = show_url(url)
     if "lock" in text.lower():
         return ("データベースファイルを別のプログラム（もう一つの `make run` や実行中の `careplan` コマンドなど）が使用中です。"
                 "そちらを終了してから、もう一度開いてください。 / The database file is in use by another program "
                 f"(another `make run` or a running `careplan` command); close it and try again. ({safe_url})")
+    try:
+        path = duckdb_path(url)
+    except Exception:  # noqa: BLE001 - not a URL: the general hint below
+        path = None
+    if path is not None:
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        return (f"データベースファイル {path} を開けません（{reason}）。ファイルのパスとアクセス権を確認してください。"
+                f" / Cannot open the database file {path} ({reason}); check the path and its permissions.")
     return (f"データベース {safe_url} に接続できません。CAREPLAN_DB_URL（または --db）とサーバーの状態を確認してください。"
             f" / Cannot connect to the database {safe_url}; check CAREPLAN_DB_URL (or --db) and that the server "
             "is running.")

@@ -35,7 +35,10 @@ def savings(engine, by: str = "prefecture", *, prefecture: str | None = None,
             month_from: dt.date | None = None, month_to: dt.date | None = None,
             assumptions=None, municipality_names: dict | None = None, lang: str = "ja") -> pd.DataFrame:
     """Rows: prefecture_code, prefecture, [municipality_code, municipality], sheets, digital_sheets,
-    realised_hours, realised_yen, potential_hours, potential_yen (sorted by potential yen, largest first)."""
+    realised_hours, realised_yen, potential_hours, potential_yen (sorted by potential yen, largest first).
+
+    Hours and yen are the model's unrounded values: callers sum them first and round once for display
+    (hours to 0.1, yen to the yen); rounding each area here made national totals drift (DESIGN §4)."""
     from analytics.domain.effects import vector_effect
 
     df = area_sheets(engine, by, prefecture=prefecture, month_from=month_from, month_to=month_to)
@@ -52,10 +55,11 @@ def savings(engine, by: str = "prefecture", *, prefecture: str | None = None,
     sheets = df["sheets"].to_numpy(dtype=float)
     realised = vector_effect(sheets, df["digital_sheets"].to_numpy(dtype=float), assumptions)
     potential = vector_effect(sheets, sheets, assumptions)
-    df["realised_hours"] = realised["hours_saved"].to_numpy(dtype=float).round(1)
-    df["realised_yen"] = realised["yen_saved"].to_numpy(dtype=float).round(0)
-    df["potential_hours"] = potential["hours_saved"].to_numpy(dtype=float).round(1)
-    df["potential_yen"] = potential["yen_saved"].to_numpy(dtype=float).round(0)
+    # round(6) only strips float noise (9237.479999999981): sums stay exact far below 0.1 h and 1 yen
+    df["realised_hours"] = realised["hours_saved"].to_numpy(dtype=float).round(6)
+    df["realised_yen"] = realised["yen_saved"].to_numpy(dtype=float).round(6)
+    df["potential_hours"] = potential["hours_saved"].to_numpy(dtype=float).round(6)
+    df["potential_yen"] = potential["yen_saved"].to_numpy(dtype=float).round(6)
     sort = ["potential_yen", "prefecture_code"] + (["municipality_code"] if by == "municipality" else [])
     return df.sort_values(sort, ascending=[False] + [True] * (len(sort) - 1),
                           kind="stable", na_position="last").reset_index(drop=True)

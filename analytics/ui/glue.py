@@ -25,7 +25,8 @@ def tr(key: str, **fmt) -> str:
 
 
 class DatabaseUnavailable(RuntimeError):
-    """The database cannot be opened; the message says why and what to do, in Japanese and English."""
+    """The database cannot be opened, or a setting is malformed (app.py shows this as one st.error and
+    stops); the message says why and what to do, in Japanese and English."""
 
 
 @st.cache_resource(show_spinner=False)
@@ -36,9 +37,22 @@ def _engine(url: str):
 def engine():
     url = store_engine.resolve_url(st.session_state.get("db_url"))
     try:
+        if not store_engine.is_open(url):  # the URL the user gave: understood, and a file that keeps data
+            store_engine.prepare_target(url, write=True)
         return _engine(url)
+    except store_engine.UnusableDatabase as exc:
+        raise DatabaseUnavailable(str(exc)) from None
     except sa.exc.OperationalError as exc:
         raise DatabaseUnavailable(store_engine.unavailable_message(url, exc)) from exc
+
+
+def check_settings() -> None:
+    """A malformed setting (CAREPLAN_MAX_UPLOAD_MB=abc …) as DatabaseUnavailable: one bilingual error."""
+    from analytics import settings
+    try:
+        settings.validate_all()
+    except settings.SettingError as exc:
+        raise DatabaseUnavailable(str(exc)) from None
 
 
 def data_version() -> str:
@@ -86,7 +100,9 @@ def scope():
 
 
 def setup_sidebar() -> None:
-    """Language switch (日本語 / English) and the data's as-of date, on every page."""
+    """Language switch (日本語 / English) and the data's as-of date, on every page. Raises
+    DatabaseUnavailable (shown by app.py) for a malformed setting or a database that cannot be used."""
+    check_settings()
     labels = {"ja": "日本語", "en": "English"}
     st.sidebar.selectbox(i18n.t("sidebar.language", lang()), options=list(i18n.LANGS),
                          format_func=labels.get, key="lang")

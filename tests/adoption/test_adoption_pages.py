@@ -33,7 +33,7 @@ def test_home_tiles_funnel_and_trend(open_page):
     assert metrics(at) == {"事業所数": "12", "登録事業所数": "4", "登録率": "33.3%",
                            "データ連携の割合": "75.0%", "削減された時間（時間/月）": "12.6"}
     text = captions(at)
-    assert "データ基準日 2025-08-31（提供票の最新月 2025-08）" in text
+    assert "データ基準日 2025-08-31（提供票の最新月 2025年8月）" in text  # one month format per language
     assert "事業所マスタにない登録事業所が 1 件" in text
     assert "**定義**" in text and "**出典**" in text
     charts = at.get("plotly_chart")
@@ -41,10 +41,22 @@ def test_home_tiles_funnel_and_trend(open_page):
     import json
     funnel = json.loads(charts[0].proto.spec)["data"][0]
     assert funnel["type"] == "funnel" and arr(funnel["x"]) == [12, 4, 4]
-    trend = json.loads(charts[1].proto.spec)["data"][0]
+    assert funnel["text"] == ["12", "4（33.3%）", "4（33.3%）"] and funnel["textinfo"] == "text"
+    trend_fig = json.loads(charts[1].proto.spec)
+    # README: the national trend by 居宅介護支援 / service offices, with all offices first
+    assert [t["name"] for t in trend_fig["data"]] == ["全体", "居宅介護支援", "サービス事業所"]
+    trend, kyotaku, service = trend_fig["data"]
     # national series from 2023-04 to 2025-08; August 2025: 011, 029 (ends 08-31), 037, 045, 1370000016
-    assert len(trend["x"]) == 29
+    assert len(trend["x"]) == 29 and len(kyotaku["x"]) == 29 and len(service["x"]) == 29
     assert arr(trend["y"])[-1] == pytest.approx(5 / 12 * 100)
+    # 居宅介護支援 (6 offices): 011, 029, 045, 1370000016 in August; service (6): 037 only
+    assert arr(kyotaku["y"])[-1] == pytest.approx(4 / 6 * 100)
+    assert arr(service["y"])[-1] == pytest.approx(1 / 6 * 100)
+    # April 2023: only 3070000011 (kyotaku) registered
+    assert (arr(trend["y"])[0], arr(kyotaku["y"])[0], arr(service["y"])[0]) == \
+        (pytest.approx(100 / 12), pytest.approx(100 / 6), 0)
+    assert trend_fig["layout"]["xaxis"]["tickformat"] == "%Y年%-m月"
+    assert "期間**: 2023年4月 〜 2025年8月" in text
     assert any("削減された時間 12.6 時間" in m.value for m in at.markdown)
 
 
@@ -53,6 +65,11 @@ def test_home_in_english(open_page):
     assert metrics(at)["Adoption rate"] == "33.3%"
     assert metrics(at)["Offices"] == "12"
     assert metrics(at)["Hours saved (h/month)"] == "12.6"
+    import json
+    funnel, trend = (json.loads(c.proto.spec) for c in at.get("plotly_chart"))
+    assert funnel["data"][0]["text"] == ["12", "4 (33.3%)", "4 (33.3%)"]
+    assert [t["name"] for t in trend["data"]] == ["All offices", "Care management (居宅介護支援)", "Service offices"]
+    assert trend["layout"]["xaxis"]["tickformat"] == "%Y-%m"
 
 
 def test_home_empty_database(open_page, duck_url):
@@ -108,7 +125,19 @@ def test_prefecture_page_sort_highlight_change(open_page):
     got = dict(zip(arr(ranking["y"]), arr(ranking["x"])))
     assert got["▶ 和歌山県（選択中）"] == pytest.approx(100 / 6)
     assert got["東京都"] == pytest.approx(25.0)
-    assert metrics(at) == {"全国の登録率の変化": "16.7 pt"}
+    # a change of a rate is in percentage points: ポイント, never % nor the English "pt"
+    assert metrics(at) == {"全国の登録率の変化": "+16.7 ポイント"}
+    spec = json.loads(at.get("plotly_chart")[1].proto.spec)
+    labels = dict(zip(arr(spec["data"][1]["y"]), spec["data"][1]["text"]))
+    assert labels["▶ 和歌山県（選択中）"] == "+16.7 ポイント" and labels["東京都"] == "+25.0 ポイント"
+    assert spec["layout"]["annotations"][0]["text"] == "全国平均 +16.7 ポイント"
+    assert spec["layout"]["xaxis"]["title"]["text"] == "登録率の変化（ポイント）"
+    choro = json.loads(at.get("plotly_chart")[0].proto.spec)["data"][1]
+    assert choro["colorbar"]["title"]["text"] == "登録率の変化（ポイント）"
+    assert choro["hovertemplate"].endswith("%{z:+.1f} ポイント<extra></extra>")
+    summary = captions(at)
+    assert "登録率の変化（ポイント）" in summary and "登録率の変化 (%)" not in summary
+    assert "登録率の変化: **+25.0 ポイント**" in " ".join(m.value for m in at.markdown)
 
 
 def test_prefecture_page_kind_filter(open_page):
@@ -171,9 +200,11 @@ def test_definitions_page(open_page):
     for k in kpis.KPIS:
         assert k.numerator_ja in text and k.source_ja in text
     from analytics.domain.effects import ASSUMPTIONS
-    for a in ASSUMPTIONS:
-        assert f"`{a.key}`" in text
-    assert "`paper_hours_per_user`): 0.62 時間/人・月" in text
+    for a in ASSUMPTIONS:  # every assumption by its name; internal keys and file paths are not shown
+        assert f"**{a.label_ja}**" in text and a.key not in text
+    assert "**紙の共有時間（1人あたり）**: 0.62 時間/人・月" in text
+    assert "**事業所例の人件費（紙）**: 95,218 円/月" in text and "95218" not in text
+    assert "`offices`" not in text and "- **単位**: 事業所\n" in text + "\n"
 
 
 @pytest.mark.parametrize("page,label,value", [

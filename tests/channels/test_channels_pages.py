@@ -97,6 +97,32 @@ def test_targets_page_values_and_downloads(net_duck):
     assert frame_with(at, "働きかけの根拠")["登録でデータ連携になる件数"].tolist() == [8.0, 8.0, 3.0]
 
 
+def test_targets_chart_has_the_footer_and_a_plain_period(net_duck):
+    """Like every chart: 表で表示 and CSV under it; one month reads 2025年8月, not 2025年8月〜2025年8月 の1か月."""
+    at = open_page(net_duck, "targets.py")
+    text = "\n".join(c.value for c in at.caption)
+    assert "件数は 2025年8月 の件数です" in text and "〜" not in text and "1か月" not in text
+    assert "**期間**: 2025年8月\u3000" in text
+    assert "targets_chart_footer_csv" in [b.key for b in at.get("download_button")]
+    at.toggle(key="targets_chart_footer_table").set_value(True).run()
+    chart_rows = [d.value for d in at.dataframe if "順位" in d.value.columns][-1]
+    assert chart_rows["事業所番号"].tolist() == [nw.X, nw.S3, nw.S2, nw.S4]
+    assert chart_rows["登録でデータ連携になる件数"].tolist() == [24, 16, 16, 6]
+    at.selectbox(key="targets_window").set_value(3).run()  # two months exist
+    text = "\n".join(c.value for c in at.caption)
+    assert "**期間**: 2025年7月〜2025年8月（2か月の月平均）" in text
+
+
+def test_channel_mix_months_are_categories(net_duck):
+    import json
+    at = open_page(net_duck, "channels.py")
+    mix = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert mix["layout"]["xaxis"]["type"] == "category"
+    assert mix["data"][0]["x"] == ["2025年7月", "2025年8月"]
+    heat = json.loads(at.get("plotly_chart")[1].proto.spec)
+    assert heat["data"][0]["x"] == ["2025年7月", "2025年8月"]
+
+
 def test_targets_xlsx_neutralises_formulas(net_duck):
     from analytics.reports import tabular
     from analytics.store import engine as store_engine
@@ -111,7 +137,9 @@ def test_savings_page_values(net_duck):
     at = open_page(net_duck, "savings.py")
     got = metrics(at)
     assert got["実現した削減時間"] == f"{24 * 0.42:,.1f} 時間"
-    assert got["全件データ連携時の削減時間"] == f"{round(132 * 0.42, 1) + round(7 * 0.42, 1):,.1f} 時間"  # 30: 132, 27: 7
+    # summed unrounded, rounded once: 30: 132 × 0.42 = 55.44, 27: 7 × 0.42 = 2.94 → 58.38 → 58.4
+    # (rounding each prefecture first gave 55.4 + 2.9 = 58.3)
+    assert got["全件データ連携時の削減時間"] == "58.4 時間"
     assert len(at.get("plotly_chart")) == 3  # map, prefecture ranking, municipality ranking
     at.selectbox(key="savings_month").set_value(nw.JUL).run()
     assert not at.exception
@@ -121,7 +149,9 @@ def test_savings_page_values(net_duck):
     assert [s.value for s in at.subheader][-1] == "市区町村別: 実現と可能性（万円）"
     from analytics.domain.effects import vector_effect
     yen = vector_effect([20.0], [4.0])["yen_saved"][0]
-    assert metrics(at)["実現した削減額"] == f"{round(yen) / 10_000:,.1f} 万円"
+    assert metrics(at)["実現した削減額"] == f"{yen / 10_000:,.1f} 万円"
+    # the exact total to the yen under the tiles
+    assert any(f"実現した削減額 {round(yen):,} 円" in c.value for c in at.caption)
 
 
 def test_office_page_from_database(net_duck):
@@ -133,6 +163,24 @@ def test_office_page_from_database(net_duck):
     invite = frame_with(at, "紙の件数", -1)
     assert invite.iloc[:, 0].tolist() == [nw.X, nw.S2, nw.S5, nw.S3, nw.S4]
     assert invite["紙の件数"].tolist() == [24, 16, 14, 10, 6]
+
+
+def test_office_page_unregistered_office_has_no_double_handling(net_duck):
+    """S3 is never registered: its paper sheets with registered K1 and K2 are not 二重管理 (that needs both
+    sides registered) but the sheets its own registration would turn digital."""
+    at = open_page(net_duck, "office.py")
+    at.selectbox(key="office_code_pick").set_value(nw.S3).run()
+    assert not at.exception
+    assert metrics(at)["二重管理の件数"] == "0"
+    assert any("利用登録がないため" in i.value and "2025年8月" in i.value for i in at.info)
+    tables = [d.value for d in at.dataframe if "紙の件数" in d.value.columns]
+    assert len(tables) == 1  # no 二重管理 table; the unlock table only (no unregistered partner)
+    assert tables[0].iloc[:, 0].tolist() == [nw.K1, nw.K2] and tables[0]["紙の件数"].tolist() == [10, 6]
+    assert any("登録すればデータ連携にできる相手" in h.value for h in at.subheader)
+    # a registered office still lists its registered partners on paper as 二重管理 (K1 ↔ S1 is digital)
+    at.selectbox(key="office_code_pick").set_value(nw.K1).run()
+    assert not any("利用登録がないため" in i.value for i in at.info)
+    assert not any("登録すればデータ連携にできる相手" in h.value for h in at.subheader)
 
 
 def _cpds_zip() -> bytes:

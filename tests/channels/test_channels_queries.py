@@ -106,15 +106,16 @@ def test_savings_by_prefecture_uses_the_effect_model(net):
         real = vector_effect(pd.Series([float(s)]), pd.Series([float(d)]))
         pot = vector_effect(pd.Series([float(s)]), pd.Series([float(s)]))
         assert row.sheets == s and row.digital_sheets == d
-        assert row.realised_hours == pytest.approx(round(real["hours_saved"][0], 1))
-        assert row.realised_yen == pytest.approx(round(real["yen_saved"][0]))
-        assert row.potential_hours == pytest.approx(round(pot["hours_saved"][0], 1))
-        assert row.potential_yen == pytest.approx(round(pot["yen_saved"][0]))
+        # unrounded: callers sum first and round once (DESIGN §4)
+        assert row.realised_hours == pytest.approx(real["hours_saved"][0], abs=1e-6)
+        assert row.realised_yen == pytest.approx(real["yen_saved"][0], abs=1e-6)
+        assert row.potential_hours == pytest.approx(pot["hours_saved"][0], abs=1e-6)
+        assert row.potential_yen == pytest.approx(pot["yen_saved"][0], abs=1e-6)
     p30 = got[got.prefecture_code == "30"].iloc[0]
     assert p30.prefecture == "和歌山県"
     # per-user model: 0.62 h paper, 0.20 h digital → 0.42 h per digital sheet
-    assert p30.realised_hours == pytest.approx(24 * 0.42, abs=0.05)
-    assert p30.potential_hours == pytest.approx(132 * 0.42, abs=0.05)
+    assert p30.realised_hours == pytest.approx(24 * 0.42)      # 10.08, not 10.1
+    assert p30.potential_hours == pytest.approx(132 * 0.42)    # 55.44, not 55.4
     assert got["prefecture_code"].tolist() == ["30", "27"]  # largest potential first
 
 

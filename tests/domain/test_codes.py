@@ -305,3 +305,17 @@ def test_prefecture_names_in_jis_order_both_languages():
     assert list(ja) == [f"{i:02d}" for i in range(1, 48)] == list(en)
     assert (ja["01"], ja["30"], ja["47"]) == ("北海道", "和歌山県", "沖縄県")
     assert en["30"] == "Wakayama"
+
+
+@pytest.mark.parametrize("value", ["301010001", "３０１０１０００１", 301010001.0, "301010001.0"])
+def test_nine_digits_never_suggest_a_check_digit(value):
+    ja, en = office_code_problem(value)
+    assert ja == ("事業所番号が9桁です。Excelで先頭の0が消えた場合は先頭に0を補ってください。"
+                  "それ以外は10桁の番号を確認してください。")
+    assert en.startswith("The office number has 9 digits: if Excel dropped a leading 0, add it back")
+    assert "check digit" not in en and "検査数字" not in ja
+
+
+def test_nine_digits_that_are_a_lost_leading_zero_are_still_restored():
+    assert normalise_office_code("170102313") == "0170102313" and office_code_problem("170102313") is None
+    assert normalise_office_code(170102313) == "0170102313"  # an Excel number

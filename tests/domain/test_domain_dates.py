@@ -117,3 +117,35 @@ def test_wareki_round_trip(value):
                                                    ("x", "ja", None)])
 def test_month_label(value, lang, expected):
     assert month_label(value, lang) == expected
+
+
+@pytest.mark.parametrize("value, month, expected", [
+    ("平成31年5月", True, ("平成31年5月という年月はありません。令和元年5月（2019-05）のことなら 令和元年5月 と入力してください",
+                        "平成31年5月 does not exist (outside the 平成 era); if you mean 2019-05, write 令和元年5月")),
+    ("H31.5", True, ("平成31年5月という年月はありません。令和元年5月（2019-05）のことなら 令和元年5月 と入力してください",
+                  "平成31年5月 does not exist (outside the 平成 era); if you mean 2019-05, write 令和元年5月")),
+    ("令和1年4月", True, ("令和元年4月という年月はありません。平成31年4月（2019-04）のことなら 平成31年4月 と入力してください",
+                       "令和元年4月 does not exist (outside the 令和 era); if you mean 2019-04, write 平成31年4月")),
+    ("平成32年1月", True, ("平成32年1月という年月はありません。令和2年1月（2020-01）のことなら 令和2年1月 と入力してください",
+                        "平成32年1月 does not exist (outside the 平成 era); if you mean 2020-01, write 令和2年1月")),
+    ("平成31年5月1日", False, ("平成31年5月1日という日付はありません。令和元年5月1日（2019-05-01）のことなら 令和元年5月1日 と入力してください",
+                          "平成31年5月1日 does not exist (outside the 平成 era); if you mean 2019-05-01, write 令和元年5月1日")),
+    ("令和5年4月", True, None), ("2025-13", True, None), ("令和5年13月", True, None),
+])
+def test_era_hint(value, month, expected):
+    from analytics.domain.dates import era_hint
+    assert era_hint(value, month) == expected
+
+
+def test_reiwa_1_is_reiwa_gannen():
+    assert parse_month("令和1年5月") == parse_month("令和元年5月") == D(2019, 5, 1)
+    assert parse_date("令和1年5月1日") == D(2019, 5, 1)
+
+
+def test_today_is_pinned_by_the_environment(monkeypatch):
+    from analytics.domain import dates
+    monkeypatch.setenv(dates.TODAY_ENV, "2026-01-31")
+    assert dates.month_range() == (D(2000, 4, 1), D(2026, 2, 1))
+    assert dates.date_range() == (D(2000, 4, 1), D(2026, 2, 28))
+    monkeypatch.setenv(dates.TODAY_ENV, "not a date")
+    assert dates.today() == dt.date.today()

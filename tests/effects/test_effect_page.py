@@ -39,11 +39,18 @@ def test_page_defaults_inputs_and_reset(duck_url):
     at = _open(duck_url)
     m = _metrics(at)
     assert m["削減時間（月）"] == "34.3 時間" and m["削減時間（年）"] == "411.6 時間"
-    assert m["削減効果（月）"] == "6.66 万円"       # 66,618 yen
-    assert m["削減効果（年）"] == "79.94 万円"      # 799,416 yen
-    assert m["人件費の削減（月）"] == "6.24 万円"                   # 62,434 yen
+    # every money tile to the yen (DESIGN §4), like 直接的な支出; 万円 only in the help text
+    assert m["削減効果（月）"] == "66,618 円"
+    assert m["削減効果（年）"] == "799,416 円"        # 12 × 66,618
+    assert m["人件費の削減（月）"] == "62,434 円"
     assert m["直接的な支出の削減（月）"] == "4,184 円"
-    assert m["ライセンス料を除く削減効果（月）"] == "6.84 万円"      # 68,368 yen (Vol.1096)
+    assert m["ライセンス料を除く削減効果（月）"] == "68,368 円"     # Vol.1096
+    helps = {t.label: t.help for t in at.metric}
+    assert "6.24 万円（62,434 円）" in helps["人件費の削減（月）"]
+    # the assumptions table names the model in Japanese, not by its key
+    table = _dataframe_with(at, "preset")   # the editor's columns are titled by its column_config
+    assert set(table["preset"]) == {"利用者1人あたり", "資料の事業所例", "両方"}
+    assert "95,218" in table["documented"].tolist() and "0.62" in table["documented"].tolist()
     assert m["ケアマネ1人あたり送信回数（月）"] == "0.3 回"
     assert m["元が取れるデータ連携の割合"] == "2.6%"
     # the empty database hides the office option and says why
@@ -65,7 +72,7 @@ def test_page_defaults_inputs_and_reset(duck_url):
     at.number_input(key="effect_users").set_value(45).run()
     m = _metrics(at)
     assert m["削減時間（月）"] == "17.15 時間" and m["削減時間（年）"] == "205.8 時間"
-    assert m["削減効果（月）"] == "3.24 万円"      # 32,434 yen
+    assert m["削減効果（月）"] == "32,434 円"
     assert m["直接的な支出の削減（月）"] == "1,217 円"
 
     # per-user preset, 2 care managers, 50 % digital, 2,000 yen/h, free pass
@@ -78,15 +85,15 @@ def test_page_defaults_inputs_and_reset(duck_url):
     want = effects.office_effect(45, 2, 0.5, hourly_wage=2000, licence_free=True, preset="per-user").values
     m = _metrics(at)
     assert want["hours_saved_month"] == 9.45 and m["削減時間（月）"] == "9.45 時間"
-    assert m["削減効果（月）"] == f"{want['saving_month'] / 10000:,.2f} 万円"
+    assert m["削減効果（月）"] == f"{want['saving_month']:,} 円"
     assert m["ケアマネ1人あたり送信回数（月）"] == "11.8 回"        # (22.5 + 1) / 2
     assert m["元が取れるデータ連携の割合"] == "0%"
-    assert any("per-user" in i.value for i in at.info)
+    assert any("利用者1人あたりの係数" in i.value for i in at.info)
 
     # back to the documented values
     at.button(key="effect_reset").click().run()
     m = _metrics(at)
-    assert m["削減時間（月）"] == "34.3 時間" and m["削減効果（月）"] == "6.66 万円"
+    assert m["削減時間（月）"] == "34.3 時間" and m["削減効果（月）"] == "66,618 円"
 
 
 def test_partner_mode_caps_the_digital_share(duck_url):
@@ -96,7 +103,7 @@ def test_partner_mode_caps_the_digital_share(duck_url):
     at.number_input(key="effect_partners_reg").set_value(4).run()
     assert not at.exception
     want = effects.office_effect(90, 3, 0.4).values
-    assert _metrics(at)["削減効果（月）"] == f"{want['saving_month'] / 10000:,.2f} 万円"
+    assert _metrics(at)["削減効果（月）"] == f"{want['saving_month']:,} 円"
     assert len(at.get("plotly_chart")) == 3   # + saving as partners join
 
 
@@ -114,7 +121,7 @@ def test_office_from_the_database(duck_url):
     assert at.number_input(key="effect_users").value == 60
     want = effects.office_effect(60, 3, share).values
     m = _metrics(at)
-    assert m["削減効果（月）"] == f"{want['saving_month'] / 10000:,.2f} 万円"
+    assert m["削減効果（月）"] == f"{want['saving_month']:,} 円"
     assert len(at.get("plotly_chart")) == 3
 
 
@@ -126,4 +133,13 @@ def test_page_in_english(duck_url, lang):
     at.run()
     at.switch_page(PAGE).run()
     assert not at.exception
-    assert _metrics(at)["Hours saved (month)"] == "34.3 h"
+    m = _metrics(at)
+    assert m["Hours saved (month)"] == "34.3 h"
+    # English money tiles in yen, never 万円; the assumptions table in English
+    assert m["Saving (month)"] == "66,618 yen" and m["Saving (year)"] == "799,416 yen"
+    assert m["Staff cost saved (month)"] == "62,434 yen" and m["Saving excl. licence (month)"] == "68,368 yen"
+    assert not any("万" in t.value or "万" in (t.help or "") for t in at.metric)
+    table = _dataframe_with(at, "preset")
+    assert set(table["preset"]) == {"per user", "the slide's example office", "both"}
+    assert "yen/month" in table["unit"].tolist() and not any("円" in u for u in table["unit"])
+    assert not any("。" in n for n in table["note"])

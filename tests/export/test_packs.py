@@ -30,7 +30,9 @@ def test_pack_sections_and_numbers_match_queries(pref_pack, export_engine):
     effect = dict(pref_pack.section("effect").highlights)
     assert effect["削減時間（月）"] == "34.3時間"
     assert effect["人件費（月）"] == "95,218円 → 32,784円"
-    assert effect["人件費の削減（月）"] == "62,434円（6.2万円）"
+    assert effect["人件費の削減（月）"] == "62,434円（約6.2万円）"
+    # money to the yen (DESIGN §4); 万円 only as a note: 12 × 66,618 = 799,416
+    assert effect["削減額（年）"] == "799,416円（約79.9万円）" and effect["削減額（月・ライセンス料込み）"] == "66,618円（約6.7万円）"
     for s in pref_pack.sections:
         assert s.summary and "出典" in s.footer("ja") and s.source
 
@@ -78,7 +80,8 @@ def test_pptx_titles_and_numbers(pref_pack, pref_pngs, export_engine):
     assert f"登録率: {row['adoption_rate'] * 100:.1f}%" in texts[0]
     latest = qa.latest_exchange_month(export_engine)
     sav = qs.savings(export_engine, "municipality", prefecture=PREFECTURE, month_from=latest, month_to=latest)
-    assert f"全件データ連携時の削減額: {style.format_yen_man(sav['potential_yen'].sum())}" in texts[4]
+    # the unrounded municipality values summed, then rounded once to the yen
+    assert f"全件データ連携時の削減額: {round(sav['potential_yen'].sum()):,}円" in texts[4]
     assert "削減時間（月）: 34.3時間" in texts[5]
     for text in texts:
         assert "出典:" in text and "定義:" in text      # the source/definition line on every slide
@@ -134,7 +137,8 @@ def test_xlsx_sheets_and_values(nation_pack, export_engine):
     sav = qs.savings(export_engine, "prefecture", month_from=latest, month_to=latest)
     sheet = wb[xlsx_export.sheet_name("削減効果（全国・最新月）", set())]
     got = {r[0]: r[7] for r in list(sheet.iter_rows(values_only=True))[1:]}
-    assert got == pytest.approx(dict(zip(sav["prefecture_code"], sav["potential_yen"])))
+    # each row of the exported table is rounded once, to the yen
+    assert got == dict(zip(sav["prefecture_code"], sav["potential_yen"].round(0).astype(int)))
 
 
 def test_formula_looking_names_are_inert(pref_pack, export_engine):

@@ -60,9 +60,10 @@ def test_summary_read_off_any_figure_names_values_and_extremes():
                           "adoption_rate": [0.10, 0.25, 0.50, 0.05, 0.30, 0.20, 0.15],
                           "offices": [10] * 7, "registered": [1] * 7})
     text = summaries.from_figure(ac.ranking_bar(frame, national=0.2))
-    assert text == "登録率 (%)（7項目）で大きいのは 和歌山県 50、福岡県 30、東京都 25、小さいのは 大阪府 5、北海道 10、青森県 15。"
+    assert text == ("登録率（7項目）で大きいのは 和歌山県 50.0%、福岡県 30.0%、東京都 25.0%、"
+                    "小さいのは 大阪府 5.0%、北海道 10.0%、青森県 15.0%。")
     # the map's outline, highlight and inset traces are not read as data
-    assert summaries.from_figure(ac.choropleth_map(frame, highlight="30")).startswith("登録率 (%)（7項目）で大きいのは 和歌山県 50")
+    assert summaries.from_figure(ac.choropleth_map(frame, highlight="30")).startswith("登録率（7項目）で大きいのは 和歌山県 50.0%")
     import plotly.graph_objects as go
     line = go.Figure(go.Scatter(x=["2024-09", "2025-08"], y=[4.0, 10.0], mode="lines", name="全国"))
     assert summaries.from_figure(line) == "全国は 2024-09 の 4 から 2025-08 の 10 へ。"
@@ -97,6 +98,6 @@ def test_summary_reads_the_figure_without_copying_map_outlines(monkeypatch):
     assert figures[0].to_plotly_json()["data"][0].get("geojson")  # the figure itself still has it
     monkeypatch.setattr(summaries, "_light_spec", lambda fig: fig.to_plotly_json())
     assert light == [summaries.from_figure(f, "ja") for f in figures]
-    assert light[0] == "登録率 (%)（4項目、大きい順）: 和歌山県 50、東京都 25、北海道 10、大阪府 5。"
+    assert light[0] == "登録率（4項目、大きい順）: 和歌山県 50.0%、東京都 25.0%、北海道 10.0%、大阪府 5.0%。"
     assert "0.5" in light[2] and "9" in light[2]
     assert light[3] == "全国は 2024年9月 の 4 から 2025年8月 の 10 へ。"

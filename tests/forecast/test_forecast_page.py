@@ -3,6 +3,7 @@ they say (a subsidy brings the target month earlier; recruitment targets raise t
 from __future__ import annotations
 
 import pathlib
+import re
 
 from streamlit.testing.v1 import AppTest
 
@@ -27,7 +28,8 @@ def _open(url):
 
 
 def _ym(value: str) -> tuple[int, int]:
-    y, m = value.split("-")
+    """(year, month) of a month shown as 2025年8月 (Japanese) or 2025-08 (English)."""
+    y, m = re.fullmatch(r"(\d{4})(?:年(\d{1,2})月|-(\d{2}))", value).group(1, 2) if "年" in value else value.split("-")
     return int(y), int(m)
 
 
@@ -38,11 +40,11 @@ def test_subsidy_scenario_brings_the_target_month_earlier(synthetic_url):
     at.slider(key="forecast_target").set_value(60).run()
     assert not at.exception
     m = _metrics(at)
-    now = m["現在の登録率（2025-08末）"].value
+    now = m["現在の登録率（2025年8月末）"].value
     base = m["目標到達月（現状のまま）"].value
     assert m["目標到達月（シナリオ）"].value == base                 # no scenario yet
-    assert base[:2] == "20" and base > "2025-08"
-    in12_before = float(m["2026-08末の登録率（シナリオ）"].value.rstrip("%"))
+    assert _ym(base) > (2025, 8)
+    in12_before = float(m["2026年8月末の登録率（シナリオ）"].value.rstrip("%"))
     assert float(now.rstrip("%")) < in12_before < 60
 
     at.number_input(key="forecast_subsidy_n").set_value(50).run()    # 50 offices join in 2025-09
@@ -51,7 +53,7 @@ def test_subsidy_scenario_brings_the_target_month_earlier(synthetic_url):
     scen = m["目標到達月（シナリオ）"].value
     assert m["目標到達月（現状のまま）"].value == base
     assert _ym(scen) < _ym(base)
-    in12_after = float(m["2026-08末の登録率（シナリオ）"].value.rstrip("%"))
+    in12_after = float(m["2026年8月末の登録率（シナリオ）"].value.rstrip("%"))
     # 50 of 400 offices = 12.5 points at once; a year later part of that is offices that would have joined
     # anyway (the market m is finite), so the gain is positive but at most the 12.5 points
     assert 5 < in12_after - in12_before <= 12.5 + 0.1
@@ -81,7 +83,7 @@ def test_recruitment_targets_raise_the_digital_share(synthetic_url):
     at.number_input(key="forecast_targets_n").set_value(20).run()
     assert not at.exception
     m = _metrics(at)
-    share = m["データ連携の割合（2025-08の提供票）"]
+    share = m["データ連携の割合（2025年8月の提供票）"]
     assert share.delta.startswith("+") and float(share.delta.split()[0]) > 0
     assert float(m["増える削減時間（月）"].value.split()[0].replace(",", "")) > 0
     assert _ym(m["目標到達月（シナリオ）"].value) <= _ym(base)

@@ -56,6 +56,16 @@ CASES = {
     "a blank line of separators": (csv_bytes(MIXED[:4] + [["", "", "", "", "", ""]] + MIXED[4:]), False),
     "quoted cells": (csv_bytes(MIXED).replace(b"2025-08,", b'"2025-08",'), False),
     "CP932": (csv_bytes(MIXED, "cp932"), False),
+    # rows of another width than the header (a comma inside a value; a cut-short row): rejected whole
+    "rows of the wrong width": (csv_bytes(MIXED[:3] + [["2025-08", "山田", "太郎", A, B, "予定", "FAX"]] + MIXED[3:6]
+                                          + [["2025-09", A]] + MIXED[6:]), True),
+    "rows of the wrong width, quoted cells": (
+        csv_bytes(MIXED[:3] + [["2025-08", "山田", "太郎", A, B, "予定", "FAX"]] + MIXED[3:]).replace(
+            b"2025-08,", b'"2025-08",'), False),
+    "counts in other spellings": (csv_bytes([HEADER] + [["2025-09", A, office(30, 10 + i), "plan", "fax", c] for i, c in
+                                                        enumerate(["1e9", "2.5", "1.5e3", "+3", "0x10", "007", "1.00"])]), True),
+    "impossible months": (csv_bytes([HEADER] + [[m, A, B, "plan", "fax", "1"] for m in
+                                                ("2099-01", "1900-01", "平成31年5月", "令和1年4月", "2000-04")]), True),
 }
 
 

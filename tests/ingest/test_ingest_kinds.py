@@ -103,10 +103,11 @@ def test_exchanges_aggregate_aliases_and_idempotence(engine):
     assert (again.rows_read, again.accepted, again.duplicates, again.rejected) == (7, 0, 7, 0)
     after = counts(engine)
     assert after["exchanges"] == before["exchanges"] and after["import_batches"] == before["import_batches"] + 1
-    # different content, overlapping keys: the known keys are duplicates, the new one is stored
+    # different content, overlapping keys: the known key whose file count (3) differs from the stored 5
+    # is rejected with the stored value kept, the new one is stored
     more = csv_bytes(rows[:2] + [["2025-10", A, B, "予定", "FAX", "9"]])
     s3 = ingest_files(engine, "exchanges", [("ex3.csv", more)])
-    assert (s3.accepted, s3.duplicates) == (1, 1)
+    assert (s3.accepted, s3.duplicates, s3.rejected) == (1, 0, 1)
     assert table(engine, "exchanges")["sheets"].sum() == 11 + 9
 
 
@@ -172,7 +173,7 @@ def test_cpds_folder(engine, tmp_path):
 ])
 def test_refused_files_store_nothing(engine, name, data, needle):
     before = counts(engine)
-    good = csv_bytes([["事業所番号"], [A]])
+    good = csv_bytes([["事業所番号", "事業所名"], [A, "居宅A"]])  # a bare list of numbers is refused (its own test)
     s = ingest_files(engine, "offices", [(name, data), ("good.csv", good)])
     assert len(s.refused) == 1 and s.refused[0].startswith(name) and needle in s.refused[0]
     assert " / " in s.refused[0]  # Japanese / English

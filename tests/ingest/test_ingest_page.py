@@ -36,7 +36,7 @@ def test_import_page_upload_and_summary(duck_url):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"ファイル数": "1", "読込行数": "3", "取込": "2", "重複（登録済み）": "0", "除外": "1"}
     rejected = [df.value for df in at.dataframe if "理由" in df.value.columns]
-    assert len(rejected) == 1 and rejected[0].iloc[0]["行"] == 4 and rejected[0].iloc[0]["列"] == "receiver_code"
+    assert len(rejected) == 1 and rejected[0].iloc[0]["行"] == 4 and rejected[0].iloc[0]["列"] == "送信先事業所番号"
     history = [df.value for df in at.dataframe if "ファイル名" in df.value.columns]
     assert list(history[0]["ファイル名"]) == ["log.csv"]
     from analytics.store.engine import get_engine
@@ -56,3 +56,16 @@ def test_import_page_refused_file_and_english(duck_url):
     assert any("notes.csv" in e.value and "required column" in e.value for e in at.error)
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Files"] == "1" and metrics["Accepted"] == "0"
+
+
+def test_import_history_names_the_demo_and_separates_thousands(tmp_path):
+    from analytics import demo
+    url = f"duckdb:///{tmp_path / 'tiny.duckdb'}"
+    demo.load(url, demo.generate("tiny"))
+    at = _page(url)
+    shown = [df for df in at.dataframe if "ファイル名" in df.value.columns][0]
+    assert set(shown.value["種類"]) == {"デモデータ"}
+    # counts shown with the viewer's thousands separators (numbers stay numbers for sorting)
+    import json
+    config = json.loads(shown.proto.columns)
+    assert config["読込行数"]["type_config"] == {"type": "number", "format": "localized"}

@@ -12,7 +12,10 @@ me = glue.scope()
 st.subheader(glue.tr("admin.users"))
 users = pd.DataFrame(auth.list_users(engine), columns=["username", "role", "scope", "created_at", "disabled"])
 users["role"] = users["role"].map(lambda r: glue.tr(f"auth.role.{r}") if r in auth.ROLES else r)
-st.dataframe(users.rename(columns={c: glue.tr(f"admin.col.{c}") for c in users.columns}), hide_index=True)
+if users.empty:
+    st.info(glue.tr("admin.users.empty"))
+else:
+    st.dataframe(users.rename(columns={c: glue.tr(f"admin.col.{c}") for c in users.columns}), hide_index=True)
 
 st.subheader(glue.tr("admin.new_user"))
 with st.form("new_user", clear_on_submit=True):
@@ -40,4 +43,7 @@ if active:
 st.subheader(glue.tr("admin.audit"))
 log = pd.DataFrame(auth.recent_audit(engine), columns=["event_id", "occurred_at", "username", "action", "detail"])
 log = log.drop(columns="event_id")
-st.dataframe(log.rename(columns={c: glue.tr(f"admin.col.{c}") for c in log.columns}), hide_index=True)
+if log.empty:
+    st.info(glue.tr("admin.audit.empty"))
+else:
+    st.dataframe(log.rename(columns={c: glue.tr(f"admin.col.{c}") for c in log.columns}), hide_index=True)

@@ -61,6 +61,10 @@ if summary is not None:
         st.error(glue.tr("import.refused") + "\n\n" + "\n".join(f"- {m}" for m in summary.refused))
     rejected = history.rejected_rows(glue.engine(), [b for b in summary.batch_ids if b is not None])
     if not rejected.empty:
+        # row 0: a row rejected at load (a stored key with another count) whose row number the reader did
+        # not pass on; its value names the key. Shown blank rather than as a row that does not exist.
+        rejected["row"] = rejected["row"].where(rejected["row"] > 0).astype("Int64")
+        rejected["column"] = rejected["column"].map(lambda c: columns.header_label(summary.kind, c, glue.lang()))
         st.subheader(glue.tr("import.rejected_rows"))
         shown = rejected.rename(columns={c: glue.tr(f"import.e.{c}") for c in rejected.columns})
         st.dataframe(shown.head(1000), hide_index=True, width="stretch", key="import_rejected_table")
@@ -76,6 +80,8 @@ if not glue.scope().may_admin():
 if log.empty:
     st.caption(glue.tr("import.no_history"))
 else:
-    log["kind"] = log["kind"].map(lambda k: kind_labels.get(k, k))
-    st.dataframe(log.rename(columns={c: glue.tr(f"import.h.{c}") for c in log.columns}), hide_index=True,
-                 width="stretch", key="import_history_table")
+    log["kind"] = log["kind"].map(lambda k: kind_labels.get(k, glue.tr("import.kind.demo") if k == "demo" else k))
+    shown = log.rename(columns={c: glue.tr(f"import.h.{c}") for c in log.columns})
+    counts = [glue.tr(f"import.h.{c}") for c in log.columns if c != "batch_id" and pd.api.types.is_numeric_dtype(log[c])]
+    st.dataframe(shown, hide_index=True, width="stretch", key="import_history_table",
+                 column_config={c: st.column_config.NumberColumn(format="localized") for c in counts})

@@ -1,5 +1,7 @@
 """データの定義: every KPI (numerator, denominator, period, source) and the effect model's assumptions,
-generated from analytics.domain.kpis.KPIS and analytics.domain.effects.ASSUMPTIONS."""
+generated from analytics.domain.kpis.KPIS and analytics.domain.effects.ASSUMPTIONS.
+
+Readers see names, units and sources in their language; internal keys and file paths stay out of it."""
 import pandas as pd
 import streamlit as st
 
@@ -18,11 +20,12 @@ for k in kpis.KPIS:
         lines.append(f"- **{glue.tr('adoption.def.denominator')}**: {k.text('denominator', lang)}")
     lines += [f"- **{glue.tr('adoption.def.period')}**: {k.text('period', lang)}",
               f"- **{glue.tr('adoption.def.source')}**: {k.text('source', lang)}",
-              f"- **{glue.tr('adoption.def.unit')}**: {k.unit}　`{k.key}`"]
+              f"- **{glue.tr('adoption.def.unit')}**: {kpis.unit_text(k.unit, lang)}"]
     st.markdown("\n".join(lines))
 
-table = kpis.kpis_frame(lang)
-glue.chart_footer(counts=glue.tr("adoption.def.table_counts"), period="–", source="analytics/domain/kpis.py",
+table = kpis.kpis_frame(lang).drop(columns="key")
+glue.chart_footer(counts=glue.tr("adoption.def.table_counts"), period=glue.tr("definitions.table_period"),
+                  source=glue.tr("definitions.table_source"),
                   data=table.rename(columns=lambda c: glue.tr(f"adoption.def.col.{c}")), key="definitions_kpis")
 
 st.header(glue.tr("adoption.def.assumptions"))
@@ -32,19 +35,32 @@ except ImportError:  # the effect model is optional for this page
     st.info(glue.tr("adoption.def.no_assumptions"))
 else:
     frame = assumptions_frame(lang)
-    cols = [c for c in ("key", "label", "documented", "unit", "preset", "source", "date", "note_ja") if c in frame]
-    st.dataframe(frame[cols].rename(columns=lambda c: glue.tr(f"adoption.def.col.{c}")), hide_index=True,
+    frame["documented"] = frame["documented"].map(lambda x: f"{x:,g}")   # 95,218 not 95218
+    frame["unit"] = frame["unit"].map(lambda u: kpis.unit_text(u, lang))
+    frame["preset"] = frame["preset"].map(lambda p: glue.tr(f"effect.assumptions.preset.{p}"))
+    frame["source"] = frame["key"].map(lambda k: glue.tr(f"effect.assumption.source.{k}"))
+    frame["note_ja"] = frame["key"].map(lambda k: glue.tr(f"effect.assumption.note.{k}"))
+    cols = ["label", "documented", "unit", "preset", "source", "date", "note_ja"]
+    st.dataframe(frame[cols].rename(columns=lambda c: glue.tr(f"definitions.acol.{c}")), hide_index=True,
                  key="definitions_assumptions")
     for _, a in frame.iterrows():
-        st.markdown(f"- **{a['label']}** (`{a['key']}`): {a['documented']:g} {a['unit']} — {a['source']}（{a['date']}）")
+        st.markdown(glue.tr("definitions.assumption_line", label=a["label"], value=a["documented"], unit=a["unit"],
+                            source=a["source"], date=a["date"]))
 
 st.header(glue.tr("definitions.forecast_assumptions"))
 # imported here, not at the top: the forecast module loads scipy (~0.8 s cold), the KPI text shows first
-from analytics.domain.forecast import FORECAST_ASSUMPTIONS, MODEL_VERSION
+from analytics.domain.forecast import FORECAST_ASSUMPTIONS, MODEL_VERSION  # noqa: E402
+
+
+def _value(v) -> str:
+    return f"{v:,g}" if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
+
 
 st.caption(glue.tr("definitions.forecast_version", version=MODEL_VERSION))
 forecast_frame = pd.DataFrame(
-    [{"key": a.key, "value": str(a.value), "unit": a.unit, "source": a.source, "date": a.date,
-      "note_ja": a.note_ja} for a in FORECAST_ASSUMPTIONS])
+    [{"label": glue.tr(f"forecast.assumption.label.{a.key}"), "value": _value(a.value),
+      "unit": glue.tr(f"forecast.assumption.unit.{a.key}"),
+      "source": glue.tr(f"forecast.assumption.source.{a.key}"), "date": a.date,
+      "note_ja": glue.tr(f"forecast.assumption.note.{a.key}")} for a in FORECAST_ASSUMPTIONS])
 st.dataframe(forecast_frame.rename(columns=lambda c: glue.tr(f"definitions.fcol.{c}")), hide_index=True,
              key="definitions_forecast_assumptions")

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics.domain import effects
+from analytics.domain import effects, kpis
 from analytics.reports import effect_charts
 from analytics.store import office_partners as op
 from analytics.ui import a11y, glue
@@ -34,8 +34,14 @@ def _hours(x: float) -> str:
     return f"{x:,.1f}" if round(x, 1) == round(x, 2) else f"{x:,.2f}"
 
 
-def _man(yen: int) -> str:
-    return tr("effect.unit.man", value=f"{yen / 10000:,.2f}")
+def _yen(yen: int) -> str:
+    """Money to the yen (DESIGN §4), the same way in every tile of the row."""
+    return tr("effect.unit.yen", value=f"{yen:,}")
+
+
+def _yen_help(yen: int, key: str = "effect.unit.man_note") -> str:
+    """The 万円 reading as a secondary note (Japanese only: English has no 万)."""
+    return tr(key, man=f"{yen / 10000:,.2f}", value=f"{yen:,}")
 
 
 st.title(tr("page.effect.title"))
@@ -143,7 +149,7 @@ except ValueError as err:
     st.stop()
 v = result.values
 
-st.info(tr("effect.made_by", preset=preset, users=f"{users:,}", cms=f"{cms:,}", wage=f"{wage:,}",
+st.info(tr("effect.made_by", preset=tr(f"effect.preset.{preset}"), users=f"{users:,}", cms=f"{cms:,}", wage=f"{wage:,}",
            share=_pct(share), licence=tr("effect.licence.free" if free else "effect.licence.paid")))
 changed = assumptions.changed()
 if changed:
@@ -156,16 +162,15 @@ st.subheader(tr("effect.kpi"))
 k = st.columns(4)
 k[0].metric(tr("effect.kpi.hours_month"), tr("effect.unit.hours", value=_hours(v["hours_saved_month"])))
 k[1].metric(tr("effect.kpi.hours_year"), tr("effect.unit.hours", value=_hours(v["hours_saved_year"])))
-k[2].metric(tr("effect.kpi.saving_month"), _man(v["saving_month"]),
-            help=tr("effect.kpi.licence_included", value=f"{v['saving_month']:,}"))
-k[3].metric(tr("effect.kpi.saving_year"), _man(v["saving_year"]),
-            help=tr("effect.kpi.licence_included", value=f"{v['saving_year']:,}"))
+k[2].metric(tr("effect.kpi.saving_month"), _yen(v["saving_month"]),
+            help=_yen_help(v["saving_month"], "effect.kpi.licence_included"))
+k[3].metric(tr("effect.kpi.saving_year"), _yen(v["saving_year"]),
+            help=_yen_help(v["saving_year"], "effect.kpi.licence_included"))
 k = st.columns(4)
-k[0].metric(tr("effect.kpi.staff_saving"), _man(v["staff_saving_month"]),
-            help=tr("effect.exact", value=f"{v['staff_saving_month']:,}"))
-k[1].metric(tr("effect.kpi.direct_saving"), tr("effect.unit.yen", value=f"{v['direct_saving_month']:,}"))
-k[2].metric(tr("effect.kpi.saving_excl"), _man(v["saving_month_excl_licence"]),
-            help=tr("effect.exact", value=f"{v['saving_month_excl_licence']:,}"))
+k[0].metric(tr("effect.kpi.staff_saving"), _yen(v["staff_saving_month"]), help=_yen_help(v["staff_saving_month"]))
+k[1].metric(tr("effect.kpi.direct_saving"), _yen(v["direct_saving_month"]), help=_yen_help(v["direct_saving_month"]))
+k[2].metric(tr("effect.kpi.saving_excl"), _yen(v["saving_month_excl_licence"]),
+            help=_yen_help(v["saving_month_excl_licence"]))
 k[3].metric(tr("effect.kpi.sends"), tr("effect.unit.sends", value=f"{v['sends_per_care_manager']:,.1f}"),
             delta=f"{v['sends_per_care_manager'] - v['sends_per_care_manager_before']:+,.1f}", delta_color="inverse")
 k = st.columns(4)
@@ -210,16 +215,19 @@ with st.expander(tr("effect.slide"), expanded=True):
     st.caption(tr("effect.slide.note"))
     ex = effects.office_effect().values
     doc = effects.DOCUMENTED
-    rows = [("staff_month", f"{doc['staff_saving_month_rounded_man']}万円", f"{ex['staff_saving_month']:,}円"),
-            ("staff_year", f"{doc['staff_saving_year_rounded_man']}万円", f"{12 * ex['staff_saving_month']:,}円"),
-            ("direct_month", f"{doc['direct_saving_month']:,}円", f"{ex['direct_saving_month']:,}円"),
-            ("direct_year", f"{doc['direct_saving_year']:,}円", f"{ex['direct_saving_year']:,}円"),
-            ("hours_month", f"{doc['hours_saved_month']}時間", f"{_hours(ex['hours_saved_month'])}時間"),
-            ("hours_year", f"{doc['hours_saved_year']}時間", f"{_hours(ex['hours_saved_year'])}時間"),
-            ("vol1096_month", f"{doc['vol1096_saving_month']:,}円", f"{ex['saving_month_excl_licence']:,}円"),
-            ("vol1096_year", f"約{doc['vol1096_saving_year_approx']:,}円",
-             f"{ex['saving_year_excl_licence']:,}円"),
-            ("with_licence", "—", f"{ex['saving_month']:,}円")]
+    yen = lambda y: tr("effect.unit.yen_tight", value=f"{y:,}")  # noqa: E731
+    man = lambda m: tr("effect.slide.man", value=f"{m:g}", yen=f"{round(m * 10_000):,}")  # noqa: E731
+    hours = lambda h: tr("effect.unit.hours_tight", value=h)  # noqa: E731
+    rows = [("staff_month", man(doc["staff_saving_month_rounded_man"]), yen(ex["staff_saving_month"])),
+            ("staff_year", man(doc["staff_saving_year_rounded_man"]), yen(12 * ex["staff_saving_month"])),
+            ("direct_month", yen(doc["direct_saving_month"]), yen(ex["direct_saving_month"])),
+            ("direct_year", yen(doc["direct_saving_year"]), yen(ex["direct_saving_year"])),
+            ("hours_month", hours(doc["hours_saved_month"]), hours(_hours(ex["hours_saved_month"]))),
+            ("hours_year", hours(doc["hours_saved_year"]), hours(_hours(ex["hours_saved_year"]))),
+            ("vol1096_month", yen(doc["vol1096_saving_month"]), yen(ex["saving_month_excl_licence"])),
+            ("vol1096_year", tr("effect.slide.about", value=yen(doc["vol1096_saving_year_approx"])),
+             yen(ex["saving_year_excl_licence"])),
+            ("with_licence", "—", yen(ex["saving_month"]))]
     st.dataframe(pd.DataFrame([{tr("effect.slide.col.figure"): tr(f"effect.slide.row.{r}"),
                                 tr("effect.slide.col.slide"): s, tr("effect.slide.col.exact"): e}
                                for r, s, e in rows]), hide_index=True)
@@ -234,12 +242,19 @@ frame = effects.assumptions_frame(lang)
 frame = frame[frame["key"].isin([a.key for a in EDITABLE])].reset_index(drop=True)
 frame = frame.rename(columns={"note_ja": "note"})
 frame["value"] = frame["documented"]   # the editor starts from the documented values; edits live in its state
+# what readers see: the preset's name (not its key), units, sources and notes in the page's language
+frame["documented"] = frame["documented"].map(lambda x: f"{x:,g}")
+frame["unit"] = frame["unit"].map(lambda u: kpis.unit_text(u, lang))
+frame["preset"] = frame["preset"].map(lambda p: tr(f"effect.assumptions.preset.{p}"))
+frame["source"] = frame["key"].map(lambda k: tr(f"effect.assumption.source.{k}"))
+frame["note"] = frame["key"].map(lambda k: tr(f"effect.assumption.note.{k}"))
 cols = ["label", "value", "documented", "unit", "preset", "source", "date", "note"]
 st.data_editor(frame[cols], key=editor_key, hide_index=True,
                disabled=[c for c in cols if c != "value"],
                column_config={c: st.column_config.Column(tr(f"effect.assumptions.col.{c}")) for c in cols}
                | {"value": st.column_config.NumberColumn(tr("effect.assumptions.col.value"), min_value=0.0,
-                                                         format="%g")})
+                                                         format="localized")})
 wage_row = effects.BY_KEY["hourly_staff_cost"]
-st.caption(f"{wage_row.label_ja if lang == 'ja' else wage_row.label_en}: {wage_row.value:,.0f} {wage_row.unit}"
-           f" — {wage_row.source}（{wage_row.date}）")
+st.caption(f"{wage_row.label_ja if lang == 'ja' else wage_row.label_en}: {wage_row.value:,.0f} "
+           f"{kpis.unit_text(wage_row.unit, lang)} — {tr('effect.assumption.source.hourly_staff_cost')}"
+           f"（{wage_row.date}）")

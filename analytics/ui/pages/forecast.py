@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics import privacy
 from analytics.commands import report_forecast
-from analytics.domain import codes
+from analytics.domain import codes, dates
 from analytics.domain import forecast as fc
 from analytics.reports import forecast_charts
 from analytics.store import queries_forecast as qf
@@ -19,7 +19,23 @@ st.caption(glue.tr("forecast.intro"))
 
 
 def ym(d: dt.date | None) -> str:
-    return d.strftime("%Y-%m") if d else glue.tr("forecast.not_reached")
+    """A month as the rest of the app writes it (2025年8月 / 2025-08)."""
+    return dates.month_label(d, lang) if d else glue.tr("forecast.not_reached")
+
+
+def fit_caveats(fit, master: int) -> list[tuple[str, str]]:
+    """(level, text) notes where a number on the page is an assumption or a bound, not learnt from the data:
+    m is the saturation assumption whenever it is fixed (a caption); p or q at a bound is a warning."""
+    notes = []
+    if fit.m_fixed:
+        sat = f"{fit.m / master:.0%}" if master else "–"
+        notes.append(("caption", glue.tr("forecast.caveat.m_fixed", sat=sat, m=f"{fit.m:,.0f}")))
+    for name, value, (lo, hi) in (("p", fit.p, fc.P_BOUNDS), ("q", fit.q, fc.Q_BOUNDS)):
+        if value <= lo * 1.01 or value >= hi * 0.99:
+            side = glue.tr("forecast.caveat.lower" if value <= lo * 1.01 else "forecast.caveat.upper")
+            shown = f"{value:.4f}" if name == "p" else f"{value:.3f}"
+            notes.append(("warning", glue.tr("forecast.caveat.at_bound", name=name, value=shown, side=side)))
+    return notes
 
 
 bounds = glue.cached(qf.series_months)
@@ -116,7 +132,7 @@ m3.metric(glue.tr("forecast.metric.target_scenario"), ym(res.scenario_target_mon
           delta_color="inverse")
 in12 = res.frame[res.frame["month"] == fc.add_months(last, 12)].iloc[0]
 m4.metric(glue.tr("forecast.metric.in12", month=ym(fc.add_months(last, 12))), f"{in12['scenario_rate']:.1%}",
-          delta=f"{(in12['scenario_rate'] - in12['baseline_rate']) * 100:+.1f} pt"
+          delta=glue.tr("forecast.unit.points", value=f"{(in12['scenario_rate'] - in12['baseline_rate']) * 100:+.1f}")
           if not scenario.is_baseline() else None)
 if res.target_month or res.scenario_target_month:
     # budgets are planned by 年度 (April–March): say which one each target month falls in
@@ -138,6 +154,8 @@ glue.chart_footer(counts=glue.tr("forecast.def.chart", area=area_name, kind=glue
 st.markdown(glue.tr("forecast.fit_text", p=f"{res.fit.p:.4f}", q=f"{res.fit.q:.3f}", m=f"{res.fit.m:,.0f}",
                     sat=f"{res.fit.m / offices:.0%}", rmse=f"{res.fit.rmse:,.1f}",
                     level=f"{fc.ASSUMPTION_VALUES['band_level']:.0%}", draws=res.draws))
+for level, note in fit_caveats(res.fit, offices):
+    (st.warning if level == "warning" else st.caption)(note)
 
 # ------------------------------------------------------------------------------------------- targets join
 if targets is not None:
@@ -151,9 +169,11 @@ if targets is not None:
         t1, t2, t3 = st.columns(3)
         t1.metric(glue.tr("forecast.targets.share", month=ym(totals["month"])),
                   f"{(eff['share_after'] or 0):.1%}",
-                  delta=f"{((eff['share_after'] or 0) - (eff['share_before'] or 0)) * 100:+.1f} pt")
-        t2.metric(glue.tr("forecast.targets.hours"), f"{eff['hours_added_month']:,.1f} h")
-        t3.metric(glue.tr("forecast.targets.yen"), f"{eff['yen_added_month'] * 12 / 10000:,.1f} 万円")
+                  delta=glue.tr("forecast.unit.points", value=f"{((eff['share_after'] or 0) - (eff['share_before'] or 0)) * 100:+.1f}"))
+        t2.metric(glue.tr("forecast.targets.hours"),
+                  glue.tr("forecast.unit.hours", value=f"{eff['hours_added_month']:,.1f}"))
+        t3.metric(glue.tr("forecast.targets.yen"),
+                  glue.tr("forecast.unit.yen", value=f"{round(eff['yen_added_month'] * 12):,}"))
         st.caption(glue.tr("forecast.targets.note", n=joined, sheets=eff["unlocked_sheets"],
                            total=eff["sheets"]))
 
@@ -183,7 +203,8 @@ if allp.empty:
     st.info(glue.tr("forecast.too_little"))
 else:
     allp["prefecture"] = allp["prefecture_code"].map(lambda c: codes.prefecture_name(c, lang))
-    allp["target_month"] = allp["target_month"].fillna(glue.tr("forecast.not_reached"))
+    # "YYYY-MM" from the command's table, shown like every month on the page
+    allp["target_month"] = allp["target_month"].map(lambda v: ym(fc.parse_ym(v)) if isinstance(v, str) else ym(None))
     if hidden is not None:  # viewers: no target month either where the counts are suppressed
         allp["target_month"] = allp["target_month"].where(~hidden, glue.tr("forecast.all.suppressed"))
     allp["reliable"] = allp["reliable"].map(lambda r: glue.tr("forecast.all.reliable" if r
@@ -195,8 +216,10 @@ else:
                  "adoption_rate": glue.tr("forecast.all.col.rate"),
                  "target_month": glue.tr("forecast.all.col.target_month"),
                  "reliable": glue.tr("forecast.all.col.reliable")})
+    # one decimal like every other page: 23.1%, 10.0%, 12.5% (format="percent" gave 23.08% / 10%)
+    shown[glue.tr("forecast.all.col.rate")] = shown[glue.tr("forecast.all.col.rate")] * 100
     st.dataframe(shown, hide_index=True, key="forecast_all_table", column_config={
-        glue.tr("forecast.all.col.rate"): st.column_config.NumberColumn(format="percent")})
+        glue.tr("forecast.all.col.rate"): st.column_config.NumberColumn(format="%.1f%%")})
     glue.chart_footer(counts=glue.tr("forecast.def.all", kind=glue.tr(f"common.kind.{kind}"),
                                      rate=f"{target_rate:.0%}"),
                       period=f"{ym(months[0])} – {ym(last)}", source=glue.tr("forecast.def.source"),
@@ -204,8 +227,12 @@ else:
 
 # ------------------------------------------------------------------------------------------- assumptions
 with st.expander(glue.tr("forecast.assumptions")):
-    st.dataframe(pd.DataFrame([{glue.tr("forecast.col.key"): a.key, glue.tr("forecast.col.value"): str(a.value),
-                                glue.tr("forecast.col.unit"): a.unit, glue.tr("forecast.col.note"): a.note_ja,
-                                glue.tr("forecast.col.source"): a.source, glue.tr("forecast.col.date"): a.date}
+    st.dataframe(pd.DataFrame([{glue.tr("forecast.col.key"): glue.tr(f"forecast.assumption.label.{a.key}"),
+                                glue.tr("forecast.col.value"): f"{a.value:,g}" if isinstance(a.value, (int, float))
+                                else str(a.value),
+                                glue.tr("forecast.col.unit"): glue.tr(f"forecast.assumption.unit.{a.key}"),
+                                glue.tr("forecast.col.note"): glue.tr(f"forecast.assumption.note.{a.key}"),
+                                glue.tr("forecast.col.source"): glue.tr(f"forecast.assumption.source.{a.key}"),
+                                glue.tr("forecast.col.date"): a.date}
                                for a in fc.FORECAST_ASSUMPTIONS]), hide_index=True)
     st.caption(glue.tr("forecast.model_version", version=fc.MODEL_VERSION))

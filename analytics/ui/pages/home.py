@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics.domain import kpis
+from analytics.domain import codes, kpis
 from analytics.reports import adoption_charts as charts
 from analytics.store import queries_adoption as qa
 from analytics.ui import a11y, glue
@@ -27,7 +27,7 @@ digital_offices = glue.cached(qa.digital_offices)
 hours = kpis.realised_hours_saved(share["sheets"], share["digital_sheets"]) if pd.notna(month) else None
 missing = glue.cached(qa.not_in_master, as_of)
 
-month_text = month.strftime("%Y-%m") if pd.notna(month) else "–"
+month_text = codes.month_label(month, lang) if pd.notna(month) else "–"
 st.caption(glue.tr("adoption.home.as_of", date=as_of.isoformat(), month=month_text))
 
 c1, c2, c3, c4, c5 = st.columns(5)
@@ -61,13 +61,18 @@ glue.chart_footer(
 st.subheader(glue.tr("adoption.home.trend"))
 start, _end = glue.cached(qa.registration_span)
 if start is not None:
-    monthly = glue.cached(qa.adoption_monthly, start, as_of, "nation")
-    monthly["area"] = glue.tr("common.nation")
+    # the whole nation, then 居宅介護支援 and service offices (README: the trend by kind); two cached queries
+    parts = []
+    for kind in (None, "kyotaku", "service"):
+        part = glue.cached(qa.adoption_monthly, start, as_of, "nation", None, kind).copy()
+        part["area"] = glue.tr("adoption.home.trend_all") if kind is None else glue.tr(f"common.kind.{kind}")
+        parts.append(part)
+    monthly = pd.concat(parts, ignore_index=True)
     plot(charts.trend_line(monthly, lang=lang), "home_trend")
-    table = monthly[["month", "offices", "registered", "adoption_rate"]].copy()
+    table = monthly[["area", "month", "offices", "registered", "adoption_rate"]].copy()
     table["adoption_rate"] = (table["adoption_rate"] * 100).round(1)
-    glue.chart_footer(counts=kpis.describe("adoption_rate_monthly", lang),
-                      period=glue.tr("adoption.period.range", start=start.strftime("%Y-%m"),
-                                     end=as_of.strftime("%Y-%m")),
+    glue.chart_footer(counts=glue.tr("adoption.home.trend_note") + kpis.describe("adoption_rate_monthly", lang),
+                      period=glue.tr("adoption.period.range", start=codes.month_label(start, lang),
+                                     end=codes.month_label(as_of, lang)),
                       source=kpis.source("adoption_rate_monthly", lang),
                       data=table.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="home_trend")

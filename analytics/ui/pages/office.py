@@ -5,17 +5,60 @@ import streamlit as st
 
 from analytics.domain import codes, kpis
 from analytics.reports import channel_charts as charts
+from analytics.store import office_partners as op
 from analytics.store import queries_channels as qc
 from analytics.ui import a11y, glue
 
 lang = glue.lang()
 
+LOG_COLUMNS = ["month", "sender_code", "receiver_code", "form", "channel", "sheets"]
+
+
+def read_log(name: str, data: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The uploaded log read in memory through the ingest readers, nothing stored: (rows; problems with
+    row as a spreadsheet counts it — for a CPDS ZIP the file's place in it — column, reason_ja, reason_en).
+    Raises FileRefused for a file that cannot be read at all."""
+    from analytics.ingest import cpds, read, validate
+    if read.sniff_kind(name, data) == "zip":
+        _rows, errors, _n, agg = cpds.check(name, cpds.members_of_zip(name, data))
+        numbers = errors["pos"] + 1
+        rows = agg[LOG_COLUMNS].copy()
+    else:
+        table = read.read_table("exchanges", name, data)
+        checked = validate.exchanges(table)
+        errors = checked.errors
+        numbers = errors["pos"].map(lambda pos: int(table.row_numbers[pos]))
+        rows = checked.rows[LOG_COLUMNS].copy()
+    rows["sheets"] = rows["sheets"].astype("int64")
+    problems = pd.DataFrame({"row": numbers.astype("int64"), "column": errors["column"].astype(object),
+                             "reason_ja": errors["reason_ja"], "reason_en": errors["reason_en"]})
+    return rows, problems.sort_values("row", kind="stable").reset_index(drop=True)
+
+
+def show_problems(problems: pd.DataFrame) -> None:
+    """Which rows were left out and why (row, column, reason; never the cell's value)."""
+    n = problems["row"].nunique()
+    st.warning(glue.tr("officeview.rejected_listed", n=n))
+    labels = {c: glue.tr(f"officeview.rejected.col.{c}") for c in ("row", "column", "reason")}
+    field = {c: glue.tr(f"officeview.field.{c}") for c in LOG_COLUMNS + ["file_name"]}
+    shown = pd.DataFrame({
+        labels["row"]: problems["row"],
+        labels["column"]: problems["column"].map(lambda c: field.get(c, c or "")),
+        labels["reason"]: problems["reason_ja" if lang == "ja" else "reason_en"]})
+    with st.expander(glue.tr("officeview.rejected.details", n=n), expanded=True):
+        st.dataframe(shown.head(1000), hide_index=True, width="stretch", key="office_rejected_rows",
+                     column_config={labels["reason"]: st.column_config.TextColumn(width="large")})
+        if len(shown) > 1000:
+            st.caption(glue.tr("officeview.rejected.more", n=len(shown)))
+
 st.title(glue.tr("page.office.title"))
 st.caption(glue.tr("officeview.intro"))
 scope = glue.scope()
 
+# labels resolved now: format_func may be called outside this run (AppTest does)
+source_labels = {s: glue.tr(f"officeview.source.{s}") for s in ("db", "upload")}
 source = st.radio(glue.tr("officeview.source"), ["db", "upload"], horizontal=True, key="office_source",
-                  format_func=lambda s: glue.tr(f"officeview.source.{s}"))
+                  format_func=source_labels.get)
 
 monthly = partners = None
 office_code = None
@@ -40,26 +83,37 @@ if source == "db":
                                format_func=lambda c: f"{c} {names[c]}" if isinstance(names[c], str) else c)
     monthly = glue.cached(qc.office_monthly, office_code)
     partners = glue.cached(qc.office_partners, office_code)
+
+    def self_registered_in(month) -> bool:
+        return bool(glue.cached(op.is_registered, office_code, month))
 else:
     st.caption(glue.tr("officeview.upload_hint"))
     typed = st.text_input(glue.tr("officeview.office_code"), key="office_code_typed",
                           value=scope.area if scope.role == "office" else "")
     upload = st.file_uploader(glue.tr("officeview.upload"), type=["csv", "txt", "xlsx", "parquet", "zip"],
                               key="office_upload")
-    if not upload or not typed.strip():
+    if not typed.strip():
         st.stop()
     office_code = codes.normalise_office_code(typed)
-    if office_code is None or (scope.role == "office" and office_code != scope.area):
-        st.error(glue.tr("officeview.bad_code"))
+    if office_code is None:
+        # say what is wrong with it (digits, letters, prefecture, check digit), not only what to type
+        problem = codes.office_code_problem(typed)
+        st.error(glue.tr("officeview.bad_code_why", why=problem[0 if lang == "ja" else 1])
+                 if problem else glue.tr("officeview.bad_code"))
+        st.stop()
+    if scope.role == "office" and office_code != scope.area:
+        st.error(glue.tr("officeview.not_own_code", code=scope.area))
+        st.stop()
+    if not upload:
         st.stop()
     from analytics.ingest.read import FileRefused
     try:
-        log, rejected = qc.read_uploaded_log(upload.name, upload.getvalue())
+        log, problems = read_log(upload.name, upload.getvalue())
     except FileRefused as err:
         st.error(glue.tr("officeview.refused", msg=err.ja if lang == "ja" else err.en))
         st.stop()
-    if rejected:
-        st.warning(glue.tr("officeview.rejected", n=rejected))
+    if not problems.empty:
+        show_problems(problems)
     in_file = set(log["sender_code"]) | set(log["receiver_code"])
     if office_code not in in_file:
         st.error(glue.tr("officeview.not_in_file", codes="、".join(sorted(in_file)[:5])))
@@ -68,6 +122,9 @@ else:
     fx = qc.local_flags(log, registered)
     monthly = qc.local_office_monthly(fx, office_code)
     partners = qc.local_office_partners(fx, office_code, names=qc.office_names(glue.engine(), in_file))
+
+    def self_registered_in(month) -> bool:
+        return (pd.Timestamp(month).date(), office_code) in registered
 
 if monthly is None or monthly.empty:
     st.info(glue.tr("officeview.no_data"))
@@ -99,13 +156,22 @@ cols = {"partner_code": glue.tr("officeview.col.partner_code"), "name": glue.tr(
 month_txt = glue.tr("officeview.month_of", month=charts.month_label(partners["month"].iloc[0], lang)) \
     if not partners.empty else ""
 
+# 二重管理 needs both sides registered: an office not registered in the partners' month has none; its
+# paper sheets with registered partners are what its own registration would turn digital
+self_registered = (not partners.empty) and self_registered_in(partners["month"].iloc[0])
+paper_with_registered = partners[partners["registered"] & (partners["paper_sheets"] > 0)]
 st.subheader(glue.tr("officeview.missed.title"))
-missed = partners[partners["registered"] & (partners["paper_sheets"] > 0)]
-if missed.empty:
+if not self_registered and not partners.empty:
+    st.info(glue.tr("officeview.self_unregistered", month=charts.month_label(partners["month"].iloc[0], lang)))
+elif paper_with_registered.empty:
     st.success(glue.tr("channels.missed.none"))
 else:
     st.caption(month_txt)
-    st.dataframe(missed[list(cols)].rename(columns=cols), hide_index=True, key="office_missed")
+    st.dataframe(paper_with_registered[list(cols)].rename(columns=cols), hide_index=True, key="office_missed")
+if not self_registered and not paper_with_registered.empty:
+    st.subheader(glue.tr("officeview.unlock.title"))
+    st.caption(month_txt)
+    st.dataframe(paper_with_registered[list(cols)].rename(columns=cols), hide_index=True, key="office_unlock")
 
 st.subheader(glue.tr("officeview.invite.title"))
 invite = partners[~partners["registered"] & (partners["paper_sheets"] > 0)]

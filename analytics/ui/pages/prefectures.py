@@ -51,13 +51,13 @@ if mode == "change":
         st.stop()
     frame = glue.cached(qa.adoption_change, start, end, "prefecture", None, kind_arg)
     nation = glue.cached(qa.adoption_change, start, end, "nation", None, kind_arg).iloc[0]
-    value, kpi, percent = "change", "adoption_change", True
+    value, kpi, percent, points = "change", "adoption_change", False, True
     national = nation["change"]
     period = glue.tr("adoption.period.range", start=start.isoformat(), end=end.isoformat())
 else:
     frame = glue.cached(qa.adoption, as_of, "prefecture", None, kind_arg)
     nation = glue.cached(qa.adoption, as_of, "nation", None, kind_arg).iloc[0]
-    value, kpi, percent = "adoption_rate", "adoption_rate", True
+    value, kpi, percent, points = "adoption_rate", "adoption_rate", True, False
     national = nation["adoption_rate"]
     period = glue.tr("adoption.period.as_of", date=as_of.isoformat())
 
@@ -69,8 +69,16 @@ if scope.suppresses_small_counts():
     if small.any():
         st.caption(glue.tr("adoption.suppressed", n=scope.suppress_below))
 
-st.metric(glue.tr("adoption.pref.national_label", kpi=kpis.label(kpi, lang)),
-          "–" if pd.isna(national) else f"{national * 100:.1f}" + ("%" if mode == "latest" else " pt"),
+
+
+def shown_value(v) -> str:
+    """A rate as 9.7%; a change of a rate in percentage points: +5.9 ポイント / +5.9 pt."""
+    if pd.isna(v):
+        return "–"
+    return f"{v * 100:+.1f} {glue.tr('adoption.unit.points')}" if points else f"{v * 100:.1f}%"
+
+
+st.metric(glue.tr("adoption.pref.national_label", kpi=kpis.label(kpi, lang)), shown_value(national),
           help=glue.tr("adoption.pref.national_help"))
 
 # table view: all 47 in JIS order, areas without offices in the master shown empty
@@ -88,13 +96,13 @@ source = kpis.source(kpi, lang)
 left, right = st.columns([3, 2])
 with left:
     st.subheader(glue.tr("adoption.pref.map"))
-    plot(charts.choropleth_map(frame, value, lang, highlight, value_label=kpis.label(kpi, lang), percent=percent),
-         "pref_map")
+    plot(charts.choropleth_map(frame, value, lang, highlight, value_label=kpis.label(kpi, lang), percent=percent,
+                               points=points), "pref_map")
     glue.chart_footer(counts=kpis.describe(kpi, lang), period=period, source=source, data=shown, key="pref_map")
 with right:
     st.subheader(glue.tr("adoption.pref.ranking"))
     plot(charts.ranking_bar(frame, value, lang, highlight, national, sort, percent,
-                            value_label=kpis.label(kpi, lang)), "pref_ranking")
+                            value_label=kpis.label(kpi, lang), points=points), "pref_ranking")
     glue.chart_footer(counts=kpis.describe(kpi, lang) + "。" + glue.tr("adoption.pref.ranking_note"),
                       period=period, source=source, data=shown, key="pref_ranking")
 
@@ -115,8 +123,7 @@ if chosen:
     for col, (_, row) in zip(cols, cmp.iterrows()):
         col.markdown(f"**{row['prefecture']}**")
         v = row[value]
-        col.markdown(f"{kpis.label(kpi, lang)}: **{'–' if pd.isna(v) else f'{v * 100:.1f}'}"
-                     f"{'%' if mode == 'latest' else ' pt'}**")
+        col.markdown(f"{kpis.label(kpi, lang)}: **{shown_value(v)}**")
         if not pd.isna(v) and not pd.isna(national):
             col.caption(glue.tr("adoption.pref.vs_nation", diff=f"{(v - national) * 100:+.1f}"))
     monthly = glue.cached(qa.adoption_monthly, start_default, as_of, "prefecture", tuple(chosen), kind_arg)
@@ -128,8 +135,8 @@ if chosen:
     trend_table = series[["area", "month", "offices", "registered", "adoption_rate"]].copy()
     trend_table["adoption_rate"] = (trend_table["adoption_rate"] * 100).round(1)
     glue.chart_footer(counts=kpis.describe("adoption_rate_monthly", lang),
-                      period=glue.tr("adoption.period.range", start=start_default.strftime("%Y-%m"),
-                                     end=as_of.strftime("%Y-%m")),
+                      period=glue.tr("adoption.period.range", start=codes.month_label(start_default, lang),
+                                     end=codes.month_label(as_of, lang)),
                       source=kpis.source("adoption_rate_monthly", lang),
                       data=trend_table.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="pref_compare")
 

@@ -1,4 +1,5 @@
 """効果（地域別）: realised vs potential hours and yen by prefecture and municipality, on the map and ranked."""
+import pandas as pd
 import streamlit as st
 
 from analytics.domain import codes, kpis
@@ -35,22 +36,43 @@ frame = frame[frame["prefecture"].notna()]
 st.caption(glue.tr("savings.model_note", wage=DEFAULT.hourly_staff_cost))
 
 m1, m2, m3, m4 = st.columns(4)
-for col, key, unit in ((m1, "realised_hours", "h"), (m2, "realised_yen", "yen"),
-                       (m3, "potential_hours", "h"), (m4, "potential_yen", "yen")):
-    total = frame[key].sum()
-    amount = total if unit == "h" else total / 10_000
-    # tenths only where they matter: a national 103,131 時間 fits its tile, 103,130.5 時間 is cut off
-    shown = f"{amount:,.0f}" if abs(amount) >= 1_000 else f"{amount:,.1f}"
-    value = shown + ((" 時間" if lang == "ja" else " h") if unit == "h" else
-                     (" 万円" if lang == "ja" else " × 10k yen"))
-    col.metric(kpis.label(key, lang), value, help=kpis.describe(key, lang))
+# the query's values are unrounded: sum first, round once here (hours to 0.1, yen to the yen)
+totals = {key: float(frame[key].sum()) for key in ("realised_hours", "realised_yen", "potential_hours",
+                                                   "potential_yen")}
+for col, key in ((m1, "realised_hours"), (m2, "realised_yen"), (m3, "potential_hours"), (m4, "potential_yen")):
+    if key.endswith("_hours"):
+        # tenths only where they matter: a national 103,131 時間 fits its tile, 103,130.6 時間 is cut off
+        value = glue.tr("savings.tile.hours", value=kpis.hours_text(totals[key]))
+        exact = glue.tr("savings.tile.hours_exact", value=f"{totals[key]:,.1f}")
+    else:
+        # 万円 in Japanese, million yen in English: a national 4,802,131,234 円 does not fit a tile
+        scale = 10_000 if lang == "ja" else 1_000_000
+        amount = totals[key] / scale
+        value = glue.tr("savings.tile.big_yen", value=f"{amount:,.0f}" if abs(amount) >= 1_000 else f"{amount:,.1f}")
+        exact = glue.tr("savings.tile.yen_exact", value=f"{round(totals[key]):,}")
+    col.metric(kpis.label(key, lang), value, help=f"{kpis.describe(key, lang)}\n\n{exact}")
+st.caption(glue.tr("savings.tiles_exact", realised=f"{round(totals['realised_yen']):,}",
+                   potential=f"{round(totals['potential_yen']):,}",
+                   realised_h=f"{totals['realised_hours']:,.1f}", potential_h=f"{totals['potential_hours']:,.1f}"))
 
 # viewers: areas with few sheets are not drawn (the totals above are national aggregates)
 frame = privacy.public(frame, glue.scope())
+
+
+def shown(df):
+    """The table under a chart (and its CSV): each row rounded once, hours to 0.1 and yen to the yen."""
+    out = df.copy()
+    for c in ("realised_hours", "potential_hours"):   # to_numeric: viewers' suppressed cells are None
+        out[c] = pd.to_numeric(out[c], errors="coerce").round(1)
+    for c in ("realised_yen", "potential_yen"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").round(0).astype("Int64")
+    return out
+
+
 model_source = kpis.source(measure, lang)
 st.subheader(glue.tr("savings.chart.map"))
 a11y.chart(charts.savings_map(frame, measure, lang), key="savings_map_chart")
-glue.chart_footer(counts=kpis.describe(measure, lang), period=period, source=model_source, data=frame,
+glue.chart_footer(counts=kpis.describe(measure, lang), period=period, source=model_source, data=shown(frame),
                   key="savings_map")
 
 unit = st.radio(glue.tr("savings.unit"), ["hours", "yen"], horizontal=True, key="savings_unit",
@@ -58,7 +80,7 @@ unit = st.radio(glue.tr("savings.unit"), ["hours", "yen"], horizontal=True, key=
 rank_counts = f"{kpis.describe(f'realised_{unit}', lang)}／{kpis.describe(f'potential_{unit}', lang)}"
 st.subheader(glue.tr(f"savings.chart.rank.{unit}"))
 a11y.chart(charts.savings_ranking(frame, "prefecture", lang, unit=unit), key="savings_rank_chart")
-glue.chart_footer(counts=rank_counts, period=period, source=model_source, data=frame, key="savings_rank")
+glue.chart_footer(counts=rank_counts, period=period, source=model_source, data=shown(frame), key="savings_rank")
 
 pref_name = codes.prefecture_names(lang)
 with_data = [c for c in frame.sort_values("prefecture_code")["prefecture_code"] if c in pref_name]
@@ -71,4 +93,4 @@ if with_data:
     muni = muni.assign(municipality=muni["municipality"].fillna(glue.tr("savings.unknown_muni")))
     muni = privacy.public(muni, glue.scope())
     a11y.chart(charts.savings_ranking(muni, "municipality", lang, unit=unit), key="savings_muni_chart")
-    glue.chart_footer(counts=rank_counts, period=period, source=model_source, data=muni, key="savings_muni")
+    glue.chart_footer(counts=rank_counts, period=period, source=model_source, data=shown(muni), key="savings_muni")

@@ -41,9 +41,15 @@ window = c4.selectbox(glue.tr("targets.window"), [1, 3, 6, 12], key="targets_win
 frame = glue.cached(qt.unlockable, prefecture=prefecture, window=window, municipality=municipality or None,
                     kind=kind or None)
 used = glue.cached(qt.window_months, None, window)
-period = glue.tr("targets.window_note", n=len(used), start=charts.month_label(used[0], lang),
-                 end=charts.month_label(used[-1], lang))
-st.caption(period)
+# one month: just 「2025年8月」, not 「2025年8月〜2025年8月 の1か月」
+months_text = charts.month_range_label(used[0], used[-1], lang)
+if len(used) == 1:
+    st.caption(glue.tr("targets.window_note_one", month=months_text))
+    period = months_text
+else:
+    st.caption(glue.tr("targets.window_note", n=len(used), start=charts.month_label(used[0], lang),
+                       end=charts.month_label(used[-1], lang)))
+    period = glue.tr("targets.period_mean", months=months_text, n=len(used))
 
 if frame.empty:
     st.info(glue.tr("targets.none"))
@@ -84,6 +90,7 @@ d2.download_button(glue.tr("targets.download_csv"), tabular.to_csv_bytes(table, 
 
 st.subheader(glue.tr("targets.chart"))
 a11y.chart(charts.targets_bar(out, lang, value_label=kpis.label("unlockable_sheets", lang)),
-                key="targets_chart")
+           key="targets_chart")
+# the chart's own rows (top 20) behind 表で表示 / CSV, like every other chart
 glue.chart_footer(counts=kpis.describe("unlockable_sheets", lang), period=period,
-                  source=kpis.source("unlockable_sheets", lang), data=None, key="targets_chart_footer")
+                  source=kpis.source("unlockable_sheets", lang), data=table.head(20), key="targets_chart_footer")
