@@ -133,9 +133,11 @@ def adoption_change(engine, start: dt.date, end: dt.date, by: str = "prefecture"
 
 def adoption_monthly(engine, start: dt.date, end: dt.date, by: str = "nation",
                      prefectures: tuple[str, ...] | None = None, kind: str | None = None) -> pd.DataFrame:
-    """Registered in month M (DESIGN §3) for each month from start to end: month, [prefecture_code],
-    offices, registered, adoption_rate. Months without registrations are present with 0."""
-    if by not in ("nation", "prefecture"):
+    """Registered in month M (DESIGN §3) for each month from start to end: month, [prefecture_code | kind],
+    offices, registered, adoption_rate. Months without registrations are present with 0. ``by="kind"``:
+    the nation (or the given prefectures) per office kind, in one pass; kinds partition the offices, so
+    their sums per month are the total."""
+    if by not in ("nation", "prefecture", "kind"):
         raise ValueError(f"unknown grouping {by!r}")
     months = months_between(start, end)
     if not months:
@@ -145,7 +147,7 @@ def adoption_monthly(engine, start: dt.date, end: dt.date, by: str = "nation",
     conds = _office_filters(None, kind)
     if prefectures:
         conds.append(O.c.prefecture_code.in_(list(prefectures)))
-    area_cols = [O.c.prefecture_code] if by == "prefecture" else []
+    area_cols = {"prefecture": [O.c.prefecture_code], "kind": [O.c.kind]}.get(by, [])
     areas = (sa.select(*area_cols, sa.func.count().label("offices")).select_from(O).where(*conds)
              .group_by(*area_cols).subquery("areas"))
     reg = (sa.select(R.c.office_code, R.c.registered_on, R.c.ended_on, *area_cols)
@@ -154,16 +156,16 @@ def adoption_monthly(engine, start: dt.date, end: dt.date, by: str = "nation",
     grid = sa.select(m.c.month, m.c.month_end, *areas.c).select_from(m.join(areas, sa.true())).subquery("g")
     on = sa.and_(reg.c.registered_on <= grid.c.month_end,
                  sa.or_(reg.c.ended_on.is_(None), reg.c.ended_on > grid.c.month),
-                 *([reg.c.prefecture_code == grid.c.prefecture_code] if by == "prefecture" else []))
+                 *[reg.c[c.name] == grid.c[c.name] for c in area_cols])
     registered = sa.func.count(sa.distinct(reg.c.office_code))
-    gcols = [grid.c.month] + ([grid.c.prefecture_code] if by == "prefecture" else [])
+    gcols = [grid.c.month] + [grid.c[c.name] for c in area_cols]
     q = (sa.select(*gcols, grid.c.offices, registered.label("registered"),
                    _rate(registered, grid.c.offices).label("adoption_rate"))
          .select_from(grid.outerjoin(reg, on))
          .group_by(*gcols, grid.c.offices))
     out = _typed(store_engine.read_df(engine, q))
     out["month"] = pd.to_datetime(out["month"]).dt.date
-    return out.sort_values(["prefecture_code", "month"] if by == "prefecture" else ["month"]).reset_index(drop=True)
+    return out.sort_values([c.name for c in area_cols] + ["month"]).reset_index(drop=True)
 
 
 def not_in_master(engine, as_of: dt.date, prefecture: str | None = None) -> pd.DataFrame:

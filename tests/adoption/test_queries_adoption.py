@@ -105,26 +105,39 @@ def oracle_monthly(start, end, by, prefectures=None, kind=None) -> pd.DataFrame:
     rows = []
     for m in qa.months_between(start, end):
         codes = _registered_in_month(m)
-        groups = o.groupby("prefecture_code") if by == "prefecture" else [(None, o)]
+        col = {"prefecture": "prefecture_code", "kind": "kind"}.get(by)
+        groups = o.groupby(col) if col else [(None, o)]
         for key, part in groups:
             reg = int(part["office_code"].isin(codes).sum())
             row = {"month": m, "offices": len(part), "registered": reg, "adoption_rate": reg / len(part)}
-            if by == "prefecture":
-                row = {"month": m, "prefecture_code": key, **{k: v for k, v in row.items() if k != "month"}}
+            if col:
+                row = {"month": m, col: key, **{k: v for k, v in row.items() if k != "month"}}
             rows.append(row)
     return pd.DataFrame(rows)
 
 
 @pytest.mark.parametrize("by,prefectures,kind", [
     ("nation", None, None), ("nation", None, "kyotaku"), ("prefecture", None, None), ("prefecture", ("30", "13"), None),
+    ("kind", None, None), ("kind", ("30",), None),
 ])
 def test_adoption_monthly_matches_oracle(loaded, by, prefectures, kind):
     start, end = D(2023, 3, 1), D(2025, 9, 30)
     got = qa.adoption_monthly(loaded, start, end, by=by, prefectures=prefectures, kind=kind)
     want = oracle_monthly(start, end, by, prefectures, kind)
-    keys = ["month"] + (["prefecture_code"] if by == "prefecture" else [])
+    keys = ["month"] + {"prefecture": ["prefecture_code"], "kind": ["kind"]}.get(by, [])
     _cmp(got, want, keys)
     assert len(got) == len(want)  # months without registrations are present
+
+
+def test_monthly_by_kind_sums_to_the_nation(loaded):
+    start, end = D(2023, 3, 1), D(2025, 9, 30)
+    by_kind = qa.adoption_monthly(loaded, start, end, by="kind")
+    assert set(by_kind["kind"]) == set(fx.OFFICES["kind"])
+    total = by_kind.groupby("month")[["offices", "registered"]].sum().reset_index()
+    nation = qa.adoption_monthly(loaded, start, end)
+    assert total["offices"].tolist() == nation["offices"].tolist()
+    assert total["registered"].tolist() == nation["registered"].tolist()
+    assert nation["registered"].max() > 0
 
 
 def test_monthly_uses_registered_in_month_definition(loaded):

@@ -61,12 +61,15 @@ glue.chart_footer(
 st.subheader(glue.tr("adoption.home.trend"))
 start, _end = glue.cached(qa.registration_span)
 if start is not None:
-    # the whole nation, then 居宅介護支援 and service offices (README: the trend by kind); two cached queries
-    parts = []
-    for kind in (None, "kyotaku", "service"):
-        part = glue.cached(qa.adoption_monthly, start, as_of, "nation", None, kind).copy()
-        part["area"] = glue.tr("adoption.home.trend_all") if kind is None else glue.tr(f"common.kind.{kind}")
-        parts.append(part)
+    # the whole nation, then 居宅介護支援 and service offices (README: the trend by kind): one query by kind;
+    # kinds partition the offices, so the nation is their sum per month
+    by_kind = glue.cached(qa.adoption_monthly, start, as_of, "kind").copy()
+    total = by_kind.groupby("month", as_index=False)[["offices", "registered"]].sum()
+    total["adoption_rate"] = (total["registered"] / total["offices"]).where(total["offices"] > 0)
+    parts = [total.assign(area=glue.tr("adoption.home.trend_all"))]
+    for kind in ("kyotaku", "service"):
+        part = by_kind[by_kind["kind"] == kind].drop(columns="kind")
+        parts.append(part.assign(area=glue.tr(f"common.kind.{kind}")))
     monthly = pd.concat(parts, ignore_index=True)
     plot(charts.trend_line(monthly, lang=lang), "home_trend")
     table = monthly[["area", "month", "offices", "registered", "adoption_rate"]].copy()
