@@ -79,8 +79,7 @@ def savings(args) -> int:
         + SAVINGS_KEYS[2:]
     df = df[keys]
     if args.format == "table":  # for reading: hours to 0.1, yen to the yen (json/csv keep the unrounded values)
-        df = df.assign(**{c: df[c].round(1) for c in ("realised_hours", "potential_hours")},
-                       **{c: df[c].round(0).astype("Int64") for c in ("realised_yen", "potential_yen")})
+        df = qs.rounded(df)
     emit(df, args.format)
     return 0
 

@@ -37,24 +37,16 @@ class IngestSummary:
     duplicates: int = 0
     rejected: int = 0
     errors: list[dict] = field(default_factory=list)   # file, row, column, value, reason ("日本語 / English")
-    refused: list[str] = field(default_factory=list)   # one message per refused file (ja / en)
+    refused: list[str] = field(default_factory=list)   # one message per refused file ("file: ja / en")
+    refused_files: list[dict] = field(default_factory=list)  # the same as {"file", "reason"}
     batch_ids: list[int] = field(default_factory=list)
 
     def as_json(self) -> dict:
         """DESIGN §6's keys, plus ``refused``: one ``{"file", "reason"}`` per file refused whole (nothing of
         it stored; the other files may have been)."""
-        refused = []
-        for entry in self.refused:
-            if isinstance(entry, FileRefused):
-                refused.append({"file": entry.file, "reason": f"{entry.ja} / {entry.en}"})
-            elif isinstance(entry, dict):
-                refused.append({"file": entry.get("file", ""), "reason": entry.get("reason", "")})
-            else:  # FileRefused.message(): "file: 日本語 / English"
-                file, sep, reason = str(entry).partition(": ")
-                refused.append({"file": file, "reason": reason} if sep else {"file": "", "reason": file})
         return {"kind": self.kind, "files": self.files, "rows_read": self.rows_read, "accepted": self.accepted,
                 "duplicates": self.duplicates, "rejected": self.rejected, "errors": self.errors,
-                "refused": refused}
+                "refused": list(self.refused_files)}
 
 
 Progress = Callable[[float, str], None]
@@ -253,6 +245,7 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
             except FileRefused as exc:
                 exc.file = exc.file or name
                 summary.refused.append(exc.message())
+                summary.refused_files.append({"file": exc.file, "reason": f"{exc.ja} / {exc.en}"})
                 continue
             summary.batch_ids.append(counts.batch_id)
             summary.rows_read += counts.rows_read

@@ -277,11 +277,7 @@ def _savings(*, engine, prefecture, lang, names, area_name, as_of, latest, suppr
     table = frame[cols + ["sheets", "digital_sheets", "realised_hours", "realised_yen", "potential_hours",
                           "potential_yen"]].copy()
     summary = summaries.describe("savings", table.rename(columns={label_col: "label"}), lang, area=area_name)
-    # each row of the printed/exported table rounded once for display
-    for c in ("realised_hours", "potential_hours"):
-        table[c] = table[c].round(1)
-    for c in ("realised_yen", "potential_yen"):
-        table[c] = table[c].round(0).astype("Int64")
+    table = qs.rounded(table)  # each row of the printed/exported table rounded once for display
     return Section(
         key="savings", title=t("export.section.savings", lang, area=area_name), figure=fig, table=table,
         highlights=highlights, definition=kpis.describe("realised_yen", lang),

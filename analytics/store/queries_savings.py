@@ -65,6 +65,20 @@ def savings(engine, by: str = "prefecture", *, prefecture: str | None = None,
                           kind="stable", na_position="last").reset_index(drop=True)
 
 
+def rounded(df: pd.DataFrame) -> pd.DataFrame:
+    """A savings table for reading (page tables, CSVs under charts, the pack, the CLI's table): each row
+    rounded once, hours to 0.1 and yen to the yen. Sums are taken before this, on the unrounded values.
+    Cells that are not numbers (a viewer's suppressed areas) become empty."""
+    out = df.copy()
+    for c in ("realised_hours", "potential_hours"):
+        if c in out:
+            out[c] = pd.to_numeric(out[c], errors="coerce").round(1)
+    for c in ("realised_yen", "potential_yen"):
+        if c in out:
+            out[c] = pd.to_numeric(out[c], errors="coerce").round(0).astype("Int64")
+    return out
+
+
 def municipality_name_map(engine, prefecture: str | None = None) -> dict:
     import sqlalchemy as sa
 

@@ -14,27 +14,6 @@ lang = glue.lang()
 LOG_COLUMNS = ["month", "sender_code", "receiver_code", "form", "channel", "sheets"]
 
 
-def read_log(name: str, data: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The uploaded log read in memory through the ingest readers, nothing stored: (rows; problems with
-    row as a spreadsheet counts it — for a CPDS ZIP the file's place in it — column, reason_ja, reason_en).
-    Raises FileRefused for a file that cannot be read at all."""
-    from analytics.ingest import cpds, read, validate
-    if read.sniff_kind(name, data) == "zip":
-        _rows, errors, _n, agg = cpds.check(name, cpds.members_of_zip(name, data))
-        numbers = errors["pos"] + 1
-        rows = agg[LOG_COLUMNS].copy()
-    else:
-        table = read.read_table("exchanges", name, data)
-        checked = validate.exchanges(table)
-        errors = checked.errors
-        numbers = errors["pos"].map(lambda pos: int(table.row_numbers[pos]))
-        rows = checked.rows[LOG_COLUMNS].copy()
-    rows["sheets"] = rows["sheets"].astype("int64")
-    problems = pd.DataFrame({"row": numbers.astype("int64"), "column": errors["column"].astype(object),
-                             "reason_ja": errors["reason_ja"], "reason_en": errors["reason_en"]})
-    return rows, problems.sort_values("row", kind="stable").reset_index(drop=True)
-
-
 def show_problems(problems: pd.DataFrame) -> None:
     """Which rows were left out and why (row, column, reason; never the cell's value)."""
     n = problems["row"].nunique()
@@ -108,7 +87,7 @@ else:
         st.stop()
     from analytics.ingest.read import FileRefused
     try:
-        log, problems = read_log(upload.name, upload.getvalue())
+        log, problems = qc.read_uploaded_log(upload.name, upload.getvalue())
     except FileRefused as err:
         st.error(glue.tr("officeview.refused", msg=err.ja if lang == "ja" else err.en))
         st.stop()

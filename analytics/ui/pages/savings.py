@@ -1,5 +1,4 @@
 """効果（地域別）: realised vs potential hours and yen by prefecture and municipality, on the map and ranked."""
-import pandas as pd
 import streamlit as st
 
 from analytics.domain import codes, kpis
@@ -59,14 +58,7 @@ st.caption(glue.tr("savings.tiles_exact", realised=f"{round(totals['realised_yen
 frame = privacy.public(frame, glue.scope())
 
 
-def shown(df):
-    """The table under a chart (and its CSV): each row rounded once, hours to 0.1 and yen to the yen."""
-    out = df.copy()
-    for c in ("realised_hours", "potential_hours"):   # to_numeric: viewers' suppressed cells are None
-        out[c] = pd.to_numeric(out[c], errors="coerce").round(1)
-    for c in ("realised_yen", "potential_yen"):
-        out[c] = pd.to_numeric(out[c], errors="coerce").round(0).astype("Int64")
-    return out
+shown = qs.rounded  # the table under a chart (and its CSV): each row rounded once
 
 
 model_source = kpis.source(measure, lang)
