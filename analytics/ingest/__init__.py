@@ -52,8 +52,11 @@ class IngestSummary:
 Progress = Callable[[float, str], None]
 
 
-# a file or folder name that may name a care user (山田太郎様分.zip, 利用者_鈴木.csv): shown masked everywhere
-_PERSONAL_NAME = re.compile(r"様|殿|さん|氏名|利用者(?!数)")
+# a file or folder name that may name a care user (山田太郎様分.zip, 利用者_鈴木.csv): shown masked everywhere.
+# An honorific only after a name-like word and at its end (then a non-letter, the end, or 分/宛/用 as in
+# 山田太郎様分): 様式第1号.csv, 御殿場.csv and さんぽ会.csv are ordinary names.
+_LETTER = r"[^\W\d_]"
+_PERSONAL_NAME = re.compile(rf"(?<={_LETTER})(?:様|殿|さん)(?:分|宛て?|用)?(?!{_LETTER})|氏名|利用者(?!数)")
 
 
 def display_name(name: str) -> str:

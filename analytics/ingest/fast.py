@@ -8,7 +8,8 @@ good rows as an Arrow table and lists the problems with their row numbers. No pa
 is ever built.
 
 Only plain files take this way: UTF-8 (BOM allowed) text whose header rows are plain lines, with no
-quotes, blank lines, lone CR or NUL in the data, every row as wide as the header, and no row whose
+quotes, blank lines, lone CR or NUL in the data (a row of the wrong width is rejected whole, as on the
+pandas path; empty cells after the header's last column are no extra cells), and no row whose
 every cell is blank (looked for only when some 事業所番号 is not valid: a row with a valid 送信元 is not
 blank). ``check`` returns None for anything else, and the caller reads the file the pandas way
 (``read`` → ``validate``) with the same result.
@@ -172,8 +173,8 @@ def check(file: str, data: bytes):
     body = memoryview(data)[offset:]
     if not len(body) or not read.plain_body(data[offset:]):
         return None
-    width = len(grid[h])
-    parsed = read.parse_rows(body, width, delim)
+    width = read.header_width(grid[h])   # trailing empty header cells are not columns
+    parsed = read.parse_rows(body, width, delim, wide=read.row_width(grid, h))
     if parsed is None:
         return None
     table, ragged = parsed

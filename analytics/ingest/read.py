@@ -132,6 +132,8 @@ def _csv_grid(text: str, file: str) -> tuple[list[list[str]], str]:
             if i >= MAX_HEADER_SCAN:
                 break
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):  # a quote left open swallows the rows after it
+            raise unclosed_quote(file, len(head) + 1) from None
         raise FileRefused("CSVとして読めません（区切りや引用符を確認してください）",
                           f"cannot read as CSV ({exc}); check delimiters and quotes", file) from None
     return head, delim
@@ -205,39 +207,83 @@ def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_n
     bad = cells[cells >= 0]
     table_ragged = pd.DataFrame({"pos": bad.index.to_numpy(dtype="int64"), "cells": bad.to_numpy(dtype="int64")})
     return Table(file, frame, row_numbers, personal, headers=[str(h) for h in header], ragged=table_ragged,
-                 header_cells=len(header), delimiter=delimiter)
+                 header_cells=header_width(header), delimiter=delimiter)
 
 
-def _plain_data_start(text: str, grid: list[list[str]], h: int, delim: str) -> int | None:
-    """Offset of the first data row when the header rows are plain lines (what the csv module read for
-    them, line by line); None when a quoted line break or a lone CR makes lines and rows differ."""
-    pos = 0
-    for _ in range(h + 1):
-        nl = text.find("\n", pos)
-        if nl < 0:
-            return None
-        pos = nl + 1
+def _data_start(text: str, grid: list[list[str]], h: int, delim: str) -> int | None:
+    """Offset of the first data row: just past the header row as the csv module reads it (a header cell
+    may hold a quoted line break); None when what is read there is not the grid's header rows, or a lone
+    CR makes lines and rows differ."""
+    stream = io.StringIO(text, newline="")
+    consumed = 0
+
+    def lines():
+        nonlocal consumed
+        for line in stream:
+            consumed += len(line)
+            yield line
+
+    reader = csv.reader(lines(), delimiter=delim)
+    head = []
     try:
-        head = list(csv.reader(io.StringIO(text[:pos]), delimiter=delim))
-    except csv.Error:
+        for _ in range(h + 1):
+            head.append(next(reader))
+    except (csv.Error, StopIteration):
         return None
-    return pos if head == grid[:h + 1] else None
+    header_text = text[:consumed]
+    if head != grid[:h + 1] or "\r" in header_text.replace("\r\n", ""):
+        return None
+    return consumed
 
 
-def _raw_rows(text: str, grid: list[list[str]], h: int, delim: str):
+def header_width(header: list) -> int:
+    """The header's columns: its cells up to the last non-empty one (trailing empty cells, from a trailing
+    delimiter, are not columns)."""
+    named = [i for i, c in enumerate(header) if str(c).strip() != ""]
+    return named[-1] + 1 if named else len(header)
+
+
+def row_width(grid: list[list[str]], h: int) -> int:
+    """Cells per row to parse the data rows at: the header's columns, or the commonest cell count of
+    the first data rows when larger (every row ending in a delimiter: `…,3,`)."""
+    width = header_width(grid[h])
+    sizes = [len(r) for r in grid[h + 1:] if any(str(c).strip() for c in r)]
+    if sizes:
+        counts = np.bincount(sizes)
+        width = max(width, int(counts.argmax()))
+    return width
+
+
+class UnclosedQuote(Exception):
+    """A quote opened in a data row and never closed: every row after it would be read as its value."""
+
+    def __init__(self, pos: int):
+        self.pos = pos
+        super().__init__(pos)
+
+
+def unclosed_quote(file: str, row: int) -> FileRefused:
+    return FileRefused(f'{row}行目の " が閉じられていません。値の中の " を確認してください',
+                       f'the quote opened on row {row} is never closed; check the " inside a value', file)
+
+
+def _raw_rows(file: str, text: str, grid: list[list[str]], h: int, delim: str):
     """(data rows as a frame of positional text columns, ragged rows) read by pyarrow's CSV reader
-    (≈10× faster than pandas' C parser); every row is parsed as wide as the header, a row of another
-    width is listed in ragged (pos, cells, blank) with its cells left empty. None when the header rows
-    are not plain lines (pandas reads such files)."""
-    start = _plain_data_start(text, grid, h, delim)
+    (≈10× faster than pandas' C parser); a row with another number of cells than the header's columns
+    (trailing empty cells aside) is listed in ragged (pos, cells, blank) with its cells left empty.
+    None when the header rows cannot be told apart from the data (pandas reads such files)."""
+    start = _data_start(text, grid, h, delim)
     if start is None or start >= len(text):
         return None
     try:
         body = text[start:].encode("utf-8")
     except UnicodeEncodeError:
         return None
-    width = len(grid[h])
-    parsed = parse_rows(body, width, delim, quoted=not plain_body(body))
+    width = header_width(grid[h])
+    try:
+        parsed = parse_rows(body, width, delim, quoted=not plain_body(body), wide=row_width(grid, h))
+    except UnclosedQuote as exc:
+        raise unclosed_quote(file, h + 2 + exc.pos) from None
     if parsed is None:
         return None
     table, ragged = parsed
@@ -270,67 +316,165 @@ def _convert_options(width: int):
                                 strings_can_be_null=False, quoted_strings_can_be_null=False)
 
 
+def _parse_options(delim: str, quoted: bool, handler=None):
+    import pyarrow.csv as pacsv
+    return pacsv.ParseOptions(delimiter=delim, quote_char='"' if quoted else False, double_quote=quoted,
+                              escape_char=False, newlines_in_values=quoted, ignore_empty_lines=False,
+                              invalid_row_handler=handler)
+
+
 def parse_plain(body, width: int, delim: str):
     """The plain data rows (bytes or a memoryview) as an Arrow table of text columns c0…c{width-1}, every
     cell text ('' when empty); None when a row does not fit (ragged, invalid UTF-8, …)."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
     try:
-        return pacsv.read_csv(
-            pa.BufferReader(body), read_options=_read_options(width),
-            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char=False, double_quote=False,
-                                             escape_char=False, newlines_in_values=False,
-                                             ignore_empty_lines=False),
-            convert_options=_convert_options(width))
+        return pacsv.read_csv(pa.BufferReader(body), read_options=_read_options(width),
+                              parse_options=_parse_options(delim, False), convert_options=_convert_options(width))
     except Exception:  # any row pyarrow cannot take the plain way: pandas reads (or refuses) the file
         return None
 
 
-def _blank_text(text: str, delim: str) -> bool:
-    return all(c.strip().strip('"').strip() == "" for c in text.split(delim))
+def _is_blank(cells) -> bool:
+    return all(str(c).strip() == "" for c in cells)
 
 
-def parse_rows(body, width: int, delim: str, quoted: bool = False):
-    """(Arrow table of the rows as wide as the header, ragged rows: DataFrame pos, cells, blank) or None.
+def _row_cells(text: str, delim: str, quoted: bool) -> tuple[list[str], bool]:
+    """(the cells of one odd row's text as pyarrow reads them, whether a quote in it is left open or
+    closed badly while the row spans lines: the rows after it were swallowed into one value)."""
+    if not quoted:
+        return text.split(delim), False
+    spans = "\n" in text or "\r" in text
+    try:
+        return next(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True), []), False
+    except csv.Error:
+        try:
+            cells = next(csv.reader(io.StringIO(text, newline=""), delimiter=delim), [])
+        except csv.Error:
+            cells = [text]
+        return cells, spans
 
-    Plain bodies are first read the quick way (all threads); a body with rows of another width is read
-    again on one thread (pyarrow numbers the rows it skips only then), the odd rows listed by their
-    position among all rows. ``quoted``: values may be quoted and hold line breaks."""
+
+def _blank_cells(column) -> np.ndarray:
+    """True where a cell of an Arrow text column is empty or white space."""
+    import pyarrow.compute as pc
+    empty = pc.equal(column, "")
+    if pc.all(empty).as_py():
+        return np.ones(len(column), dtype=bool)
+    return pc.equal(pc.utf8_trim_whitespace(column), "").to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _line_count(body) -> int:
+    """Physical lines of a body (LF, CRLF or lone CR ends; a last line without one counts)."""
+    data = body if isinstance(body, bytes) else bytes(body)
+    lines = data.count(b"\n")
+    if b"\r" in data:
+        lines += data.count(b"\r") - data.count(b"\r\n")
+    return lines + (0 if data.endswith((b"\n", b"\r")) else 1)
+
+
+def _quotes_strict(body, delim: str) -> bool:
+    """True when every quote of the body opens a value (after a delimiter, a line end or =), closes one
+    (before a delimiter, a line end or the end) or is doubled inside one, and every quote opened is
+    closed: a line break inside a value is then one the file meant (vectorised over the bytes)."""
+    buf = np.frombuffer(bytes(body), dtype=np.uint8)
+    q = np.flatnonzero(buf == ord('"'))
+    if len(q) % 2:
+        return False
+    opens, closes = q[0::2], q[1::2]
+    before = np.array([ord(delim), 10, 13, ord('"'), ord("=")], dtype=np.uint8)
+    after = np.array([ord(delim), 10, 13, ord('"')], dtype=np.uint8)
+    ok_open = (opens == 0) | np.isin(buf[np.maximum(opens - 1, 0)], before)
+    ok_close = (closes + 1 == len(buf)) | np.isin(buf[np.minimum(closes + 1, len(buf) - 1)], after)
+    return bool(ok_open.all() and ok_close.all())
+
+
+def _check_quotes(body, table, positions: np.ndarray, delim: str) -> None:
+    """Raise UnclosedQuote when a quote left open (or closed amiss) swallowed line breaks into a value:
+    the rows after it would be read as that value. Only when some value spans lines at all (more lines
+    than rows) and the quotes are not all well placed is each value looked at for a line break."""
+    import pyarrow.compute as pc
+    if _line_count(body) <= len(positions) or _quotes_strict(body, delim):
+        return
+    first = None
+    for column in table.columns:
+        hit = pc.match_substring_regex(column, "[\r\n]")
+        idx = pc.index(hit, True).as_py()
+        if idx is not None and idx >= 0 and (first is None or idx < first):
+            first = idx
+    if first is not None:
+        raise UnclosedQuote(int(positions[first]))
+
+
+def parse_rows(body, width: int, delim: str, quoted: bool = False, wide: int | None = None):
+    """(Arrow table of the data rows, c0…c{width-1}; ragged rows: DataFrame pos, cells, blank) or None.
+
+    ``width``: the header's columns; ``wide``: the cells per row to parse at (≥ width: rows may end in
+    empty cells after the last column). A row of the wrong width has a non-empty cell past the header's
+    columns, or fewer cells than the header's columns; it is listed in ragged by its position among all
+    rows and left out of the table (other rows keep their order). The body is read on all threads first;
+    only when some row has another cell count is it read again on one thread (pyarrow numbers the rows
+    it skips only then). ``quoted``: values may be quoted and hold line breaks; a quote left open (every
+    row after it swallowed into one value) raises ``UnclosedQuote`` with the position of its row."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
-    empty = pd.DataFrame({"pos": pd.Series(dtype="int64"), "cells": pd.Series(dtype="int64"),
-                          "blank": pd.Series(dtype=bool)})
-    if not quoted:
-        table = parse_plain(body, width, delim)
-        if table is not None:
-            return table, empty
-    bad: list[tuple[int, int, bool]] = []
-
-    def odd_row(row):
-        if row.number is None:
-            return "error"
-        bad.append((row.number - 1, row.actual_columns, _blank_text(row.text, delim)))
-        return "skip"
-
+    wide = max(width, wide or width)
+    odd: list[tuple[int, int, bool, list[str] | None]] = []   # pos, cells, blank, cells kept (None: ragged)
+    unclosed: list[int] = []
     try:
-        table = pacsv.read_csv(
-            pa.BufferReader(body), read_options=_read_options(width, threads=False),
-            parse_options=pacsv.ParseOptions(delimiter=delim, quote_char='"' if quoted else False,
-                                             double_quote=quoted, escape_char=False, newlines_in_values=quoted,
-                                             ignore_empty_lines=False, invalid_row_handler=odd_row),
-            convert_options=_convert_options(width))
-    except Exception:  # not CSV pyarrow can take: pandas reads (or refuses) the file
-        return None
-    if not bad:
-        return table, empty
-    ragged = pd.DataFrame(bad, columns=["pos", "cells", "blank"])
+        table = pacsv.read_csv(pa.BufferReader(body), read_options=_read_options(wide),
+                               parse_options=_parse_options(delim, quoted), convert_options=_convert_options(wide))
+    except Exception:
+        table = None
+    if table is None:
+        def odd_row(row):
+            if row.number is None:
+                return "error"
+            cells, open_quote = _row_cells(row.text, delim, quoted)
+            pos = row.number - 1
+            if open_quote:
+                unclosed.append(pos)
+                return "error"
+            n = len(cells)
+            blank = _is_blank(cells)
+            fits = n >= width and not blank and _is_blank(cells[width:])
+            odd.append((pos, n, blank, cells[:width] if fits else None))
+            return "skip"
+
+        try:
+            table = pacsv.read_csv(pa.BufferReader(body), read_options=_read_options(wide, threads=False),
+                                   parse_options=_parse_options(delim, quoted, odd_row),
+                                   convert_options=_convert_options(wide))
+        except Exception:  # not CSV pyarrow can take: pandas reads (or refuses) the file
+            if unclosed:
+                raise UnclosedQuote(unclosed[0]) from None
+            return None
+    n = table.num_rows + len(odd)
+    positions = np.delete(np.arange(n, dtype=np.int64), [o[0] for o in odd]) if odd else np.arange(n, dtype=np.int64)
+    if quoted and table.num_rows:
+        _check_quotes(body, table, positions, delim)
+    bad = [(o[0], o[1], o[2]) for o in odd if o[3] is None]
+    if wide > width:   # cells past the header's columns must be empty
+        extra = np.zeros(table.num_rows, dtype=bool)
+        for i in range(width, wide):
+            extra |= ~_blank_cells(table.column(i))
+        if extra.any():
+            bad += [(int(p), wide, False) for p in positions[extra]]
+            table, positions = table.filter(pa.array(~extra)), positions[~extra]
+    table = table.select(range(width))
+    kept = [o for o in odd if o[3] is not None]
+    if kept:   # rows with another count of cells, all past the header's columns empty: rows like any other
+        more = pa.table({f"c{i}": pa.array([o[3][i] for o in kept], type=pa.string()) for i in range(width)})
+        order = np.argsort(np.concatenate([positions, [o[0] for o in kept]]), kind="stable")
+        table = pa.concat_tables([table, more]).take(pa.array(order))
+    ragged = pd.DataFrame(sorted(bad), columns=["pos", "cells", "blank"])
     return table, ragged.astype({"pos": "int64", "cells": "int64", "blank": bool})
 
 
 def read_csv_text(kind: str, file: str, text: str) -> Table:
     grid, delim = _csv_grid(text, file)
     h = _find_header(kind, grid, file)
-    got = _raw_rows(text, grid, h, delim) if grid else None
+    got = _raw_rows(file, text, grid, h, delim) if grid else None
     if got is not None:
         raw, ragged = got
         return _to_table(kind, file, raw, grid[h], h + 2, ragged, delim)

@@ -177,7 +177,17 @@ def _dates(frame, column, problems, required, month=False, upper=True) -> pd.Ser
     """Months or dates; ``upper``: also refuse those after the month after today's (dates.month_range)."""
     raw = frame[column] if column in frame else pd.Series("", index=frame.index)
     empty = _clean(raw) == ""
-    parsed = _map(raw, codes.parse_month if month else codes.parse_date)
+    # 介護保険 began in 2000-04; nothing is dated after the month after today's (2099-01 is a typo)
+    lo, hi = dates.month_range() if month else dates.date_range()
+    if not upper:
+        hi = dt.date.max
+    parse = codes.parse_month if month else codes.parse_date
+    positions, uniq, _ = _factorize(raw)
+    per_value = np.empty(len(uniq), dtype=object)
+    per_value[:] = [parse(u) for u in uniq]   # once per distinct value
+    outside_value = np.array([d is not None and not lo <= d <= hi for d in per_value], dtype=bool)
+    parsed = pd.Series(per_value[positions], index=raw.index, dtype=object)
+    outside = pd.Series(outside_value[positions], index=raw.index, dtype=bool)
     what_ja, what_en = ("年月", "month") if month else ("日付", "date")
     if required:
         problems.add(empty, column, raw, f"{what_ja}が空です。{what_ja}を入力してください",
@@ -189,17 +199,6 @@ def _dates(frame, column, problems, required, month=False, upper=True) -> pd.Ser
                    f"cannot read this as a {what_en} (e.g. {'2025-08' if month else '2023-10-05'})")
         why = _map(raw[unread], lambda v: dates.era_hint(v, month) or generic)
         problems.add(unread, column, raw, why.map(lambda t: t[0]), why.map(lambda t: t[1]))
-    # 介護保険 began in 2000-04; nothing is dated after the month after today's (2099-01 is a typo)
-    lo, hi = dates.month_range() if month else dates.date_range()
-    if not upper:
-        hi = dt.date.max
-    parse = codes.parse_month if month else codes.parse_date
-
-    def out_of_range(v) -> bool:
-        d = parse(v)
-        return d is not None and not lo <= d <= hi
-
-    outside = _map(raw, out_of_range).astype(bool)  # once per distinct value, like the parse
     if outside.any():
         ja, en = dates.range_problem(month, open_end=not upper)
         problems.add(outside, column, raw, ja, en)
@@ -232,15 +231,18 @@ def _ints(frame, column, problems, default=None) -> pd.Series:
         # plain numbers of at most 9 digits (the usual log): the same int64 column, no problem possible
         if pc.all(pc.match_substring_regex(arr, "^[0-9]{1,9}$")).as_py():
             return pd.Series(pc.cast(arr, "int64").to_numpy(zero_copy_only=False), index=raw.index)
-    text = raw.astype(str)
-    # plain ASCII digits (millions of rows, as many distinct values) at once; the rest parsed one by one
-    plain = text.str.fullmatch(r"[0-9]{1,18}").fillna(False).astype(bool)
-    value = pd.Series(np.nan, index=raw.index, dtype="float64")
+    # counts repeat (a million rows, a few hundred distinct values): each distinct value is read once,
+    # plain ASCII digits at once, the rest one by one
+    positions, uniq, _ = _factorize(raw)
+    text = pd.Series([str(u) for u in uniq], dtype=object)
+    plain = text.str.fullmatch(r"[0-9]{1,18}").fillna(False).to_numpy(bool)
+    per_value = np.full(len(uniq), np.nan, dtype="float64")
     if plain.any():
-        value[plain] = pd.to_numeric(text[plain]).astype("float64")
-    slow = ~plain
-    if slow.any():
-        value[slow] = pd.to_numeric(_map(raw[slow], lambda v: parse_count(v, default)), errors="coerce")
+        per_value[plain] = pd.to_numeric(text[plain]).to_numpy(dtype="float64")
+    for i in np.flatnonzero(~plain):
+        v = parse_count(uniq[i], default)
+        per_value[i] = np.nan if v is None else float(v)
+    value = pd.Series(per_value[positions], index=raw.index, dtype="float64")
     problems.add(value < 0, column, raw, *COUNT_REASON)
     # found by the fuzz tests: 20-digit numbers parse as floats that no integer column can hold
     problems.add(value > MAX_COUNT, column, raw, f"数が大きすぎます（{MAX_COUNT:,} 以下にしてください）",
@@ -285,6 +287,9 @@ def _finish(table: Table, out: pd.DataFrame, problems: _Problems) -> Checked:
         errors = errors[~errors["pos"].isin(table.ragged["pos"])]
         errors = pd.concat([errors, ragged_problems(table.ragged, table.header_cells, table.delimiter)],
                            ignore_index=True)[ERROR_COLUMNS]
+    # in row order (a row's problems in column order), as the fast path lists them: the summary's first
+    # problems and rejected_rows agree whichever path read the file
+    errors = errors.sort_values("pos", kind="stable").reset_index(drop=True)
     bad = set(errors["pos"].unique())
     out = out.copy()
     out["_pos"] = np.arange(len(out))
@@ -301,13 +306,15 @@ _OFFICE_DESCRIPTIVE = ("name", "service_code", "prefecture_code", "municipality_
 def _refuse_bare_office_list(table: Table) -> None:
     """An office master must describe offices: a list of bare 事業所番号 (a registration list, say) would
     add nameless offices to the adoption denominator. Refused whole."""
-    if any(c in table.frame.columns for c in _OFFICE_DESCRIPTIVE):
-        return
+    # a registration list (DESIGN §2) may also carry 事業所名 or 都道府県: its 利用開始日 tells it apart. An end
+    # date alone (廃止日, 終了日) is also a column of real office lists, so it counts only without a service
     found = cols.match_headers("registrations", table.headers) if table.headers else {}
-    if "registered_on" in found or "ended_on" in found:
+    if "registered_on" in found or ("ended_on" in found and "service_code" not in table.frame.columns):
         raise FileRefused("登録一覧のようです。種類「利用登録」（careplan ingest registrations）で取り込んでください",
                           "this looks like a registration list; import it with `careplan ingest registrations`",
                           table.file)
+    if any(c in table.frame.columns for c in _OFFICE_DESCRIPTIVE):
+        return
     raise FileRefused("事業所マスタには事業所名・都道府県／市区町村・サービス種類のいずれかの列が必要です。"
                       "オープンデータのCSVまたは事業所一覧を選んでください",
                       "an office master needs an office name, prefecture/municipality or service column; "

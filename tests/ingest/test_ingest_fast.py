@@ -62,6 +62,20 @@ CASES = {
     "rows of the wrong width, quoted cells": (
         csv_bytes(MIXED[:3] + [["2025-08", "山田", "太郎", A, B, "予定", "FAX"]] + MIXED[3:]).replace(
             b"2025-08,", b'"2025-08",'), False),
+    # problems of both sorts interleaved: the summary lists them in row order on both paths
+    "wrong width and bad values interleaved": (
+        csv_bytes([HEADER, ["2025-08", A, B, "予定", "FAX"], ["2025-13", A, B, "予定", "FAX", "3"],
+                   ["2025-08", A, B, "予定", "FAX", "3", "x"], ["2025-08", A, B, "予定", "鳩", "3"],
+                   ["2025-08", A, B, "予定", "FAX", "3"]]), True),
+    # a trailing delimiter is no extra column: on every row, on the header only, or on some rows
+    "every row ends in a delimiter": (csv_bytes([HEADER] + [r + [""] for r in MIXED[1:]]), True),
+    "the header ends in a delimiter": (csv_bytes([HEADER + [""]] + MIXED[1:]), True),
+    "some rows end in delimiters, one has a value past the header": (
+        csv_bytes([HEADER + ["", ""]] + [r + [""] * (i % 3) for i, r in enumerate(MIXED[1:])]
+                  + [["2025-08", A, B, "予定", "FAX", "3", "", "x"], ["2025-08", A, C, "予定", "FAX", "3", " "]]),
+        True),
+    "trailing delimiters, quoted cells": (
+        csv_bytes([HEADER] + [r + [""] for r in MIXED[1:]]).replace(b"2025-08,", b'"2025-08",'), False),
     "counts in other spellings": (csv_bytes([HEADER] + [["2025-09", A, office(30, 10 + i), "plan", "fax", c] for i, c in
                                                         enumerate(["1e9", "2.5", "1.5e3", "+3", "0x10", "007", "1.00"])]), True),
     "impossible months": (csv_bytes([HEADER] + [[m, A, B, "plan", "fax", "1"] for m in
@@ -76,7 +90,8 @@ def _run(url, name, data, quick: bool, monkeypatch):
     stored = table(eng, "exchanges", "month, sender_code, receiver_code, form, channel").drop(columns="batch_id")
     rejected = (table(eng, "rejected_rows", "row_number, column_name, reason_en")
                 [["file", "row_number", "column_name", "value", "reason_ja", "reason_en"]])
-    errors = sorted((e["row"], e["column"], e["value"], e["reason"]) for e in s.errors)
+    # in the order the summary lists them (row order on both paths): not sorted here
+    errors = [(e["row"], e["column"], e["value"], e["reason"]) for e in s.errors]
     return (s.rows_read, s.accepted, s.duplicates, s.rejected, s.refused), errors, stored, rejected
 
 

@@ -90,6 +90,10 @@ def test_quoted_commas_are_values_not_extra_cells(duck_url):
     ("花子さん_提供票.xlsx", f"{columns.PERSONAL_PLACEHOLDER}.xlsx"), ("利用者一覧", columns.PERSONAL_PLACEHOLDER),
     ("氏名入り.tsv", f"{columns.PERSONAL_PLACEHOLDER}.tsv"), ("利用者数_2025.csv", "利用者数_2025.csv"),
     ("jigyosho_430.csv", "jigyosho_430.csv"), ("2025-08_送受信.zip", "2025-08_送受信.zip"),
+    # an honorific only at the end of a name-like word: 様式 and さんぽ are ordinary words
+    ("様式第1号.csv", "様式第1号.csv"), ("第7表_様式.xlsx", "第7表_様式.xlsx"), ("さんぽ会.csv", "さんぽ会.csv"),
+    ("御殿場_提供票.csv", "御殿場_提供票.csv"), ("山田様.csv", f"{columns.PERSONAL_PLACEHOLDER}.csv"),
+    ("佐藤さん_4月.csv", f"{columns.PERSONAL_PLACEHOLDER}.csv"), ("山田様宛.csv", f"{columns.PERSONAL_PLACEHOLDER}.csv"),
 ])
 def test_display_name_masks_names_of_people(name, shown):
     assert display_name(name) == shown
