@@ -27,9 +27,11 @@ def pinned_today(monkeypatch):
     return dt.date(2025, 11, 10)
 
 
-def _both_paths(url_a, url_b, name, data, monkeypatch):
+def _both_paths(tmp_path, name, data, monkeypatch):
+    """The file through the fast path (a.duckdb) and the pandas path (b.duckdb): per path (rows_read,
+    accepted, rejected), the rejected rows, the stored exchanges and the engine."""
     out = []
-    for url, quick in ((url_a, True), (url_b, False)):
+    for url, quick in ((f"duckdb:///{tmp_path}/a.duckdb", True), (f"duckdb:///{tmp_path}/b.duckdb", False)):
         monkeypatch.setattr(ingest_pkg, "FAST", quick)
         eng = store_engine.get_engine(url)
         s = ingest_files(eng, "exchanges", [(name, data)])
@@ -38,6 +40,16 @@ def _both_paths(url_a, url_b, name, data, monkeypatch):
         stored = table(eng, "exchanges", "month, sender_code, receiver_code, form").drop(columns="batch_id")
         out.append(((s.rows_read, s.accepted, s.rejected), rej, stored, eng))
     return out
+
+
+def _plain_on_both_paths(tmp_path, name, data, monkeypatch):
+    """A plain UTF-8 log (the fast path takes it) whose rejected rows are the same on both paths:
+    (counts, rejected rows, stored exchanges of the fast path, stored exchanges of the pandas path)."""
+    assert fast.check("x.csv", data) is not None
+    (got, rej, stored, _), (want, rej2, stored2, _) = _both_paths(tmp_path, name, data, monkeypatch)
+    assert got == want
+    pd.testing.assert_frame_equal(rej, rej2)
+    return got, rej, stored, stored2
 
 
 # ---------------------------------------------------------------- 1. rows of the wrong width
@@ -50,8 +62,7 @@ def test_comma_inside_a_name_rejects_the_row_whole_and_keeps_none_of_its_cells(e
             f"2025-09,佐藤花子,{A},{C},予定,FAX\n")
     data = text.encode(encoding)
     assert (fast.check("x.csv", data) is not None) == (encoding == "utf-8")
-    (got, rej, stored, eng), (want, rej2, stored2, _) = _both_paths(
-        f"duckdb:///{tmp_path}/a.duckdb", f"duckdb:///{tmp_path}/b.duckdb", "shift.csv", data, monkeypatch)
+    (got, rej, stored, eng), (want, rej2, stored2, _) = _both_paths(tmp_path, "shift.csv", data, monkeypatch)
     assert got == want == (3, 1, 2)
     assert rej.to_dict("records") == [
         {"row_number": 2, "column_name": "", "value": "", "reason_ja": RAGGED_8.split(" / ")[0],
@@ -125,12 +136,8 @@ def test_impossible_months_are_rejected_on_both_paths(pinned_today, tmp_path, mo
     rows = [HEADER] + [[m, A, B, f, "FAX", "1"] for m, f in (
         ("2099-01", "予定"), ("1900-01", "実績"), ("2000-03", "第1表"), ("2000-04", "第2表"), ("2025-12", "第6表"),
         ("2026-01", "第7表"), ("平成31年5月", "予定"), ("令和1年4月", "実績"), ("令和1年5月", "第1表"))]
-    data = csv_bytes(rows)
-    assert fast.check("x.csv", data) is not None
-    (got, rej, stored, _), (want, rej2, stored2, _) = _both_paths(
-        f"duckdb:///{tmp_path}/a.duckdb", f"duckdb:///{tmp_path}/b.duckdb", "m.csv", data, monkeypatch)
-    assert got == want == (9, 3, 6)
-    pd.testing.assert_frame_equal(rej, rej2)
+    got, rej, stored, _ = _plain_on_both_paths(tmp_path, "m.csv", csv_bytes(rows), monkeypatch)
+    assert got == (9, 3, 6)
     assert sorted(stored["month"].astype(str)) == ["2000-04-01", "2019-05-01", "2025-12-01"]
     by_row = dict(zip(rej["row_number"], rej["reason_ja"] + " / " + rej["reason_en"]))
     out_of_range = ("年月が範囲外です。2000年4月（介護保険の開始）から2025年12月までの年月を入力してください / the month is "
@@ -167,12 +174,8 @@ def test_cpds_month_in_the_file_name_is_range_checked(pinned_today, duck_url):
 def test_counts_are_whole_numbers_only_on_both_paths(tmp_path, monkeypatch):
     counts_ = ["1e9", "2.5", "１，２００件", "2.0", "1.5e3", "+3", " 4 ", "0x10", "7"]
     rows = [HEADER] + [["2025-09", A, office(30, 10 + i), "予定", "FAX", c] for i, c in enumerate(counts_)]
-    data = csv_bytes(rows)
-    assert fast.check("x.csv", data) is not None
-    (got, rej, stored, _), (want, rej2, stored2, _) = _both_paths(
-        f"duckdb:///{tmp_path}/a.duckdb", f"duckdb:///{tmp_path}/b.duckdb", "c.csv", data, monkeypatch)
-    assert got == want == (9, 4, 5)
-    pd.testing.assert_frame_equal(rej, rej2)
+    got, rej, stored, stored2 = _plain_on_both_paths(tmp_path, "c.csv", csv_bytes(rows), monkeypatch)
+    assert got == (9, 4, 5)
     assert rej["value"].tolist() == ["1e9", "2.5", "1.5e3", "+3", "0x10"]
     assert set(rej["reason_en"]) == {"enter a whole number of 0 or more (e.g. 12 or 1,200); no decimals or "
                                      "exponents such as 1e9"}
