@@ -18,6 +18,7 @@ import pandas as pd
 
 from analytics.ingest import columns, cpds, fast, limits, load, read, validate
 from analytics.ingest.read import FileRefused
+from analytics.store import engine as store_engine
 
 KINDS = ("offices", "registrations", "exchanges", "profiles", "cpds")
 MAX_ERRORS_IN_SUMMARY = 10_000  # all of them are kept in rejected_rows; the summary shows the first ones
@@ -237,24 +238,25 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
     ask_stored = not isinstance(engine.pool, sa.pool.SingletonThreadPool)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careplan-read")
     try:
-        ahead = pool.submit(_prepare, engine, kind, *inputs[0], ask_stored) if inputs else None
-        for i, (name, _) in enumerate(inputs):
-            summary.files += 1
-            report(i / n, f"{name}: 読み込み中 / reading")
-            p = ahead.result()  # an unexpected error of the read surfaces here, in the file's turn
-            ahead = pool.submit(_prepare, engine, kind, *inputs[i + 1], ask_stored) if i + 1 < len(inputs) else None
-            try:
-                counts = _store(engine, kind, name, p, imported_by, summary, report, i / n, n)
-            except FileRefused as exc:
-                exc.file = exc.file or name
-                summary.refused.append(exc.message())
-                summary.refused_files.append({"file": exc.file, "reason": f"{exc.ja} / {exc.en}"})
-                continue
-            summary.batch_ids.append(counts.batch_id)
-            summary.rows_read += counts.rows_read
-            summary.accepted += counts.accepted
-            summary.duplicates += counts.duplicates
-            summary.rejected += counts.rejected
+        with store_engine.bulk_writes(engine):  # DuckDB: one checkpoint for the whole call
+            ahead = pool.submit(_prepare, engine, kind, *inputs[0], ask_stored) if inputs else None
+            for i, (name, _) in enumerate(inputs):
+                summary.files += 1
+                report(i / n, f"{name}: 読み込み中 / reading")
+                p = ahead.result()  # an unexpected error of the read surfaces here, in the file's turn
+                ahead = pool.submit(_prepare, engine, kind, *inputs[i + 1], ask_stored) if i + 1 < len(inputs) else None
+                try:
+                    counts = _store(engine, kind, name, p, imported_by, summary, report, i / n, n)
+                except FileRefused as exc:
+                    exc.file = exc.file or name
+                    summary.refused.append(exc.message())
+                    summary.refused_files.append({"file": exc.file, "reason": f"{exc.ja} / {exc.en}"})
+                    continue
+                summary.batch_ids.append(counts.batch_id)
+                summary.rows_read += counts.rows_read
+                summary.accepted += counts.accepted
+                summary.duplicates += counts.duplicates
+                summary.rejected += counts.rejected
     finally:
         # on an error or an interrupt, the file being read ahead is abandoned, not waited for
         pool.shutdown(wait=False, cancel_futures=True)
