@@ -3,6 +3,7 @@ the database's own query results."""
 from __future__ import annotations
 
 import io
+import pathlib
 import shutil
 import subprocess
 
@@ -93,6 +94,9 @@ def test_pptx_titles_and_numbers(pref_pack, pref_pngs, export_engine):
 def test_pdf_pages_render_and_text(pref_pack, pref_pngs, export_engine, tmp_path):
     from conftest import need
     need(shutil.which("pdftoppm") is not None, "poppler-utils not installed")
+    # the pack's Japanese font is the Adobe-Japan1 CID font every viewer maps to an installed one; poppler
+    # maps it with poppler-data (without it the pages render blank)
+    need(pathlib.Path("/usr/share/poppler/cMap/Adobe-Japan1").is_dir(), "poppler-data not installed")
     from PIL import Image
 
     from analytics.reports import pdf_export
