@@ -68,3 +68,26 @@ def test_threshold_back_after_a_failed_call(duck_url, monkeypatch):
     else:
         raise AssertionError("the store error should surface")
     assert _threshold(eng) == "16.0 MiB"
+
+
+def test_concurrent_calls_keep_the_threshold_until_the_last_leaves(duck_url):
+    """Two imports into one database (two browser sessions of the import page): the first to finish
+    must not put the threshold back under the other."""
+    eng = store_engine.get_engine(duck_url)
+    outer = store_engine.bulk_writes(eng)
+    outer.__enter__()
+    with store_engine.bulk_writes(eng):
+        assert _threshold(eng) == "953.6 MiB"
+    assert _threshold(eng) == "953.6 MiB"   # the outer call is still storing
+    outer.__exit__(None, None, None)
+    assert _threshold(eng) == "16.0 MiB"
+
+
+def test_nothing_changes_on_an_in_memory_database():
+    url = "duckdb:///:memory:"
+    eng = store_engine.get_engine(url)
+    try:
+        with store_engine.bulk_writes(eng):
+            assert _threshold(eng) == "16.0 MiB"
+    finally:
+        store_engine.dispose(url)
