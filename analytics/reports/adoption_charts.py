@@ -185,10 +185,26 @@ def _outline(code: str) -> list:
     return []
 
 
+def _mercator(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(max(-85.0, min(85.0, lat))) / 2))
+
+
+def fit_view(lats, lons, width: int, height: int, pad: float = 0.08) -> tuple[dict, float]:
+    """Center and zoom at which the box around lats/lons fills a width × height pixel map (pad: the share
+    left free around it): the web-Mercator world is 512 × 2**zoom pixels wide."""
+    x = max(max(lons) - min(lons), 0.05) / 360
+    y0, y1 = _mercator(min(lats)), _mercator(max(lats))
+    y = max(y1 - y0, 0.001) / (2 * math.pi)
+    zoom = math.log2(min(width * (1 - pad) / x, height * (1 - pad) / y) / 512)
+    lat = math.degrees(2 * math.atan(math.exp((y0 + y1) / 2)) - math.pi / 2)
+    return {"lat": lat, "lon": (max(lons) + min(lons)) / 2}, max(3.0, min(11.0, zoom))
+
+
 def scatter_map(frame: pd.DataFrame, lang: str = "ja", prefecture: str | None = None,
-                value: str = "adoption_rate") -> go.Figure:
+                value: str = "adoption_rate", fit: tuple[int, int] | None = None) -> go.Figure:
     """Municipalities as circles at the mean of their offices' coordinates (size = offices, colour = rate),
-    over the prefecture's outline; frame has municipality, lat, lon, offices, registered, value."""
+    over the prefecture's outline; frame has municipality, lat, lon, offices, registered, value.
+    fit: the map's plot size in pixels (width, height) when known (a slide image): the view then fills it."""
     from analytics.domain.geo import prefecture_geojson
     data = frame.dropna(subset=["lat", "lon"])
     fig = go.Figure()
@@ -214,7 +230,9 @@ def scatter_map(frame: pd.DataFrame, lang: str = "ja", prefecture: str | None = 
         ring = _outline(prefecture)
         lons += [p[0] for p in ring]
         lats += [p[1] for p in ring]
-    if lons:
+    if lons and fit:
+        center, zoom = fit_view(lats, lons, *fit)
+    elif lons:
         center = {"lat": (max(lats) + min(lats)) / 2, "lon": (max(lons) + min(lons)) / 2}
         span = max(max(lats) - min(lats), max(lons) - min(lons), 0.2)
         zoom = max(3.0, min(11.0, math.log2(360 / span) - 1.3))

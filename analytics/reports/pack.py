@@ -18,6 +18,14 @@ from analytics.i18n import t
 from analytics.reports import style, summaries
 
 SECTION_KEYS = ("map", "ranking", "trend", "channels", "savings", "effect", "definitions")
+# The map's plot area in the slide image (style.SLIDE_SIZE less the margins and the colour bar): a
+# prefecture's outline is zoomed to fill it (the page's own zoom left it a small island in the middle).
+SLIDE_MAP_PLOT = (style.SLIDE_SIZE[0] - 240, style.SLIDE_SIZE[1] - 110)
+# The figures the pack shows (analytics.domain.kpis keys, in the order of the sections): its definitions
+# section lists these, so a printed pack defines every number on its pages (and nothing it does not show).
+PACK_KPIS = ("offices", "registered", "adoption_rate", "adoption_rate_monthly", "sheets", "digital_share",
+             "missed_digital_sheets", "realised_hours", "realised_yen", "potential_hours", "potential_yen",
+             "effect_hours_saved", "effect_staff_saving", "effect_saving")
 
 
 @dataclasses.dataclass
@@ -34,9 +42,15 @@ class Section:
 
     def footer(self, lang: str = "ja") -> str:
         """The line printed under the figure: definition, period, source."""
-        return (f"{t('export.footer.definition', lang)}: {self.definition}　"
-                f"{t('export.footer.period', lang)}: {self.period}　"
+        gap = _gap(lang)
+        return (f"{t('export.footer.definition', lang)}: {self.definition}{gap}"
+                f"{t('export.footer.period', lang)}: {self.period}{gap}"
                 f"{t('export.footer.source', lang)}: {self.source}")
+
+
+def _gap(lang: str) -> str:
+    """Between the parts of a line: the full-width space in Japanese, two spaces in English."""
+    return "　" if lang == "ja" else "  "
 
 
 @dataclasses.dataclass
@@ -112,6 +126,9 @@ def build_pack(engine, prefecture: str | None = None, lang: str = "ja",
     as_of = qa.default_as_of(engine)
     latest = qa.latest_exchange_month(engine)
     source_meta = store_engine.get_meta(engine, "source") or ""
+    from analytics.demo import params as demo_params
+    if source_meta == demo_params.SOURCE:      # the demo's own label (stored in Japanese) in the pack's language
+        source_meta = t("export.source.demo", lang)
     scale = store_engine.get_meta(engine, "demo_scale")
     demo_note = t("common.demo_sampled", lang) if scale == "small" else (t("common.demo_full", lang) if scale else "")
     ctx = dict(engine=engine, prefecture=prefecture, lang=lang, names=names, area_name=area_name,
@@ -148,7 +165,7 @@ def _map(*, engine, prefecture, lang, names, area_name, as_of, latest, adoption,
         label_col = "prefecture"
     else:
         frame = adoption(as_of, "municipality", prefecture=prefecture)
-        fig = ac.scatter_map(frame, lang=lang, prefecture=prefecture)
+        fig = ac.scatter_map(frame, lang=lang, prefecture=prefecture, fit=SLIDE_MAP_PLOT)
         table = frame[["municipality_code", "municipality", "offices", "registered", "adoption_rate"]]
         label_col = "municipality"
     total = adoption(as_of, "nation" if prefecture is None else "prefecture", prefecture=prefecture)
@@ -247,7 +264,7 @@ def _channels(*, engine, prefecture, lang, names, area_name, as_of, latest, supp
     return Section(
         key="channels", title=t("export.section.channels", lang, area=area_name), figure=fig, table=table,
         highlights=highlights, definition=kpis.describe("digital_share", lang),
-        period=period + "　" + t("export.period.latest", lang, month=_month_text(latest, lang)),
+        period=period + _gap(lang) + t("export.period.latest", lang, month=_month_text(latest, lang)),
         source=kpis.source("digital_share", lang),
         summary=summaries.describe("channel_mix", table, lang, area=area_name,
                                    month=_month_text(latest, lang)))
@@ -311,7 +328,8 @@ def _effect(lang: str) -> Section:
 
 
 def _definitions(lang: str, as_of: dt.date | None = None) -> Section:
-    frame = kpis.kpis_frame(lang)[["name", "numerator", "denominator", "period", "source", "unit"]]
+    frame = kpis.kpis_frame(lang).set_index("key").loc[list(PACK_KPIS)].reset_index(drop=True)[
+        ["name", "numerator", "denominator", "period", "source", "unit"]]
     period = (t("export.definitions.period", lang, date=as_of.isoformat()) if as_of is not None
               else t("export.definitions.period_undated", lang))
     return Section(

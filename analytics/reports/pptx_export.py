@@ -44,21 +44,31 @@ def to_pptx_bytes(pack, pngs: dict[str, bytes] | None = None) -> bytes:
     prs.slide_width, prs.slide_height = WIDTH, HEIGHT
     title_only = prs.slide_layouts[5]
 
-    # title slide
+    margin = Emu(457200)  # 0.5 in
+
+    # title slide: the layout's placeholders are placed for 4:3; spread them over the 16:9 width
     slide = prs.slides.add_slide(prs.slide_layouts[0])
-    slide.shapes.title.text = pack.title
-    for run in slide.shapes.title.text_frame.paragraphs[0].runs:
+    title, sub = slide.shapes.title, slide.placeholders[1]
+    title.left, title.top, title.width, title.height = margin, Emu(914400), WIDTH - 2 * margin, Emu(1371600)
+    sub.left, sub.top, sub.width = margin, Emu(2560320), WIDTH - 2 * margin
+    sub.height = HEIGHT - sub.top - Emu(274320)
+    title.text = pack.title
+    for run in title.text_frame.paragraphs[0].runs:
         run.font.name, run.font.size, run.font.bold = FONT, Pt(36), True
-    sub = slide.placeholders[1]
     lines = [t("export.title.created", lang, date=pack.created.isoformat()),
              t("export.title.as_of", lang, date=pack.as_of.isoformat()),
              t("export.title.latest", lang, month=_month(pack.latest_month, lang))]
     if pack.demo_note:
         lines.append(pack.demo_note)
-    lines.append(f"{t('export.title.sources', lang)}: " + "／".join(pack.sources))
     _add_lines(sub.text_frame, lines, 16)
+    # the sources one a line, smaller (as on the PDF's title page)
+    sources = [t("export.title.sources", lang)] + ["・" + src for src in pack.sources]
+    for line in sources:
+        p = sub.text_frame.add_paragraph()
+        p.text = line
+        for run in p.runs:
+            run.font.size, run.font.name = Pt(14), FONT
 
-    margin = Emu(457200)  # 0.5 in
     for s in pack.sections:
         slide = prs.slides.add_slide(title_only)
         slide.shapes.title.text = s.title
@@ -99,24 +109,34 @@ def _month(m, lang: str) -> str:
     return _month_text(m, lang)
 
 
+TABLE_FONT = 8                      # pt
+TABLE_WIDTHS = (0.16, 0.44, 0.24, 0.16)   # name, numerator, denominator, period
+CELL_MARGIN = Emu(22860)            # 0.025 in above and below the text
+ROW_HEIGHT = Emu(219456)            # 0.24 in: one line of 8 pt; PowerPoint grows a row to its text
+
+
 def _table(slide, s, lang, left, top, width, height) -> None:
-    """A section without figure (definitions): its table, first columns only, small type."""
+    """A section without figure (definitions): every row of its table (the pack's own figures, PACK_KPIS),
+    name, numerator, denominator and period, in small type with compact rows so that it ends above the
+    footer (the sources are in the footer and the XLSX)."""
     from analytics.reports.pack import localised
     frame = localised(s.table, lang)
     cols = list(frame.columns)[:4]
-    rows = min(len(frame), 17)
-    shape = slide.shapes.add_table(rows + 1, len(cols), left, top, width, height)
+    rows = len(frame)
+    shape = slide.shapes.add_table(rows + 1, len(cols), left, top, width, ROW_HEIGHT * (rows + 1))
     tbl = shape.table
-    widths = [0.22, 0.42, 0.24, 0.12]
     for j, c in enumerate(cols):
-        tbl.columns[j].width = int(width * widths[j])
+        tbl.columns[j].width = int(width * TABLE_WIDTHS[j])
         tbl.cell(0, j).text = str(c)
     for i in range(rows):
         for j, c in enumerate(cols):
             value = frame.iloc[i][c]
             tbl.cell(i + 1, j).text = "" if value is None else str(value)
     for i in range(rows + 1):
+        tbl.rows[i].height = ROW_HEIGHT
         for j in range(len(cols)):
-            for p in tbl.cell(i, j).text_frame.paragraphs:
+            cell = tbl.cell(i, j)
+            cell.margin_top = cell.margin_bottom = CELL_MARGIN
+            for p in cell.text_frame.paragraphs:
                 for run in p.runs:
-                    run.font.size, run.font.name = Pt(8), FONT
+                    run.font.size, run.font.name = Pt(TABLE_FONT), FONT

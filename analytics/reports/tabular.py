@@ -41,10 +41,38 @@ def to_csv_bytes(frame: pd.DataFrame, encoding: str = "excel") -> bytes:
     return text.encode(codec, errors="replace")
 
 
-def to_xlsx_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
-    """One workbook, a sheet per table (names cut to Excel's 31 characters)."""
+def to_xlsx_bytes(sheets: dict[str, pd.DataFrame],
+                  number_formats: dict[str, dict[str, str]] | None = None) -> bytes:
+    """One workbook, a sheet per table (names cut to Excel's 31 characters).
+
+    number_formats: {sheet: {column header: Excel number format}} for the data cells of those columns
+    ('#,##0' for yen and counts, '0.0%' for fractions); the sheets named there (even with {}) also get
+    columns wide enough to read (at most 60)."""
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as writer:
         for name, frame in sheets.items():
-            neutralise_frame(frame).to_excel(writer, sheet_name=str(name)[:31], index=False)
+            safe = neutralise_frame(frame)
+            safe.to_excel(writer, sheet_name=str(name)[:31], index=False)
+            formats = (number_formats or {}).get(name)
+            if formats is not None:
+                _format_sheet(writer.sheets[str(name)[:31]], safe, {neutralise(str(c)): f for c, f in formats.items()})
     return buf.getvalue()
+
+
+def _text_width(value) -> int:
+    """Excel column width of a cell's text: full-width characters count two."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in str(value))
+
+
+def _format_sheet(ws, frame: pd.DataFrame, formats: dict[str, str]) -> None:
+    from openpyxl.utils import get_column_letter
+    for j, col in enumerate(frame.columns, 1):
+        letter = get_column_letter(j)
+        fmt = formats.get(str(col))
+        if fmt:
+            for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                cell.number_format = fmt
+        values = frame[col].head(200)
+        shown = [_text_width(col)] + [_text_width(f"{v:,.1f}" if isinstance(v, float) else v)
+                                      for v in values if v is not None and not pd.isna(v)]
+        ws.column_dimensions[letter].width = min(max(shown) + 2, 60)

@@ -8,6 +8,35 @@ from analytics.i18n import t
 from analytics.reports import tabular
 
 
+# Excel number formats by the column's key in the section tables: yen and counts with thousands separators,
+# hours to 0.1, fractions as percentages (the cells keep the exact values).
+PERCENT, INTEGER, HOURS = "0.0%", "#,##0", "#,##0.0"
+
+
+def column_format(key: str) -> str | None:
+    if key in ("adoption_rate", "share", "digital_share"):
+        return PERCENT
+    if key.endswith("_yen") or key in ("before", "after", "change", "offices", "registered", "sheets",
+                                        "digital_sheets", "missed_digital_sheets"):
+        return INTEGER
+    if key.endswith("_hours"):
+        return HOURS
+    return None
+
+
+def number_formats(pack) -> dict[str, dict[str, str]]:
+    """{sheet name: {localised header: number format}} for the section sheets of sheets(pack)."""
+    from analytics.i18n import table as locale_table
+    names = locale_table(pack.lang)
+    used = {t("export.sheet.title", pack.lang)}
+    out: dict[str, dict[str, str]] = {name: {} for name in used}
+    for s in pack.sections:
+        name = sheet_name(s.title, used)
+        used.add(name)
+        out[name] = {names.get(f"export.col.{c}", c): f for c in s.table.columns if (f := column_format(str(c)))}
+    return out
+
+
 def sheets(pack) -> dict[str, pd.DataFrame]:
     """{sheet name: frame}; sheet names are the section titles (cut to Excel's 31 characters, no []:*?/\\)."""
     from analytics.reports.pack import _month_text, localised
@@ -41,4 +70,4 @@ def sheet_name(title: str, used: set[str]) -> str:
 
 
 def to_xlsx_bytes(pack) -> bytes:
-    return tabular.to_xlsx_bytes(sheets(pack))
+    return tabular.to_xlsx_bytes(sheets(pack), number_formats(pack))
