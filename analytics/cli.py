@@ -140,6 +140,14 @@ def _open_database(args) -> None:
     store_engine.prepare_target(args.db, write=args.command in WRITING)
 
 
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null so that Python's flush at exit does not meet the closed pipe again."""
+    import os
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     module, _, name = args.handler.partition(":")
@@ -156,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         from analytics.commands import access
         access.check(args)  # sign-in and role scope when the database has users (access.py)
         return int(handler(args) or 0)
+    except BrokenPipeError:  # `careplan report … | head`: the reader has what it wanted
+        _quiet_stdout()
+        return 141       # as a shell reports a command ended by SIGPIPE (128 + 13)
     except (UserError, settings.SettingError, store_engine.UnusableDatabase) as exc:
         print(f"エラー / error: {exc}", file=sys.stderr)
         return 2
