@@ -96,3 +96,24 @@ def test_leak_detector_knows_translated_strings():
     leaks = leaked_japanese()
     assert leaks["資料の出力"] == "page.export.title"
     assert "事業所番号" not in leaks          # used in English texts on purpose
+
+
+@pytest.mark.parametrize("page", ["prefectures.py", "municipalities.py"])
+def test_english_definitions_join_sentences_in_english(page, locale_db):
+    """A chart's definition joined to its note with a Japanese full stop read 「(same area and kind)。Kind
+    from …」 in English; and the municipality page's heading left the office kind untranslated
+    (「居宅介護支援 and service offices」 beside the legend's 「Care management (居宅介護支援)」)."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(nav.PAGES_DIR.parents[2] / "app.py"), default_timeout=90)
+    at.session_state["db_url"] = locale_db
+    at.session_state["lang"] = "en"
+    at.run()
+    at.switch_page(str((nav.PAGES_DIR / page).relative_to(nav.PAGES_DIR.parents[2]))).run()
+    assert not at.exception
+    definitions = [c.value for c in at.caption if c.value.startswith("**Definition**")]
+    assert definitions
+    assert [d for d in definitions if "。" in d] == []
+    assert any("(same area and kind). " in d for d in definitions)
+    if page == "municipalities.py":
+        kind = i18n.t("common.kind.kyotaku", "en")
+        assert f"{kind} and service offices" in [s.value for s in at.subheader]

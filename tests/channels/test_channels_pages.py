@@ -260,3 +260,18 @@ def test_office_page_office_user_sees_only_own_office(net_duck):
     assert got["提供票件数"] == "23"  # Aug: K1→S1 10, S1→K1 10, K2→S1 3
     assert got["二重管理の件数"] == "3"
     assert frame_with(at, "紙の件数", 0).iloc[:, 0].tolist() == [nw.K2]
+
+
+def test_savings_page_english_yen_tiles_fit(net_duck):
+    """English yen tiles: millions written short enough for the tile (「203.6 million yen」 was cut to
+    「203.6 millio…」 at 1400 px), and under a million the whole yen (this database's 19,898 yen was
+    「0.0 million yen」). No widget is set: AppTest formats radio labels outside the page's language."""
+    at = open_page(net_duck, "savings.py", lang="en")
+    from analytics.domain.effects import vector_effect
+    # all months: 24 digital sheets of 139 (the Japanese test's 24 × 0.42 h and 58.4 h)
+    realised = vector_effect([24.0], [24.0])["yen_saved"][0]
+    potential = vector_effect([139.0], [139.0])["yen_saved"][0]
+    got = metrics(at)
+    assert got["Hours saved so far"] == f"{24 * 0.42:,.1f} h"
+    assert got["Yen saved so far"] == f"{round(realised):,} yen" == "19,898 yen"
+    assert got["Potential yen saved"] == f"{round(potential):,} yen"

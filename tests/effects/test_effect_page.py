@@ -44,7 +44,7 @@ def test_page_defaults_inputs_and_reset(duck_url):
     assert m["削減効果（年）"] == "799,416 円"        # 12 × 66,618
     assert m["人件費の削減（月）"] == "62,434 円"
     assert m["直接的な支出の削減（月）"] == "4,184 円"
-    assert m["ライセンス料を除く削減効果（月）"] == "68,368 円"     # Vol.1096
+    assert m["削減効果（ライセンス料除く）"] == "68,368 円"     # Vol.1096
     helps = {t.label: t.help for t in at.metric}
     assert "6.24 万円（62,434 円）" in helps["人件費の削減（月）"]
     # the assumptions table names the model in Japanese, not by its key
@@ -143,3 +143,72 @@ def test_page_in_english(duck_url, lang):
     assert set(table["preset"]) == {"per user", "the slide's example office", "both"}
     assert "yen/month" in table["unit"].tolist() and not any("円" in u for u in table["unit"])
     assert not any("。" in n for n in table["note"])
+
+
+EDITABLE_KEYS = [a.key for a in effects.ASSUMPTIONS if a.editable and a.key != "hourly_staff_cost"]
+
+
+def _edit_assumption(at, key, value):
+    """What the assumption editor holds after the reader types a value into the row of ``key``."""
+    at.session_state["effect_assumptions_0"] = {
+        "edited_rows": {EDITABLE_KEYS.index(key): {"value": value}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+
+
+def test_licence_text_follows_the_free_pass_and_the_edited_licence(duck_url):
+    """The line saying what made the figures and the saving tiles' help name the licence in force:
+    it was a fixed 「21,000円/年」 also in a free-pass year and after the licence had been edited."""
+    at = _open(duck_url)
+    helps = {t.label: t.help for t in at.metric}
+    assert "ライセンス料（21,000円/年）を差し引いた額" in helps["削減効果（月）"]
+    at.checkbox(key="effect_free").check().run()
+    helps = {t.label: t.help for t in at.metric}
+    assert "ライセンス料（0円（フリーパス））を差し引いた額" in helps["削減効果（月）"]
+    assert "21,000" not in helps["削減効果（年）"]
+    assert _metrics(at)["削減効果（月）"] == "68,368 円"
+    at.checkbox(key="effect_free").uncheck().run()
+
+    _edit_assumption(at, "licence_yen_year", 30000)
+    assert not at.exception
+    want = effects.office_effect(assumptions=effects.DEFAULT.with_overrides(licence_yen_year=30000)).values
+    assert want["saving_month"] == 68368 - 2500
+    assert _metrics(at)["削減効果（月）"] == "65,868 円"
+    made_by = [i.value for i in at.info if "試算モデル" in i.value][0]
+    assert "ライセンス料 30,000円/年" in made_by and "21,000" not in made_by
+    assert "ライセンス料（30,000円/年）" in {t.label: t.help for t in at.metric}["削減効果（月）"]
+
+
+def test_an_invalid_assumption_keeps_the_table_to_correct_it(duck_url):
+    """An edited value the model refuses (0 users in the example office) shows the error and still the
+    assumption table: the page used to stop before drawing it, so the value at fault could not be seen
+    and the editor's state was dropped."""
+    at = _open(duck_url)
+    _edit_assumption(at, "example_users", 0)
+    assert not at.exception
+    assert any("事業所例の利用者数は1以上" in e.value for e in at.error)
+    assert at.metric.len == 0                      # no figures from a refused model
+    table = _dataframe_with(at, "preset")
+    assert table["label"].tolist()[EDITABLE_KEYS.index("example_users")] == "事業所例の利用者数"
+    # back to the documented values: the figures return
+    at.button(key="effect_reset").click().run()
+    assert _metrics(at)["削減効果（月）"] == "66,618 円"
+
+
+def test_english_page_has_units_and_no_man_yen(duck_url):
+    """English: sends have their unit, the explanations speak yen (no 万円), the source is romanised like on
+    the definitions page, and each assumption's source is followed by its date."""
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["db_url"] = duck_url
+    at.session_state["lang"] = "en"
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert _metrics(at)["Sends per care manager (month)"] == "0.3 sends"
+    text = " ".join(md.value for md in at.markdown)
+    assert "68,000 × 12 = 816,000 yen" in text and "62,434 × 12 = 749,208 yen" in text
+    assert "万" not in text
+    assert not any("介護保険最新情報" in c.value for c in at.caption)
+    assert "After the licence (21,000 yen/year): 66,618 yen" == {t.label: t.help for t in at.metric}["Saving (month)"]
+    columns = list(_dataframe_with(at, "preset").columns)
+    assert columns.index("date") == columns.index("source") + 1
+    assert any(c.value.endswith("(95,218 yen ÷ 52.4 h) (2023-10-05)") for c in at.caption)

@@ -75,7 +75,8 @@ ASSUMPTIONS: tuple[Assumption, ...] = (
                "通信費1,826円のうちFAX分（1,826 − 1,044）。紙で送る件数に比例する。", "通信費のうちFAX分",
                "FAX part of communication"),
     Assumption("postage_yen_month", 2220, "円/月", SLIDE_COST, SLIDE_DATE,
-               "郵送費（切手代）。紙で送る件数に比例する。", "郵送費", "Postage"),
+               "郵送費（切手代）。紙で送る件数に比例する。資料の注記の「¥-2,200」ではなく費目の表の2,220円を使う"
+               "（利用前38,395円・削減4,184円はこの値で合う）。", "郵送費", "Postage"),
     Assumption("travel_yen_month", 2140, "円/月", SLIDE_COST, SLIDE_DATE,
                "交通費（公共交通機関利用料、ガソリン代）。紙で届ける件数に比例する。", "交通費", "Travel"),
     Assumption("internet_yen_month", 1044, "円/月", SLIDE_COST, SLIDE_DATE,

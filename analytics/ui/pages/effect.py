@@ -39,9 +39,9 @@ def _yen(yen: int) -> str:
     return tr("effect.unit.yen", value=f"{yen:,}")
 
 
-def _yen_help(yen: int, key: str = "effect.unit.man_note") -> str:
+def _yen_help(yen: int, key: str = "effect.unit.man_note", **fmt) -> str:
     """The 万円 reading as a secondary note (Japanese only: English has no 万)."""
-    return tr(key, man=f"{yen / 10000:,.2f}", value=f"{yen:,}")
+    return tr(key, man=f"{yen / 10000:,.2f}", value=f"{yen:,}", **fmt)
 
 
 st.title(tr("page.effect.title"))
@@ -133,6 +133,36 @@ with left:
                            help=tr("effect.wage.help"))
     free = st.checkbox(tr("effect.free"), key="effect_free")
 
+# --- the assumption table (editable values, sources) -------------------------------------------------------------------
+def _assumption_editor() -> None:
+    """The editable assumption table; drawn also under an input error, so that the value at fault stays
+    visible (and its edit is kept: a widget not drawn in a run loses its state)."""
+    st.subheader(tr("effect.assumptions"))
+    st.caption(tr("effect.assumptions.note"))
+    frame = effects.assumptions_frame(lang)
+    frame = frame[frame["key"].isin([a.key for a in EDITABLE])].reset_index(drop=True)
+    frame = frame.rename(columns={"note_ja": "note"})
+    frame["value"] = frame["documented"]   # the editor starts from the documented values; edits live in its state
+    # what readers see: the preset's name (not its key), units, sources and notes in the page's language
+    frame["documented"] = frame["documented"].map(lambda x: f"{x:,g}")
+    frame["unit"] = frame["unit"].map(lambda u: kpis.unit_text(u, lang))
+    frame["preset"] = frame["preset"].map(lambda p: tr(f"effect.assumptions.preset.{p}"))
+    frame["source"] = frame["key"].map(lambda k: tr(f"effect.assumption.source.{k}"))
+    frame["note"] = frame["key"].map(lambda k: tr(f"effect.assumption.note.{k}"))
+    # source and its date side by side, within the page's width; every row shown without scrolling
+    cols = ["label", "value", "documented", "unit", "source", "date", "preset", "note"]
+    st.data_editor(frame[cols], key=editor_key, hide_index=True, height=(len(frame) + 1) * 35 + 3,
+                   disabled=[c for c in cols if c != "value"],
+                   column_config={c: st.column_config.Column(tr(f"effect.assumptions.col.{c}")) for c in cols}
+                   | {"value": st.column_config.NumberColumn(tr("effect.assumptions.col.value"), min_value=0.0,
+                                                             format="localized"),
+                      "source": st.column_config.Column(tr("effect.assumptions.col.source"), width="medium")})
+    wage_row = effects.BY_KEY["hourly_staff_cost"]
+    st.caption(f"{wage_row.label_ja if lang == 'ja' else wage_row.label_en}: {wage_row.value:,.0f} "
+               f"{kpis.unit_text(wage_row.unit, lang)} — {tr('effect.assumption.source.hourly_staff_cost')}"
+               + (f"（{wage_row.date}）" if lang == "ja" else f" ({wage_row.date})"))
+
+
 # --- assumptions: the editor sits at the bottom; its edits are read here (Streamlit keeps them by key) -------
 editor_key = f"effect_assumptions_{st.session_state['effect_editor_v']}"
 overrides = {}
@@ -146,11 +176,15 @@ try:
                                    assumptions=assumptions)
 except ValueError as err:
     st.error(tr("effect.error.inputs", error=err))
+    _assumption_editor()
     st.stop()
 v = result.values
 
+# the licence in force: 0 in a free-pass year, else the (possibly edited) yearly assumption
+licence_text = (tr("effect.licence.free") if free else
+                tr("effect.licence.paid", value=f"{assumptions.licence_yen_year:,.0f}"))
 st.info(tr("effect.made_by", preset=tr(f"effect.preset.{preset}"), users=f"{users:,}", cms=f"{cms:,}", wage=f"{wage:,}",
-           share=_pct(share), licence=tr("effect.licence.free" if free else "effect.licence.paid")))
+           share=_pct(share), licence=licence_text))
 changed = assumptions.changed()
 if changed:
     st.caption(tr("effect.made_by.changed", changed="、".join(
@@ -163,9 +197,9 @@ k = st.columns(4)
 k[0].metric(tr("effect.kpi.hours_month"), tr("effect.unit.hours", value=_hours(v["hours_saved_month"])))
 k[1].metric(tr("effect.kpi.hours_year"), tr("effect.unit.hours", value=_hours(v["hours_saved_year"])))
 k[2].metric(tr("effect.kpi.saving_month"), _yen(v["saving_month"]),
-            help=_yen_help(v["saving_month"], "effect.kpi.licence_included"))
+            help=_yen_help(v["saving_month"], "effect.kpi.licence_included", licence=licence_text))
 k[3].metric(tr("effect.kpi.saving_year"), _yen(v["saving_year"]),
-            help=_yen_help(v["saving_year"], "effect.kpi.licence_included"))
+            help=_yen_help(v["saving_year"], "effect.kpi.licence_included", licence=licence_text))
 k = st.columns(4)
 k[0].metric(tr("effect.kpi.staff_saving"), _yen(v["staff_saving_month"]), help=_yen_help(v["staff_saving_month"]))
 k[1].metric(tr("effect.kpi.direct_saving"), _yen(v["direct_saving_month"]), help=_yen_help(v["direct_saving_month"]))
@@ -235,26 +269,5 @@ with st.expander(tr("effect.slide"), expanded=True):
     st.markdown(tr("effect.explain.year"))
     st.markdown(tr("effect.explain.licence"))
 
-# --- the assumption table (editable values, sources) -------------------------------------------------------------------
-st.subheader(tr("effect.assumptions"))
-st.caption(tr("effect.assumptions.note"))
-frame = effects.assumptions_frame(lang)
-frame = frame[frame["key"].isin([a.key for a in EDITABLE])].reset_index(drop=True)
-frame = frame.rename(columns={"note_ja": "note"})
-frame["value"] = frame["documented"]   # the editor starts from the documented values; edits live in its state
-# what readers see: the preset's name (not its key), units, sources and notes in the page's language
-frame["documented"] = frame["documented"].map(lambda x: f"{x:,g}")
-frame["unit"] = frame["unit"].map(lambda u: kpis.unit_text(u, lang))
-frame["preset"] = frame["preset"].map(lambda p: tr(f"effect.assumptions.preset.{p}"))
-frame["source"] = frame["key"].map(lambda k: tr(f"effect.assumption.source.{k}"))
-frame["note"] = frame["key"].map(lambda k: tr(f"effect.assumption.note.{k}"))
-cols = ["label", "value", "documented", "unit", "preset", "source", "date", "note"]
-st.data_editor(frame[cols], key=editor_key, hide_index=True,
-               disabled=[c for c in cols if c != "value"],
-               column_config={c: st.column_config.Column(tr(f"effect.assumptions.col.{c}")) for c in cols}
-               | {"value": st.column_config.NumberColumn(tr("effect.assumptions.col.value"), min_value=0.0,
-                                                         format="localized")})
-wage_row = effects.BY_KEY["hourly_staff_cost"]
-st.caption(f"{wage_row.label_ja if lang == 'ja' else wage_row.label_en}: {wage_row.value:,.0f} "
-           f"{kpis.unit_text(wage_row.unit, lang)} — {tr('effect.assumption.source.hourly_staff_cost')}"
-           f"（{wage_row.date}）")
+
+_assumption_editor()

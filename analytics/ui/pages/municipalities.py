@@ -54,7 +54,7 @@ if len(kinds):
     plot(charts.kind_bar(kinds, lang), "muni_kinds")
     kt = kinds.assign(kind=kinds["kind"].map(lambda k: glue.tr(f"common.kind.{k}")),
                       adoption_rate=(kinds["adoption_rate"] * 100).round(1))
-    glue.chart_footer(counts=kpis.describe("adoption_rate", lang) + "。" + glue.tr("adoption.muni.kind_note"),
+    glue.chart_footer(counts=kpis.describe("adoption_rate", lang) + glue.tr("common.sentence_join") + glue.tr("adoption.muni.kind_note"),
                       period=period, source=kpis.source("adoption_rate", lang),
                       data=kt.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="muni_kinds")
 
@@ -68,7 +68,7 @@ if len(munis):
         st.caption(glue.tr("adoption.muni.no_coordinates"))
     table = munis[["municipality_code", "municipality", "offices", "registered", "adoption_rate"]].copy()
     table["adoption_rate"] = (table["adoption_rate"] * 100).round(1)
-    glue.chart_footer(counts=kpis.describe("adoption_rate", lang) + "。" + glue.tr("adoption.muni.map_note"),
+    glue.chart_footer(counts=kpis.describe("adoption_rate", lang) + glue.tr("common.sentence_join") + glue.tr("adoption.muni.map_note"),
                       period=period, source=kpis.source("adoption_rate", lang),
                       data=table.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="muni_table")
     st.dataframe(table.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), hide_index=True, key="muni_df")

@@ -103,7 +103,7 @@ with right:
     st.subheader(glue.tr("adoption.pref.ranking"))
     plot(charts.ranking_bar(frame, value, lang, highlight, national, sort, percent,
                             value_label=kpis.label(kpi, lang), points=points), "pref_ranking")
-    glue.chart_footer(counts=kpis.describe(kpi, lang) + "。" + glue.tr("adoption.pref.ranking_note"),
+    glue.chart_footer(counts=kpis.describe(kpi, lang) + glue.tr("common.sentence_join") + glue.tr("adoption.pref.ranking_note"),
                       period=period, source=source, data=shown, key="pref_ranking")
 
 st.subheader(glue.tr("adoption.pref.compare"))

@@ -44,10 +44,15 @@ for col, key in ((m1, "realised_hours"), (m2, "realised_yen"), (m3, "potential_h
         value = glue.tr("savings.tile.hours", value=kpis.hours_text(totals[key]))
         exact = glue.tr("savings.tile.hours_exact", value=f"{totals[key]:,.1f}")
     else:
-        # 万円 in Japanese, million yen in English: a national 4,802,131,234 円 does not fit a tile
+        # 万円 in Japanese, millions in English ("4,802M yen"): a national 4,802,131,234 円 does not fit a
+        # tile; under a million English has no shorter unit, so the yen are shown whole (not "0.0M yen")
         scale = 10_000 if lang == "ja" else 1_000_000
         amount = totals[key] / scale
-        value = glue.tr("savings.tile.big_yen", value=f"{amount:,.0f}" if abs(amount) >= 1_000 else f"{amount:,.1f}")
+        if lang != "ja" and abs(totals[key]) < 1_000_000:
+            value = glue.tr("savings.tile.yen", value=f"{round(totals[key]):,}")
+        else:
+            value = glue.tr("savings.tile.big_yen",
+                            value=f"{amount:,.0f}" if abs(amount) >= 1_000 else f"{amount:,.1f}")
         exact = glue.tr("savings.tile.yen_exact", value=f"{round(totals[key]):,}")
     col.metric(kpis.label(key, lang), value, help=f"{kpis.describe(key, lang)}\n\n{exact}")
 st.caption(glue.tr("savings.tiles_exact", realised=f"{round(totals['realised_yen']):,}",
