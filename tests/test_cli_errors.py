@@ -357,3 +357,23 @@ def test_demo_on_an_unreachable_server_masks_the_password(capsys):
     assert code == 2
     one_error_line(err)
     assert "s3cret" not in err and "user:***@127.0.0.1:1/care" in err
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "table"])
+def test_report_into_a_closed_pipe_ends_quietly(tmp_path, fmt):
+    """`careplan report … | head`: the reader goes away; the command stops without a traceback, with the
+    status a shell gives a command ended by SIGPIPE. Both commands in their own process, as from a shell."""
+    import sys
+    db = f"duckdb:///{tmp_path / 'pipe.duckdb'}"
+    cmd = [sys.executable, "-m", "analytics", "--db", db]
+    subprocess.run(cmd + ["ingest", "exchanges", exchanges_file(tmp_path)], check=True, capture_output=True,
+                   timeout=120)
+    r, w = os.pipe()
+    os.close(r)   # nobody reads: every write meets a broken pipe, as after `head` has its lines
+    try:
+        proc = subprocess.run(cmd + ["report", "channels", "--by", "month", "--format", fmt], stdout=w,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(w)
+    assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr, proc.stderr
+    assert proc.returncode == 141

@@ -168,9 +168,14 @@ def _missing(value) -> bool:
 
 
 def format_yen_man(yen, lang: str = "ja", digits: int = 1) -> str:
-    """62,434 yen → '6.2万円' (ja) / '6.2 ×10k yen' (en: the 万 unit kept, so slides compare)."""
+    """62,434 yen → '6.2万円' (ja) / '6.2 ×10k yen' (en: the 万 unit kept, so slides compare). From 1億 on,
+    Japanese reads 億 and 万 as people write them: 406,331,234 → '4億633万円' (not '40,633.1万円')."""
     if _missing(yen):
         return "–"
+    if lang == "ja" and abs(round(float(yen) / 10_000)) >= 10_000:
+        oku, man_rest = divmod(abs(round(float(yen) / 10_000)), 10_000)
+        sign = "-" if float(yen) < 0 else ""
+        return f"{sign}{oku:,}億{man_rest}万円" if man_rest else f"{sign}{oku:,}億円"
     man = float(yen) / 10_000
     text = f"{man:,.{digits}f}"
     return f"{text}万円" if lang == "ja" else f"{text} ×10k yen"

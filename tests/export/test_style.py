@@ -12,6 +12,12 @@ from analytics.reports import style, summaries
     (style.format_yen_man, (744000,), "74.4万円"),
     (style.format_yen_man, (62434, "en"), "6.2 ×10k yen"),
     (style.format_yen_man, (None,), "–"),
+    (style.format_yen_man, (99_994_999,), "9,999.5万円"),       # below 1億: 万円 with a decimal
+    (style.format_yen_man, (406_331_234,), "4億633万円"),        # a national sum, as people write it
+    (style.format_yen_man, (199_999_999,), "2億円"),            # rounds up to a whole 億
+    (style.format_yen_man, (1_200_050_000,), "12億5万円"),
+    (style.format_yen_man, (-406_331_234,), "-4億633万円"),
+    (style.format_yen_man, (406_331_234, "en"), "40,633.1 ×10k yen"),
     (style.format_yen, (95218,), "95,218円"),
     (style.format_hours, (34.3,), "34.3時間"),
     (style.format_hours, (34.3, "en"), "34.3 h"),
