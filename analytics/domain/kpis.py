@@ -144,8 +144,13 @@ KPIS: list[KPI] = [
         "(staff cost + direct spending) on paper − in the scenario (licence included unless the label says "
         "otherwise)", "", "One month (year = 12 months)", f"{SRC_MODEL_EN} / Kaigo Hoken Saishin Joho Vol.1096"),
     KPI("effect_staff_saving", "人件費の削減", "Staff cost saved",
-        "削減時間 × 人件費単価（時給）", "", "1か月", SRC_MODEL, "円",
-        "Hours saved × hourly staff cost", "", "One month", SRC_MODEL_EN),
+        "「利用者1人あたりの係数」では 削減時間 × 人件費単価（時給）。「資料の事業所例」では資料の人件費 "
+        "95,218円 → 32,784円（資料がケアマネジャーの平均給与と作業時間から算出した値。表示の時間 × 1,817円 とは"
+        "端数が合わない）を利用者数と人件費単価に比例させた差", "", "1か月", SRC_MODEL, "円",
+        "per-user preset: hours saved × hourly staff cost. mhlw-example preset: the slide's staff costs, 95,218 → "
+        "32,784 yen (the slide's own figures from care managers' average pay and the hours; they differ from "
+        "the shown hours × 1,817 yen in rounding), scaled by users and hourly cost", "", "One month",
+        SRC_MODEL_EN),
     KPI("effect_direct_saving", "直接的な支出の削減", "Direct spending saved",
         "印刷費・通信費・郵送費・交通費・介護ソフト利用費・ライセンス料の合計の差（紙 − 試算した状態）", "", "1か月",
         SRC_MODEL, "円",

@@ -88,3 +88,14 @@ def test_pack_definitions_section_has_a_real_source_and_period(lang, source, per
     assert "DESIGN" not in s.footer(lang) and "–" not in s.period
     units = s.table["unit"].tolist()
     assert ("事業所" in units) if lang == "ja" else ("offices" in units and not any(CJK.search(u) for u in units))
+
+
+def test_staff_saving_definition_names_the_slide_costs_the_example_preset_uses():
+    """人件費の削減 is not hours × 1,817円 in the slide's example (62,434, not 34.3 × 1,817 = 62,323): its
+    definition says which staff costs the preset scales, the ones in the assumption table."""
+    from analytics.domain.effects import assumptions as a
+    k = next(x for x in kpis.KPIS if x.key == "effect_staff_saving")
+    paper, digital = a.BY_KEY["example_staff_cost_paper"].value, a.BY_KEY["example_staff_cost_digital"].value
+    for text in (k.numerator_ja, k.numerator_en):
+        assert f"{paper:,.0f}" in text and f"{digital:,.0f}" in text
+    assert "削減時間 × 人件費単価" in k.numerator_ja
