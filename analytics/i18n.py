@@ -36,3 +36,13 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt) -> str:
     except KeyError:
         raise MissingKey(f"missing locale key {key!r} for {lang!r}") from None
     return text.format(**fmt) if fmt else text
+
+
+def part(message: str, lang: str) -> str:
+    """A message written 'Japanese / English' (the command line's form, for a reader of either language)
+    in one language, for a page that speaks one: the part before the first ' / ' in Japanese, after it
+    in English. A message without the separator is returned as it is."""
+    ja, sep, en = str(message).partition(" / ")
+    if not sep:
+        return str(message)
+    return ja if lang == "ja" else en

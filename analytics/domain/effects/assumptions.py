@@ -137,9 +137,12 @@ class Assumptions:
             raise KeyError(f"unknown assumption(s): {sorted(unknown)}")
         for key, value in values.items():
             if value is None or not (float(value) >= 0):
-                raise ValueError(f"前提値 {key} は0以上の数値にしてください / assumption {key} must be a number ≥ 0")
+                a = BY_KEY[key]
+                raise ValueError(f"前提値「{a.label_ja}」は0以上の数値にしてください / "
+                                 f"the assumption '{a.label_en}' must be a number ≥ 0")
         if float(values.get("example_users", self.example_users)) <= 0:
-            raise ValueError("事業所例の利用者数は1以上にしてください / example_users must be ≥ 1")
+            a = BY_KEY["example_users"]
+            raise ValueError(f"{a.label_ja}は1以上にしてください / {a.label_en} must be at least 1")
         return dataclasses.replace(self, **{k: float(v) for k, v in values.items()})
 
     def as_dict(self) -> dict[str, float]:

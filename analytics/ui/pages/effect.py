@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from analytics import i18n
 from analytics.domain import effects, kpis
 from analytics.reports import effect_charts
 from analytics.store import office_partners as op
@@ -175,7 +176,7 @@ try:
     result = effects.office_effect(users, cms, share, hourly_wage=wage, licence_free=free, preset=preset,
                                    assumptions=assumptions)
 except ValueError as err:
-    st.error(tr("effect.error.inputs", error=err))
+    st.error(tr("effect.error.inputs", error=i18n.part(str(err), lang)))
     _assumption_editor()
     st.stop()
 v = result.values
