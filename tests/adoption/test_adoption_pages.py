@@ -208,7 +208,7 @@ def test_definitions_page(open_page):
 
 
 @pytest.mark.parametrize("page,label,value", [
-    ("prefectures", "National Adoption rate", "33.3%"), ("municipalities", "Registered offices", "3"),
+    ("prefectures", "Adoption rate (national)", "33.3%"), ("municipalities", "Registered offices", "3"),
     ("definitions", None, None),
 ])
 def test_pages_in_english(open_page, page, label, value):

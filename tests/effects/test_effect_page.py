@@ -52,6 +52,8 @@ def test_page_defaults_inputs_and_reset(duck_url):
     assert set(table["preset"]) == {"利用者1人あたり", "資料の事業所例", "両方"}
     assert "95,218" in table["documented"].tolist() and "0.62" in table["documented"].tolist()
     assert m["ケアマネ1人あたり送信回数（月）"] == "0.3 回"
+    deltas = {t.label: t.delta for t in at.metric}
+    assert deltas["ケアマネ1人あたり送信回数（月）"] == "-29.7 回"   # 0.3 − 30 on paper, with its unit
     assert m["元が取れるデータ連携の割合"] == "2.6%"
     # the empty database hides the office option and says why
     assert [r for r in at.radio if r.key == "effect_mode"][0].options == ["割合を指定する", "登録済みの取引先数から"]

@@ -207,7 +207,9 @@ k[1].metric(tr("effect.kpi.direct_saving"), _yen(v["direct_saving_month"]), help
 k[2].metric(tr("effect.kpi.saving_excl"), _yen(v["saving_month_excl_licence"]),
             help=_yen_help(v["saving_month_excl_licence"]))
 k[3].metric(tr("effect.kpi.sends"), tr("effect.unit.sends", value=f"{v['sends_per_care_manager']:,.1f}"),
-            delta=f"{v['sends_per_care_manager'] - v['sends_per_care_manager_before']:+,.1f}", delta_color="inverse")
+            delta=tr("effect.unit.sends",
+                     value=f"{v['sends_per_care_manager'] - v['sends_per_care_manager_before']:+,.1f}"),
+            delta_color="inverse")
 k = st.columns(4)
 be, months = v["break_even_share"], v["months_to_recover"]
 k[0].metric(tr("effect.kpi.break_even"), tr("effect.never") if be is None else _pct(be))
