@@ -8,6 +8,7 @@ st.set_page_config(page_title="ケアプランデータ連携 ダッシュボー
 
 try:
     glue.setup_sidebar()
+    glue.refresh_scope()  # a user disabled (or given another role) since signing in: applies now
 except glue.DatabaseUnavailable as err:
     # e.g. the DuckDB file is held by another process (a second `make run`, a running `careplan ingest`)
     st.error(str(err))

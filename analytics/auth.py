@@ -21,6 +21,11 @@ from analytics.store import schema
 
 ROLES = ("admin", "prefecture", "office", "viewer")
 _HASHER = PasswordHasher()
+# verified when the user is unknown or disabled, so that a refusal takes as long as a wrong password and the
+# response time does not tell whether a user name exists (made on first use: hashing costs ~0.1 s)
+_DUMMY_HASH: dict[tuple, str] = {}
+# a user name typed at sign-in is stored in the audit log; longer ones are cut (no user name is longer)
+MAX_USERNAME = 100
 
 
 class AuthError(ValueError):
@@ -98,7 +103,7 @@ def hash_password(password: str) -> str:
 
 
 def _check_new_user(username: str, password: str, role: str, area: str | None) -> None:
-    if not username or len(username) > 100:
+    if not username or len(username) > MAX_USERNAME:
         raise AuthError("ユーザー名を1〜100文字で入力してください。", "Enter a user name of 1–100 characters.")
     if len(password) < 10:
         raise AuthError("パスワードは10文字以上にしてください。", "Use a password of at least 10 characters.")
@@ -146,15 +151,38 @@ def authenticate(engine, username: str, password: str) -> Scope:
     """The user's scope, or AuthError. Every attempt is audited (never the password)."""
     with engine.begin() as conn:
         row = conn.execute(sa.select(schema.users).where(schema.users.c.username == username)).mappings().first()
-        ok = False
-        if row is not None and not row["disabled"] and row["password_hash"]:
-            try:
-                ok = _HASHER.verify(row["password_hash"], password)
-            except (VerificationError, InvalidHashError):
-                ok = False
-        _audit(conn, username, "sign_in" if ok else "sign_in_failed", None)
+        usable = row is not None and not row["disabled"] and bool(row["password_hash"])
+        ok = _verify(row["password_hash"] if usable else _dummy_hash(), password) and usable
+        _audit(conn, username[:MAX_USERNAME], "sign_in" if ok else "sign_in_failed", None)
     if not ok:
         raise AuthError("ユーザー名またはパスワードが違います。", "Wrong user name or password.")
+    return Scope(row["role"], row["scope"], username)
+
+
+def _dummy_hash() -> str:
+    """A hash made with the hasher's current parameters (verifying it costs what a real one does)."""
+    params = (_HASHER.time_cost, _HASHER.memory_cost, _HASHER.parallelism, _HASHER.hash_len, _HASHER.salt_len)
+    if params not in _DUMMY_HASH:
+        _DUMMY_HASH[params] = _HASHER.hash("no such user: the password is never right")
+    return _DUMMY_HASH[params]
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def current_scope(engine, username: str) -> Scope | None:
+    """The scope the users table gives ``username`` now (role and area as stored), or None when the user
+    no longer exists or is disabled: a signed-in session is checked against it on every page run, so
+    disabling a user, or changing their role or area, takes effect at once."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(schema.users.c.role, schema.users.c.scope, schema.users.c.disabled)
+                           .where(schema.users.c.username == username)).mappings().first()
+    if row is None or row["disabled"]:
+        return None
     return Scope(row["role"], row["scope"], username)
 
 

@@ -116,6 +116,17 @@ def _loopback_app():
     config.set_option("server.address", before)
 
 
+@pytest.fixture
+def public_bind():
+    """Served on all interfaces: no local demo mode, sign-in required (the autouse fixture above binds every
+    other test to 127.0.0.1)."""
+    from streamlit import config
+    before = config.get_option("server.address")
+    config.set_option("server.address", "0.0.0.0")
+    yield
+    config.set_option("server.address", before)
+
+
 def pytest_sessionfinish(session, exitstatus):
     session.config._careplan_exit = exitstatus
 

@@ -31,8 +31,7 @@ def rejected_rows(engine, batch_ids: list[int]) -> pd.DataFrame:
 
 def rejected_csv(frame: pd.DataFrame) -> bytes:
     """UTF-8 with BOM so that Excel opens the Japanese text correctly; formulas neutralised."""
-    safe = frame.copy()
-    for c in safe.columns:
-        if safe[c].dtype == object:
-            safe[c] = safe[c].map(lambda v: "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v)
-    return safe.to_csv(index=False).encode("utf-8-sig")
+    from analytics.reports import tabular
+    # the values are the uploaded cells as they were: every formula start (= + - @ tab CR, full-width ＝ …)
+    # is neutralised whatever the column's dtype (read_df gives string columns, not object ones)
+    return tabular.to_csv_bytes(frame, "excel")

@@ -485,13 +485,36 @@ def profiles(table: Table) -> Checked:
     return _finish(table, out, p)
 
 
+# columns whose valid values are codes, numbers or dates: a rejected cell there that holds words (kana,
+# kanji other than a 和暦 date's, or two Latin words) is most likely a shifted or mistyped personal cell
+# (a care user's name typed into 事業所番号), so its value is not kept in rejected_rows or shown
+CODE_LIKE_COLUMNS = frozenset({"office_code", "sender_code", "receiver_code", "municipality_code", "service_code",
+                               "prefecture_code", "sheets", "users", "care_managers", "month", "registered_on",
+                               "ended_on"})
+_DATE_WORDS = set("令和平成昭和大正明治元年月日")
+_WORDS = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af]")
+_LATIN_NAME = re.compile(r"[^\W\d_]{2,}[\s\u3000,]+[^\W\d_]{2,}")
+
+
+def may_name_a_person(value) -> bool:
+    """True when a rejected cell of a code/number/date column holds words rather than a mistyped code."""
+    if not isinstance(value, str):
+        return False
+    text = unicodedata.normalize("NFKC", value)
+    if any(ch not in _DATE_WORDS for ch in _WORDS.findall(text)):
+        return True
+    return bool(_LATIN_NAME.search(text))
+
+
 def personal_safe(errors: pd.DataFrame) -> pd.DataFrame:
-    """Never show a value of a personal-data column (defence in depth: such columns are dropped on read)."""
+    """Never show a value of a personal-data column (defence in depth: such columns are dropped on read),
+    nor words found in a code, number or date column (a name typed or shifted into it)."""
     if errors.empty:
         return errors
     mask = errors["column"].map(lambda c: cols.is_personal(c) if c else False)
+    worded = errors["column"].isin(CODE_LIKE_COLUMNS) & errors["value"].map(may_name_a_person).astype(bool)
     errors = errors.copy()
-    errors.loc[mask, "value"] = cols.PERSONAL_PLACEHOLDER
+    errors.loc[mask | worded, "value"] = cols.PERSONAL_PLACEHOLDER
     return errors
 
 

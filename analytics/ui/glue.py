@@ -82,12 +82,42 @@ def cached(fn, *args, **kwargs):
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
+# headers a reverse proxy adds: a request that came through one is not local, whatever the bind address
+PROXY_HEADERS = ("forwarded", "x-forwarded-for", "x-forwarded-host", "x-real-ip")
+
+
 def local_demo_mode() -> bool:
-    """Without sign-in only when bound to loopback (``make run``) and not forced by CAREPLAN_AUTH=required."""
+    """Without sign-in only when bound to loopback (``make run``) and not forced by CAREPLAN_AUTH=required,
+    and only for a browser that reached the server directly under a loopback name: a request relayed by a
+    reverse proxy on the same machine, or one whose Host names another site (DNS rebinding), must sign in."""
     import os
     if os.environ.get("CAREPLAN_AUTH", "").lower() == "required":
         return False
-    return (st.get_option("server.address") or "") in LOOPBACK
+    if (st.get_option("server.address") or "") not in LOOPBACK:
+        return False
+    return direct_loopback_request(_request_headers())
+
+
+def _request_headers() -> dict[str, str]:
+    try:
+        return {str(k).lower(): str(v) for k, v in (st.context.headers or {}).items()}
+    except Exception:  # noqa: BLE001 - no request (a bare script run): nothing relayed
+        return {}
+
+
+def direct_loopback_request(headers: dict[str, str]) -> bool:
+    """True when the (lower-cased) request headers show no proxy and a Host that is a loopback name."""
+    if any(h in headers for h in PROXY_HEADERS):
+        return False
+    host = headers.get("host")
+    if host is None:
+        return True
+    host = host.strip().lower()
+    if host.startswith("["):  # [::1]:8501
+        name = host[1:host.find("]")] if "]" in host else host
+    else:
+        name = host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    return name in LOOPBACK
 
 
 def scope():
@@ -97,6 +127,36 @@ def scope():
     if isinstance(found, auth.Scope):
         return found
     return auth.ADMIN if local_demo_mode() else auth.DENY
+
+
+# session keys that survive signing in and out: the language and the database chosen, nothing else
+KEPT_ACROSS_SIGN_IN = ("lang", "db_url")
+SIGNED_IN = "signed_in_user"  # set with "scope" by the sign-in form: that user is checked on every run
+
+
+def start_session(new_scope=None) -> None:
+    """Sign in (``new_scope``) or out (None) on a clean session: results built for the previous user
+    (import summaries, built export files, widget choices) are dropped, not handed to the next one."""
+    for key in list(st.session_state.keys()):
+        if key not in KEPT_ACROSS_SIGN_IN:
+            del st.session_state[key]
+    if new_scope is not None:
+        st.session_state["scope"] = new_scope
+        st.session_state[SIGNED_IN] = new_scope.username
+
+
+def refresh_scope() -> None:
+    """Check a signed-in user against the users table (app.py, before every page): a user disabled or
+    removed since signing in is signed out, a changed role or area applies at once."""
+    from analytics import auth
+    username = st.session_state.get(SIGNED_IN)
+    if username is None:
+        return
+    now = auth.current_scope(engine(), username)
+    if now is None:
+        start_session(None)
+    elif now != st.session_state.get("scope"):
+        st.session_state["scope"] = now
 
 
 def setup_sidebar() -> None:

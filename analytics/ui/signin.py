@@ -23,18 +23,21 @@ def render() -> None:
         submitted = st.form_submit_button(glue.tr("auth.submit"))
     if submitted:
         try:
-            st.session_state["scope"] = auth.authenticate(glue.engine(), username.strip(), password)
+            signed_in = auth.authenticate(glue.engine(), username.strip(), password)
         except auth.AuthError as err:
             st.error(err.ja if glue.lang() == "ja" else err.en)
         else:
+            glue.start_session(signed_in)  # a fresh session: nothing of the one before sign-in is kept
             st.rerun()
     if _oidc_configured():
         if getattr(st.user, "is_logged_in", False):
             email = st.user.get("email")
             users = {u["username"]: u for u in auth.list_users(glue.engine())}
             user = users.get(email)
-            if user and not user["disabled"]:
-                st.session_state["scope"] = auth.Scope(user["role"], user["scope"], email)
+            # an account whose provider says the e-mail is not verified does not prove it owns that address
+            verified = st.user.get("email_verified", True) is not False
+            if user and not user["disabled"] and verified:
+                glue.start_session(auth.Scope(user["role"], user["scope"], email))
                 auth.audit(glue.engine(), email, "sign_in", "oidc")
                 st.rerun()
             else:
@@ -52,7 +55,9 @@ def sidebar_user() -> None:
                                    area=scope.area or "—"))
         if st.sidebar.button(glue.tr("auth.sign_out")):
             auth.audit(glue.engine(), scope.username, "sign_out")
-            del st.session_state["scope"]
+            glue.start_session(None)  # drops the scope and everything built for this user
+            if _oidc_configured() and getattr(st.user, "is_logged_in", False):
+                st.logout()  # else the provider's cookie would sign the same account in again at once
             st.rerun()
     elif glue.local_demo_mode():
         st.sidebar.warning(glue.tr("auth.local_mode"))

@@ -37,16 +37,6 @@ def net_url(tmp_path_factory):
     store_engine.dispose(url)
 
 
-@pytest.fixture
-def public_bind():
-    """Served on all interfaces: no local demo mode, sign-in required."""
-    from streamlit import config
-    before = config.get_option("server.address")
-    config.set_option("server.address", "0.0.0.0")
-    yield
-    config.set_option("server.address", before)
-
-
 def app(url, scope, **state) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state["db_url"] = url
