@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import pathlib
-
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from analytics import auth, i18n
