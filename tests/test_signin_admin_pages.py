@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pathlib
+
 from streamlit.testing.v1 import AppTest
 
 from analytics import auth, i18n
