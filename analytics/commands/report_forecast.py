@@ -3,6 +3,8 @@
 and with the scenario when one is given, as on the 将来推計 page) and the six-month backtest error."""
 from __future__ import annotations
 
+import sys
+
 import pandas as pd
 
 from analytics.cli import UserError
@@ -21,9 +23,14 @@ COLUMNS = ["prefecture_code", "prefecture", "kind", "offices", "registered", "mo
 def forecast_rows(engine, prefecture: str, target_rate: float, draws: int = 0,
                   scenario: fc.Scenario | None = None) -> pd.DataFrame:
     """One row per kind; target_month 'YYYY-MM' or None when not reached within the horizon (10 years);
-    reliable False when the kind has fewer than ``min_registered`` registered offices (the fit is fragile)."""
+    reliable False when the kind has fewer than ``min_registered`` registered offices (the fit is fragile) or
+    the history is shorter than ``min_history_months`` (the fit cannot be backtested).
+
+    ``frame.attrs["notes"]``: (Japanese, English) sentences where a row's numbers need words — a target at or
+    above the market m (never reached, by assumption), a target already reached in the history, a six-month
+    backtest error above ``mape_warn``, a short history; ``run`` prints them on stderr."""
     series, master = qf.area_series(engine, prefecture)
-    rows = []
+    rows, notes = [], []
     for kind in ("kyotaku", "service"):
         s = series[series["kind"] == kind]
         row = {"prefecture_code": prefecture, "prefecture": codes.prefecture_name(prefecture), "kind": kind,
@@ -42,9 +49,38 @@ def forecast_rows(engine, prefecture: str, target_rate: float, draws: int = 0,
                        scenario_target_month=(res.scenario_target_month.strftime("%Y-%m")
                                               if res.scenario_target_month else None),
                        backtest_mape=None if mape is None else round(mape, 4),
-                       reliable=fc.is_reliable(s["registered"]))
+                       reliable=fc.is_reliable(s["registered"]) and not fc.is_short_history(len(s)))
+        notes.extend(_notes(kind, res, target_rate, len(s), mape))
         rows.append(row)
-    return pd.DataFrame(rows, columns=COLUMNS)
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    frame.attrs["notes"] = notes
+    return frame
+
+
+def _notes(kind: str, res: fc.ForecastResult, target_rate: float, n_months: int,
+           mape: float | None = None) -> list[tuple[str, str]]:
+    rate, sat = f"{target_rate:.0%}", f"{res.fit.m / res.master:.0%}" if res.master else "–"
+    out = []
+    if fc.target_reached_already(res):
+        out.append((f"{kind}: 目標 {rate} には実績の {res.target_month:%Y-%m} に到達済みです（推計ではありません）",
+                    f"{kind}: the target {rate} was already reached in {res.target_month:%Y-%m} (observed, not "
+                    f"forecast)"))
+    elif fc.target_beyond_market(target_rate, res.fit.m, res.master):
+        out.append((f"{kind}: 目標 {rate} は市場規模 m の仮定（マスタの{sat}）以上のため、推計では到達しません"
+                    f"（target_month は null。普及の遅さではなく仮定によるもの）",
+                    f"{kind}: the target {rate} is at or above the market m (the {sat} saturation assumption), "
+                    f"so the forecast never reaches it (target_month null by assumption, not slow adoption)"))
+    if fc.is_poor_fit(mape):
+        limit = f"{fc.ASSUMPTION_VALUES['mape_warn']:.0%}"
+        out.append((f"{kind}: 6か月先までの検証で推計は実績から平均 {mape:.1%} ずれました（{limit} 超）。目標到達月は参考値です",
+                    f"{kind}: the six-month backtest was {mape:.1%} off on average (over {limit}); treat the "
+                    f"target month as indicative"))
+    if fc.is_short_history(n_months):
+        need = fc.ASSUMPTION_VALUES["min_history_months"]
+        out.append((f"{kind}: 実績が {n_months} か月分しかなく（{need} か月未満）、推計を検証できないため参考値です",
+                    f"{kind}: only {n_months} months of data (under {need}): the forecast cannot be backtested "
+                    f"and is indicative only"))
+    return out
 
 
 def describe(scenario: fc.Scenario | None) -> str:
@@ -99,7 +135,7 @@ def all_prefectures(engine, kind: str, target_rate: float) -> pd.DataFrame:
                      "registered": int(registered.iat[-1]),
                      "adoption_rate": float(registered.iat[-1]) / offices,
                      "target_month": target.strftime("%Y-%m") if target else None,
-                     "reliable": fc.is_reliable(registered)})
+                     "reliable": fc.is_reliable(registered) and not fc.is_short_history(len(months))})
     return pd.DataFrame(rows, columns=["prefecture_code", "prefecture", "offices", "registered", "adoption_rate",
                                        "target_month", "reliable"])
 
@@ -123,9 +159,22 @@ def run(args) -> int:
                            shogu=bool(getattr(args, "shogu", False)),
                            subsidy_offices=subsidy, subsidy_month=subsidy_month if subsidy else None)
     engine = store_engine.get_engine(args.db)
-    if qf.series_months(engine) is None:
+    bounds = qf.series_months(engine)
+    if bounds is None:
         raise UserError("登録データがありません。先に `careplan ingest registrations` か `careplan demo` を実行して"
                         "ください / no registrations yet: run `careplan ingest registrations` or `careplan demo` "
                         "first.")
-    emit(forecast_rows(engine, code, rate, scenario=scenario), args.format)
+    if subsidy:
+        # a month in the history (or past the horizon) would add nothing while the output said "subsidy …"
+        first = fc.add_months(bounds[1], 1)
+        last = fc.add_months(bounds[1], int(fc.ASSUMPTION_VALUES["horizon_months"]))
+        if not first <= subsidy_month <= last:
+            raise UserError(f"--subsidy-month は実績データの最終月（{bounds[1]:%Y-%m}）より後、{last:%Y-%m} までの月で"
+                            f"指定してください（例: {first:%Y-%m}） / --subsidy-month must be after the last month of "
+                            f"data ({bounds[1]:%Y-%m}) and at most {last:%Y-%m} (e.g. {first:%Y-%m}).")
+    frame = forecast_rows(engine, code, rate, scenario=scenario)
+    emit(frame, args.format)
+    for ja, en in frame.attrs.get("notes", []):
+        # stderr, so JSON/CSV on stdout stay machine-readable
+        print(f"注意: {ja} / note: {en}", file=sys.stderr)
     return 0

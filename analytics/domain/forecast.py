@@ -70,6 +70,16 @@ FORECAST_ASSUMPTIONS: tuple[ForecastAssumption, ...] = (
         "judgement: with a handful of registrations a single office moves the fit (q runs to a bound)",
         "2026-11-24", "登録事業所がこれ未満の地域・種類は、推計を「参考値」として表示する。"),
     ForecastAssumption(
+        "min_history_months", 9, "months of data",
+        "the six-month backtest needs 3 months to fit and 6 to compare; 3 months fit p and q exactly (no "
+        "residuals, so no band) and a shorter history cannot be checked", "2026-12-04",
+        "実績の月数がこれ未満の場合、6か月先までの検証（バックテスト）ができないため、推計を「参考値」として表示する。"),
+    ForecastAssumption(
+        "mape_warn", 0.2, "mean absolute percentage error",
+        "judgement: the six-month backtest starts from the observed count, so an error above one fifth of the "
+        "registered count means the curve does not follow the area's recent registrations", "2026-12-04",
+        "6か月先までの検証（バックテスト）の誤差 MAPE がこれを超える場合、目標到達月を「参考値」として表示する。"),
+    ForecastAssumption(
         "free_pass_p_factor", 3.0, "× innovation p",
         "derived from domain-facts §2: ≈660 new offices/month 2023-10→2025-05 (8,100 → 7.2 % of ≈287,000) vs "
         "≈2,500/month 2025-05→2025-08 (→ 28,191), ×3.8; taken as ×3 on p because part of the rise is imitation",
@@ -329,6 +339,29 @@ def _bootstrap(counts: np.ndarray, fit: BassFit, draws: int, seed: int, m_max: f
 def is_reliable(counts) -> bool:
     """Enough registrations for the fit to mean something (``min_registered``)."""
     return float(np.max(np.asarray(counts, dtype=float), initial=0)) >= ASSUMPTION_VALUES["min_registered"]
+
+
+def is_short_history(n_months: int) -> bool:
+    """Fewer months than ``min_history_months``: the six-month backtest cannot check the fit."""
+    return int(n_months) < ASSUMPTION_VALUES["min_history_months"]
+
+
+def is_poor_fit(mape: float | None) -> bool:
+    """The six-month backtest error is above ``mape_warn`` (None — nothing to compare — is not poor)."""
+    return mape is not None and mape > ASSUMPTION_VALUES["mape_warn"]
+
+
+def target_beyond_market(target_rate: float, m: float, master: int) -> bool:
+    """The target is at or above the market m: the Bass curve only approaches m, so neither the baseline nor
+    a scenario (its additions are capped at m) can reach it — "not within 10 years" would be an artefact of
+    the saturation assumption, not of slow adoption."""
+    return master > 0 and target_rate * master >= m - 1e-9
+
+
+def target_reached_already(result: "ForecastResult", scenario: bool = False) -> bool:
+    """The target month lies in the observed history (the target was reached before the forecast starts)."""
+    month = result.scenario_target_month if scenario else result.target_month
+    return month is not None and month <= result.last_month
 
 
 def first_month_reaching(months, counts, master: int, rate: float) -> dt.date | None:

@@ -72,6 +72,11 @@ if me.suppresses_small_counts() and counts[-1] < privacy.threshold():
 last = months[-1]
 first_future = fc.add_months(last, 1)
 
+
+def target_label(d: dt.date | None) -> str:
+    """A target month; one in the observed history says it was already reached (not a forecast)."""
+    return glue.tr("forecast.reached", month=ym(d)) if d is not None and d <= last else ym(d)
+
 # ------------------------------------------------------------------------------------------- scenarios
 month_opts = [fc.add_months(dt.date(2025, 1, 1), i) for i in range(0, 72)]
 if first_future not in month_opts:
@@ -119,16 +124,46 @@ res = fc.forecast(months, counts, offices, kind=kind, target_rate=target_rate, s
 # ------------------------------------------------------------------------------------------- headline
 if not fc.is_reliable(counts):
     st.warning(glue.tr("forecast.few_registrations", n=fc.ASSUMPTION_VALUES["min_registered"]))
+# the same six-month backtest as `careplan report forecast` (backtest_mape): a poor one is said up here,
+# beside the target month, not only in the backtest section below
+_, headline_mape = fc.backtest(months, counts, offices)
+if fc.is_poor_fit(headline_mape):
+    st.warning(glue.tr("forecast.poor_fit", mape=f"{headline_mape:.1%}",
+                       limit=f"{fc.ASSUMPTION_VALUES['mape_warn']:.0%}"))
+short_history = fc.is_short_history(len(months))
+if short_history:
+    st.warning(glue.tr("forecast.short_history", n=len(months), need=fc.ASSUMPTION_VALUES["min_history_months"]))
+beyond_market = not fc.target_reached_already(res) and fc.target_beyond_market(target_rate, res.fit.m, offices)
+if beyond_market:
+    # "not within 10 years" would read as slow adoption; it is the ceiling m the model assumes
+    st.warning(glue.tr("forecast.target_beyond_market", rate=f"{target_rate:.0%}", sat=f"{res.fit.m / offices:.0%}"))
 now_rate = counts[-1] / offices
 m1, m2, m3, m4 = st.columns(4)
 m1.metric(glue.tr("forecast.metric.now", month=ym(last)), f"{now_rate:.1%}",
           help=glue.tr("forecast.metric.now_help", registered=int(counts[-1]), offices=offices))
-m2.metric(glue.tr("forecast.metric.target_baseline"), ym(res.target_month))
+
+
+def metric_label(d: dt.date | None) -> str:
+    """A target month for a metric tile, short (a long phrase is cut off in the tile; metric_help says more)."""
+    if d is None:
+        return glue.tr("forecast.metric.never" if beyond_market else "forecast.metric.over_horizon")
+    return glue.tr("forecast.metric.reached") if d <= last else ym(d)
+
+
+def metric_help(d: dt.date | None) -> str | None:
+    if d is None:
+        return glue.tr("forecast.not_reached")
+    return target_label(d) if d <= last else None
+
+
+m2.metric(glue.tr("forecast.metric.target_baseline"), metric_label(res.target_month),
+          help=metric_help(res.target_month))
 delta = None
 if res.target_month and res.scenario_target_month:
     diff = fc.month_index(res.scenario_target_month, res.target_month)
     delta = glue.tr("forecast.metric.months_delta", n=diff) if diff else None
-m3.metric(glue.tr("forecast.metric.target_scenario"), ym(res.scenario_target_month), delta=delta,
+m3.metric(glue.tr("forecast.metric.target_scenario"), metric_label(res.scenario_target_month), delta=delta,
+          help=metric_help(res.scenario_target_month),
           delta_color="inverse")
 in12 = res.frame[res.frame["month"] == fc.add_months(last, 12)].iloc[0]
 m4.metric(glue.tr("forecast.metric.in12", month=ym(fc.add_months(last, 12))), f"{in12['scenario_rate']:.1%}",
@@ -181,7 +216,7 @@ if targets is not None:
 st.subheader(glue.tr("forecast.backtest.title"))
 cut_opts = months[2:-1]
 if not cut_opts:
-    st.info(glue.tr("forecast.too_little"))
+    st.info(glue.tr("forecast.backtest.too_short", n=len(months)))
 else:
     default_cut = months[max(2, len(months) - 7)] if len(months) - 7 >= 2 else cut_opts[0]
     cutoff = st.select_slider(glue.tr("forecast.backtest.cutoff"), options=cut_opts, value=default_cut,
@@ -204,11 +239,14 @@ if allp.empty:
 else:
     allp["prefecture"] = allp["prefecture_code"].map(lambda c: codes.prefecture_name(c, lang))
     # "YYYY-MM" from the command's table, shown like every month on the page
-    allp["target_month"] = allp["target_month"].map(lambda v: ym(fc.parse_ym(v)) if isinstance(v, str) else ym(None))
+    allp["target_month"] = allp["target_month"].map(lambda v: target_label(fc.parse_ym(v)) if isinstance(v, str)
+                                                    else ym(None))
     if hidden is not None:  # viewers: no target month either where the counts are suppressed
         allp["target_month"] = allp["target_month"].where(~hidden, glue.tr("forecast.all.suppressed"))
-    allp["reliable"] = allp["reliable"].map(lambda r: glue.tr("forecast.all.reliable" if r
-                                                               else "forecast.all.unreliable"))
+    # every prefecture shares the months: a short history makes each row indicative, whatever its count
+    allp["reliable"] = allp["reliable"].map(lambda r: glue.tr(
+        "forecast.all.reliable" if r else "forecast.all.short_history" if short_history
+        else "forecast.all.unreliable"))
     shown = allp[["prefecture", "offices", "registered", "adoption_rate", "target_month", "reliable"]].rename(
         columns={"prefecture": glue.tr("forecast.all.col.prefecture"),
                  "offices": glue.tr("forecast.all.col.offices"),
