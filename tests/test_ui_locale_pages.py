@@ -117,3 +117,26 @@ def test_english_definitions_join_sentences_in_english(page, locale_db):
     if page == "municipalities.py":
         kind = i18n.t("common.kind.kyotaku", "en")
         assert f"{kind} and service offices" in [s.value for s in at.subheader]
+
+
+@pytest.mark.parametrize("page", ["home.py", "savings.py"])
+def test_english_footers_separate_sources_the_english_way(page, locale_db):
+    """Two sources (概要) or two definitions (効果（地域別）'s ranking) on one footer line were joined with the
+    Japanese full-width slash 「／」 also in English."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(nav.PAGES_DIR.parents[2] / "app.py"), default_timeout=90)
+    at.session_state["db_url"] = locale_db
+    at.session_state["lang"] = "en"
+    at.run()
+    if page != "home.py":
+        at.switch_page(str((nav.PAGES_DIR / page).relative_to(nav.PAGES_DIR.parents[2]))).run()
+    assert not at.exception
+    footers = [c.value for c in at.caption if c.value.startswith("**Definition**")]
+    assert footers and [f for f in footers if "／" in f] == []
+    assert any(" / " in f for f in footers)      # the joined line is there, separated in English
+
+
+def test_sources_split_in_either_language():
+    from analytics.domain import kpis
+    assert kpis.split_sources(kpis.joined(["A (x)", "B"], "ja")) == ["A (x)", "B"]
+    assert kpis.split_sources(kpis.joined(["A (x)", "B"], "en")) == ["A (x)", "B"]

@@ -7,6 +7,8 @@ when they are empty). Definitions follow DESIGN §3.
 """
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 
 import pandas as pd
@@ -233,6 +235,21 @@ def period(key: str, lang: str = "ja") -> str:
 
 def source(key: str, lang: str = "ja") -> str:
     return get(key).text("source", lang)
+
+
+# between two definitions or sources on one line: the full-width slash in Japanese, a spaced slash in English
+# (the registry's own English sources are written with " / " too)
+LIST_SEP = {"ja": "／", "en": " / "}
+
+
+def joined(parts, lang: str = "ja") -> str:
+    """Definitions or sources on one line, separated as the language writes it."""
+    return LIST_SEP.get(lang, LIST_SEP["ja"]).join(parts)
+
+
+def split_sources(text: str) -> list[str]:
+    """The sources of a joined line, in either language."""
+    return [part for part in re.split("|".join(re.escape(sep) for sep in LIST_SEP.values()), text) if part]
 
 
 def names() -> set[str]:

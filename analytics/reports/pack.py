@@ -136,7 +136,7 @@ def build_pack(engine, prefecture: str | None = None, lang: str = "ja",
     adoption = _adoption_reader(engine)
     sections = [_map(**ctx, adoption=adoption), _ranking(**ctx, adoption=adoption), _trend(**ctx),
                 _channels(**ctx), _savings(**ctx), _effect(lang), _definitions(lang, as_of)]
-    sources = sorted({part for s in sections if s.source for part in s.source.split("／")})
+    sources = sorted({part for s in sections if s.source for part in kpis.split_sources(s.source)})
     if source_meta:
         sources.insert(0, source_meta)
     return Pack(lang=lang, prefecture=prefecture, area_name=area_name, created=created or dt.date.today(),

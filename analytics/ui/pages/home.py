@@ -55,7 +55,7 @@ glue.chart_footer(
     counts=" → ".join([kpis.label("offices", lang), kpis.label("registered", lang),
                        kpis.label("digital_offices", lang), kpis.label("hours_saved_realised", lang)]),
     period=glue.tr("adoption.period.as_of_month", date=as_of.isoformat(), month=month_text),
-    source=f"{kpis.source('registered', lang)}／{kpis.source('digital_offices', lang)}",
+    source=kpis.joined([kpis.source('registered', lang), kpis.source('digital_offices', lang)], lang),
     data=pd.DataFrame(funnel_table), key="home_funnel")
 
 st.subheader(glue.tr("adoption.home.trend"))

@@ -74,7 +74,7 @@ glue.chart_footer(counts=kpis.describe(measure, lang), period=period, source=mod
 
 unit = st.radio(glue.tr("savings.unit"), ["hours", "yen"], horizontal=True, key="savings_unit",
                 format_func=lambda u: glue.tr(f"savings.unit.{u}"))
-rank_counts = f"{kpis.describe(f'realised_{unit}', lang)}／{kpis.describe(f'potential_{unit}', lang)}"
+rank_counts = kpis.joined([kpis.describe(f"realised_{unit}", lang), kpis.describe(f"potential_{unit}", lang)], lang)
 st.subheader(glue.tr(f"savings.chart.rank.{unit}"))
 a11y.chart(charts.savings_ranking(frame, "prefecture", lang, unit=unit), key="savings_rank_chart")
 glue.chart_footer(counts=rank_counts, period=period, source=model_source, data=shown(frame), key="savings_rank")
