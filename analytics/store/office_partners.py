@@ -103,13 +103,25 @@ def office_profile(engine, office_code: str, month: dt.date | None = None) -> di
 def busiest_offices(engine, month: dt.date | None = None, limit: int = 300,
                     prefecture_code: str | None = None, office_code: str | None = None) -> pd.DataFrame:
     """Offices that sent sheets in the month (latest if not given), most sheets first: the picker's list.
-    Optionally only one prefecture (the office's master prefecture, else code digits 1–2) or one office."""
+    Optionally only one prefecture (the office's master prefecture, else code digits 1–2) or one office.
+
+    With ``office_code`` (an office user's own office) the office is found when it exchanged anything in
+    its own latest month — sent or received, like ``office_partners`` —, not only when it sent sheets in the
+    data's latest month: an office that only receives, or whose log ends a month earlier, still has partners.
+    """
     cols = ["office_code", "name", "prefecture_code", "sheets"]
-    month = month or latest_month(engine)
+    month = month or latest_month(engine, office_code)
     if month is None:
         return pd.DataFrame(columns=cols)
-    per = (sa.select(ex.c.sender_code.label("office_code"), sa.func.sum(ex.c.sheets).label("sheets"))
-           .where(ex.c.month == month).group_by(ex.c.sender_code).subquery())
+    if office_code:
+        side = sa.case((ex.c.sender_code == office_code, ex.c.sender_code), else_=ex.c.receiver_code)
+        per = (sa.select(side.label("office_code"), sa.func.sum(ex.c.sheets).label("sheets"))
+               .where(ex.c.month == month, ex.c.sender_code != ex.c.receiver_code,
+                      sa.or_(ex.c.sender_code == office_code, ex.c.receiver_code == office_code))
+               .group_by(side).subquery())
+    else:
+        per = (sa.select(ex.c.sender_code.label("office_code"), sa.func.sum(ex.c.sheets).label("sheets"))
+               .where(ex.c.month == month).group_by(ex.c.sender_code).subquery())
     pref = sa.func.coalesce(off.c.prefecture_code, sa.func.substr(per.c.office_code, 1, 2))
     q = (sa.select(per.c.office_code, off.c.name, pref.label("prefecture_code"), per.c.sheets)
          .select_from(per.outerjoin(off, off.c.office_code == per.c.office_code)))

@@ -233,39 +233,45 @@ def office_monthly(engine, office_code: str) -> pd.DataFrame:
     return _finish(df, ["month", "direction"])
 
 
+PARTNER_COLUMNS = ["partner_code", "name", "registered", "sheets", "sheets_sent", "sheets_received",
+                   "digital_sheets", "paper_sheets", "month"]
+
+
 def office_partners(engine, office_code: str, *, month: dt.date | None = None) -> pd.DataFrame:
-    """The office's partners in a month (default: its latest month) with sheets both ways, the digital
-    ones, and whether the partner is registered: who to invite first (unregistered, most paper sheets)."""
+    """The office's partners in a month (default: its latest month) with sheets both ways (and each way:
+    sheets_sent = this office → partner, sheets_received = partner → this office), the digital ones, and
+    whether the partner is registered: who to invite first (unregistered, most paper sheets)."""
     if month is None:
         with engine.connect() as conn:
             month = conn.execute(sa.select(sa.func.max(e.c.month)).where(
                 sa.or_(e.c.sender_code == office_code, e.c.receiver_code == office_code))).scalar()
         if month is None:
-            return pd.DataFrame(columns=["partner_code", "name", "registered", "sheets", "digital_sheets",
-                                         "paper_sheets", "month"])
+            return pd.DataFrame(columns=PARTNER_COLUMNS)
     fx = flagged_exchanges(month, month)
     partner = sa.case((fx.c.sender_code == office_code, fx.c.receiver_code), else_=fx.c.sender_code)
     partner_reg = sa.case((fx.c.sender_code == office_code, fx.c.receiver_registered),
                           else_=fx.c.sender_registered)
     inner = (sa.select(partner.label("partner_code"), sa.func.max(partner_reg).label("registered"),
                        _sum_int(fx.c.sheets).label("sheets"),
+                       _sum_int(sa.case((fx.c.sender_code == office_code, fx.c.sheets), else_=0)).label("sheets_sent"),
                        _sum_int(sa.case((fx.c.channel == "digital", fx.c.sheets), else_=0)).label("digital_sheets"))
              .where(sa.or_(fx.c.sender_code == office_code, fx.c.receiver_code == office_code))
              .group_by(partner).subquery("pp"))
-    q = (sa.select(inner.c.partner_code, o.c.name, inner.c.registered, inner.c.sheets, inner.c.digital_sheets)
+    q = (sa.select(inner.c.partner_code, o.c.name, inner.c.registered, inner.c.sheets, inner.c.sheets_sent,
+                   inner.c.digital_sheets)
          .select_from(inner.outerjoin(o, o.c.office_code == inner.c.partner_code)))
     df = read_df(engine, q)
     if df.empty:
-        return pd.DataFrame(columns=["partner_code", "name", "registered", "sheets", "digital_sheets",
-                                     "paper_sheets", "month"])
-    for c in ("sheets", "digital_sheets", "registered"):
+        return pd.DataFrame(columns=PARTNER_COLUMNS)
+    for c in ("sheets", "sheets_sent", "digital_sheets", "registered"):
         df[c] = df[c].astype("int64")
     df["registered"] = df["registered"].astype(bool)
+    df["sheets_received"] = df["sheets"] - df["sheets_sent"]
     df["paper_sheets"] = df["sheets"] - df["digital_sheets"]
     df["month"] = pd.Timestamp(month).date()
     # unregistered partners first, by paper sheets they would turn digital
     return df.sort_values(["registered", "paper_sheets", "partner_code"], ascending=[True, False, True],
-                          kind="stable").reset_index(drop=True)
+                          kind="stable").reset_index(drop=True)[PARTNER_COLUMNS]
 
 
 # ---- an uploaded log (事業所ビュー): kept in memory, never stored --------------------------------------
@@ -315,22 +321,24 @@ def local_office_partners(fx: pd.DataFrame, office_code: str, month: dt.date | N
     """``office_partners`` on a flagged in-memory frame (default: the office's latest month)."""
     f = fx[(fx["sender_code"] == office_code) | (fx["receiver_code"] == office_code)]
     if f.empty:
-        return pd.DataFrame(columns=["partner_code", "name", "registered", "sheets", "digital_sheets",
-                                     "paper_sheets", "month"])
+        return pd.DataFrame(columns=PARTNER_COLUMNS)
     month = month or max(f["month"])
     f = f[f["month"] == month]
     sent = f["sender_code"] == office_code
     f = f.assign(partner_code=f["receiver_code"].where(sent, f["sender_code"]),
                  registered=f["receiver_registered"].where(sent, f["sender_registered"]),
+                 sent_sheets=f["sheets"].where(sent, 0),
                  digital=f["sheets"].where(f["channel"] == "digital", 0))
     g = (f.groupby("partner_code").agg(registered=("registered", "max"), sheets=("sheets", "sum"),
+                                       sheets_sent=("sent_sheets", "sum"),
                                        digital_sheets=("digital", "sum")).reset_index())
     g["registered"] = g["registered"].astype(bool)
-    g.insert(1, "name", g["partner_code"].map(names or {}))
+    g["name"] = g["partner_code"].map(names or {})
+    g["sheets_received"] = g["sheets"] - g["sheets_sent"]
     g["paper_sheets"] = g["sheets"] - g["digital_sheets"]
     g["month"] = month
     return g.sort_values(["registered", "paper_sheets", "partner_code"], ascending=[True, False, True],
-                         kind="stable").reset_index(drop=True)
+                         kind="stable").reset_index(drop=True)[PARTNER_COLUMNS]
 
 
 def office_names(engine, office_codes) -> dict:

@@ -163,6 +163,9 @@ def test_office_page_from_database(net_duck):
     invite = frame_with(at, "紙の件数", -1)
     assert invite.iloc[:, 0].tolist() == [nw.X, nw.S2, nw.S5, nw.S3, nw.S4]
     assert invite["紙の件数"].tolist() == [24, 16, 14, 10, 6]
+    # which way the sheets went: K1 sends plans to S4 and gets no actuals back from it
+    assert invite["送った件数"].tolist() == [12, 8, 7, 5, 6]
+    assert invite["受け取った件数"].tolist() == [12, 8, 7, 5, 0]
 
 
 def test_office_page_unregistered_office_has_no_double_handling(net_duck):

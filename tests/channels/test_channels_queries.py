@@ -147,3 +147,24 @@ def test_office_monthly_and_partners(net):
     assert partners[["partner_code", "registered", "paper_sheets"]].values.tolist() == [
         [nw.X, False, 24], [nw.S2, False, 16], [nw.S5, False, 14], [nw.S3, False, 10], [nw.S4, False, 6],
         [nw.S1, True, 0]]
+
+
+def test_office_partners_say_which_way_the_sheets_went(net):
+    """Per partner, sheets K1 sent (plans) and sheets it received (actuals), from the database and from the
+    same log read in memory (upload mode): a partner K1 only sends to (S4) has nothing received."""
+    want = {  # August: partner → (sent by K1, received by K1, paper)
+        nw.X: (12, 12, 24), nw.S2: (8, 8, 16), nw.S5: (7, 7, 14), nw.S3: (5, 5, 10), nw.S4: (6, 0, 6),
+        nw.S1: (10, 10, 0)}
+    db = qc.office_partners(net, nw.K1)
+    registered = qc.registered_pairs(net, nw.EXCHANGES["month"].unique(),
+                                     set(nw.EXCHANGES["sender_code"]) | set(nw.EXCHANGES["receiver_code"]))
+    local = qc.local_office_partners(qc.local_flags(nw.EXCHANGES, registered), nw.K1)
+    for got in (db, local):
+        assert {r.partner_code: (r.sheets_sent, r.sheets_received, r.paper_sheets)
+                for r in got.itertuples()} == want
+        assert (got["sheets_sent"] + got["sheets_received"] == got["sheets"]).all()
+        assert list(got.columns) == qc.PARTNER_COLUMNS
+    # S4 received K1's plans and K3's: from S4's side both are received, nothing sent
+    s4 = qc.office_partners(net, nw.S4).set_index("partner_code")
+    assert s4.loc[nw.K1, ["sheets_sent", "sheets_received"]].tolist() == [0, 6]
+    assert s4.loc[nw.K3, ["sheets_sent", "sheets_received"]].tolist() == [0, 20]

@@ -120,3 +120,21 @@ def test_cpds_zip_member_that_cannot_be_counted_is_listed(net_duck):
     assert table["行"].tolist() == [2] and table["列"].tolist() == ["ファイル名"]
     assert "山田" not in page_text(at)
     assert {m.label: m.value for m in at.metric}["提供票件数"] == "1"
+
+
+def test_file_whose_every_row_is_left_out_says_so_not_office_missing(net_duck):
+    """Every row rejected: the page says the file has no usable rows, not that the office is not in it
+    (with an empty list of the numbers it holds)."""
+    log = ("対象年月,送信元事業所番号,送信先事業所番号,帳票,送信方法,件数\n"
+           f"2025-08,{nw.K1},{nw.S1},予定,伝書鳩,5\n"
+           f"2025-08,{nw.S1},{nw.K1},実績,狼煙,4\n")
+    at = upload_page(net_duck)
+    at.text_input(key="office_code_typed").input(nw.K1).run()
+    at.get("file_uploader")[0].upload("log.csv", log.encode("cp932"), "text/csv").run()
+    assert not at.exception
+    assert [e.value for e in at.error] == [
+        "ファイルに使える行がありません（全ての行を除外しました）。上の表の理由を見てファイルを直し、"
+        "もう一度アップロードしてください。"]
+    [table] = [d.value for d in at.dataframe if "理由" in d.value.columns]
+    assert table["行"].tolist() == [2, 3] and table["列"].tolist() == ["送信方法", "送信方法"]
+    assert not at.metric

@@ -70,3 +70,29 @@ def test_empty_database(engine):
     assert op.latest_month(engine) is None
     assert op.office_partners(engine, OFFICE).empty
     assert op.busiest_offices(engine).empty
+
+
+def test_own_office_found_when_it_only_receives_or_its_log_ends_earlier(engine):
+    """The 効果試算 picker for an office user (busiest_offices with office_code) finds the office in its own
+    latest month, counting sheets sent and received — as office_partners does — not only when it sent sheets
+    in the data's latest month."""
+    import datetime as dt
+
+    from analytics.store import engine as store_engine
+    from analytics.store import schema
+    a, r, j, p = "3070100015", "3070200013", "3070100023", "3070200021"
+    jul, aug = dt.date(2025, 7, 1), dt.date(2025, 8, 1)
+    ex = pd.DataFrame([(aug, a, r, "plan", "fax", 12), (aug, a, r, "plan", "digital", 5),
+                       (jul, j, p, "plan", "fax", 7), (jul, p, j, "actual", "fax", 4)],
+                      columns=["month", "sender_code", "receiver_code", "form", "channel", "sheets"])
+    with engine.begin() as conn:
+        store_engine.bulk_insert(conn, schema.exchanges, ex.assign(batch_id=1))
+    # r only receives: its partners (a, 17 sheets) exist, so it must be offered
+    got = op.busiest_offices(engine, None, 1, None, r)
+    assert got.office_code.tolist() == [r] and got.sheets.tolist() == [17]
+    assert op.office_partners(engine, r).sheets.tolist() == [17]
+    # j's log ends in July (the data's latest month is August): July, both directions
+    got = op.busiest_offices(engine, None, 1, None, j)
+    assert got.office_code.tolist() == [j] and got.sheets.tolist() == [11]
+    # the all-office picker still lists senders of the data's latest month
+    assert op.busiest_offices(engine).office_code.tolist() == [a]

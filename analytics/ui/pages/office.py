@@ -93,6 +93,10 @@ else:
         st.stop()
     if not problems.empty:
         show_problems(problems)
+    if log.empty:
+        # every row was left out: saying the office is "not in the file" (with an empty list) would be wrong
+        st.error(glue.tr("officeview.no_valid_rows"))
+        st.stop()
     in_file = set(log["sender_code"]) | set(log["receiver_code"])
     if office_code not in in_file:
         st.error(glue.tr("officeview.not_in_file", codes="、".join(sorted(in_file)[:5])))
@@ -129,9 +133,12 @@ glue.chart_footer(counts=kpis.describe("digital_share", lang), period=period, so
                   key="office_trend")
 
 partners = partners.assign(name=partners["name"].fillna(glue.tr("targets.unknown_name")))
+# the ranking measure (paper sheets) first after the name; then which way the sheets went
 cols = {"partner_code": glue.tr("officeview.col.partner_code"), "name": glue.tr("officeview.col.name"),
-        "sheets": glue.tr("officeview.col.sheets"), "digital_sheets": glue.tr("officeview.col.digital_sheets"),
-        "paper_sheets": glue.tr("officeview.col.paper_sheets")}
+        "paper_sheets": glue.tr("officeview.col.paper_sheets"),
+        "digital_sheets": glue.tr("officeview.col.digital_sheets"), "sheets": glue.tr("officeview.col.sheets"),
+        "sheets_sent": glue.tr("officeview.col.sheets_sent"),
+        "sheets_received": glue.tr("officeview.col.sheets_received")}
 month_txt = glue.tr("officeview.month_of", month=charts.month_label(partners["month"].iloc[0], lang)) \
     if not partners.empty else ""
 
