@@ -7,6 +7,7 @@ prefixed with an apostrophe. Numbers are left alone, so a negative change stays 
 from __future__ import annotations
 
 import io
+import re
 
 import pandas as pd
 
@@ -34,10 +35,37 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+# the variants made for Excel, which reads a cell 01 as the number 1
+FOR_EXCEL = ("excel", "cp932")
+_LEADING_ZERO = re.compile(r"0[0-9]+")
+
+
+def is_code_column(name) -> bool:
+    """都道府県コード, 市区町村コード, 事業所番号 and their English names (prefecture_code, office_code …)."""
+    text = str(name)
+    return text.lower().endswith("_code") or "コード" in text or "事業所番号" in text
+
+
+def keep_leading_zeros(frame: pd.DataFrame) -> pd.DataFrame:
+    """Codes with a leading zero (都道府県コード 01–09, 市区町村コード 011002, the 事業所番号 of those prefectures)
+    written ="01": Excel shows the text 01 instead of the number 1, and the app's own readers strip the
+    quoting on import. Only digit strings in code columns are wrapped, so no text of a user's becomes a
+    formula (the rest stays neutralised)."""
+    out = frame.copy()
+    for col in out.columns:
+        if is_code_column(col) and (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
+            out[col] = out[col].map(lambda v: f'="{v}"' if isinstance(v, str) and _LEADING_ZERO.fullmatch(v) else v)
+    return out
+
+
 def to_csv_bytes(frame: pd.DataFrame, encoding: str = "excel") -> bytes:
-    """CSV bytes in one of CSV_ENCODINGS; characters CP932 cannot hold become '?' rather than failing."""
+    """CSV bytes in one of CSV_ENCODINGS; characters CP932 cannot hold become '?' rather than failing. The
+    variants for Excel keep codes' leading zeros (``keep_leading_zeros``); plain UTF-8 is left as data."""
     _label, codec = CSV_ENCODINGS[encoding]
-    text = neutralise_frame(frame).to_csv(index=False, lineterminator="\r\n")
+    safe = neutralise_frame(frame)
+    if encoding in FOR_EXCEL:
+        safe = keep_leading_zeros(safe)
+    text = safe.to_csv(index=False, lineterminator="\r\n")
     return text.encode(codec, errors="replace")
 
 
