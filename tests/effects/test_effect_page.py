@@ -8,7 +8,7 @@ from analytics.domain import effects
 from analytics.store import engine as store_engine
 from analytics.store import office_partners as op
 
-from .fixture_partners import OFFICE
+from .fixture_partners import OFFICE, PARTNERS
 from .fixture_partners import load as load_partners
 
 PAGE = "analytics/ui/pages/effect.py"
@@ -234,3 +234,39 @@ def test_a_refused_assumption_is_named_by_its_label_in_each_language(overrides, 
     assert i18n.part(str(err.value), "ja") == ja
     assert i18n.part(str(err.value), "en") == en
     assert i18n.part("plain message", "en") == "plain message"
+
+
+def test_an_office_outside_the_list_is_found_by_its_number(duck_url):
+    """The picker lists the 300 busiest senders; another office is found by its 事業所番号 (typed in 全角 too).
+    An office without a profile says the inputs were not filled from it."""
+    engine = store_engine.get_engine(duck_url)
+    load_partners(engine)
+    at = _open(duck_url)
+    at.radio(key="effect_mode").set_value("database").run()
+    at.selectbox(key="effect_office").set_value(OFFICE).run()
+    assert at.number_input(key="effect_users").value == 60          # from OFFICE's profile
+    partner = PARTNERS[2]
+    at.text_input(key="effect_office_search").input(partner.translate(str.maketrans("0123456789", "０１２３４５６７８９"))).run()
+    assert not at.exception
+    picker = at.selectbox(key="effect_office")
+    assert picker.options == [f"{partner} 事業所2"] and picker.value == partner
+    frame = op.office_partners(engine, partner)
+    assert any(f"取引先 {len(frame)} 事業所" in c.value for c in at.caption)
+    assert any("記録がないため、左の入力値のまま" in c.value for c in at.caption)   # no profile for PARTNERS[2]
+    at.text_input(key="effect_office_search").input("3099999999").run()
+    assert any("3099999999 の提供票のやり取りは見つかりません" in i.value for i in at.info)
+
+
+def test_a_prefecture_user_finds_no_office_of_another_prefecture(duck_url):
+    from analytics import auth
+    engine = store_engine.get_engine(duck_url)
+    load_partners(engine)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["db_url"] = duck_url
+    at.session_state["scope"] = auth.Scope("prefecture", "13", "tokyo")
+    at.run()
+    at.switch_page(PAGE).run()
+    at.radio(key="effect_mode").set_value("database").run()
+    at.text_input(key="effect_office_search").input(OFFICE).run()
+    assert not at.exception
+    assert any(f"{OFFICE} の提供票のやり取りは見つかりません" in i.value for i in at.info)

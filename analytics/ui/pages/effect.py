@@ -3,7 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics import i18n
-from analytics.domain import effects, kpis
+from analytics.domain import codes, effects, kpis
+from analytics.domain.text import normalise_text
 from analytics.reports import effect_charts
 from analytics.store import office_partners as op
 from analytics.ui import a11y, glue
@@ -84,13 +85,18 @@ with right:
         st.caption(tr("effect.partners.note", share=_pct(share)))
         partners = (sheets, is_reg)
     else:
+        area = scope.area if scope.role == "prefecture" else None
+        searched = None
         if scope.role == "office":
             listing = glue.cached(op.busiest_offices, None, 1, None, scope.area)
         else:
-            listing = glue.cached(op.busiest_offices, None, 300, scope.area if scope.role == "prefecture" else None,
-                                  None)
+            typed = st.text_input(tr("effect.db.search"), key="effect_office_search", help=tr("effect.db.search.help"))
+            # 全角, ="…" or a lost leading zero are read as on import; anything else is looked up as typed
+            searched = (codes.normalise_office_code(typed) or normalise_text(typed).upper()) if typed.strip() else None
+            listing = (glue.cached(op.busiest_offices, None, 1, area, searched) if searched else
+                       glue.cached(op.busiest_offices, None, 300, area, None))
         if listing.empty:
-            st.info(tr("effect.db.no_partners"))
+            st.info(tr("effect.db.search.not_found", code=searched) if searched else tr("effect.db.no_partners"))
             share = 0.0
         else:
             names = dict(zip(listing["office_code"], listing["name"].fillna("")))
@@ -104,7 +110,8 @@ with right:
                 if profile and profile["care_managers"]:
                     st.session_state["effect_cms"] = profile["care_managers"]
                 st.session_state["effect_office_filled"] = code
-                st.session_state["effect_profile_month"] = profile and profile["month"]
+                st.session_state["effect_profile_month"] = profile["month"] if profile and (
+                    profile["users"] or profile["care_managers"]) else None
             frame = glue.cached(op.office_partners, code, month)
             if frame.empty:
                 st.info(tr("effect.db.no_partners"))
@@ -116,6 +123,8 @@ with right:
                               registered=int(frame["registered"].sum()), share=_pct(share), actual=_pct(actual)))
                 if st.session_state.get("effect_profile_month"):
                     st.caption(tr("effect.db.profile", month=f"{st.session_state['effect_profile_month']:%Y-%m}"))
+                else:  # the inputs keep what they held (another office's, or the defaults): say so
+                    st.caption(tr("effect.db.no_profile"))
                 if not glue.cached(op.is_registered, code, month):
                     st.caption(tr("effect.db.not_registered"))
                 partners = (frame["sheets"].to_numpy(), frame["registered"].to_numpy())
