@@ -18,15 +18,18 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
 
+# the embedded database named explicitly: a URL in CAREPLAN_DB_URL or .streamlit/secrets.toml (a shared
+# PostgreSQL database) is never filled with the demo by `make run`
 $(DB): | $(VENV)/.installed
-	$(VENV)/bin/careplan demo --scale small
+	$(VENV)/bin/careplan --db duckdb:///$(abspath $(DB)) demo --scale small
 
 demo: $(VENV)/.installed
 	$(VENV)/bin/careplan demo --scale small
 
 # analytics.ui.serve = `streamlit run app.py` after loading pandas/SQLAlchemy/DuckDB/plotly and opening the
 # database once, so that the first page does not wait for them
-run: $(VENV)/.installed $(DB)
+# with CAREPLAN_DB_URL set the app serves that database and no demo file is built
+run: $(VENV)/.installed $(if $(CAREPLAN_DB_URL),,$(DB))
 	$(PY) -m analytics.ui.serve --server.address 127.0.0.1 --server.port $(PORT) \
 		--server.headless true --browser.gatherUsageStats false
 

@@ -7,20 +7,23 @@ st.set_page_config(page_title="ケアプランデータ連携 ダッシュボー
                    layout="wide")
 
 try:
-    glue.setup_sidebar()
-    glue.refresh_scope()  # a user disabled (or given another role) since signing in: applies now
+    with glue.database_errors():
+        glue.setup_sidebar()
+        glue.refresh_scope()  # a user disabled (or given another role) since signing in: applies now
 except glue.DatabaseUnavailable as err:
-    # e.g. the DuckDB file is held by another process (a second `make run`, a running `careplan ingest`)
-    st.error(str(err))
-    st.stop()
-scope = glue.scope()
-signin.sidebar_user()
+    # e.g. the DuckDB file is held by another process (a second `make run`, a running `careplan ingest`),
+    # or the PostgreSQL server is stopped
+    glue.show_unavailable(err)
 
-if not scope.valid:
-    # default deny: nothing but the sign-in form until a user with a matching scope signs in
-    st.navigation([st.Page(signin.render, title=glue.tr("auth.title"), icon=":material/login:",
-                           url_path="signin")]).run()
-else:
+
+def _pages() -> None:
+    scope = glue.scope()
+    signin.sidebar_user()
+    if not scope.valid:
+        # default deny: nothing but the sign-in form until a user with a matching scope signs in
+        st.navigation([st.Page(signin.render, title=glue.tr("auth.title"), icon=":material/login:",
+                               url_path="signin")]).run()
+        return
     sections: dict[str, list] = {}
     for section, file, title_key, icon, url in nav.PAGES:
         if nav.allowed(scope, url):
@@ -28,3 +31,10 @@ else:
                 st.Page(str(nav.PAGES_DIR / file), title=glue.tr(title_key), icon=icon, url_path=url,
                         default=(url == "home")))
     st.navigation(sections, expanded=True).run()
+
+
+try:
+    with glue.database_errors():
+        _pages()
+except glue.DatabaseUnavailable as err:  # e.g. the PostgreSQL server stopped answering while the page ran
+    glue.show_unavailable(err)

@@ -44,8 +44,25 @@ class Parser(argparse.ArgumentParser):
     """argparse with its errors in Japanese, then argparse's English message; exit status 2."""
 
     def error(self, message: str):
+        message = _mask_passwords(message)  # e.g. a misplaced --db URL echoed back by argparse
         self.exit(2, f"エラー: {_ja_for(message)}（使い方は {self.prog} -h） / error: {message} "
                      f"(usage: {self.prog} -h)\n")
+
+
+def _mask_passwords(text: str) -> str:
+    """Passwords in URLs (scheme://user:password@host) shown as ***."""
+    return re.sub(r"([A-Za-z][A-Za-z0-9+.-]*://[^/:@\s]*:)[^@\s]*@", r"\1***@", text)
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    """--db and --user also after the command (``careplan demo --db URL``), as before it; given in both
+    places, the one after the command wins."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                sub.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+                sub.add_argument("--user", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+                _add_common(sub)
 
 
 def _add_format(p: argparse.ArgumentParser, choices=("table", "json", "csv"), default="table") -> None:
@@ -124,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--prefecture")
     p.set_defaults(handler="analytics.commands.export:run")
+    _add_common(parser)
     return parser
 
 

@@ -43,6 +43,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+_PG_CONTROL: dict = {}  # how pg_server started its server: for pg_ctl below
+
+
 @pytest.fixture(scope="session")
 def pg_server(tmp_path_factory):
     """A throwaway PostgreSQL server for the whole run; yields a base URL without database name."""
@@ -62,12 +65,37 @@ def pg_server(tmp_path_factory):
                              "-o", f"-c listen_addresses=127.0.0.1 -p {port} -k {data} -c fsync=off "
                                    "-c synchronous_commit=off -c full_page_writes=off", "start"],
                    check=True, capture_output=True)
+    _PG_CONTROL.update(prefix=prefix, bindir=bindir, data=data, port=port)
     try:
         yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
     finally:
         subprocess.run(prefix + [str(bindir / "pg_ctl"), "-D", str(data / "db"), "-m", "immediate", "stop"],
                        capture_output=True)
         shutil.rmtree(data, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_ctl(pg_server):
+    """``pg_ctl("stop")`` / ``pg_ctl("start")``: stop the run's PostgreSQL server and start it again (same data,
+    same port), for tests of what the app and the CLI do meanwhile; started again after the test in any case."""
+    c = _PG_CONTROL
+    state = {"stopped": False}
+
+    def run(action: str) -> None:
+        base = c["prefix"] + [str(c["bindir"] / "pg_ctl"), "-D", str(c["data"] / "db"), "-w"]
+        if action == "stop":
+            subprocess.run(base + ["-m", "fast", "stop"], check=True, capture_output=True)
+            state["stopped"] = True
+        else:
+            subprocess.run(base + ["-l", str(c["data"] / "log"), "-o",
+                                   f"-c listen_addresses=127.0.0.1 -p {c['port']} -k {c['data']} -c fsync=off "
+                                   "-c synchronous_commit=off -c full_page_writes=off", "start"],
+                           check=True, capture_output=True)
+            state["stopped"] = False
+
+    yield run
+    if state["stopped"]:
+        run("start")
 
 
 def _new_pg_database(base_url: str) -> str:

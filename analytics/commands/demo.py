@@ -30,7 +30,7 @@ def run(args) -> int:
         if loader.non_demo_batches(url):
             raise UserError("このデータベースには取り込んだデータがあります。デモは別の --db に作成してください / "
                             "this database holds imported data; build the demo with another --db")
-    except UserError:
+    except (UserError, store_engine.UnusableDatabase):  # the latter names what to fix (e.g. a privilege)
         raise
     except Exception as exc:  # cannot connect: say which URL to fix
         shown = store_engine.show_url(url)  # the password masked

@@ -5,6 +5,8 @@ import os
 import pathlib
 import sys
 
+from sqlalchemy.exc import OperationalError
+
 from analytics.cli import UserError
 from analytics.commands import arguments
 
@@ -48,8 +50,8 @@ def run(args) -> int:
         suppress = scope.suppress_below if scope.suppresses_small_counts() else None
         pack = pack_mod.build_pack(engine, prefecture, lang=getattr(args, "lang", None) or "ja",
                                    suppress_below=suppress)
-    except UserError:
-        raise
+    except (UserError, store_engine.UnusableDatabase, OperationalError):
+        raise  # the latter two: cli.main names the database and what to fix (server down, privileges)
     except Exception as exc:
         raise UserError(f"データベースを読めません。--db を確認するか `careplan demo` でデータを作成してください / "
                         f"cannot read the database; check --db or build data with `careplan demo` "

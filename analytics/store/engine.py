@@ -133,14 +133,19 @@ def get_engine(url: str | None = None, *, read_only: bool = False) -> Engine:
             except OSError as exc:
                 raise _folder_error(path, exc) from None
         connect_args = {"read_only": True} if read_only and parsed.get_backend_name() == "duckdb" else {}
+        # a server restarted (or a connection dropped by a firewall) leaves dead connections in the pool:
+        # each is tested when it is taken out, and replaced, instead of failing the next page or command
+        options = {"pool_pre_ping": True} if parsed.get_backend_name() == "postgresql" else {}
         try:
-            eng = sa.create_engine(url, future=True, connect_args=connect_args)
+            eng = sa.create_engine(url, future=True, connect_args=connect_args, **options)
         except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError):
             raise _backend_error(url) from None
         try:
             migrate(eng)
         except sa.exc.DBAPIError as exc:
             eng.dispose()
+            if _insufficient_privilege(exc):
+                raise _privilege_error(parsed, exc) from None
             if read_only and "read-only" in str(exc).lower().replace("read only", "read-only"):
                 raise UnusableDatabase(
                     f"データベースファイル {path} は読み取り専用ですが、このバージョンに合わせた表の更新が必要です。"
@@ -235,6 +240,25 @@ def _folder_error(path: pathlib.Path, exc: OSError) -> UnusableDatabase:
         f"with --db (or CAREPLAN_DB_URL)")
 
 
+def _insufficient_privilege(exc: sa.exc.DBAPIError) -> bool:
+    """PostgreSQL refused a statement for lack of a privilege (SQLSTATE 42501)."""
+    return getattr(exc.orig, "sqlstate", None) == "42501"
+
+
+def _privilege_error(parsed: sa.engine.URL, exc: sa.exc.DBAPIError) -> UnusableDatabase:
+    """The database user may not create or read the app's tables (PostgreSQL 15+: only the database owner
+    may create tables in schema public by default): what to run on the server, with the server's words."""
+    user, db = parsed.username or "?", parsed.database or "?"
+    reason = str(exc.orig).splitlines()[0][:200]
+    return UnusableDatabase(
+        f"データベース {db} でユーザー {user} に必要な権限がありません（{reason}）。アプリが表を作成・更新できるよう、"
+        f"データベースの所有者にしてください（管理者として: ALTER DATABASE {db} OWNER TO {user}; "
+        f"既に表がある場合はその所有者も {user} に）",
+        f"the database user {user} lacks a privilege in the database {db} ({reason}); the app creates and "
+        f"updates its tables, so make {user} the owner of the database (as an administrator: "
+        f"ALTER DATABASE {db} OWNER TO {user}; and of the tables, if they already exist)")
+
+
 def _is_duckdb_file(path: pathlib.Path) -> bool:
     with open(path, "rb") as f:
         head = f.read(12)
@@ -317,9 +341,22 @@ def unavailable_message(url: str, exc: Exception) -> str:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
         return (f"データベースファイル {path} を開けません（{reason}）。ファイルのパスとアクセス権を確認してください。"
                 f" / Cannot open the database file {path} ({reason}); check the path and its permissions.")
-    return (f"データベース {safe_url} に接続できません。CAREPLAN_DB_URL（または --db）とサーバーの状態を確認してください。"
-            f" / Cannot connect to the database {safe_url}; check CAREPLAN_DB_URL (or --db) and that the server "
-            "is running.")
+    reason = _server_reason(exc)
+    said_ja, said_en = (f"（{reason}）", f" ({reason})") if reason else ("", "")
+    return (f"データベース {safe_url} に接続できません{said_ja}。CAREPLAN_DB_URL（または --db）とサーバーの状態を確認してください。"
+            f" / Cannot connect to the database {safe_url}{said_en}; check CAREPLAN_DB_URL (or --db) and that the "
+            "server is running.")
+
+
+def _server_reason(exc: Exception) -> str:
+    """The server's or driver's own words, one line (refused, password, no such database …); the
+    "connection to server at … failed:" preamble dropped. psycopg never puts the password in them."""
+    import re
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    text = re.sub(r"^connection failed:\s*", "", text)
+    text = re.sub(r'connection to server at "[^"]*"(?:, port \d+)? failed:\s*', "", text)
+    text = re.sub(r"\s*\(Background on this error at:.*", "", " ".join(text.split()))
+    return show_url(text.replace("FATAL: ", ""))[:200]
 
 
 def is_open(url: str) -> bool:

@@ -6,6 +6,8 @@ caches of their own.
 """
 from __future__ import annotations
 
+import contextlib
+
 import pandas as pd
 import sqlalchemy as sa
 import streamlit as st
@@ -44,6 +46,37 @@ def engine():
         raise DatabaseUnavailable(str(exc)) from None
     except sa.exc.OperationalError as exc:
         raise DatabaseUnavailable(store_engine.unavailable_message(url, exc)) from exc
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """A database error that means "cannot reach the database now" (server stopped or restarting,
+    connection dropped, DuckDB file locked), not a mistake in a query."""
+    return isinstance(exc, sa.exc.OperationalError) or (
+        isinstance(exc, sa.exc.DBAPIError) and bool(getattr(exc, "connection_invalidated", False)))
+
+
+@contextlib.contextmanager
+def database_errors():
+    """Around the sidebar and the page (app.py): a database that stops answering while the app runs (a
+    PostgreSQL server stopped or restarted) becomes DatabaseUnavailable with the bilingual message of
+    ``store_engine.unavailable_message``, not a traceback. The engine stays: its pool tests connections
+    (pool_pre_ping), so the next run after the server is back works."""
+    try:
+        yield
+    except DatabaseUnavailable:
+        raise
+    except sa.exc.DBAPIError as exc:
+        if not is_unavailable(exc):
+            raise
+        url = store_engine.resolve_url(st.session_state.get("db_url"))
+        raise DatabaseUnavailable(store_engine.unavailable_message(url, exc)) from None
+
+
+def show_unavailable(err: DatabaseUnavailable) -> None:
+    """The message as one error box, then stop the run. Asterisks are escaped: the masked password of a
+    URL (``user:***@host``) would otherwise turn half the sentence bold and drop the mask."""
+    st.error(str(err).replace("*", "\\*"))
+    st.stop()
 
 
 def check_settings() -> None:
@@ -167,7 +200,7 @@ def setup_sidebar() -> None:
     st.sidebar.selectbox(i18n.t("sidebar.language", lang()), options=list(i18n.LANGS),
                          format_func=labels.get, key="lang")
     m = schema.dataset_meta
-    with engine().connect() as conn:
+    with database_errors(), engine().connect() as conn:
         meta = dict(conn.execute(sa.select(m.c.key, m.c.value).where(m.c.key.in_(("as_of", "demo_scale"))))
                     .fetchall())
     as_of, scale = meta.get("as_of"), meta.get("demo_scale")
