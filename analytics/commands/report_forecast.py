@@ -50,7 +50,12 @@ def forecast_rows(engine, prefecture: str, target_rate: float, draws: int = 0,
                                               if res.scenario_target_month else None),
                        backtest_mape=None if mape is None else round(mape, 4),
                        reliable=fc.is_reliable(s["registered"]) and not fc.is_short_history(len(s)))
-        notes.extend(_notes(kind, res, target_rate, len(s), mape))
+            notes.extend(_notes(kind, res, target_rate, len(s), mape))
+        else:  # nothing fitted for this kind: say why instead of leaving an empty row unexplained
+            notes.append((f"{kind}: 推計に必要なデータがありません（事業所マスタ {master.get(kind, 0)} 事業所、"
+                          f"登録の実績 {len(s)} か月。3か月以上が必要です）",
+                          f"{kind}: not enough data to forecast ({master.get(kind, 0)} offices in the master, "
+                          f"{len(s)} months of registrations; at least 3 are needed)"))
         rows.append(row)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame.attrs["notes"] = notes

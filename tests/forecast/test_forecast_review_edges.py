@@ -53,13 +53,14 @@ def test_short_history_is_exactly_where_the_six_month_backtest_fails():
 
 # ---------------------------------------------------------------------------------------------- a short history
 
-def _short_db(tmp_path, months: int) -> str:
-    """200 居宅 offices of 和歌山, 60 registered evenly over ``months`` months from 2025-01."""
-    url = f"duckdb:///{tmp_path / f'short{months}.duckdb'}"
+def _short_db(tmp_path, months: int, kind: str = "kyotaku") -> str:
+    """200 offices of one kind (居宅 by default) in 和歌山, 60 registered evenly over ``months`` months from
+    2025-01; the other kind has no office."""
+    url = f"duckdb:///{tmp_path / f'short{months}{kind}.duckdb'}"
     eng = store_engine.get_engine(url)
     codes = [f"30{i:07d}K" for i in range(200)]
     offices = pd.DataFrame({"office_code": codes, "name": "居宅", "prefecture_code": "30",
-                            "municipality_code": "302015", "municipality": "和歌山市", "kind": "kyotaku"})
+                            "municipality_code": "302015", "municipality": "和歌山市", "kind": kind})
     regs = pd.DataFrame({"office_code": codes[:60],
                          "registered_on": [dt.date(2025, 1 + i * months // 60, 5) for i in range(60)],
                          "ended_on": None, "prefecture_code": "30"})
@@ -80,6 +81,23 @@ def test_cli_marks_a_short_history_unreliable_and_says_why(tmp_path, capsys):
         assert row["backtest_mape"] is None
         assert row["reliable"] is False                  # 60 offices, but 4 months cannot be checked
         assert "4 か月分しかなく" in out.err and "only 4 months of data" in out.err
+        # the kind with no office gets its own note, not the other kind's (its result used to be reused)
+        assert "service: only" not in out.err
+        assert "service: not enough data to forecast (0 offices in the master" in out.err
+    finally:
+        store_engine.dispose(url)
+
+
+def test_cli_with_no_居宅_office_forecasts_the_service_offices_without_a_traceback(tmp_path, capsys):
+    """The first kind empty: the note for it used a result not computed yet (UnboundLocalError)."""
+    url = _short_db(tmp_path, 12, kind="service")
+    try:
+        assert cli.main(["--db", url, "report", "forecast", "--prefecture", "30", "--format", "json"]) == 0
+        out = capsys.readouterr()
+        rows = {r["kind"]: r for r in json.loads(out.out)}
+        assert rows["kyotaku"]["target_month"] is None and rows["kyotaku"]["registered"] is None
+        assert rows["service"]["registered"] == 60 and rows["service"]["month"] == "2025-12"
+        assert "kyotaku: not enough data to forecast (0 offices in the master" in out.err
     finally:
         store_engine.dispose(url)
 
