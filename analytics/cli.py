@@ -61,7 +61,9 @@ def _add_common(parser: argparse.ArgumentParser) -> None:
         if isinstance(action, argparse._SubParsersAction):
             for sub in action.choices.values():
                 sub.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-                sub.add_argument("--user", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+                if not any("--users" in a.option_strings for a in sub._actions):
+                    # not where --users exists (effect): `effect --user 30` meant --users 30 before
+                    sub.add_argument("--user", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
                 _add_common(sub)
 
 

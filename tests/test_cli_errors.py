@@ -377,3 +377,12 @@ def test_report_into_a_closed_pipe_ends_quietly(tmp_path, fmt):
         os.close(w)
     assert "Traceback" not in proc.stderr and "BrokenPipeError" not in proc.stderr, proc.stderr
     assert proc.returncode == 141
+
+
+def test_effect_user_still_means_users(capsys):
+    """`careplan effect --user 30` (argparse's abbreviation of --users) computed 30 users before --user
+    (sign-in) was accepted after every command; effect keeps its meaning."""
+    code, out, err = run(capsys, "effect", "--user", "30", "--format", "json")
+    assert code == 0, err
+    assert json.loads(out)["hours_before"] == 17.47          # 52.4 h × 30 / 90 users
+    assert run(capsys, "effect", "--users", "30", "--format", "json")[1] == out

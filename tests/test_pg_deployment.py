@@ -125,7 +125,6 @@ def test_db_after_the_command_and_no_password_in_argparse_errors(tmp_path, capsy
 def test_masked_password_is_shown_as_stars_in_the_app(tmp_path):
     """The app's error box renders Markdown: the *** of a masked password must stay visible, not turn the
     sentence bold."""
-    from analytics.ui import glue
     at = AppTest.from_string(
         "from analytics.ui import glue\n"
         "glue.show_unavailable(glue.DatabaseUnavailable('x postgresql+psycopg://u:***@h/db y'))\n",
@@ -133,7 +132,6 @@ def test_masked_password_is_shown_as_stars_in_the_app(tmp_path):
     at.run()
     [error] = at.error
     assert error.value == r"x postgresql+psycopg://u:\*\*\*@h/db y"
-    assert glue.show_unavailable
 
 
 def test_make_run_never_builds_the_demo_into_a_configured_database(tmp_path):
@@ -143,8 +141,8 @@ def test_make_run_never_builds_the_demo_into_a_configured_database(tmp_path):
     import os
     import shutil
     import subprocess
-    if shutil.which("make") is None:
-        pytest.skip("make not installed")
+    from conftest import need
+    need(shutil.which("make") is not None, "make not installed")
     missing = tmp_path / "fresh" / "careplan.duckdb"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("MAKE", "MFLAGS"))}
     shared = subprocess.run(["make", "-n", "run", f"DB={missing}"], cwd=ROOT, capture_output=True, text=True,
@@ -154,3 +152,32 @@ def test_make_run_never_builds_the_demo_into_a_configured_database(tmp_path):
     env.pop("CAREPLAN_DB_URL", None)
     local = subprocess.run(["make", "-n", "run", f"DB={missing}"], cwd=ROOT, capture_output=True, text=True, env=env)
     assert f"--db duckdb:///{missing} demo" in local.stdout  # the embedded file, named, whatever secrets say
+
+
+@pytest.mark.postgres
+def test_only_connection_failures_count_as_the_database_being_unavailable(pg_server):
+    """A query that fails on a live server (a statement timeout, an error in SQL that mentions a lock) is
+    an error of its own, not 'cannot connect' nor 'the DuckDB file is in use'; a refused connection is."""
+    from conftest import _new_pg_database
+
+    from analytics.ui import glue
+    url = _new_pg_database(pg_server)
+    eng = sa.create_engine(url)
+    try:
+        with eng.connect() as conn:
+            conn.exec_driver_sql("SET statement_timeout = 10")
+            with pytest.raises(sa.exc.OperationalError) as timeout:
+                conn.exec_driver_sql("SELECT pg_sleep(1)")
+        assert not glue.is_unavailable(timeout.value)
+        with eng.connect() as conn:
+            with pytest.raises(sa.exc.DBAPIError) as div:
+                conn.exec_driver_sql("SELECT pg_advisory_xact_lock(1), 1 / 0")
+        assert not glue.is_unavailable(div.value)
+        message = store_engine.unavailable_message(url, div.value)
+        assert "DuckDB" not in message and "別のプログラム" not in message
+    finally:
+        eng.dispose()
+    refused = sa.create_engine("postgresql+psycopg://nobody:pw@127.0.0.1:1/none")
+    with pytest.raises(sa.exc.OperationalError) as down:
+        refused.connect()
+    assert glue.is_unavailable(down.value)

@@ -41,9 +41,12 @@ _LEADING_ZERO = re.compile(r"0[0-9]+")
 
 
 def is_code_column(name) -> bool:
-    """都道府県コード, 市区町村コード, 事業所番号 and their English names (prefecture_code, office_code …)."""
+    """都道府県コード, 市区町村コード, 事業所番号 and their English names, as keys (prefecture_code, office_code)
+    or as the English UI heads them (Prefecture code, Office no., Partner office no.)."""
     text = str(name)
-    return text.lower().endswith("_code") or "コード" in text or "事業所番号" in text
+    low = text.lower()
+    return (low.endswith("_code") or low.endswith(" code") or "office no" in low or "コード" in text
+            or "事業所番号" in text)
 
 
 def keep_leading_zeros(frame: pd.DataFrame) -> pd.DataFrame:

@@ -92,10 +92,10 @@ def bulk_writes(engine: Engine):
         return
     key = str(engine.url)
     with _bulk_lock:
-        _bulk_calls[key] = _bulk_calls.get(key, 0) + 1
-        if _bulk_calls[key] == 1:
-            with engine.connect() as conn:
+        if not _bulk_calls.get(key):
+            with engine.connect() as conn:   # counted only once it is set: a failed SET leaves no count behind
                 conn.exec_driver_sql(f"SET checkpoint_threshold = '{BULK_CHECKPOINT_THRESHOLD}'")
+        _bulk_calls[key] = _bulk_calls.get(key, 0) + 1
     try:
         yield
     finally:
@@ -327,16 +327,16 @@ def prepare_target(url: str, *, write: bool) -> None:
 def unavailable_message(url: str, exc: Exception) -> str:
     """One sentence in Japanese and English saying why the database could not be opened and what to do:
     for a DuckDB file the file's hint (in use, permissions, path), for a server the server's."""
-    text = str(exc)
+    text = str(getattr(exc, "orig", None) or exc)   # the driver's words, not the SQL statement around them
     safe_url = show_url(url)
-    if "lock" in text.lower():
-        return ("データベースファイルを別のプログラム（もう一つの `make run` や実行中の `careplan` コマンドなど）が使用中です。"
-                "そちらを終了してから、もう一度開いてください。 / The database file is in use by another program "
-                f"(another `make run` or a running `careplan` command); close it and try again. ({safe_url})")
     try:
         path = duckdb_path(url)
     except Exception:  # noqa: BLE001 - not a URL: the general hint below
         path = None
+    if path is not None and "lock" in text.lower():
+        return ("データベースファイルを別のプログラム（もう一つの `make run` や実行中の `careplan` コマンドなど）が使用中です。"
+                "そちらを終了してから、もう一度開いてください。 / The database file is in use by another program "
+                f"(another `make run` or a running `careplan` command); close it and try again. ({safe_url})")
     if path is not None:
         reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
         return (f"データベースファイル {path} を開けません（{reason}）。ファイルのパスとアクセス権を確認してください。"

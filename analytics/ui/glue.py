@@ -48,11 +48,27 @@ def engine():
         raise DatabaseUnavailable(store_engine.unavailable_message(url, exc)) from exc
 
 
+# PostgreSQL SQLSTATEs of a server that cannot be reached or is going away: class 08 (connection
+# exception) and 57P01–57P03 (admin shutdown, crash shutdown, cannot connect now)
+_GONE_SQLSTATES = ("57P01", "57P02", "57P03")
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """A database error that means "cannot reach the database now" (server stopped or restarting,
-    connection dropped, DuckDB file locked), not a mistake in a query."""
-    return isinstance(exc, sa.exc.OperationalError) or (
-        isinstance(exc, sa.exc.DBAPIError) and bool(getattr(exc, "connection_invalidated", False)))
+    connection dropped, a DuckDB file held by another process), not a failure of the query itself: a
+    deadlock, a statement timeout, a full disk or memory stay errors with their own traceback."""
+    if not isinstance(exc, sa.exc.DBAPIError):
+        return False
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None)
+    if state is not None:
+        return state.startswith("08") or state in _GONE_SQLSTATES
+    if isinstance(exc, sa.exc.OperationalError) and type(orig).__module__.startswith("psycopg"):
+        return True    # psycopg's own connection failures (refused, no route) carry no SQLSTATE
+    # DuckDB: the file is held by another process
+    return type(orig).__name__ in ("IOException", "ConnectionException") and "lock" in str(orig).lower()
 
 
 @contextlib.contextmanager
@@ -189,7 +205,7 @@ def refresh_scope() -> None:
     if now is None:
         start_session(None)
     elif now != st.session_state.get("scope"):
-        st.session_state["scope"] = now
+        start_session(now)   # another role or area: nothing built for the old one is kept (exports, imports)
 
 
 def setup_sidebar() -> None:

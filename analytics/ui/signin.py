@@ -35,7 +35,7 @@ def render() -> None:
             users = {u["username"]: u for u in auth.list_users(glue.engine())}
             user = users.get(email)
             # an account whose provider says the e-mail is not verified does not prove it owns that address
-            verified = st.user.get("email_verified", True) is not False
+            verified = str(st.user.get("email_verified", True)).strip().lower() not in ("false", "0")
             if user and not user["disabled"] and verified:
                 glue.start_session(auth.Scope(user["role"], user["scope"], email))
                 auth.audit(glue.engine(), email, "sign_in", "oidc")

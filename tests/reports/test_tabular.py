@@ -64,3 +64,11 @@ def test_excel_quoted_codes_read_back_by_the_app():
     assert back["office_code"].tolist() == [f'="{code}"']
     assert codes.normalise_office_code(back["office_code"][0]) == code
     assert codes.normalise_municipality_code(back["municipality_code"][0]) == "011002"
+
+
+def test_english_headings_of_codes_keep_their_zeros_too():
+    """The English UI heads the columns 'Prefecture code' and 'Office no.': Excel dropped their zeros."""
+    frame = pd.DataFrame({"Prefecture code": ["01"], "Office no.": ["0110100012"], "Partner office no.": ["0210100010"],
+                          "Office": ["01 House"]})
+    back = pd.read_csv(io.BytesIO(tabular.to_csv_bytes(frame, "excel")), encoding="utf-8-sig", dtype=str)
+    assert back.iloc[0].tolist() == ['="01"', '="0110100012"', '="0210100010"', "01 House"]

@@ -121,3 +121,19 @@ def test_local_demo_mode_for_a_browser_on_the_machine(headers, monkeypatch):
     monkeypatch.delenv("CAREPLAN_AUTH", raising=False)
     monkeypatch.setattr(glue, "_request_headers", lambda: headers, raising=False)
     assert glue.local_demo_mode() is True
+
+
+def test_a_changed_role_starts_a_clean_session(duck_url, public_bind):
+    """Given another role, a signed-in user keeps nothing built under the old one (an admin's unsuppressed
+    export files, import summaries with rejected rows)."""
+    import sqlalchemy as sa
+    engine = store_engine.get_engine(duck_url)
+    auth.create_user(engine, "wakayama", PASSWORD, "prefecture", "30")
+    at = _sign_in(duck_url, "wakayama", PASSWORD)
+    at.session_state["import_summary"] = "rejected rows of the old role"
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE users SET role = 'viewer', scope = NULL WHERE username = 'wakayama'"))
+    at.run()
+    assert not at.exception
+    assert at.session_state["scope"] == auth.Scope("viewer", None, "wakayama")
+    assert "import_summary" not in at.session_state
