@@ -24,21 +24,10 @@ def column_format(key: str) -> str | None:
     return None
 
 
-def number_formats(pack) -> dict[str, dict[str, str]]:
-    """{sheet name: {localised header: number format}} for the section sheets of sheets(pack)."""
-    from analytics.i18n import table as locale_table
-    names = locale_table(pack.lang)
-    used = {t("export.sheet.title", pack.lang)}
-    out: dict[str, dict[str, str]] = {name: {} for name in used}
-    for s in pack.sections:
-        name = sheet_name(s.title, used)
-        used.add(name)
-        out[name] = {names.get(f"export.col.{c}", c): f for c in s.table.columns if (f := column_format(str(c)))}
-    return out
-
-
-def sheets(pack) -> dict[str, pd.DataFrame]:
-    """{sheet name: frame}; sheet names are the section titles (cut to Excel's 31 characters, no []:*?/\\)."""
+def workbook(pack) -> tuple[dict[str, pd.DataFrame], dict[str, dict[str, str]]]:
+    """({sheet name: frame}, {sheet name: {header: number format}}): sheet names are the section titles (cut
+    to Excel's 31 characters, no []:*?/\\); each section's formats follow its column keys, then its headers
+    are localised."""
     from analytics.reports.pack import _month_text, localised
     lang = pack.lang
     cover_rows = [(pack.title, ""),
@@ -51,13 +40,14 @@ def sheets(pack) -> dict[str, pd.DataFrame]:
     for s in pack.sections:
         for label, value in s.highlights:
             cover_rows.append((f"{s.title}: {label}", value))
-    out = {t("export.sheet.title", lang): pd.DataFrame(cover_rows, columns=["", " "])}
-    used = set(out)
+    cover = t("export.sheet.title", lang)
+    frames, formats = {cover: pd.DataFrame(cover_rows, columns=["", " "])}, {cover: {}}
     for s in pack.sections:
-        name = sheet_name(s.title, used)
-        used.add(name)
-        out[name] = localised(s.table, lang)
-    return out
+        name = sheet_name(s.title, set(frames))
+        frames[name] = localised(s.table, lang)
+        formats[name] = {header: f for key, header in zip(s.table.columns, frames[name].columns)
+                         if (f := column_format(str(key)))}
+    return frames, formats
 
 
 def sheet_name(title: str, used: set[str]) -> str:
@@ -70,4 +60,4 @@ def sheet_name(title: str, used: set[str]) -> str:
 
 
 def to_xlsx_bytes(pack) -> bytes:
-    return tabular.to_xlsx_bytes(sheets(pack), number_formats(pack))
+    return tabular.to_xlsx_bytes(*workbook(pack))
