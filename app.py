@@ -6,17 +6,10 @@ from analytics.ui import glue, nav, signin
 st.set_page_config(page_title="ケアプランデータ連携 ダッシュボード", page_icon="📊",
                    layout="wide")
 
-try:
-    with glue.database_errors():
-        glue.setup_sidebar()
-        glue.refresh_scope()  # a user disabled (or given another role) since signing in: applies now
-except glue.DatabaseUnavailable as err:
-    # e.g. the DuckDB file is held by another process (a second `make run`, a running `careplan ingest`),
-    # or the PostgreSQL server is stopped
-    glue.show_unavailable(err)
-
 
 def _pages() -> None:
+    glue.setup_sidebar()
+    glue.refresh_scope()  # a user disabled (or given another role) since signing in: applies now
     scope = glue.scope()
     signin.sidebar_user()
     if not scope.valid:
@@ -36,5 +29,7 @@ def _pages() -> None:
 try:
     with glue.database_errors():
         _pages()
-except glue.DatabaseUnavailable as err:  # e.g. the PostgreSQL server stopped answering while the page ran
+except glue.DatabaseUnavailable as err:
+    # a malformed setting, the DuckDB file held by another process (a second `make run`, a running
+    # `careplan ingest`), or the PostgreSQL server stopped, before or while the page ran
     glue.show_unavailable(err)

@@ -44,14 +44,10 @@ class Parser(argparse.ArgumentParser):
     """argparse with its errors in Japanese, then argparse's English message; exit status 2."""
 
     def error(self, message: str):
-        message = _mask_passwords(message)  # e.g. a misplaced --db URL echoed back by argparse
+        from analytics.store.engine import mask_passwords
+        message = mask_passwords(message)  # e.g. a misplaced --db URL echoed back by argparse
         self.exit(2, f"エラー: {_ja_for(message)}（使い方は {self.prog} -h） / error: {message} "
                      f"(usage: {self.prog} -h)\n")
-
-
-def _mask_passwords(text: str) -> str:
-    """Passwords in URLs (scheme://user:password@host) shown as ***."""
-    return re.sub(r"([A-Za-z][A-Za-z0-9+.-]*://[^/:@\s]*:)[^@\s]*@", r"\1***@", text)
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:

@@ -49,7 +49,7 @@ def forecast_rows(engine, prefecture: str, target_rate: float, draws: int = 0,
                        scenario_target_month=(res.scenario_target_month.strftime("%Y-%m")
                                               if res.scenario_target_month else None),
                        backtest_mape=None if mape is None else round(mape, 4),
-                       reliable=fc.is_reliable(s["registered"]) and not fc.is_short_history(len(s)))
+                       reliable=_reliable(s["registered"]))
             notes.extend(_notes(kind, res, target_rate, len(s), mape))
         else:  # nothing fitted for this kind: say why instead of leaving an empty row unexplained
             notes.append((f"{kind}: 推計に必要なデータがありません（事業所マスタ {master.get(kind, 0)} 事業所、"
@@ -60,6 +60,11 @@ def forecast_rows(engine, prefecture: str, target_rate: float, draws: int = 0,
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame.attrs["notes"] = notes
     return frame
+
+
+def _reliable(counts) -> bool:
+    """Enough registered offices for a steady fit and enough months to backtest it (one count a month)."""
+    return fc.is_reliable(counts) and not fc.is_short_history(len(counts))
 
 
 def _notes(kind: str, res: fc.ForecastResult, target_rate: float, n_months: int,
@@ -140,7 +145,7 @@ def all_prefectures(engine, kind: str, target_rate: float) -> pd.DataFrame:
                      "registered": int(registered.iat[-1]),
                      "adoption_rate": float(registered.iat[-1]) / offices,
                      "target_month": target.strftime("%Y-%m") if target else None,
-                     "reliable": fc.is_reliable(registered) and not fc.is_short_history(len(months))})
+                     "reliable": _reliable(registered)})
     return pd.DataFrame(rows, columns=["prefecture_code", "prefecture", "offices", "registered", "adoption_rate",
                                        "target_month", "reliable"])
 

@@ -8,6 +8,7 @@ import contextlib
 import datetime as dt
 import os
 import pathlib
+import re
 import threading
 import tomllib
 
@@ -180,8 +181,12 @@ def show_url(url) -> str:
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
     except Exception:  # noqa: BLE001 - not a URL: mask anything between "user:" and "@"
-        import re
-        return re.sub(r"(//[^/:@]*:)[^@/]*@", r"\1***@", str(url))
+        return mask_passwords(str(url))
+
+
+def mask_passwords(text: str) -> str:
+    """Passwords of URLs anywhere in a text (scheme://user:password@host) shown as ***."""
+    return re.sub(r"([A-Za-z][A-Za-z0-9+.-]*://[^/:@\s]*:)[^@\s]*@", r"\1***@", text)
 
 
 def _forms() -> str:
@@ -338,7 +343,7 @@ def unavailable_message(url: str, exc: Exception) -> str:
                 "そちらを終了してから、もう一度開いてください。 / The database file is in use by another program "
                 f"(another `make run` or a running `careplan` command); close it and try again. ({safe_url})")
     if path is not None:
-        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0][:200]
+        reason = text.splitlines()[0][:200]
         return (f"データベースファイル {path} を開けません（{reason}）。ファイルのパスとアクセス権を確認してください。"
                 f" / Cannot open the database file {path} ({reason}); check the path and its permissions.")
     reason = _server_reason(exc)
@@ -351,7 +356,6 @@ def unavailable_message(url: str, exc: Exception) -> str:
 def _server_reason(exc: Exception) -> str:
     """The server's or driver's own words, one line (refused, password, no such database …); the
     "connection to server at … failed:" preamble dropped. psycopg never puts the password in them."""
-    import re
     text = str(getattr(exc, "orig", None) or exc).strip()
     text = re.sub(r"^connection failed:\s*", "", text)
     text = re.sub(r'connection to server at "[^"]*"(?:, port \d+)? failed:\s*', "", text)

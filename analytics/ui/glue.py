@@ -216,7 +216,7 @@ def setup_sidebar() -> None:
     st.sidebar.selectbox(i18n.t("sidebar.language", lang()), options=list(i18n.LANGS),
                          format_func=labels.get, key="lang")
     m = schema.dataset_meta
-    with database_errors(), engine().connect() as conn:
+    with engine().connect() as conn:   # its errors: app.py's database_errors
         meta = dict(conn.execute(sa.select(m.c.key, m.c.value).where(m.c.key.in_(("as_of", "demo_scale"))))
                     .fetchall())
     as_of, scale = meta.get("as_of"), meta.get("demo_scale")
