@@ -28,9 +28,15 @@ def has_exchanges(engine) -> bool:
 
 
 def latest_month(engine, office_code: str | None = None) -> dt.date | None:
-    """The latest month with exchanges (of this office, if given)."""
+    """The latest month with exchanges (of this office, if given). One office's is read from its rows in
+    ``exchanges_office_monthly`` while that pre-aggregate is fresh (every month it sent or received in has
+    a row there), not by a scan of the whole exchanges table for either side."""
+    from analytics.store import aggregates
     q = sa.select(sa.func.max(ex.c.month))
-    if office_code:
+    if office_code and aggregates.usable(engine):
+        om = schema.exchanges_office_monthly
+        q = sa.select(sa.func.max(om.c.month)).where(om.c.office_code == office_code)
+    elif office_code:
         q = q.where(sa.or_(ex.c.sender_code == office_code, ex.c.receiver_code == office_code))
     value = read_df(engine, q).iat[0, 0]
     if value is None or pd.isna(value):

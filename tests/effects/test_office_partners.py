@@ -96,3 +96,16 @@ def test_own_office_found_when_it_only_receives_or_its_log_ends_earlier(engine):
     assert got.office_code.tolist() == [j] and got.sheets.tolist() == [11]
     # the all-office picker still lists senders of the data's latest month
     assert op.busiest_offices(engine).office_code.tolist() == [a]
+
+
+def test_latest_month_of_an_office_same_through_the_pre_aggregate(engine, monkeypatch):
+    """One office's latest month is read from exchanges_office_monthly while it is fresh: the same month as
+    the raw table gives, for the fixture's office, its partners and an office with no exchanges."""
+    from analytics.store import aggregates
+    _load(engine)
+    assert aggregates.ensure_fresh(engine) and aggregates.usable(engine)
+    codes = [OFFICE, *PARTNERS, "3099999999"]
+    through_aggregate = {c: op.latest_month(engine, c) for c in codes}
+    monkeypatch.setattr(aggregates, "ENABLED", False)
+    assert {c: op.latest_month(engine, c) for c in codes} == through_aggregate
+    assert through_aggregate[OFFICE] == M2 and through_aggregate["3099999999"] is None
