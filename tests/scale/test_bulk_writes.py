@@ -71,15 +71,29 @@ def test_threshold_back_after_a_failed_call(duck_url, monkeypatch):
 
 
 def test_concurrent_calls_keep_the_threshold_until_the_last_leaves(duck_url):
-    """Two imports into one database (two browser sessions of the import page): the first to finish
-    must not put the threshold back under the other."""
+    """Two imports into one database at once (two browser sessions of the import page, two threads): the
+    first to finish must not put the threshold back under the other."""
+    import threading
     eng = store_engine.get_engine(duck_url)
-    outer = store_engine.bulk_writes(eng)
-    outer.__enter__()
-    with store_engine.bulk_writes(eng):
-        assert _threshold(eng) == "953.6 MiB"
-    assert _threshold(eng) == "953.6 MiB"   # the outer call is still storing
-    outer.__exit__(None, None, None)
+    both_in, first_out, seen = threading.Barrier(2), threading.Event(), {}
+
+    def first():
+        with store_engine.bulk_writes(eng):
+            both_in.wait(timeout=30)
+        first_out.set()
+
+    def second():
+        with store_engine.bulk_writes(eng):
+            both_in.wait(timeout=30)
+            first_out.wait(timeout=30)
+            seen["after the first left"] = _threshold(eng)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=60)
+    assert seen == {"after the first left": "953.6 MiB"}   # the second call is still storing
     assert _threshold(eng) == "16.0 MiB"
 
 
