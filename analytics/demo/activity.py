@@ -11,6 +11,7 @@ import pandas as pd
 
 from analytics.demo import params as P
 from analytics.demo.master import office_check_digits
+from analytics.store import definitions
 
 DAY = np.timedelta64(1, "D")
 
@@ -128,11 +129,8 @@ def registered_in_month(offices: pd.DataFrame, regs: pd.DataFrame, months: np.nd
     pos = pd.Series(np.arange(len(offices)), index=offices["office_code"].to_numpy())
     known = regs[regs["office_code"].isin(pos.index)]
     i = pos.loc[known["office_code"].to_numpy()].to_numpy()
-    reg = known["registered_on"].to_numpy().astype("datetime64[D]")
-    end = known["ended_on"].to_numpy().astype("datetime64[D]")
-    first = months.astype("datetime64[D]")
-    last = (months.astype("datetime64[M]") + 1).astype("datetime64[D]") - DAY
-    ok = (reg[:, None] <= last[None, :]) & (np.isnat(end)[:, None] | (end[:, None] > first[None, :]))
+    ok = definitions.registered_in_months_matrix(known["registered_on"].to_numpy(), known["ended_on"].to_numpy(),
+                                                 months)
     out = np.zeros((len(offices), len(months)), dtype=bool)
     np.logical_or.at(out, i, ok)
     return out

@@ -12,16 +12,11 @@ from analytics.domain import codes, geo
 
 
 def office_check_digits(first9: np.ndarray) -> np.ndarray:
-    """Check digits for integer-encoded 9-digit office number prefixes (digits only; domain-facts §6a)."""
+    """Check digits for integer-encoded 9-digit office number prefixes (digits only): the digits, left to
+    right, through ``codes.office_check_digits``."""
     first9 = np.asarray(first9, dtype=np.int64)
-    total = np.zeros(len(first9), dtype=np.int64)
-    rest = first9.copy()
-    for i in range(9):                       # from the right: weights 2, 1, 2, 1 …
-        d = rest % 10
-        rest //= 10
-        p = d * (2 if i % 2 == 0 else 1)
-        total += p // 10 + p % 10
-    return (10 - total % 10) % 10
+    digits = (first9[:, None] // 10 ** np.arange(8, -1, -1, dtype=np.int64)[None, :]) % 10
+    return codes.office_check_digits(digits)
 
 
 def municipality_code6(code5: str) -> str:

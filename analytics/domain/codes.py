@@ -12,6 +12,7 @@ import re
 import unicodedata
 from typing import Iterable
 
+import numpy as np
 import pandas as pd
 
 from analytics.domain.dates import (  # noqa: F401  (re-exported API)
@@ -30,7 +31,7 @@ DATA_DIR = pathlib.Path(__file__).resolve().parents[2] / "data"
 
 __all__ = [
     "PREFECTURES", "SERVICES", "prefectures", "services", "prefecture_name", "parse_prefecture",
-    "prefecture_from_office_code", "office_check_digit", "is_valid_office_code", "normalise_office_code",
+    "prefecture_from_office_code", "office_check_digit", "office_check_digits", "is_valid_office_code", "normalise_office_code",
     "office_code_problem", "municipality_check_digit", "is_valid_municipality_code",
     "normalise_municipality_code", "service_from_code", "service_name", "is_kyotaku_service", "office_kind",
     "parse_date", "parse_month", "normalise_text", "fiscal_year", "fiscal_year_label", "fiscal_year_range",
@@ -159,15 +160,26 @@ def prefecture_region(code: object, lang: str = "ja") -> str | None:
 
 # ---------------------------------------------------------------- 介護保険事業所番号
 
-# A=10, B=11, … Z=32, skipping I, O and Q (never used in office numbers)
-_LETTER_VALUES = {c: 10 + i for i, c in enumerate(c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in "IOQ")}
-_OFFICE_RE = re.compile(r"^\d{2}[0-9A-HJ-NPR-Z]\d{7}$")
+# The check digit's constants (domain-facts §6a), the only copy: the Python check below, its numpy form
+# (``office_check_digits``) and the SQL of the ingest fast path (analytics.ingest.fast) are built from them.
+# Character values: the index in this alphabet (digits 0–9, A=10 … Z=32, skipping I, O and Q).
+OFFICE_CODE_ALPHABET = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"
+# weights of characters 1–9 from the left (from the right: 2, 1, 2, 1 …)
+OFFICE_CHECK_WEIGHTS = (2, 1, 2, 1, 2, 1, 2, 1, 2)
+OFFICE_CHECK_MODULUS = 10
+# well-shaped: two digits, a digit or a letter of the alphabet, seven digits (ASCII only)
+OFFICE_CODE_SHAPE = "^[0-9]{2}[0-9A-HJ-NPR-Z][0-9]{7}$"
+_OFFICE_RE = re.compile(OFFICE_CODE_SHAPE)
+_CHAR_VALUES = {c: i for i, c in enumerate(OFFICE_CODE_ALPHABET)}
 
 
-def _char_value(char: str) -> int:
-    if char.isdigit():
-        return int(char)
-    return _LETTER_VALUES[char]
+def office_check_digits(values) -> np.ndarray:
+    """Check digits of many 事業所番号 at once: ``values`` is n × 9 character values (``OFFICE_CODE_ALPHABET``
+    indices) → n check digits (ints). Each character × its weight, the digits of each product summed;
+    check = (modulus − sum mod modulus) mod modulus."""
+    p = np.asarray(values, dtype=np.int64).reshape(-1, len(OFFICE_CHECK_WEIGHTS)) * np.array(OFFICE_CHECK_WEIGHTS)
+    total = (p // 10 + p % 10).sum(axis=1)  # products are below 100 (32 × 2)
+    return (OFFICE_CHECK_MODULUS - total % OFFICE_CHECK_MODULUS) % OFFICE_CHECK_MODULUS
 
 
 def office_check_digit(code9: str) -> str:
@@ -177,13 +189,9 @@ def office_check_digit(code9: str) -> str:
     check = (10 − sum mod 10) mod 10. Letters count A=10 … Z=32 (I, O, Q skipped).
     """
     code9 = str(code9).upper()
-    if len(code9) != 9:
-        raise ValueError(f"need 9 characters, got {code9!r}")
-    total = 0
-    for i, char in enumerate(reversed(code9)):
-        product = _char_value(char) * (2 if i % 2 == 0 else 1)
-        total += sum(int(d) for d in str(product))
-    return str((10 - total % 10) % 10)
+    if len(code9) != 9 or any(c not in _CHAR_VALUES for c in code9):
+        raise ValueError(f"need 9 characters of {OFFICE_CODE_ALPHABET}, got {code9!r}")
+    return str(int(office_check_digits([[_CHAR_VALUES[c] for c in code9]])[0]))
 
 
 def is_valid_office_code(code: object) -> bool:

@@ -23,6 +23,7 @@ import threading
 import numpy as np
 import pandas as pd
 
+from analytics.domain import codes
 from analytics.ingest import columns as cols
 from analytics.ingest import limits, read, validate
 
@@ -30,11 +31,10 @@ HEAD_BYTES = 1 << 20          # the header is looked for in the first MB (the pa
 _BOM = b"\xef\xbb\xbf"
 _ORDER = list(validate.EXCHANGE_CHECKS)          # column order of the problems, as in the pandas path
 _PLAIN_COUNT = "[0-9]{1,9}"                       # what validate._ints casts directly
-_VALUES = "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"      # 事業所番号 character values (validate._CHAR_VALUE)
 
 
 def _digit_sum(i: int, weight: int) -> str:
-    """The digit sum of character i × weight. The shape (validate._CODE_SHAPE) lets only the third
+    """The digit sum of character i × weight. The shape (codes.OFFICE_CODE_SHAPE) lets only the third
     character be a letter: the others are digits, read by their code point (cheaper than a lookup)."""
     if i != 3:
         x = f"(ascii(substr(v, {i}, 1)) - 48)"
@@ -43,17 +43,19 @@ def _digit_sum(i: int, weight: int) -> str:
         if weight == 2:  # 2x for a digit x: its digit sum is 2x − 9 from x = 5 on
             return f"(2 * {x} - CASE WHEN {x} >= 5 THEN 9 ELSE 0 END)"
     else:
-        x = f"(instr('{_VALUES}', substr(v, {i}, 1)) - 1)"
+        x = f"(instr('{codes.OFFICE_CODE_ALPHABET}', substr(v, {i}, 1)) - 1)"
     p = f"({x} * {weight})"
     return f"({p} // 10 + {p} % 10)"
 
 
-# a clean, valid 事業所番号 (validate.clean_valid_office_codes, the same rule) as a DuckDB expression on v
+# a clean, valid 事業所番号 (codes.is_valid_office_code, the same rule) as a DuckDB expression on v, built from
+# the check digit's constants in analytics.domain.codes (tests/domain compares it with the Python check)
+_MOD = codes.OFFICE_CHECK_MODULUS
 CLEAN_VALID_CODE = (
-    f"CASE WHEN regexp_full_match(v, '{validate._CODE_SHAPE.strip('^$')}') THEN "
-    f"CAST(substr(v, 1, 2) AS INTEGER) BETWEEN 1 AND 47 AND (10 - ("
-    + " + ".join(_digit_sum(i + 1, int(w)) for i, w in enumerate(validate._WEIGHTS))
-    + ") % 10) % 10 = ascii(substr(v, 10, 1)) - 48 ELSE false END")
+    f"CASE WHEN regexp_full_match(v, '{codes.OFFICE_CODE_SHAPE.strip('^$')}') THEN "
+    f"CAST(substr(v, 1, 2) AS INTEGER) BETWEEN 1 AND 47 AND ({_MOD} - ("
+    + " + ".join(_digit_sum(i + 1, int(w)) for i, w in enumerate(codes.OFFICE_CHECK_WEIGHTS))
+    + f") % {_MOD}) % {_MOD} = ascii(substr(v, 10, 1)) - 48 ELSE false END")
 
 
 class _ValidCodes:

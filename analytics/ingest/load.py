@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
-from analytics.store import aggregates
+from analytics.store import aggregates, definitions
 from analytics.store import engine as store_engine
 from analytics.store import schema
 
@@ -456,10 +456,10 @@ def _load_offices(conn, batch_id: int, rows: pd.DataFrame) -> int:
             f"prefecture_code = CASE WHEN excluded.prefecture_code = SUBSTR(excluded.office_code, 1, 2) "
             f"THEN offices.prefecture_code ELSE excluded.prefecture_code END, batch_id = excluded.batch_id"),
             {"b": batch_id})
-        conn.execute(sa.text(
-            f"UPDATE offices SET kind = CASE WHEN EXISTS (SELECT 1 FROM office_services x "
-            f"WHERE x.office_code = offices.office_code AND x.service_code IN ('43', '46')) "
-            f"THEN 'kyotaku' ELSE 'service' END WHERE office_code IN (SELECT office_code FROM {so})"))
+        o = schema.offices
+        stage_codes = sa.select(sa.column("office_code")).select_from(sa.table(so))
+        conn.execute(o.update().values(kind=definitions.kind_from_services(o.c.office_code))
+                     .where(o.c.office_code.in_(stage_codes)))
     return int(rows["office_code"].isin(unchanged).sum())
 
 

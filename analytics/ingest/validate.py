@@ -16,6 +16,7 @@ import pandas as pd
 from analytics.domain import codes, dates
 from analytics.ingest import columns as cols
 from analytics.ingest.read import FileRefused, Table
+from analytics.store import definitions
 
 ERROR_COLUMNS = ["pos", "column", "value", "reason_ja", "reason_en"]
 MAX_COUNT = 1_000_000_000  # sheets, users, care managers: far above any real office or month
@@ -97,12 +98,10 @@ def _clean(series: pd.Series) -> pd.Series:
     return _map(series, codes.normalise_text)
 
 
-# character values for the 事業所番号 check digit (digits 0–9, A=10 … Z=32 without I, O, Q), by byte
+# 事業所番号 character values by byte (-1: not a character of codes.OFFICE_CODE_ALPHABET)
 _CHAR_VALUE = np.full(256, -1, dtype=np.int64)
-_CHAR_VALUE[48:58] = np.arange(10)
-for _i, _c in enumerate(c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if c not in "IOQ"):
-    _CHAR_VALUE[ord(_c)] = 10 + _i
-_WEIGHTS = np.array([2, 1, 2, 1, 2, 1, 2, 1, 2])  # position 9 from the left (1st from the right) × 2, …
+for _i, _c in enumerate(codes.OFFICE_CODE_ALPHABET):
+    _CHAR_VALUE[ord(_c)] = _i
 
 
 def clean_valid_office_codes(values: np.ndarray) -> np.ndarray:
@@ -112,7 +111,7 @@ def clean_valid_office_codes(values: np.ndarray) -> np.ndarray:
     if not len(values):
         return out
     text = pd.Series([v if isinstance(v, str) else "" for v in values], dtype=object)
-    shape = text.str.fullmatch(r"[0-9]{2}[0-9A-HJ-NPR-Z][0-9]{7}").fillna(False).to_numpy(bool)
+    shape = text.str.fullmatch(_CODE_SHAPE.strip("^$")).fillna(False).to_numpy(bool)
     if not shape.any():
         return out
     b = np.array([v.encode("ascii") for v in values[shape]], dtype="S10").view(np.uint8).reshape(-1, 10)
@@ -122,13 +121,12 @@ def clean_valid_office_codes(values: np.ndarray) -> np.ndarray:
 
 def _check_digits_ok(b: np.ndarray) -> np.ndarray:
     """b: n × 10 ASCII bytes of well-shaped codes → check digit and prefecture 01–47 right."""
-    p = _CHAR_VALUE[b[:, :9]] * _WEIGHTS
-    check = (10 - (p // 10 + p % 10).sum(axis=1) % 10) % 10
+    check = codes.office_check_digits(_CHAR_VALUE[b[:, :9]])
     pref = (b[:, 0].astype(np.int64) - 48) * 10 + (b[:, 1].astype(np.int64) - 48)
     return (check == b[:, 9].astype(np.int64) - 48) & (pref >= 1) & (pref <= 47)
 
 
-_CODE_SHAPE = "^[0-9]{2}[0-9A-HJ-NPR-Z][0-9]{7}$"
+_CODE_SHAPE = codes.OFFICE_CODE_SHAPE
 
 
 def _clean_valid_arrow(dictionary) -> np.ndarray:
@@ -374,7 +372,7 @@ def registrations(table: Table) -> Checked:
     # a planned (or "never": 9999-12-31) 利用終了日 may lie in the future: only the lower bound applies
     out["ended_on"] = _dates(f, "ended_on", p, required=False, upper=False) if "ended_on" in f else None
     if "ended_on" in f:
-        before = pd.to_datetime(out["ended_on"]) < pd.to_datetime(out["registered_on"])
+        before = definitions.ends_before_start(out["registered_on"], out["ended_on"])
         p.add(before, "ended_on", f["ended_on"], "利用終了日が利用開始日より前です",
               "the end date is before the start date")
     pref = _prefecture(f, "prefecture_code", p)

@@ -25,7 +25,7 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
-from analytics.store import aggregates_office
+from analytics.store import aggregates_office, definitions
 from analytics.store import engine as store_engine
 from analytics.store import schema
 
@@ -71,26 +71,11 @@ def lock(conn) -> None:
 
 
 def _flagged(where=(), regm=None):
-    """exchanges rows with the aggregate's dimensions (sender's area from the master, else code digits):
-    hash joins against the (month, office) registration set of the months at hand — a CTE (DuckDB), or
-    on PostgreSQL that set staged and analysed (``_stage_registered``): its planner nests loops over a
-    CTE of that size."""
-    from analytics.store import queries_channels as qc
-    e, o = schema.exchanges, schema.offices
-    so = o.alias("so")
-    regm = _registered_months(where) if regm is None else regm
-    rs, rr = regm.alias("rs"), regm.alias("rr")
-    s_reg = sa.case((rs.c.office_code.is_(None), 0), else_=1)
-    r_reg = sa.case((rr.c.office_code.is_(None), 0), else_=1)
-    source = (e.outerjoin(rs, sa.and_(rs.c.month == e.c.month, rs.c.office_code == e.c.sender_code))
-              .outerjoin(rr, sa.and_(rr.c.month == e.c.month, rr.c.office_code == e.c.receiver_code))
-              .outerjoin(so, so.c.office_code == e.c.sender_code))
-    q = (sa.select(e.c.month, qc.sender_prefecture(so).label("prefecture_code"),
-                   so.c.municipality_code.label("municipality_code"), e.c.form, e.c.channel,
-                   s_reg.label("sender_registered"), r_reg.label("receiver_registered"), e.c.sheets,
-                   e.c.sender_code, e.c.receiver_code)
-         .select_from(source).where(*where))
-    return q.subquery("fx_src")
+    """exchanges rows with the aggregate's dimensions and flags (``definitions.flagged_exchanges``): hash
+    joins against the (month, office) registration set of the months at hand — a CTE (DuckDB), or on
+    PostgreSQL that set staged and analysed (``_stage_registered``): its planner nests loops over a CTE of
+    that size."""
+    return definitions.flagged_exchanges(where, regm).subquery("fx_src")
 
 
 # one import's rows with their flags and area, computed once and read by every pre-aggregate's delta
@@ -113,9 +98,8 @@ REGISTERED = sa.Table("_flag_registered", sa.MetaData(), sa.Column("month", sa.D
 def _registered_months(where):
     """(month, office_code) registered, for the months of the exchanges rows matching ``where`` only (one
     batch: its month or two, not every stored month)."""
-    from analytics.store import queries_channels as qc
     e = schema.exchanges
-    return qc.registered_months_cte(sa.select(e.c.month).distinct().where(*where).cte("m"))
+    return definitions.registered_months(sa.select(e.c.month).distinct().where(*where).cte("m"))
 
 
 def _stage_registered(conn, where) -> sa.Table:

@@ -29,6 +29,7 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
+from analytics.store import definitions as D
 from analytics.store import engine as store_engine
 from analytics.store import schema
 
@@ -59,22 +60,20 @@ def _missed_select(conn, where, ordered: bool, staged=None):
     fx = _flagged(conn, where, prefecture=True, staged=staged)
     keys = [fx.c.month, fx.c.prefecture_code, fx.c.sender_code, fx.c.receiver_code]
     q = (sa.select(*keys, _sum(fx.c.sheets).label("sheets"))
-         .where(fx.c.channel != "digital", fx.c.sender_registered == 1, fx.c.receiver_registered == 1)
+         .where(D.missed_digital(fx.c.channel, fx.c.sender_registered, fx.c.receiver_registered))
          .group_by(*keys))
     return q.order_by(*keys) if ordered else q
 
 
 def _unlockable_select(conn, where, ordered: bool, staged=None):
-    from analytics.store import queries_channels as qc
     fx = _flagged(conn, where, staged=staged)
-    target = sa.case((fx.c.sender_registered == 0, fx.c.sender_code), else_=fx.c.receiver_code)
-    partner = sa.case((fx.c.sender_registered == 0, fx.c.receiver_code), else_=fx.c.sender_code)
+    target, partner = D.unregistered_side(fx)
     g = (sa.select(fx.c.month, target.label("office_code"), partner.label("partner_code"),
                    _sum(fx.c.sheets).label("sheets"))
-         .where(fx.c.channel != "digital", (fx.c.sender_registered + fx.c.receiver_registered) == 1)
+         .where(D.unlockable(fx.c.channel, fx.c.sender_registered, fx.c.receiver_registered))
          .group_by(fx.c.month, target, partner).subquery("ug"))
     to = schema.offices.alias("to")
-    pref = qc.sender_prefecture(to, g.c.office_code).label("prefecture_code")
+    pref = D.sender_prefecture(to, g.c.office_code).label("prefecture_code")
     q = (sa.select(g.c.month, pref, g.c.office_code, g.c.partner_code, g.c.sheets)
          .select_from(g.outerjoin(to, to.c.office_code == g.c.office_code)))
     return q.order_by(g.c.month, pref, g.c.office_code) if ordered else q
@@ -85,14 +84,12 @@ def _office_select(conn, where, ordered: bool, staged=None):
 
     def side(code_col_name: str, direction: str):
         code = fx.c[code_col_name]
-        digital = fx.c.channel == "digital"
-        both = sa.and_(fx.c.sender_registered == 1, fx.c.receiver_registered == 1)
+        missed = D.missed_digital(fx.c.channel, fx.c.sender_registered, fx.c.receiver_registered)
         q = (sa.select(fx.c.month, code.label("office_code"),
                        sa.literal_column(f"'{direction}'", sa.String).label("direction"),
                        _sum(fx.c.sheets).label("sheets"),
-                       _sum(sa.case((digital, fx.c.sheets), else_=0)).label("digital_sheets"),
-                       _sum(sa.case((sa.and_(sa.not_(digital), both), fx.c.sheets), else_=0))
-                       .label("missed_digital_sheets"))
+                       _sum(D.digital_sheets(fx.c.channel, fx.c.sheets)).label("digital_sheets"),
+                       _sum(sa.case((missed, fx.c.sheets), else_=0)).label("missed_digital_sheets"))
              .group_by(fx.c.month, code))
         if direction == "received":  # a sheet an office sends to itself counts once, as sent
             q = q.where(fx.c.receiver_code != fx.c.sender_code)
@@ -170,9 +167,9 @@ def add_batch(conn, batch_id: int, staged=None) -> None:
         _insert(conn, table, build(conn, where, False, staged))
     # (month, target) keys of the batch; their rows in exchanges_targets are replaced by a regrouping
     fx = _flagged(conn, where, staged=staged)
-    target = sa.case((fx.c.sender_registered == 0, fx.c.sender_code), else_=fx.c.receiver_code)
+    target, _partner = D.unregistered_side(fx)
     keys = (sa.select(fx.c.month, target.label("office_code"))
-            .where(fx.c.channel != "digital", (fx.c.sender_registered + fx.c.receiver_registered) == 1)
+            .where(D.unlockable(fx.c.channel, fx.c.sender_registered, fx.c.receiver_registered))
             .distinct().subquery("tk"))
     t, u = targets, unlockable
     conn.execute(t.delete().where(sa.exists().where(keys.c.month == t.c.month, keys.c.office_code == t.c.office_code)))

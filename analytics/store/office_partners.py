@@ -2,7 +2,7 @@
 
 Both sides must be registered for a sheet to go digital, so the simulator needs, per partner, the sheets
 exchanged with this office (sent and received) and whether the partner is registered that month
-(registered_on ≤ month's last day and (ended_on null or ended_on > month's first day)). Aggregation is SQL.
+(``definitions.registered_in_month``). Aggregation is SQL.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
+from analytics.store import definitions as D
 from analytics.store import schema
 from analytics.store.engine import read_df
 
@@ -19,8 +20,7 @@ ex, reg, off, prof = schema.exchanges, schema.registrations, schema.offices, sch
 
 def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     first = month.replace(day=1)
-    nxt = (first + dt.timedelta(days=32)).replace(day=1)
-    return first, nxt - dt.timedelta(days=1)
+    return first, D.month_last_day(first)
 
 
 def has_exchanges(engine) -> bool:
@@ -46,9 +46,7 @@ def latest_month(engine, office_code: str | None = None) -> dt.date | None:
 
 def _registered_in(month: dt.date):
     first, last = month_bounds(month)
-    return (sa.select(reg.c.office_code).where(
-        reg.c.registered_on <= last, sa.or_(reg.c.ended_on.is_(None), reg.c.ended_on > first))
-        .group_by(reg.c.office_code))
+    return sa.select(reg.c.office_code).where(D.registered_in_month(first, last, reg)).group_by(reg.c.office_code)
 
 
 def is_registered(engine, office_code: str, month: dt.date) -> bool:
@@ -64,7 +62,7 @@ def office_partners(engine, office_code: str, month: dt.date | None = None) -> p
     cols = ["partner_code", "name", "sheets_sent", "sheets_received", "sheets", "digital_sheets", "registered"]
     if month is None:
         return pd.DataFrame(columns=cols)
-    digital = sa.case((ex.c.channel == "digital", ex.c.sheets), else_=0)
+    digital = D.digital_sheets(ex.c.channel, ex.c.sheets)
     sent = sa.select(ex.c.receiver_code.label("partner_code"), ex.c.sheets.label("sent"),
                      sa.literal(0).label("received"), digital.label("digital")).where(
         ex.c.month == month, ex.c.sender_code == office_code, ex.c.receiver_code != office_code)
@@ -128,7 +126,7 @@ def busiest_offices(engine, month: dt.date | None = None, limit: int = 300,
     else:
         per = (sa.select(ex.c.sender_code.label("office_code"), sa.func.sum(ex.c.sheets).label("sheets"))
                .where(ex.c.month == month).group_by(ex.c.sender_code).subquery())
-    pref = sa.func.coalesce(off.c.prefecture_code, sa.func.substr(per.c.office_code, 1, 2))
+    pref = D.sender_prefecture(off, per.c.office_code)
     q = (sa.select(per.c.office_code, off.c.name, pref.label("prefecture_code"), per.c.sheets)
          .select_from(per.outerjoin(off, off.c.office_code == per.c.office_code)))
     if prefecture_code:

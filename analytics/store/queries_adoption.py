@@ -1,8 +1,7 @@
 """Adoption queries (DESIGN §3), aggregated in the database with SQLAlchemy Core.
 
-Definitions, once, here:
-- registered at D: ``registered_on <= D and (ended_on is null or ended_on > D)``;
-  registered in month M: ``registered_on <= last day of M and (ended_on is null or ended_on > first day of M)``.
+The rules (registered at D, registered in month M, office kind, in the master, digital) are
+``analytics.store.definitions``; this module composes them:
 - an office is one 事業所番号 of the master (``offices``), counted once; its area and kind are the master's.
 - adoption rate = registered offices that are in the master / offices in the master, same area and kind.
 - registrations whose office is not in the master are counted separately, by ``registrations.prefecture_code``.
@@ -17,6 +16,7 @@ import datetime as dt
 import pandas as pd
 import sqlalchemy as sa
 
+from analytics.store import definitions as D
 from analytics.store import engine as store_engine
 from analytics.store import schema
 
@@ -27,14 +27,9 @@ X = schema.exchanges
 GROUPS = ("nation", "prefecture", "municipality", "kind", "prefecture_kind")
 
 
-def _registered_at(d: dt.date, reg=R):
-    return sa.and_(reg.c.registered_on <= d, sa.or_(reg.c.ended_on.is_(None), reg.c.ended_on > d))
-
-
 def month_bounds(month: dt.date) -> tuple[dt.date, dt.date]:
     first = month.replace(day=1)
-    nxt = (first + dt.timedelta(days=32)).replace(day=1)
-    return first, nxt - dt.timedelta(days=1)
+    return first, D.month_last_day(first)
 
 
 def months_between(start: dt.date, end: dt.date) -> list[dt.date]:
@@ -65,14 +60,12 @@ def _office_filters(prefecture: str | None, kind: str | None, municipality: str 
     if prefecture:
         conds.append(O.c.prefecture_code == prefecture)
     if kind:
-        conds.append(O.c.kind == kind)
+        conds.append(D.of_kind(kind))
     if municipality:
         conds.append(O.c.municipality_code == municipality)
     return conds
 
 
-def _rate(num, den):
-    return sa.case((den > 0, sa.cast(num, sa.Double) / den), else_=None)
 
 
 def adoption(engine, as_of: dt.date, by: str = "prefecture", prefecture: str | None = None,
@@ -83,12 +76,12 @@ def adoption(engine, as_of: dt.date, by: str = "prefecture", prefecture: str | N
     mean of the master's coordinates (lat, lon) for the map. Areas without offices in the master do not
     appear (their rate is undefined, not 0).
     """
-    reg = (sa.select(R.c.office_code).where(_registered_at(as_of)).distinct().subquery("reg"))
+    reg = (sa.select(R.c.office_code).where(D.registered_at(as_of)).distinct().subquery("reg"))
     groups = _group_cols(by)
     registered = sa.func.count(reg.c.office_code)
     offices = sa.func.count(O.c.office_code)
     cols = groups + [offices.label("offices"), registered.label("registered"),
-                     _rate(registered, offices).label("adoption_rate")]
+                     D.rate(registered, offices).label("adoption_rate")]
     if by == "municipality":
         cols += [sa.func.avg(O.c.lat).label("lat"), sa.func.avg(O.c.lon).label("lon")]
     q = (sa.select(*cols)
@@ -113,16 +106,16 @@ def _typed(out: pd.DataFrame) -> pd.DataFrame:
 def adoption_change(engine, start: dt.date, end: dt.date, by: str = "prefecture",
                     prefecture: str | None = None, kind: str | None = None) -> pd.DataFrame:
     """Adoption at ``start`` and at ``end`` in one pass; change = rate_end − rate_start (a fraction)."""
-    r_start = sa.select(R.c.office_code).where(_registered_at(start)).distinct().subquery("rs")
-    r_end = sa.select(R.c.office_code).where(_registered_at(end)).distinct().subquery("re")
+    r_start = sa.select(R.c.office_code).where(D.registered_at(start)).distinct().subquery("rs")
+    r_end = sa.select(R.c.office_code).where(D.registered_at(end)).distinct().subquery("re")
     groups = _group_cols(by)
     offices = sa.func.count(O.c.office_code)
     n_start = sa.func.count(r_start.c.office_code)
     n_end = sa.func.count(r_end.c.office_code)
     q = (sa.select(*groups, offices.label("offices"), n_start.label("registered_start"),
-                   n_end.label("registered_end"), _rate(n_start, offices).label("rate_start"),
-                   _rate(n_end, offices).label("rate_end"),
-                   (_rate(n_end, offices) - _rate(n_start, offices)).label("change"))
+                   n_end.label("registered_end"), D.rate(n_start, offices).label("rate_start"),
+                   D.rate(n_end, offices).label("rate_end"),
+                   (D.rate(n_end, offices) - D.rate(n_start, offices)).label("change"))
          .select_from(O.outerjoin(r_start, r_start.c.office_code == O.c.office_code)
                       .outerjoin(r_end, r_end.c.office_code == O.c.office_code))
          .where(*_office_filters(prefecture, kind)))
@@ -142,8 +135,7 @@ def adoption_monthly(engine, start: dt.date, end: dt.date, by: str = "nation",
     months = months_between(start, end)
     if not months:
         return pd.DataFrame(columns=["month", "offices", "registered", "adoption_rate"])
-    m = sa.values(sa.column("month", sa.Date), sa.column("month_end", sa.Date), name="m").data(
-        [(mm, month_bounds(mm)[1]) for mm in months])
+    m = D.months_with_ends(months)
     conds = _office_filters(None, kind)
     if prefectures:
         conds.append(O.c.prefecture_code.in_(list(prefectures)))
@@ -154,13 +146,12 @@ def adoption_monthly(engine, start: dt.date, end: dt.date, by: str = "nation",
            .select_from(R.join(O, O.c.office_code == R.c.office_code)).where(*conds).subquery("reg"))
     # every (month × area) cell exists even when nobody is registered in it
     grid = sa.select(m.c.month, m.c.month_end, *areas.c).select_from(m.join(areas, sa.true())).subquery("g")
-    on = sa.and_(reg.c.registered_on <= grid.c.month_end,
-                 sa.or_(reg.c.ended_on.is_(None), reg.c.ended_on > grid.c.month),
+    on = sa.and_(D.registered_in_month(grid.c.month, grid.c.month_end, reg),
                  *[reg.c[c.name] == grid.c[c.name] for c in area_cols])
     registered = sa.func.count(sa.distinct(reg.c.office_code))
     gcols = [grid.c.month] + [grid.c[c.name] for c in area_cols]
     q = (sa.select(*gcols, grid.c.offices, registered.label("registered"),
-                   _rate(registered, grid.c.offices).label("adoption_rate"))
+                   D.rate(registered, grid.c.offices).label("adoption_rate"))
          .select_from(grid.outerjoin(reg, on))
          .group_by(*gcols, grid.c.offices))
     out = _typed(store_engine.read_df(engine, q))
@@ -173,8 +164,8 @@ def not_in_master(engine, as_of: dt.date, prefecture: str | None = None) -> pd.D
     office_code, prefecture_code (the registration's), registered_on (earliest current start)."""
     q = (sa.select(R.c.office_code, sa.func.min(R.c.prefecture_code).label("prefecture_code"),
                    sa.func.min(R.c.registered_on).label("registered_on"))
-         .where(_registered_at(as_of),
-                ~sa.exists().where(O.c.office_code == R.c.office_code),
+         .where(D.registered_at(as_of),
+                ~D.in_master(R.c.office_code),
                 *([R.c.prefecture_code == prefecture] if prefecture else []))
          .group_by(R.c.office_code).order_by(R.c.office_code))
     out = store_engine.read_df(engine, q)
@@ -186,7 +177,7 @@ def not_in_master(engine, as_of: dt.date, prefecture: str | None = None) -> pd.D
 def not_in_master_counts(engine, as_of: dt.date) -> pd.DataFrame:
     """Per registration prefecture: the number of registered 事業所番号 not in the master."""
     inner = (sa.select(R.c.office_code, sa.func.min(R.c.prefecture_code).label("prefecture_code"))
-             .where(_registered_at(as_of), ~sa.exists().where(O.c.office_code == R.c.office_code))
+             .where(D.registered_at(as_of), ~D.in_master(R.c.office_code))
              .group_by(R.c.office_code).subquery("nim"))
     q = (sa.select(inner.c.prefecture_code, sa.func.count().label("not_in_master"))
          .group_by(inner.c.prefecture_code).order_by(inner.c.prefecture_code))
@@ -199,7 +190,7 @@ def office_list(engine, prefecture: str, as_of: dt.date, search: str | None = No
                 kind: str | None = None, municipality: str | None = None, limit: int = 5000) -> pd.DataFrame:
     """Offices of one prefecture with registration status at ``as_of``; search matches 事業所番号 or name."""
     reg = (sa.select(R.c.office_code, sa.func.min(R.c.registered_on).label("registered_on"))
-           .where(_registered_at(as_of)).group_by(R.c.office_code).subquery("reg"))
+           .where(D.registered_at(as_of)).group_by(R.c.office_code).subquery("reg"))
     conds = _office_filters(prefecture, kind, municipality)
     if search and search.strip():
         s = search.strip()
@@ -257,9 +248,9 @@ def digital_share(engine, month: dt.date | None = None) -> pd.DataFrame:
         return pd.DataFrame({"month": [None], "sheets": [0], "digital_sheets": [0], "digital_share": [None]})
     t = _exchange_rows(engine)
     sheets = sa.func.coalesce(sa.func.sum(t.c.sheets), 0)
-    digital = sa.func.coalesce(sa.func.sum(sa.case((t.c.channel == "digital", t.c.sheets), else_=0)), 0)
+    digital = sa.func.coalesce(sa.func.sum(D.digital_sheets(t.c.channel, t.c.sheets)), 0)
     q = (sa.select(sheets.label("sheets"), digital.label("digital_sheets"),
-                   _rate(digital, sheets).label("digital_share"))
+                   D.digital_share(digital, sheets).label("digital_share"))
          .where(t.c.month == month))
     out = store_engine.read_df(engine, q)
     out.insert(0, "month", [month])
@@ -275,8 +266,8 @@ def digital_offices(engine, month: dt.date | None = None, prefecture: str | None
     if month is None:
         return 0
     sides = sa.union(
-        sa.select(X.c.sender_code.label("office_code")).where(X.c.month == month, X.c.channel == "digital"),
-        sa.select(X.c.receiver_code.label("office_code")).where(X.c.month == month, X.c.channel == "digital"),
+        sa.select(X.c.sender_code.label("office_code")).where(X.c.month == month, D.is_digital(X.c.channel)),
+        sa.select(X.c.receiver_code.label("office_code")).where(X.c.month == month, D.is_digital(X.c.channel)),
     ).subquery("sides")
     q = (sa.select(sa.func.count(sa.distinct(O.c.office_code)))
          .select_from(sides.join(O, O.c.office_code == sides.c.office_code))

@@ -1,11 +1,7 @@
 """FAX vs データ連携: digital share, missed digital exchanges (二重管理) and the per-office view.
 
-Definitions (DESIGN §3):
-- registered in month M: registered_on ≤ M's last day and (ended_on is null or ended_on > M's first day);
-  written as ``registered_on < M + 1 month`` so no backend needs a last-day function.
-- a sheet's area is its sender's: offices.prefecture_code, else the 事業所番号's digits 1–2.
-- digital share = digital sheets / all sheets.
-- missed digital sheets: non-digital sheets whose sender and receiver were both registered that month.
+The rules (registered in month M, the sender's area, digital, digital share, missed digital) are
+``analytics.store.definitions``; this module composes them.
 
 Everything aggregates in the database (SQLAlchemy Core, DuckDB and PostgreSQL alike); the results are
 small frames. Months are first-of-month dates; ``month_from``/``month_to`` are inclusive.
@@ -18,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analytics.store import aggregates, schema
+from analytics.store import definitions as D
 from analytics.store.engine import read_df
 
 NATION = "00"  # prefecture_code of a nation-wide row (no --prefecture)
@@ -26,10 +23,6 @@ GROUPS = ("prefecture_code", "municipality_code", "month", "form", "channel")
 e = schema.exchanges
 r = schema.registrations
 o = schema.offices
-
-
-def _one_month():
-    return sa.literal_column("INTERVAL '1 month'", type_=sa.Interval)
 
 
 def months_cte(month_from: dt.date | None = None, month_to: dt.date | None = None, name: str = "m"):
@@ -41,41 +34,19 @@ def months_cte(month_from: dt.date | None = None, month_to: dt.date | None = Non
     return q.cte(name)
 
 
-def registered_months_cte(months, name: str = "regm"):
-    """(month, office_code) for every office registered in that month; distinct because an office may
-    have several (overlapping) registration rows."""
-    q = (sa.select(months.c.month, r.c.office_code).distinct()
-         .select_from(months.join(r, sa.and_(
-             r.c.registered_on < months.c.month + _one_month(),
-             sa.or_(r.c.ended_on.is_(None), r.c.ended_on > months.c.month)))))
-    return q.cte(name)
-
-
-def sender_prefecture(off=o, col=e.c.sender_code):
-    return sa.func.coalesce(off.c.prefecture_code, sa.func.substr(col, 1, 2))
+registered_months_cte = D.registered_months
+sender_prefecture = D.sender_prefecture
 
 
 def flagged_exchanges(month_from=None, month_to=None, *, name: str = "fx"):
-    """Exchange rows with sender/receiver registration flags (0/1) and the sender's area."""
-    months = months_cte(month_from, month_to)
-    regm = registered_months_cte(months)
-    rs, rr = regm.alias("rs"), regm.alias("rr")
-    so = o.alias("so")
-    s_reg = sa.case((rs.c.office_code.is_(None), 0), else_=1)
-    r_reg = sa.case((rr.c.office_code.is_(None), 0), else_=1)
-    q = (sa.select(e.c.month, e.c.sender_code, e.c.receiver_code, e.c.form, e.c.channel, e.c.sheets,
-                   s_reg.label("sender_registered"), r_reg.label("receiver_registered"),
-                   sender_prefecture(so).label("prefecture_code"),
-                   so.c.municipality_code.label("municipality_code"))
-         .select_from(e.outerjoin(rs, sa.and_(rs.c.month == e.c.month, rs.c.office_code == e.c.sender_code))
-                      .outerjoin(rr, sa.and_(rr.c.month == e.c.month, rr.c.office_code == e.c.receiver_code))
-                      .outerjoin(so, so.c.office_code == e.c.sender_code)))
-    # filter the big table directly (no join against the month list: one hash join less on every row)
+    """Exchange rows with sender/receiver registration flags (0/1) and the sender's area
+    (``definitions.flagged_exchanges`` of the months from month_from to month_to)."""
+    where = []
     if month_from is not None:
-        q = q.where(e.c.month >= month_from)
+        where.append(e.c.month >= month_from)
     if month_to is not None:
-        q = q.where(e.c.month <= month_to)
-    return q.cte(name)
+        where.append(e.c.month <= month_to)
+    return D.flagged_exchanges(where).cte(name)
 
 
 def summary_source(engine, month_from=None, month_to=None):
@@ -102,19 +73,18 @@ def _sum_int(expr):
 
 
 def _measures(fx):
-    digital = fx.c.channel == "digital"
-    both = sa.and_(fx.c.sender_registered == 1, fx.c.receiver_registered == 1)
+    missed = D.missed_digital(fx.c.channel, fx.c.sender_registered, fx.c.receiver_registered)
     return [
         _sum_int(fx.c.sheets).label("sheets"),
-        _sum_int(sa.case((digital, fx.c.sheets), else_=0)).label("digital_sheets"),
-        _sum_int(sa.case((sa.and_(sa.not_(digital), both), fx.c.sheets), else_=0)).label("missed_digital_sheets"),
+        _sum_int(D.digital_sheets(fx.c.channel, fx.c.sheets)).label("digital_sheets"),
+        _sum_int(sa.case((missed, fx.c.sheets), else_=0)).label("missed_digital_sheets"),
     ]
 
 
 def _finish(df: pd.DataFrame, group: list[str]) -> pd.DataFrame:
     for c in ("sheets", "digital_sheets", "missed_digital_sheets"):
         df[c] = df[c].astype("int64")
-    df["digital_share"] = (df["digital_sheets"] / df["sheets"].where(df["sheets"] > 0)).astype(float)
+    df["digital_share"] = D.digital_share(df["digital_sheets"], df["sheets"])
     if "month" in df:
         df["month"] = pd.to_datetime(df["month"]).dt.date
     return df.sort_values(group, kind="stable").reset_index(drop=True) if group else df
@@ -167,7 +137,7 @@ def missed_pairs(engine, *, prefecture: str | None = None, month_from: dt.date |
         inner = (sa.select(fx.c.sender_code, fx.c.receiver_code,
                            _sum_int(fx.c.sheets).label("missed_digital_sheets"),
                            sa.func.count(sa.distinct(fx.c.month)).label("months"))
-                 .where(fx.c.channel != "digital", fx.c.sender_registered == 1, fx.c.receiver_registered == 1))
+                 .where(D.missed_digital(fx.c.channel, fx.c.sender_registered, fx.c.receiver_registered)))
         if prefecture:
             inner = inner.where(fx.c.prefecture_code == prefecture)
         inner = inner.group_by(fx.c.sender_code, fx.c.receiver_code).subquery("mp")
@@ -254,7 +224,7 @@ def office_partners(engine, office_code: str, *, month: dt.date | None = None) -
     inner = (sa.select(partner.label("partner_code"), sa.func.max(partner_reg).label("registered"),
                        _sum_int(fx.c.sheets).label("sheets"),
                        _sum_int(sa.case((fx.c.sender_code == office_code, fx.c.sheets), else_=0)).label("sheets_sent"),
-                       _sum_int(sa.case((fx.c.channel == "digital", fx.c.sheets), else_=0)).label("digital_sheets"))
+                       _sum_int(D.digital_sheets(fx.c.channel, fx.c.sheets)).label("digital_sheets"))
              .where(sa.or_(fx.c.sender_code == office_code, fx.c.receiver_code == office_code))
              .group_by(partner).subquery("pp"))
     q = (sa.select(inner.c.partner_code, o.c.name, inner.c.registered, inner.c.sheets, inner.c.sheets_sent,
@@ -284,14 +254,8 @@ def registered_pairs(engine, months_list, office_codes) -> set[tuple[dt.date, st
         return set()
     q = sa.select(r.c.office_code, r.c.registered_on, r.c.ended_on).where(r.c.office_code.in_(office_codes))
     regs = read_df(engine, q)
-    out = set()
-    for m in months_list:
-        nxt = (pd.Timestamp(m) + pd.offsets.MonthBegin(1)).date()
-        for code, on, end in regs.itertuples(index=False):
-            on = pd.Timestamp(on).date()
-            if on < nxt and (end is None or pd.isna(end) or pd.Timestamp(end).date() > m):
-                out.add((m, code))
-    return out
+    return {(m, code) for m in months_list for code, on, end in regs.itertuples(index=False)
+            if D.is_registered_in_month(on, end, m)}
 
 
 def local_flags(frame: pd.DataFrame, registered: set) -> pd.DataFrame:
@@ -308,9 +272,8 @@ def local_office_monthly(fx: pd.DataFrame, office_code: str) -> pd.DataFrame:
     """``office_monthly`` on a flagged in-memory frame."""
     f = fx[(fx["sender_code"] == office_code) | (fx["receiver_code"] == office_code)].copy()
     f["direction"] = ["sent" if s == office_code else "received" for s in f["sender_code"]]
-    f["digital"] = f["sheets"].where(f["channel"] == "digital", 0)
-    both = (f["sender_registered"] == 1) & (f["receiver_registered"] == 1)
-    f["missed"] = f["sheets"].where((f["channel"] != "digital") & both, 0)
+    f["digital"] = D.digital_sheets_frame(f)
+    f["missed"] = D.missed_digital_sheets_frame(f)
     g = (f.groupby(["month", "direction"]).agg(sheets=("sheets", "sum"), digital_sheets=("digital", "sum"),
                                                 missed_digital_sheets=("missed", "sum")).reset_index())
     return _finish(g, ["month", "direction"])
@@ -328,7 +291,7 @@ def local_office_partners(fx: pd.DataFrame, office_code: str, month: dt.date | N
     f = f.assign(partner_code=f["receiver_code"].where(sent, f["sender_code"]),
                  registered=f["receiver_registered"].where(sent, f["sender_registered"]),
                  sent_sheets=f["sheets"].where(sent, 0),
-                 digital=f["sheets"].where(f["channel"] == "digital", 0))
+                 digital=D.digital_sheets_frame(f))
     g = (f.groupby("partner_code").agg(registered=("registered", "max"), sheets=("sheets", "sum"),
                                        sheets_sent=("sent_sheets", "sum"),
                                        digital_sheets=("digital", "sum")).reset_index())

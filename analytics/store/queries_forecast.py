@@ -1,26 +1,24 @@
 """Queries behind 将来推計: monthly registered offices by kind, master sizes, and the recruitment targets'
 unlockable sheets. SQLAlchemy Core; the counting happens in the database, pandas only holds the results.
 
-Definitions (DESIGN §3): an office is registered at date D when registered_on ≤ D and (ended_on is null or
-ended_on > D); the monthly series counts registered offices that are in the master at each month end, by
-the master's prefecture and kind. An office with several registration rows counts once.
+The rules are ``analytics.store.definitions``: the monthly series counts offices in the master registered
+at each month end (``registered_at`` its last day), by the master's prefecture and kind; an office with
+several registration rows counts once. Targets and unlockable sheets compose ``unlockable``.
 """
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 
 import pandas as pd
 import sqlalchemy as sa
 
+from analytics.store import definitions as D
 from analytics.store import engine as store_engine
 from analytics.store import schema
 
 o, r, x = schema.offices, schema.registrations, schema.exchanges
 
 
-def _month_end(month: dt.date) -> dt.date:
-    return dt.date(month.year, month.month, calendar.monthrange(month.year, month.month)[1])
 
 
 def _add_months(month: dt.date, n: int) -> dt.date:
@@ -53,7 +51,7 @@ def series_months(engine) -> tuple[dt.date, dt.date] | None:
     first = dt.date(lo.year, lo.month, 1)
     if as_of is not None:
         last = dt.date(as_of.year, as_of.month, 1)
-        if as_of != _month_end(as_of):
+        if as_of != D.month_last_day(as_of):
             last = _add_months(last, -1)
     else:
         last = dt.date(hi.year, hi.month, 1)
@@ -80,14 +78,12 @@ def monthly_registered(engine, prefecture: str | None = None, start: dt.date | N
     if not months:
         return pd.DataFrame({"month": [], "kind": [], "registered": []})
     keys = [o.c.prefecture_code] if by_prefecture else []
-    grid = sa.values(sa.column("month", sa.Date), sa.column("month_end", sa.Date), name="grid").data(
-        [(m, _month_end(m)) for m in months])
+    grid = D.months_with_ends(months)
     # (month, office) registered at the month end, once each however many spans cover it, then counted:
     # a DISTINCT that PostgreSQL hashes (its count(DISTINCT …) sorts: 0.52 → 0.38 s for 29 months of 28k
     # registrations; DuckDB the same either way)
     active = (sa.select(*keys, grid.c.month, o.c.kind, r.c.office_code)
-              .select_from(grid.join(r, sa.and_(r.c.registered_on <= grid.c.month_end,
-                                                sa.or_(r.c.ended_on.is_(None), r.c.ended_on > grid.c.month_end)))
+              .select_from(grid.join(r, D.registered_at(grid.c.month_end, r))
                            .join(o, o.c.office_code == r.c.office_code))
               .distinct())
     if prefecture:
@@ -138,14 +134,6 @@ def latest_exchange_month(engine) -> dt.date | None:
         return _as_date(conn.execute(sa.select(sa.func.max(x.c.month))).scalar())
 
 
-def _registered_in_month(month: dt.date):
-    """Subquery of office codes registered in month M (on some day of M, DESIGN §3)."""
-    return (sa.select(r.c.office_code)
-            .where(r.c.registered_on <= _month_end(month),
-                   sa.or_(r.c.ended_on.is_(None), r.c.ended_on > month))
-            .distinct())
-
-
 def target_ranking(engine, prefecture: str | None, month: dt.date | None = None, kind: str | None = None,
                    top: int | None = None) -> pd.DataFrame:
     """Unregistered offices in the master (area, kind) ranked by unlockable sheets in ``month``.
@@ -157,20 +145,10 @@ def target_ranking(engine, prefecture: str | None, month: dt.date | None = None,
     cols = ["office_code", "name", "kind", "unlockable_sheets"]
     if month is None:
         return pd.DataFrame(columns=cols)
-    reg = _registered_in_month(month).subquery("reg")
-    rs, rr = reg.alias("rs"), reg.alias("rr")
-    base = (sa.select(x.c.sender_code, x.c.receiver_code, x.c.sheets,
-                      rs.c.office_code.is_not(None).label("s_reg"), rr.c.office_code.is_not(None).label("r_reg"))
-            .select_from(x.outerjoin(rs, rs.c.office_code == x.c.sender_code)
-                         .outerjoin(rr, rr.c.office_code == x.c.receiver_code))
-            .where(x.c.month == month, x.c.channel != "digital")).subquery("b")
-    # the unregistered side of a one-sided pair
-    side = sa.union_all(
-        sa.select(base.c.sender_code.label("office_code"), base.c.sheets)
-        .where(sa.not_(base.c.s_reg), base.c.r_reg),
-        sa.select(base.c.receiver_code.label("office_code"), base.c.sheets)
-        .where(base.c.s_reg, sa.not_(base.c.r_reg)),
-    ).subquery("side")
+    fx = D.flagged_exchanges([x.c.month == month]).subquery("fx")
+    target, _partner = D.unregistered_side(fx)
+    side = (sa.select(target.label("office_code"), fx.c.sheets)
+            .where(D.unlockable(fx.c.channel, fx.c.sender_registered, fx.c.receiver_registered)).subquery("side"))
     q = (sa.select(o.c.office_code, o.c.name, o.c.kind, sa.func.sum(side.c.sheets).label("unlockable_sheets"))
          .select_from(side.join(o, o.c.office_code == side.c.office_code))
          .group_by(o.c.office_code, o.c.name, o.c.kind)
@@ -178,7 +156,7 @@ def target_ranking(engine, prefecture: str | None, month: dt.date | None = None,
     if prefecture:
         q = q.where(o.c.prefecture_code == prefecture)
     if kind:
-        q = q.where(o.c.kind == kind)
+        q = q.where(D.of_kind(kind))
     if top is not None:
         q = q.limit(int(top))
     got = store_engine.read_df(engine, q)
@@ -194,7 +172,7 @@ def channel_totals(engine, prefecture: str | None, month: dt.date | None = None)
     if month is None:
         return {"month": None, "sheets": 0, "digital_sheets": 0}
     q = (sa.select(sa.func.coalesce(sa.func.sum(x.c.sheets), 0),
-                   sa.func.coalesce(sa.func.sum(sa.case((x.c.channel == "digital", x.c.sheets), else_=0)), 0))
+                   sa.func.coalesce(sa.func.sum(D.digital_sheets(x.c.channel, x.c.sheets)), 0))
          .select_from(x.join(o, o.c.office_code == x.c.sender_code))
          .where(x.c.month == month))
     if prefecture:
@@ -213,20 +191,15 @@ def unlocked_by_targets(engine, prefecture: str | None, codes: list[str], month:
     month = month or latest_exchange_month(engine)
     if month is None or not codes:
         return 0
-    reg = _registered_in_month(month).subquery("reg")
-    rs, rr = reg.alias("rs"), reg.alias("rr")
+    fx = D.flagged_exchanges([x.c.month == month]).subquery("fx")
     codes = list(codes)
-    s_reg = rs.c.office_code.is_not(None)
-    r_reg = rr.c.office_code.is_not(None)
-    q = (sa.select(sa.func.coalesce(sa.func.sum(x.c.sheets), 0))
-         .select_from(x.join(o, o.c.office_code == x.c.sender_code)
-                      .outerjoin(rs, rs.c.office_code == x.c.sender_code)
-                      .outerjoin(rr, rr.c.office_code == x.c.receiver_code))
-         .where(x.c.month == month, x.c.channel != "digital",
-                sa.or_(sa.and_(s_reg, sa.not_(r_reg), x.c.receiver_code.in_(codes)),
-                       sa.and_(r_reg, sa.not_(s_reg), x.c.sender_code.in_(codes)),
-                       sa.and_(sa.not_(s_reg), sa.not_(r_reg), x.c.sender_code.in_(codes),
-                               x.c.receiver_code.in_(codes)))))
+    s_after = sa.case((sa.or_(fx.c.sender_registered == 1, fx.c.sender_code.in_(codes)), 1), else_=0)
+    r_after = sa.case((sa.or_(fx.c.receiver_registered == 1, fx.c.receiver_code.in_(codes)), 1), else_=0)
+    # missed digital once the codes have joined, and not before: those sheets turn digital
+    q = (sa.select(sa.func.coalesce(sa.func.sum(fx.c.sheets), 0))
+         .select_from(fx.join(o, o.c.office_code == fx.c.sender_code))
+         .where(D.missed_digital(fx.c.channel, s_after, r_after),
+                sa.not_(D.missed_digital(fx.c.channel, fx.c.sender_registered, fx.c.receiver_registered))))
     if prefecture:
         q = q.where(o.c.prefecture_code == prefecture)
     with engine.connect() as conn:

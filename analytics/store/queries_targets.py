@@ -15,10 +15,9 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analytics.store import aggregates, schema
+from analytics.store import definitions as D
 from analytics.store.engine import read_df
-from analytics.store.queries_channels import (
-    _sum_int, flagged_exchanges, months_cte, registered_months_cte, sender_prefecture,
-)
+from analytics.store.queries_channels import _sum_int, flagged_exchanges
 
 COLUMNS = ["rank", "office_code", "name", "prefecture_code", "municipality_code", "municipality", "kind",
            "unlockable_sheets", "registered_partners", "months"]
@@ -61,27 +60,18 @@ def unlockable(engine, *, prefecture: str | None = None, month_to: dt.date | Non
         if prefecture:  # the row's prefecture is the target's (same rule as ``pref`` below)
             per_target = per_target.where(a.c.prefecture_code == prefecture)
         per_target = per_target.subquery("t")
-        # still unregistered in the window's last month (registered_months_cte's rule for that one month)
-        r = schema.registrations
-        after = (pd.Timestamp(last) + pd.offsets.MonthBegin(1)).date()
-        reg_last = (sa.select(r.c.office_code).distinct()
-                    .where(r.c.registered_on < after, sa.or_(r.c.ended_on.is_(None), r.c.ended_on > last))
-                    .cte("reglast"))
     else:
         fx = flagged_exchanges(first, last)
-        one_side = (fx.c.sender_registered + fx.c.receiver_registered) == 1
-        target = sa.case((fx.c.sender_registered == 0, fx.c.sender_code), else_=fx.c.receiver_code)
-        partner = sa.case((fx.c.sender_registered == 0, fx.c.receiver_code), else_=fx.c.sender_code)
+        target, partner = D.unregistered_side(fx)
         per_target = (sa.select(target.label("office_code"),
                                 _sum_int(fx.c.sheets).label("sheets"),
                                 sa.func.count(sa.distinct(partner)).label("registered_partners"))
-                      .where(fx.c.channel != "digital", one_side)
+                      .where(D.unlockable(fx.c.channel, fx.c.sender_registered, fx.c.receiver_registered))
                       .group_by(target).subquery("t"))
-        # still unregistered in the window's last month
-        last_m = months_cte(last, last, name="lm")
-        reg_last = registered_months_cte(last_m, name="reglast")
+    # still unregistered in the window's last month
+    reg_last = D.registered_offices_in_month(last).cte("reglast")
     to = o.alias("to")
-    pref = sender_prefecture(to, per_target.c.office_code)
+    pref = D.sender_prefecture(to, per_target.c.office_code)
     q = (sa.select(per_target.c.office_code, to.c.name, pref.label("prefecture_code"),
                    to.c.municipality_code, to.c.municipality, to.c.kind,
                    per_target.c.sheets, per_target.c.registered_partners)
@@ -95,7 +85,7 @@ def unlockable(engine, *, prefecture: str | None = None, month_to: dt.date | Non
     if municipality:
         q = q.where(to.c.municipality_code == municipality)
     if kind:
-        q = q.where(to.c.kind == kind)
+        q = q.where(D.of_kind(kind, to))
     if top:
         q = q.limit(int(top))
     df = read_df(engine, q, native=True)  # tens of thousands of offices in a big prefecture

@@ -1,0 +1,220 @@
+"""The rules of DESIGN §3, written once: every query and pre-aggregate composes these expressions.
+
+No other module compares ``registered_on`` / ``ended_on`` or writes the channel rule
+(tests/store/test_definitions.py reads analytics/ and fails when one does). Each rule's first docstring
+paragraph is the English text of the same rule in ``analytics.domain.kpis.RULES``, which the
+「データの定義」 page prints; a test keeps them word for word the same.
+
+The SQL forms are SQLAlchemy Core (DuckDB and PostgreSQL alike). The few in-memory forms (an uploaded log
+that is never stored, the demo generator, a row check of an import) sit beside their SQL form and are
+tested against it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from analytics.store import schema
+
+O, R, X = schema.offices, schema.registrations, schema.exchanges
+
+DIGITAL = "digital"  # the channel value of ケアプランデータ連携 (schema.CHANNELS)
+
+
+# ---------------------------------------------------------------- months
+
+def month_last_day(month: dt.date) -> dt.date:
+    """The last day of the month of ``month``."""
+    nxt = (month.replace(day=1) + dt.timedelta(days=32)).replace(day=1)
+    return nxt - dt.timedelta(days=1)
+
+
+def month_last_day_sql(month_col):
+    """The last day of a first-of-month date column, in SQL (DuckDB and PostgreSQL)."""
+    return sa.cast(month_col + sa.literal_column("INTERVAL '1 month'", type_=sa.Interval)
+                   - sa.literal_column("INTERVAL '1 day'", type_=sa.Interval), sa.Date)
+
+
+def months_with_ends(months) -> sa.Values:
+    """A VALUES table (month, month_end) of first-of-month dates and their last days."""
+    return sa.values(sa.column("month", sa.Date), sa.column("month_end", sa.Date), name="m").data(
+        [(m, month_last_day(m)) for m in months])
+
+
+# ---------------------------------------------------------------- registration
+
+def registered_at(d, reg=R):
+    """registered_on ≤ D and (ended_on is null or ended_on > D).
+
+    ``d``: a date or a date column; ``reg``: the registrations table or an alias/subquery of it."""
+    return sa.and_(reg.c.registered_on <= d, sa.or_(reg.c.ended_on.is_(None), reg.c.ended_on > d))
+
+
+def registered_in_month(first, last, reg=R):
+    """Registered on some day of M: registered_on ≤ M's last day and (ended_on is null or ended_on > M's first day).
+
+    ``first`` / ``last``: M's first and last day, dates or date columns (``month_last_day``,
+    ``month_last_day_sql``, ``months_with_ends``)."""
+    return sa.and_(reg.c.registered_on <= last, sa.or_(reg.c.ended_on.is_(None), reg.c.ended_on > first))
+
+
+def registered_offices_in_month(month: dt.date):
+    """SELECT of the distinct office codes registered in the month of ``month``."""
+    first = month.replace(day=1)
+    return sa.select(R.c.office_code).where(registered_in_month(first, month_last_day(first))).distinct()
+
+
+def registered_months(months, name: str = "regm"):
+    """CTE (month, office_code) of every office registered in each month of ``months`` (a selectable with a
+    first-of-month ``month`` column); distinct because an office may have several (overlapping) rows."""
+    q = (sa.select(months.c.month, R.c.office_code).distinct()
+         .select_from(months.join(R, registered_in_month(months.c.month, month_last_day_sql(months.c.month)))))
+    return q.cte(name)
+
+
+def is_registered_at(registered_on, ended_on, d: dt.date) -> bool:
+    """``registered_at`` for one registration row held in Python (dates; ended_on None/NaT when open)."""
+    end = None if ended_on is None or pd.isna(ended_on) else pd.Timestamp(ended_on).date()
+    return pd.Timestamp(registered_on).date() <= d and (end is None or end > d)
+
+
+def is_registered_in_month(registered_on, ended_on, month: dt.date) -> bool:
+    """``registered_in_month`` for one registration row held in Python."""
+    first = month.replace(day=1)
+    end = None if ended_on is None or pd.isna(ended_on) else pd.Timestamp(ended_on).date()
+    return pd.Timestamp(registered_on).date() <= month_last_day(first) and (end is None or end > first)
+
+
+def registered_in_months_matrix(registered_on: np.ndarray, ended_on: np.ndarray, months: np.ndarray) -> np.ndarray:
+    """``registered_in_month`` vectorised: rows × months booleans (datetime64 arrays, NaT = open end)."""
+    reg = registered_on.astype("datetime64[D]")
+    end = ended_on.astype("datetime64[D]")
+    first = months.astype("datetime64[M]").astype("datetime64[D]")
+    last = (months.astype("datetime64[M]") + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
+    return (reg[:, None] <= last[None, :]) & (np.isnat(end)[:, None] | (end[:, None] > first[None, :]))
+
+
+def ends_before_start(registered_on: pd.Series, ended_on: pd.Series) -> pd.Series:
+    """The import's row check: a registration whose ended_on is before its registered_on (a same-day end
+    is allowed: such a row is registered on no day)."""
+    return pd.to_datetime(ended_on) < pd.to_datetime(registered_on)
+
+
+# ---------------------------------------------------------------- offices
+
+def of_kind(kind: str, off=O):
+    """Office kind: 居宅介護支援 (43/430, 46) if any of its services is one, else service office.
+
+    The kind is decided on import from the office's services (``analytics.domain.codes.office_kind``;
+    in SQL ``kind_from_services``) and stored in ``offices.kind``."""
+    return off.c.kind == kind
+
+
+def kind_from_services(office_code_col, services=None):
+    """``offices.kind`` in SQL from ``office_services``: 'kyotaku' when any service code is 居宅介護支援 /
+    介護予防支援 (``analytics.domain.codes.KYOTAKU_SERVICE_CODES``), else 'service'."""
+    from analytics.domain.codes import KYOTAKU_SERVICE_CODES
+    s = schema.office_services if services is None else services
+    kyotaku = sa.exists().where(s.c.office_code == office_code_col,
+                                s.c.service_code.in_(sorted(KYOTAKU_SERVICE_CODES)))
+    return sa.case((kyotaku, "kyotaku"), else_="service")
+
+
+def in_master(code_col):
+    """In the master: the 事業所番号 is a row of the office master (offices); registrations of other numbers
+    are counted and listed separately, never in a rate."""
+    return sa.exists().where(O.c.office_code == code_col)
+
+
+# ---------------------------------------------------------------- channels
+
+def is_digital(channel_col):
+    """A sheet is digital when its channel is データ連携 (the data exchange system)."""
+    return channel_col == DIGITAL
+
+
+def digital_sheets(channel_col, sheets_col):
+    """The sheets of a row that went digitally (0 otherwise): to be summed."""
+    return sa.case((is_digital(channel_col), sheets_col), else_=0)
+
+
+def missed_digital(channel_col, sender_registered, receiver_registered):
+    """Missed digital (二重管理): sheets sent by a non-digital channel although sender and receiver were both registered that month.
+
+    ``sender_registered`` / ``receiver_registered``: the 0/1 flags of ``flag``."""
+    return sa.and_(sa.not_(is_digital(channel_col)), sender_registered == 1, receiver_registered == 1)
+
+
+def unlockable(channel_col, sender_registered, receiver_registered):
+    """Unlockable: non-digital sheets where exactly one side is registered; the unregistered side is the target.
+
+    Flags as for ``missed_digital``; ``unregistered_side`` names the target."""
+    return sa.and_(sa.not_(is_digital(channel_col)), (sender_registered + receiver_registered) == 1)
+
+
+def unregistered_side(fx):
+    """(target, partner) of an unlockable row of a flagged selectable: the unregistered side and the other."""
+    target = sa.case((fx.c.sender_registered == 0, fx.c.sender_code), else_=fx.c.receiver_code)
+    partner = sa.case((fx.c.sender_registered == 0, fx.c.receiver_code), else_=fx.c.sender_code)
+    return target, partner
+
+
+def digital_share(digital, sheets):
+    """Digital share = digital sheets / all sheets (undefined where there are no sheets).
+
+    ``digital`` / ``sheets``: SQL expressions (summed), or pandas Series for the share of a small result."""
+    if isinstance(sheets, pd.Series):
+        return (digital / sheets.where(sheets > 0)).astype(float)
+    return rate(digital, sheets)
+
+
+def rate(num, den):
+    """num / den as a fraction in SQL, NULL where den is 0."""
+    return sa.case((den > 0, sa.cast(num, sa.Double) / den), else_=None)
+
+
+def flag(regm_alias):
+    """0/1: the office of an outer join against ``registered_months`` was registered that month."""
+    return sa.case((regm_alias.c.office_code.is_(None), 0), else_=1)
+
+
+def sender_prefecture(off=O, col=X.c.sender_code):
+    """A sheet's area is its sender's: offices.prefecture_code, else the 事業所番号's digits 1–2."""
+    return sa.func.coalesce(off.c.prefecture_code, sa.func.substr(col, 1, 2))
+
+
+def flagged_exchanges(where=(), regm=None):
+    """exchanges rows matching ``where`` with the sender's area and the registration flags of both sides
+    that month: month, prefecture_code, municipality_code, form, channel, sender_registered,
+    receiver_registered, sheets, sender_code, receiver_code. ``regm``: the (month, office_code) registered
+    set to join (default: ``registered_months`` of the months of those rows; PostgreSQL's rebuild passes
+    the set staged as a table)."""
+    e = X
+    if regm is None:
+        regm = registered_months(sa.select(e.c.month).distinct().where(*where).cte("m"))
+    rs, rr = regm.alias("rs"), regm.alias("rr")
+    so = O.alias("so")
+    source = (e.outerjoin(rs, sa.and_(rs.c.month == e.c.month, rs.c.office_code == e.c.sender_code))
+              .outerjoin(rr, sa.and_(rr.c.month == e.c.month, rr.c.office_code == e.c.receiver_code))
+              .outerjoin(so, so.c.office_code == e.c.sender_code))
+    return (sa.select(e.c.month, sender_prefecture(so).label("prefecture_code"),
+                      so.c.municipality_code.label("municipality_code"), e.c.form, e.c.channel,
+                      flag(rs).label("sender_registered"), flag(rr).label("receiver_registered"), e.c.sheets,
+                      e.c.sender_code, e.c.receiver_code)
+            .select_from(source).where(*where))
+
+
+# ---------------------------------------------------------------- the same rules on a small in-memory frame
+
+def digital_sheets_frame(frame: pd.DataFrame) -> pd.Series:
+    """``digital_sheets`` on a frame with channel and sheets columns."""
+    return frame["sheets"].where(frame["channel"] == DIGITAL, 0)
+
+
+def missed_digital_sheets_frame(frame: pd.DataFrame) -> pd.Series:
+    """``missed_digital`` on a flagged frame: the row's sheets where the rule holds, else 0."""
+    both = (frame["sender_registered"] == 1) & (frame["receiver_registered"] == 1)
+    return frame["sheets"].where((frame["channel"] != DIGITAL) & both, 0)
