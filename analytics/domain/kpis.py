@@ -24,6 +24,58 @@ SRC_MODEL_EN = "Effect model (coefficients from the MHLW material; see the assum
 
 
 @dataclass(frozen=True)
+class Rule:
+    """One rule of DESIGN §3 as readers see it. ``analytics.store.definitions`` holds its only SQL copy, and
+    that function's docstring starts with ``text("en")`` word for word (tests/store/test_definitions.py)."""
+    key: str
+    name_ja: str
+    name_en: str
+    rule_ja: str
+    rule_en: str
+
+    def text(self, lang: str = "ja") -> str:
+        return f"{self.name_ja}: {self.rule_ja}" if lang == "ja" else f"{self.name_en}: {self.rule_en}"
+
+    def rule(self, lang: str = "ja") -> str:
+        return self.rule_ja if lang == "ja" else self.rule_en
+
+
+# key = the function of analytics.store.definitions that writes the rule
+RULES: dict[str, Rule] = {r.key: r for r in (
+    Rule("registered_at", "基準日Dに登録中", "Registered at date D",
+         "利用開始日 ≤ D かつ（利用終了日なし又は 利用終了日 > D）",
+         "start date ≤ D and (no end date or end date > D)"),
+    Rule("registered_in_month", "月Mに登録", "Registered in month M",
+         "Mのいずれかの日に登録中（利用開始日 ≤ Mの末日 かつ（利用終了日なし又は 利用終了日 > Mの初日））",
+         "registered on some day of M (start date ≤ M's last day and (no end date or end date > M's first day))"),
+    Rule("of_kind", "事業所の種別", "Office kind",
+         "サービスに居宅介護支援・介護予防支援（43/430、46）が一つでもあれば居宅介護支援、それ以外はサービス事業所",
+         "居宅介護支援 (43/430, 46) if any of the office's services is one, else service office"),
+    Rule("in_master", "マスタにある事業所", "In the master",
+         "事業所番号が事業所マスタにある。マスタにない番号の登録は別に数えて一覧にし、登録率には含めない",
+         "the office number is in the office master; registrations of other numbers are counted and listed "
+         "separately, never in a rate"),
+    Rule("is_digital", "データ連携", "Digital",
+         "ケアプランデータ連携システムで共有された提供票（FAX・郵送・手渡し・メールはデータ連携ではない）",
+         "a sheet shared through the care plan data exchange system (fax, post, hand and e-mail are not)"),
+    Rule("missed_digital", "二重管理", "Missed digital (二重管理)",
+         "送信元・送信先の両方がその月に登録済みなのに、データ連携以外（FAX・郵送・手渡し・メール）で共有された提供票",
+         "sheets sent by a non-digital channel although sender and receiver were both registered that month"),
+    Rule("unlockable", "登録でデータ連携になる提供票", "Unlockable",
+         "データ連携以外で共有された提供票のうち、その月に片方だけが登録済みのもの（未登録側が働きかけ先）",
+         "non-digital sheets where exactly one side is registered that month; the unregistered side is the target"),
+    Rule("digital_share", "データ連携の割合", "Digital share",
+         "データ連携の提供票件数 ÷ 全提供票件数（件数が0のときは定義しない）",
+         "digital sheets / all sheets (undefined where there are no sheets)"),
+)}
+
+
+def rule(key: str, lang: str = "ja") -> str:
+    """The rule's text without its name, in lang (what a KPI's definition quotes)."""
+    return RULES[key].rule(lang)
+
+
+@dataclass(frozen=True)
 class KPI:
     key: str
     name_ja: str
@@ -52,9 +104,9 @@ KPIS: list[KPI] = [
         "Distinct office numbers in the office master (one per number, whatever its services)", "",
         "Master at the as-of date", SRC_MASTER_EN),
     KPI("registered", "登録事業所数", "Registered offices",
-        "基準日Dに登録中（利用開始日 ≤ D かつ 利用終了日なし又は > D）で事業所マスタにある事業所番号の数", "",
+        f"基準日Dに登録中（{rule('registered_at')}）で事業所マスタにある事業所番号の数", "",
         "基準日時点", SRC_REG, "事業所",
-        "Office numbers in the master registered at D (start ≤ D and no end or end > D)", "", "At the as-of date",
+        f"Office numbers in the master registered at D ({rule('registered_at', 'en')})", "", "At the as-of date",
         SRC_REG_EN),
     KPI("adoption_rate", "登録率", "Adoption rate",
         "登録事業所数（マスタにある事業所のみ）", "事業所マスタの事業所数（同じ地域・同じ種別）", "基準日時点",
@@ -67,10 +119,10 @@ KPIS: list[KPI] = [
         "Adoption rate at the end minus at the start", "", "The chosen period (its first and last day)",
         f"{SRC_REG_EN} / {SRC_MASTER_EN}"),
     KPI("adoption_rate_monthly", "月別の登録率", "Monthly adoption rate",
-        "その月に登録していた事業所（利用開始日 ≤ 月末 かつ 利用終了日なし又は > 月初）でマスタにあるもの",
+        f"{rule('registered_in_month')}の事業所のうちマスタにあるもの",
         "事業所マスタの事業所数", "月ごと", f"{SRC_REG}／{SRC_MASTER}", "%",
-        "Offices in the master registered on some day of the month (start ≤ month end, no end or end > "
-        "month start)", "Offices in the master", "Each month", f"{SRC_REG_EN} / {SRC_MASTER_EN}"),
+        f"Offices in the master {rule('registered_in_month', 'en')}", "Offices in the master", "Each month",
+        f"{SRC_REG_EN} / {SRC_MASTER_EN}"),
     KPI("not_in_master", "マスタにない登録", "Registrations not in the master",
         "基準日に登録中で、事業所番号が事業所マスタにない事業所の数（登録データの都道府県で集計。登録率には含めない）",
         "", "基準日時点", SRC_REG, "事業所",
@@ -99,15 +151,13 @@ KPIS: list[KPI] = [
         "Sheets shared (one user's plan or actual shared by one office with another in one month)", "",
         "Each month", SRC_EXCH_EN),
     KPI("missed_digital_sheets", "二重管理の件数", "Missed digital sheets",
-        "送信元・送信先の両方がその月に登録済みなのに、FAX・郵送・手渡し・メールで共有された提供票の件数", "",
+        f"{rule('missed_digital')}の件数", "",
         "月ごと", f"{SRC_EXCH}／{SRC_REG}", "件",
-        "Sheets sent by a non-digital channel although sender and receiver were both registered that month "
-        "(double handling)", "", "Each month", f"{SRC_EXCH_EN} / {SRC_REG_EN}"),
+        f"Number of {rule('missed_digital', 'en')}", "", "Each month", f"{SRC_EXCH_EN} / {SRC_REG_EN}"),
     KPI("unlockable_sheets", "登録でデータ連携になる件数", "Unlockable sheets",
-        "データ連携以外で共有された提供票のうち、片方だけが登録済みのもの（未登録側の事業所に集計）の月平均件数", "",
+        f"{rule('unlockable')}の、未登録側の事業所ごとの月平均件数", "",
         "選択した期間の月平均（既定: 最新月）。期間の最終月に登録済みの事業所は除く", f"{SRC_EXCH}／{SRC_REG}", "件/月",
-        "Non-digital sheets where exactly one side was registered, counted for the unregistered side, "
-        "averaged per month", "", "Monthly average over the chosen months (default: latest month); offices "
+        f"Monthly average per unregistered side of the {rule('unlockable', 'en')}", "", "Monthly average over the chosen months (default: latest month); offices "
         "registered in the last month are left out", f"{SRC_EXCH_EN} / {SRC_REG_EN}"),
     KPI("registered_partners", "登録済みの相手事業所数", "Registered partners",
         "未登録の事業所と、データ連携以外で提供票をやり取りした登録済み事業所の数", "", "選択した期間",

@@ -47,16 +47,16 @@ def months_with_ends(months) -> sa.Values:
 # ---------------------------------------------------------------- registration
 
 def registered_at(d, reg=R):
-    """registered_on ≤ D and (ended_on is null or ended_on > D).
+    """Registered at date D: start date ≤ D and (no end date or end date > D).
 
-    ``d``: a date or a date column; ``reg``: the registrations table or an alias/subquery of it."""
+    In SQL: registered_on ≤ D and (ended_on is null or ended_on > D). ``d``: a date or a date column; ``reg``: the registrations table or an alias/subquery of it."""
     return sa.and_(reg.c.registered_on <= d, sa.or_(reg.c.ended_on.is_(None), reg.c.ended_on > d))
 
 
 def registered_in_month(first, last, reg=R):
-    """Registered on some day of M: registered_on ≤ M's last day and (ended_on is null or ended_on > M's first day).
+    """Registered in month M: registered on some day of M (start date ≤ M's last day and (no end date or end date > M's first day)).
 
-    ``first`` / ``last``: M's first and last day, dates or date columns (``month_last_day``,
+    In SQL: registered_on ≤ last and (ended_on is null or ended_on > first); ``first`` / ``last``: M's first and last day, dates or date columns (``month_last_day``,
     ``month_last_day_sql``, ``months_with_ends``)."""
     return sa.and_(reg.c.registered_on <= last, sa.or_(reg.c.ended_on.is_(None), reg.c.ended_on > first))
 
@@ -106,7 +106,7 @@ def ends_before_start(registered_on: pd.Series, ended_on: pd.Series) -> pd.Serie
 # ---------------------------------------------------------------- offices
 
 def of_kind(kind: str, off=O):
-    """Office kind: 居宅介護支援 (43/430, 46) if any of its services is one, else service office.
+    """Office kind: 居宅介護支援 (43/430, 46) if any of the office's services is one, else service office.
 
     The kind is decided on import from the office's services (``analytics.domain.codes.office_kind``;
     in SQL ``kind_from_services``) and stored in ``offices.kind``."""
@@ -124,15 +124,18 @@ def kind_from_services(office_code_col, services=None):
 
 
 def in_master(code_col):
-    """In the master: the 事業所番号 is a row of the office master (offices); registrations of other numbers
-    are counted and listed separately, never in a rate."""
+    """In the master: the office number is in the office master; registrations of other numbers are counted and listed separately, never in a rate.
+
+    In SQL: a row of ``offices`` has the 事業所番号 ``code_col``."""
     return sa.exists().where(O.c.office_code == code_col)
 
 
 # ---------------------------------------------------------------- channels
 
 def is_digital(channel_col):
-    """A sheet is digital when its channel is データ連携 (the data exchange system)."""
+    """Digital: a sheet shared through the care plan data exchange system (fax, post, hand and e-mail are not).
+
+    In SQL: channel = 'digital' (データ連携)."""
     return channel_col == DIGITAL
 
 
@@ -149,7 +152,7 @@ def missed_digital(channel_col, sender_registered, receiver_registered):
 
 
 def unlockable(channel_col, sender_registered, receiver_registered):
-    """Unlockable: non-digital sheets where exactly one side is registered; the unregistered side is the target.
+    """Unlockable: non-digital sheets where exactly one side is registered that month; the unregistered side is the target.
 
     Flags as for ``missed_digital``; ``unregistered_side`` names the target."""
     return sa.and_(sa.not_(is_digital(channel_col)), (sender_registered + receiver_registered) == 1)
@@ -163,7 +166,7 @@ def unregistered_side(fx):
 
 
 def digital_share(digital, sheets):
-    """Digital share = digital sheets / all sheets (undefined where there are no sheets).
+    """Digital share: digital sheets / all sheets (undefined where there are no sheets).
 
     ``digital`` / ``sheets``: SQL expressions (summed), or pandas Series for the share of a small result."""
     if isinstance(sheets, pd.Series):

@@ -12,6 +12,10 @@ lang = glue.lang()
 st.title(glue.tr("page.definitions.title"))
 st.markdown(glue.tr("adoption.def.intro"))
 
+# the rules of DESIGN §3, word for word as analytics.store.definitions writes them
+st.header(glue.tr("definitions.rules"))
+st.markdown("\n".join(f"- **{r.name_ja if lang == 'ja' else r.name_en}**: {r.rule(lang)}" for r in kpis.RULES.values()))
+
 st.header(glue.tr("adoption.def.kpis"))
 for k in kpis.KPIS:
     st.subheader(k.text("name", lang))
