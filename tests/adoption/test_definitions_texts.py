@@ -47,6 +47,13 @@ def test_english_definitions_have_no_japanese_units_or_full_stops(open_page):
     assert kpis.unit_text("事業所", "en") == "offices" and kpis.unit_text("事業所", "ja") == "事業所"
 
 
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_definitions_page_lists_every_rule_as_store_definitions_writes_it(open_page, lang):
+    text = "\n".join(m.value for m in open_page("definitions", lang=lang).markdown)
+    for r in kpis.RULES.values():  # word for word the docstrings of analytics.store.definitions (tests/store)
+        assert r.rule(lang) in text, r.key
+
+
 def test_every_assumption_has_a_reader_text_in_both_languages():
     from analytics.i18n import t
     for a in ASSUMPTIONS:
