@@ -45,9 +45,10 @@ RULES: dict[str, Rule] = {r.key: r for r in (
     Rule("registered_at", "基準日Dに登録中", "Registered at date D",
          "利用開始日 ≤ D かつ（利用終了日なし又は 利用終了日 > D）",
          "start date ≤ D and (no end date or end date > D)"),
-    Rule("registered_in_month", "月Mに登録", "Registered in month M",
-         "Mのいずれかの日に登録中（利用開始日 ≤ Mの末日 かつ（利用終了日なし又は 利用終了日 > Mの初日））",
-         "registered on some day of M (start date ≤ M's last day and (no end date or end date > M's first day))"),
+    Rule("registered_in_month", "その月に登録", "Registered in a month",
+         "その月のいずれかの日に登録中（利用開始日 ≤ 月末 かつ（利用終了日なし又は 利用終了日 > 月初））",
+         "registered on some day of the month (start date ≤ the month's last day and (no end date or end date "
+         "> its first day))"),
     Rule("of_kind", "事業所の種別", "Office kind",
          "サービスに居宅介護支援・介護予防支援（43/430、46）が一つでもあれば居宅介護支援、それ以外はサービス事業所",
          "居宅介護支援 (43/430, 46) if any of the office's services is one, else service office"),

@@ -54,7 +54,7 @@ def registered_at(d, reg=R):
 
 
 def registered_in_month(first, last, reg=R):
-    """Registered in month M: registered on some day of M (start date ≤ M's last day and (no end date or end date > M's first day)).
+    """Registered in a month: registered on some day of the month (start date ≤ the month's last day and (no end date or end date > its first day)).
 
     In SQL: registered_on ≤ last and (ended_on is null or ended_on > first); ``first`` / ``last``: M's first and last day, dates or date columns (``month_last_day``,
     ``month_last_day_sql``, ``months_with_ends``)."""
