@@ -127,11 +127,30 @@ def create_user(engine, username: str, password: str, role: str, area: str | Non
         _audit(conn, username, "user_created", f"role={role} scope={area or ''}")
 
 
+def _no_such_user(username: str) -> AuthError:
+    return AuthError(f"ユーザー「{username}」はいません（careplan users list で確認してください）。",
+                     f"There is no user {username!r} (see careplan users list).")
+
+
 def set_disabled(engine, username: str, disabled: bool, by: str) -> None:
     with engine.begin() as conn:
-        conn.execute(schema.users.update().where(schema.users.c.username == username)
-                     .values(disabled=1 if disabled else 0))
+        changed = conn.execute(schema.users.update().where(schema.users.c.username == username)
+                               .values(disabled=1 if disabled else 0)).rowcount
+        if not changed:
+            raise _no_such_user(username)
         _audit(conn, by, "user_disabled" if disabled else "user_enabled", username)
+
+
+def set_password(engine, username: str, password: str, by: str) -> None:
+    """A new password for an existing user (the same length rule as a new user's); audited, never logged."""
+    if len(password) < 10:
+        raise AuthError("パスワードは10文字以上にしてください。", "Use a password of at least 10 characters.")
+    with engine.begin() as conn:
+        changed = conn.execute(schema.users.update().where(schema.users.c.username == username)
+                               .values(password_hash=hash_password(password))).rowcount
+        if not changed:
+            raise _no_such_user(username)
+        _audit(conn, by, "password_set", username)
 
 
 def list_users(engine) -> list[dict]:

@@ -12,13 +12,12 @@ import sys
 from sqlalchemy.exc import OperationalError
 
 
-class UserError(Exception):
-    """A mistake the user can fix; the message says how."""
+from analytics.errors import UserError  # noqa: F401 - the commands raise it; cli reports it
 
 
 # commands that read the database (never create it) and those that may create and write it
 READING = ("report", "export")
-WRITING = ("demo", "ingest")
+WRITING = ("demo", "ingest", "users")
 
 _ARGPARSE_JA = (
     (r"argument (\S+): invalid choice: '?(.*?)'? \(choose from (.*)\)",
@@ -68,8 +67,13 @@ def _add_format(p: argparse.ArgumentParser, choices=("table", "json", "csv"), de
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="careplan", description="ケアプランデータ連携 普及分析・費用対効果")
-    parser.add_argument("--db", help="SQLAlchemy URL (default: CAREPLAN_DB_URL or data/careplan.duckdb)")
+    from analytics import locations
+    parser = Parser(prog="careplan", description="ケアプランデータ連携 普及分析・費用対効果",
+                    epilog=f"既定のデータベース / default database: {locations.default_db_path()} "
+                           "(CAREPLAN_DB_URL または .streamlit/secrets.toml があればそちら / unless "
+                           "CAREPLAN_DB_URL or .streamlit/secrets.toml names another)")
+    parser.add_argument("--db", help="SQLAlchemy URL (default: CAREPLAN_DB_URL, .streamlit/secrets.toml, "
+                                     "else the embedded DuckDB file named below)")
     parser.add_argument("--user", help="sign in as this user when the database has users (password in "
                                        "CAREPLAN_PASSWORD); without users the CLI acts as admin")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -77,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="build the deterministic demo database")
     p.add_argument("--scale", choices=("small", "national"), default="small")
     p.add_argument("--seed", type=int, default=20231005)
+    p.add_argument("--no-users", action="store_true",
+                   help="no demo users: the app and the CLI act as admin without signing in (one analyst)")
     p.set_defaults(handler="analytics.commands.demo:run")
 
     p = sub.add_parser("ingest", help="import files of one kind")
@@ -139,6 +145,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--prefecture")
     p.set_defaults(handler="analytics.commands.export:run")
+    p = sub.add_parser("serve", help="serve the dashboard (Streamlit) from the installed package")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8501)
+    p.add_argument("--demo", action="store_true", help="build the small demo first when the embedded "
+                                                       "database is empty (without asking)")
+    p.set_defaults(handler="analytics.commands.serve:run")
+
+    users = sub.add_parser("users", help="users, roles and scopes of a deployment").add_subparsers(
+        dest="action", required=True)
+    p = users.add_parser("add", help="add a user (the password is asked on the terminal or read from stdin)")
+    p.add_argument("name")
+    p.add_argument("--role", choices=("admin", "prefecture", "office", "viewer"), required=True)
+    p.add_argument("--scope", metavar="CODE", help="prefecture (code or name) for the prefecture role, "
+                                                    "事業所番号 for the office role")
+    p.set_defaults(handler="analytics.commands.users:add")
+    p = users.add_parser("list", help="the users and their roles")
+    _add_format(p, choices=("table", "json"))
+    p.set_defaults(handler="analytics.commands.users:list_")
+    p = users.add_parser("disable", help="disable a user (kept in the audit log)")
+    p.add_argument("name")
+    p.set_defaults(handler="analytics.commands.users:disable")
+    p = users.add_parser("set-password", help="set a new password (asked on the terminal or read from stdin)")
+    p.add_argument("name")
+    p.set_defaults(handler="analytics.commands.users:set_password")
     _add_common(parser)
     return parser
 
@@ -169,9 +199,14 @@ def main(argv: list[str] | None = None) -> int:
     module, _, name = args.handler.partition(":")
     try:
         handler = getattr(importlib.import_module(module), name)
-    except (ImportError, AttributeError):
-        print(f"エラー: このコマンドはまだ使えません / error: command not available: {args.command}",
-              file=sys.stderr)
+    except ModuleNotFoundError as exc:
+        if exc.name and exc.name.split(".")[0] == "analytics":
+            raise  # our own module missing is a broken install, not a user mistake: show it whole
+        # a third-party library is missing: say which and how to install it
+        print(f"エラー: 必要なライブラリ {exc.name} がインストールされていません。pip install "
+              f"careplan-analytics（またはプロジェクトで make）で入れ直してください / error: the library "
+              f"{exc.name} is not installed; reinstall with pip install careplan-analytics (or make in a "
+              "checkout)", file=sys.stderr)
         return 2
     from analytics import settings
     from analytics.store import engine as store_engine

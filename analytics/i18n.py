@@ -6,10 +6,10 @@ unique across files (a test checks it, and that ja and en have the same keys).
 from __future__ import annotations
 
 import json
-import pathlib
 from functools import lru_cache
+from importlib import resources
 
-LOCALE_DIR = pathlib.Path(__file__).parent / "locales"
+LOCALE_DIR = resources.files("analytics") / "locales"  # package data: found the same when installed
 LANGS = ("ja", "en")
 DEFAULT_LANG = "ja"
 
@@ -21,7 +21,8 @@ class MissingKey(KeyError):
 @lru_cache(maxsize=None)
 def table(lang: str) -> dict[str, str]:
     merged: dict[str, str] = {}
-    for path in sorted((LOCALE_DIR / lang).glob("*.json")):
+    for path in sorted((p for p in (LOCALE_DIR / lang).iterdir() if p.name.endswith(".json")),
+                       key=lambda p: p.name):
         for key, value in json.loads(path.read_text(encoding="utf-8")).items():
             if key in merged:
                 raise ValueError(f"duplicate locale key {key!r} in {path}")

@@ -8,13 +8,13 @@ read when asked for (never at import time), so tests and deployments can change 
 from __future__ import annotations
 
 import os
-import pathlib
 import re
 import secrets as _secrets
 import tomllib
 from dataclasses import dataclass
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+from analytics import locations
+
 MB = 1024 ** 2
 
 
@@ -56,7 +56,7 @@ _PROCESS_SECRET = _secrets.token_bytes(32)
 
 
 def _from_secrets(name: str):
-    path = ROOT / ".streamlit" / "secrets.toml"
+    path = locations.secrets_path()
     if not path.exists():
         return None
     try:

@@ -1,11 +1,11 @@
-"""Build data/prefectures.geojson from the japanmap package (Apache-2.0).
+"""Build analytics/reference/prefectures.geojson from the japanmap package (Apache-2.0).
 
     .venv/bin/python scripts/build_geojson.py
 
 japanmap ships the boundaries of the 47 prefectures; ``pref_points(get_data())`` gives one polygon per
 prefecture (its main area only, no outlying islands) as [lon, lat] points in JIS order. We write them as a
 FeatureCollection with ``id`` = ``properties.code`` = '01'..'47' (plotly's choropleth_map keys on it) and
-the Japanese and English names from data/prefectures.csv. Coordinates are rounded to 4 decimals (≈10 m).
+the Japanese and English names from analytics/reference/prefectures.csv. Coordinates are rounded to 4 decimals (≈10 m).
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ import pathlib
 from japanmap import get_data, pref_points
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-OUT = ROOT / "data" / "prefectures.geojson"
+OUT = ROOT / "analytics" / "reference" / "prefectures.geojson"
 
 
 def _signed_area(ring: list[list[float]]) -> float:
@@ -24,7 +24,7 @@ def _signed_area(ring: list[list[float]]) -> float:
 
 
 def build() -> dict:
-    with open(ROOT / "data" / "prefectures.csv", encoding="utf-8") as handle:
+    with open(ROOT / "analytics" / "reference" / "prefectures.csv", encoding="utf-8") as handle:
         names = {row["code"]: row for row in csv.DictReader(handle)}
     polygons = pref_points(get_data())
     if len(polygons) != 47:

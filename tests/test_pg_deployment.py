@@ -109,7 +109,7 @@ def test_db_after_the_command_and_no_password_in_argparse_errors(tmp_path, capsy
     monkeypatch.setenv("CAREPLAN_DEMO_FRACTION", "0.05")
     url = f"duckdb:///{tmp_path / 'after.duckdb'}"
     try:
-        assert cli.main(["demo", "--db", url, "--seed", "3"]) == 0
+        assert cli.main(["demo", "--db", url, "--seed", "3", "--no-users"]) == 0
         capsys.readouterr()
         assert cli.main(["report", "adoption", "--db", url, "--format", "json"]) == 0
         assert capsys.readouterr().out.startswith("[")

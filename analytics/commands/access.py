@@ -12,9 +12,10 @@ from __future__ import annotations
 import os
 
 from analytics import auth
-from analytics.cli import UserError
+from analytics.errors import UserError
 
-GUARDED = ("report", "export", "ingest")
+# users: admin only once a user exists (the first user is added without signing in)
+GUARDED = ("report", "export", "ingest", "users")
 _CURRENT: list[auth.Scope] = [auth.ADMIN]
 
 

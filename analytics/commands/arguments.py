@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analytics.cli import UserError
+from analytics.errors import UserError
 from analytics.domain import codes
 
 

@@ -5,7 +5,7 @@ import os
 import sys
 import time
 
-from analytics.cli import UserError
+from analytics.errors import UserError
 from analytics.store import engine as store_engine
 
 
@@ -42,4 +42,10 @@ def run(args) -> int:
     summary = ", ".join(f"{k} {v:,}" for k, v in counts.items())
     print(f"デモデータを作成しました / demo database built ({scale}, seed {seed}, {took:.1f} s): {summary}",
           file=sys.stderr)
+    if not getattr(args, "no_users", False):
+        from analytics.demo import users
+        made = users.add(store_engine.get_engine(url))
+        names = ", ".join(name for name, _role, _area in made)
+        print(f"デモ利用者（パスワード {users.PASSWORD}）/ demo users (password {users.PASSWORD}): {names}",
+              file=sys.stderr)
     return 0

@@ -10,7 +10,7 @@ import math
 import sys
 import unicodedata
 
-from analytics.cli import UserError
+from analytics.errors import UserError
 from analytics.domain import effects
 
 LABELS = {

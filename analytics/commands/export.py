@@ -7,7 +7,7 @@ import sys
 
 from sqlalchemy.exc import OperationalError
 
-from analytics.cli import UserError
+from analytics.errors import UserError
 from analytics.commands import arguments
 
 

@@ -10,7 +10,7 @@ import json
 import pathlib
 import sys
 
-from analytics.cli import UserError
+from analytics.errors import UserError
 from analytics.ingest import ingest_files
 from analytics.store.engine import get_engine
 

@@ -6,7 +6,7 @@ import sys
 
 import pandas as pd
 
-from analytics.cli import UserError
+from analytics.errors import UserError
 from analytics.commands import arguments
 from analytics.commands.output import emit
 from analytics.domain import codes

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analytics.cli import UserError
+from analytics.errors import UserError
 from analytics.commands import arguments
 from analytics.commands.output import emit
 from analytics.store import engine as store_engine

@@ -1,13 +1,13 @@
 """Japanese identifiers: prefectures, 介護保険事業所番号, 地方公共団体コード, service type codes.
 
-Pure functions; the only I/O is reading the reference tables shipped in ``data/`` (lazily, once).
+Pure functions; the only I/O is reading the reference tables shipped in ``analytics/reference/`` (lazily, once).
 Dates and text helpers live in ``dates.py`` / ``text.py`` and are re-exported here so that callers
 need one import: ``from analytics.domain.codes import parse_date, normalise_office_code, …``.
 """
 from __future__ import annotations
 
 import functools
-import pathlib
+import io
 import re
 import unicodedata
 from typing import Iterable
@@ -25,9 +25,9 @@ from analytics.domain.dates import (  # noqa: F401  (re-exported API)
     parse_month,
     to_wareki,
 )
+from analytics import reference
 from analytics.domain.text import is_missing, normalise_text  # noqa: F401
 
-DATA_DIR = pathlib.Path(__file__).resolve().parents[2] / "data"
 
 __all__ = [
     "PREFECTURES", "SERVICES", "prefectures", "services", "prefecture_name", "parse_prefecture",
@@ -42,14 +42,14 @@ __all__ = [
 # ---------------------------------------------------------------- reference tables (lazy)
 
 def prefectures() -> pd.DataFrame:
-    """A copy of the 47 prefectures (data/prefectures.csv): code '01'..'47', name_ja, name_short, name_en, region_ja,
+    """A copy of the 47 prefectures (analytics/reference/prefectures.csv): code '01'..'47', name_ja, name_short, name_en, region_ja,
     region_en, iso 'JP-01', capital_ja, capital_en, lat, lon (the prefectural office's city)."""
     return _prefectures().copy()
 
 
 @functools.lru_cache(maxsize=None)
 def _prefectures() -> pd.DataFrame:
-    frame = pd.read_csv(DATA_DIR / "prefectures.csv", dtype=str, encoding="utf-8")
+    frame = pd.read_csv(io.StringIO(reference.read_text("prefectures.csv")), dtype=str, encoding="utf-8")
     frame["lat"] = frame["lat"].astype(float)
     frame["lon"] = frame["lon"].astype(float)
     return frame
@@ -61,7 +61,7 @@ def _prefecture_rows() -> dict[str, dict]:
 
 
 def services() -> pd.DataFrame:
-    """A copy of the service type codes of both systems (data/services.csv): system 'kaigo' (2-character 介護給付
+    """A copy of the service type codes of both systems (analytics/reference/services.csv): system 'kaigo' (2-character 介護給付
     サービス種類コード) or 'opendata' (3-digit 情報公表 file code), code, name_ja, name_en, kaigo_code
     (the 介護給付 code it maps to), kyotaku (bool), note."""
     return _services().copy()
@@ -69,7 +69,7 @@ def services() -> pd.DataFrame:
 
 @functools.lru_cache(maxsize=None)
 def _services() -> pd.DataFrame:
-    frame = pd.read_csv(DATA_DIR / "services.csv", dtype=str, encoding="utf-8", keep_default_na=False)
+    frame = pd.read_csv(io.StringIO(reference.read_text("services.csv")), dtype=str, encoding="utf-8", keep_default_na=False)
     frame["kyotaku"] = frame["kyotaku"] == "1"
     return frame
 

@@ -1,17 +1,18 @@
-"""Prefecture boundaries shipped in data/prefectures.geojson (built by scripts/build_geojson.py from japanmap)."""
+"""Prefecture boundaries shipped in analytics/reference/prefectures.geojson (built by scripts/build_geojson.py from japanmap)."""
 from __future__ import annotations
 
 import copy
 import functools
 import json
-import pathlib
 
-GEOJSON_PATH = pathlib.Path(__file__).resolve().parents[2] / "data" / "prefectures.geojson"
+from analytics import reference
+
+GEOJSON = "prefectures.geojson"
 
 
 @functools.lru_cache(maxsize=None)
 def _load() -> dict:
-    return json.loads(GEOJSON_PATH.read_text(encoding="utf-8"))
+    return json.loads(reference.read_text(GEOJSON))
 
 
 def prefecture_geojson(copy_: bool = False) -> dict:

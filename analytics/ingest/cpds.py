@@ -19,7 +19,8 @@ from analytics import settings
 from analytics.domain import codes, dates
 from analytics.ingest import columns as cols
 from analytics.ingest import limits
-from analytics.ingest.read import FileRefused, decode
+from analytics.errors import FileRefused
+from analytics.ingest.read import decode
 from analytics.ingest.validate import ERROR_COLUMNS
 
 NAME = re.compile(r"^(UPPLAN|UPJSK)_(\d{6})_([0-9A-Za-z]{10})_([0-9A-Za-z]{10})(?:_(\d{8,14}))?\.csv$",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import zipfile
 
 from analytics import settings
-from analytics.ingest.read import FileRefused
+from analytics.errors import FileRefused
 
 CHUNK = 1024 * 1024
 # below this many unpacked bytes a high ratio is harmless (a small file of repeated text compresses well)

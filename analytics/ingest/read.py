@@ -14,21 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analytics.errors import FileRefused
 from analytics.ingest import columns as cols
+from analytics.ingest import limits
 
 MAX_HEADER_SCAN = 20
-
-
-class FileRefused(Exception):
-    """A file that cannot be read at all: nothing of it is stored. Carries the message in ja and en."""
-
-    def __init__(self, ja: str, en: str, file: str = ""):
-        self.ja, self.en, self.file = ja, en, file
-        super().__init__(f"{ja} / {en}")
-
-    def message(self) -> str:
-        prefix = f"{self.file}: " if self.file else ""
-        return f"{prefix}{self.ja} / {self.en}"
 
 
 @dataclass
@@ -202,7 +192,6 @@ def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_n
     cells = cells.reset_index(drop=True)
     if frame.empty:
         raise FileRefused("データの行がありません", "the file has no data rows", file)
-    from analytics.ingest import limits  # late: limits imports FileRefused from here
     limits.check_rows(file, len(frame))
     bad = cells[cells >= 0]
     table_ragged = pd.DataFrame({"pos": bad.index.to_numpy(dtype="int64"), "cells": bad.to_numpy(dtype="int64")})
@@ -503,7 +492,6 @@ def _cell_text(v) -> str:
 def read_xlsx(kind: str, file: str, data: bytes) -> Table:
     import openpyxl
 
-    from analytics.ingest import limits
     limits.check_xlsx(file, data)  # an .xlsx is a ZIP: no bombs into openpyxl
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -15,7 +15,8 @@ import pandas as pd
 
 from analytics.domain import codes, dates
 from analytics.ingest import columns as cols
-from analytics.ingest.read import FileRefused, Table
+from analytics.errors import FileRefused
+from analytics.ingest.read import Table
 from analytics.store import definitions
 
 ERROR_COLUMNS = ["pos", "column", "value", "reason_ja", "reason_en"]

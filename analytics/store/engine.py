@@ -1,6 +1,7 @@
 """One engine from one URL: ``--db``, ``CAREPLAN_DB_URL``, ``.streamlit/secrets.toml`` or the embedded file.
 
-The embedded default is a DuckDB file under ``data/``; PostgreSQL (psycopg 3) uses the same code.
+The embedded default is a DuckDB file (``analytics.locations``: ``data/`` in a checkout, the user's data
+folder when installed); PostgreSQL (psycopg 3) uses the same code.
 """
 from __future__ import annotations
 
@@ -16,11 +17,15 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from analytics import locations
 from analytics.store import schema
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
-DEFAULT_DB_PATH = ROOT / "data" / "careplan.duckdb"
-DEFAULT_URL = f"duckdb:///{DEFAULT_DB_PATH}"
+
+
+def default_url() -> str:
+    """The embedded DuckDB file: ``data/careplan.duckdb`` in a checkout, the user's data folder when installed
+    (``analytics.locations``); its folder is created on first use."""
+    return f"duckdb:///{locations.default_db_path()}"
 
 _ENGINES: dict[str, Engine] = {}
 
@@ -32,7 +37,7 @@ def resolve_url(url: str | None = None) -> str:
     env = os.environ.get("CAREPLAN_DB_URL")
     if env:
         return env
-    secrets = ROOT / ".streamlit" / "secrets.toml"
+    secrets = locations.secrets_path()
     if secrets.exists():
         try:
             data = tomllib.loads(secrets.read_text(encoding="utf-8"))
@@ -41,7 +46,7 @@ def resolve_url(url: str | None = None) -> str:
         found = (data.get("connections", {}).get("careplan", {}) or {}).get("url") or data.get("db_url")
         if found:
             return found
-    return DEFAULT_URL
+    return default_url()
 
 
 def is_duckdb(engine_or_conn) -> bool:

@@ -343,7 +343,7 @@ def read_uploaded_log(name: str, data: bytes) -> tuple[pd.DataFrame, pd.DataFram
     """An exchange log (CSV/XLSX/Parquet) or a CPDS ZIP read in memory through the ingest readers, nothing
     stored: (rows month, sender_code, receiver_code, form, channel, sheets; problems: row as a spreadsheet
     counts it — for a CPDS ZIP the file's place in it —, column, reason_ja, reason_en; never a value).
-    Raises ``analytics.ingest.read.FileRefused`` for a file that cannot be read at all."""
+    Raises ``analytics.errors.FileRefused`` for a file that cannot be read at all."""
     from analytics.ingest import cpds, read, validate
     cols = ["month", "sender_code", "receiver_code", "form", "channel", "sheets"]
     if read.sniff_kind(name, data) == "zip":

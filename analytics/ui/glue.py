@@ -222,6 +222,9 @@ def setup_sidebar() -> None:
     as_of, scale = meta.get("as_of"), meta.get("demo_scale")
     if as_of:
         st.sidebar.caption(f"{tr('sidebar.as_of')}: {as_of}")
+    # which database this is (the embedded file's path tells a checkout's from an installed one's)
+    shown = store_engine.show_url(store_engine.resolve_url(st.session_state.get("db_url")))
+    st.sidebar.caption(f"{tr('sidebar.database')}: `{shown}`")
     if scale == "small":
         st.sidebar.warning(tr("common.demo_sampled"))
     elif scale:

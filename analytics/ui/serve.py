@@ -1,4 +1,4 @@
-"""``make run``: load the data stack once, then serve app.py with Streamlit.
+"""``make run`` / ``careplan serve``: load the data stack once, then serve analytics/ui/app.py with Streamlit.
 
 ``python -m analytics.ui.serve [options of streamlit run]`` is ``streamlit run app.py [options]`` except
 that the server first imports what every page needs (pandas, SQLAlchemy, DuckDB, plotly, scipy's
@@ -16,7 +16,7 @@ import importlib
 import pathlib
 import sys
 
-APP = pathlib.Path(__file__).resolve().parents[2] / "app.py"
+APP = pathlib.Path(__file__).with_name("app.py")  # analytics/ui/app.py, inside the package
 
 # Third-party first (most of the time), then the app's own modules the pages import at their top.
 PRELOAD = (

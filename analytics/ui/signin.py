@@ -29,6 +29,7 @@ def render() -> None:
         else:
             glue.start_session(signed_in)  # a fresh session: nothing of the one before sign-in is kept
             st.rerun()
+    _demo_accounts()
     if _oidc_configured():
         if getattr(st.user, "is_logged_in", False):
             email = st.user.get("email")
@@ -44,6 +45,19 @@ def render() -> None:
                 st.error(glue.tr("auth.oidc_unknown"))
         else:
             st.button(glue.tr("auth.oidc"), on_click=st.login)
+
+
+def _demo_accounts() -> None:
+    """A demo database: its demo users and their published password, so anyone can try each role."""
+    from analytics.demo import users
+    from analytics.store import engine as store_engine
+    if not store_engine.get_meta(glue.engine(), "demo_scale"):
+        return
+    accounts = users.listed(glue.engine())
+    if accounts:
+        lines = [f"- `{u['username']}`: " + glue.tr("auth.role." + u["role"]) + (f" ({u['scope']})" if u["scope"] else "")
+                 for u in accounts]
+        st.info(glue.tr("auth.demo_users", password=users.PASSWORD) + "\n" + "\n".join(lines))
 
 
 def sidebar_user() -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from analytics.domain.codes import prefectures
-from analytics.domain.geo import GEOJSON_PATH, point_in_prefecture, prefecture_geojson
+from analytics import reference
+from analytics.domain.geo import GEOJSON, point_in_prefecture, prefecture_geojson
 
 
 def test_geojson_has_47_features_keyed_by_code():
@@ -16,7 +17,7 @@ def test_geojson_has_47_features_keyed_by_code():
     assert [f["properties"]["code"] for f in features] == [f"{i:02d}" for i in range(1, 48)]
     names = dict(zip(prefectures()["code"], prefectures()["name_ja"]))
     assert all(f["properties"]["name_ja"] == names[f["id"]] for f in features)
-    assert 50_000 < GEOJSON_PATH.stat().st_size < 400_000
+    assert 50_000 < len(reference.path(GEOJSON).read_bytes()) < 400_000
 
 
 def test_geojson_coordinates_are_lon_lat_in_japan():

@@ -12,7 +12,7 @@ from tests.forecast import synthetic
 @pytest.fixture(scope="session")
 def demo_url(tmp_path_factory):
     url = f"duckdb:///{tmp_path_factory.mktemp('fc_demo') / 'demo.duckdb'}"
-    assert cli.main(["--db", url, "demo", "--scale", "small"]) == 0
+    assert cli.main(["--db", url, "demo", "--scale", "small", "--no-users"]) == 0  # data only: no sign-in
     yield url
     store_engine.dispose(url)
 

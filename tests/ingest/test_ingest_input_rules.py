@@ -11,7 +11,7 @@ import pytest
 import analytics.ingest as ingest_pkg
 from analytics.domain import dates
 from analytics.ingest import columns, display_name, fast, ingest_files, read
-from analytics.ingest.read import FileRefused
+from analytics.errors import FileRefused
 from analytics.store import engine as store_engine
 from ingest_helpers import all_text, counts, cpds_csv, cpds_zip, csv_bytes, office, table, xlsx_bytes
 

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analytics.ingest import columns, read
-from analytics.ingest.read import FileRefused
+from analytics.errors import FileRefused
 from analytics.ingest.validate import exchanges, parse_channel, parse_form, registrations
 from ingest_helpers import OPEN_DATA_COLUMNS, csv_bytes, office, open_data_csv, open_data_row, xlsx_bytes
 

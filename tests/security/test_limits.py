@@ -10,7 +10,7 @@ import pytest
 
 from analytics import cli, ingest, settings
 from analytics.ingest import limits
-from analytics.ingest.read import FileRefused
+from analytics.errors import FileRefused
 
 from .helpers import cpds_csv, csv_bytes, office, zip_bytes
 

@@ -85,7 +85,7 @@ else:
         st.stop()
     if not upload:
         st.stop()
-    from analytics.ingest.read import FileRefused
+    from analytics.errors import FileRefused
     try:
         log, problems = qc.read_uploaded_log(upload.name, upload.getvalue())
     except FileRefused as err:

@@ -1,0 +1,23 @@
+"""The errors a user can fix, in one module below every layer (no import circle through them).
+
+``UserError``: a command-line mistake (a flag, a value, a missing database); the message says how to fix it.
+``FileRefused``: a file that cannot be read at all, so nothing of it is stored; carries the message in
+Japanese and English and the file's name.
+"""
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """A mistake the user can fix; the message says how."""
+
+
+class FileRefused(Exception):
+    """A file that cannot be read at all: nothing of it is stored. Carries the message in ja and en."""
+
+    def __init__(self, ja: str, en: str, file: str = ""):
+        self.ja, self.en, self.file = ja, en, file
+        super().__init__(f"{ja} / {en}")
+
+    def message(self) -> str:
+        prefix = f"{self.file}: " if self.file else ""
+        return f"{prefix}{self.ja} / {self.en}"
