@@ -11,9 +11,7 @@ import sys
 
 from sqlalchemy.exc import OperationalError
 
-
 from analytics.errors import UserError  # noqa: F401 - the commands raise it; cli reports it
-
 
 # commands that read the database (never create it) and those that may create and write it
 READING = ("report", "export")

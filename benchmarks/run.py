@@ -108,8 +108,8 @@ def direct_load(eng, files: list[str]) -> None:
 
     import sqlalchemy as sa
 
-    from analytics.store import schema
     from analytics.store import engine as se
+    from analytics.store import schema
     for f in files:
         with eng.begin() as conn:
             b = int(conn.execute(sa.select(schema.batch_seq.next_value())).scalar())

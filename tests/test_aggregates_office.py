@@ -9,6 +9,8 @@ import datetime as dt
 
 import pandas as pd
 import sqlalchemy as sa
+from channels import network as nw
+from scale import helpers
 
 from analytics import demo
 from analytics.ingest import ingest_files
@@ -16,9 +18,6 @@ from analytics.store import aggregates, aggregates_office, schema
 from analytics.store import engine as store_engine
 from analytics.store import queries_channels as qc
 from analytics.store import queries_targets as qt
-
-from channels import network as nw
-from scale import helpers
 
 _TINY: list = []
 

@@ -11,10 +11,10 @@ import subprocess
 
 import pytest
 import sqlalchemy as sa
+from conftest import need
 
 from analytics import cli
 from analytics.store import engine as store_engine
-from conftest import need
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 FORMS = ("duckdb:///", "postgresql+psycopg://")

@@ -6,7 +6,6 @@ import pathlib
 import subprocess
 import sys
 
-
 from streamlit.testing.v1 import AppTest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

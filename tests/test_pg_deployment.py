@@ -141,6 +141,7 @@ def test_make_run_never_builds_the_demo_into_a_configured_database(tmp_path):
     import os
     import shutil
     import subprocess
+
     from conftest import need
     need(shutil.which("make") is not None, "make not installed")
     missing = tmp_path / "fresh" / "careplan.duckdb"

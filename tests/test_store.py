@@ -2,10 +2,10 @@ import datetime as dt
 
 import pandas as pd
 import sqlalchemy as sa
+from scale import helpers
 
 from analytics.store import engine as store_engine
 from analytics.store import schema
-from scale import helpers
 
 
 def test_migrate_creates_schema_and_version(engine):

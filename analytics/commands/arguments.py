@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analytics.errors import UserError
 from analytics.domain import codes
+from analytics.errors import UserError
 
 
 def prefecture(value) -> str | None:

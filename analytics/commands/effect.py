@@ -10,8 +10,8 @@ import math
 import sys
 import unicodedata
 
-from analytics.errors import UserError
 from analytics.domain import effects
+from analytics.errors import UserError
 
 LABELS = {
     "hours_before": "提供票共有の時間（利用前）/ hours before [時間/月]",

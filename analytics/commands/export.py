@@ -7,8 +7,8 @@ import sys
 
 from sqlalchemy.exc import OperationalError
 
-from analytics.errors import UserError
 from analytics.commands import arguments
+from analytics.errors import UserError
 
 
 def _not_writable(out: pathlib.Path, reason_ja: str, reason_en: str | None = None) -> UserError:

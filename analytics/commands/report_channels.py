@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analytics.errors import UserError
 from analytics.commands import arguments
 from analytics.commands.output import emit
+from analytics.errors import UserError
 from analytics.store import engine as store_engine
 from analytics.store import queries_channels as qc
 from analytics.store import queries_savings as qs

@@ -7,11 +7,11 @@ import sys
 
 import pandas as pd
 
-from analytics.errors import UserError
 from analytics.commands import arguments
 from analytics.commands.output import emit
 from analytics.domain import codes
 from analytics.domain import forecast as fc
+from analytics.errors import UserError
 from analytics.store import engine as store_engine
 from analytics.store import queries_forecast as qf
 

@@ -82,7 +82,7 @@ def _fill(conn, data) -> dict[str, int]:
         counts[name] = store_engine.bulk_insert(conn, schema.metadata.tables[name], _for_backend(staged, duck))
     for key, value in data.meta().items():
         store_engine.set_meta(conn, key, value)
-    from analytics.store import aggregates   # the monthly pre-aggregate, fresh for this content
+    from analytics.store import aggregates  # the monthly pre-aggregate, fresh for this content
     aggregates.refresh(conn)
     return counts
 

@@ -15,6 +15,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
+from analytics import reference
 from analytics.domain.dates import (  # noqa: F401  (re-exported API)
     ERAS,
     fiscal_year,
@@ -25,11 +26,9 @@ from analytics.domain.dates import (  # noqa: F401  (re-exported API)
     parse_month,
     to_wareki,
 )
-from analytics import reference
 from analytics.domain.text import is_missing, normalise_text  # noqa: F401
 
-
-__all__ = [
+__all__ = [  # noqa: F822 - PREFECTURES and SERVICES come from __getattr__ (read on first use)
     "PREFECTURES", "SERVICES", "prefectures", "services", "prefecture_name", "parse_prefecture",
     "prefecture_from_office_code", "office_check_digit", "office_check_digits", "is_valid_office_code", "normalise_office_code",
     "office_code_problem", "municipality_check_digit", "is_valid_municipality_code",

@@ -464,7 +464,9 @@ def targets_effect(sheets: int, digital_sheets: int, unlocked_sheets: int, assum
     after = min(int(digital_sheets) + int(unlocked_sheets), int(sheets))
     eff = vector_effect(np.array([sheets, sheets], dtype=float), np.array([digital_sheets, after], dtype=float),
                         assumptions)
-    share = (lambda d: d / sheets if sheets else None)
+
+    def share(d):
+        return d / sheets if sheets else None
     return {
         "sheets": int(sheets), "digital_before": int(digital_sheets), "digital_after": after,
         "unlocked_sheets": after - int(digital_sheets),

@@ -8,7 +8,6 @@ when they are empty). Definitions follow DESIGN §3.
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 
 import pandas as pd

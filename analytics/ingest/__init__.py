@@ -16,8 +16,8 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
-from analytics.ingest import columns, cpds, fast, limits, load, read, validate
 from analytics.errors import FileRefused
+from analytics.ingest import columns, cpds, fast, limits, load, read, validate
 from analytics.store import engine as store_engine
 
 KINDS = ("offices", "registrations", "exchanges", "profiles", "cpds")

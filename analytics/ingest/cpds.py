@@ -17,9 +17,9 @@ import pandas as pd
 
 from analytics import settings
 from analytics.domain import codes, dates
+from analytics.errors import FileRefused
 from analytics.ingest import columns as cols
 from analytics.ingest import limits
-from analytics.errors import FileRefused
 from analytics.ingest.read import decode
 from analytics.ingest.validate import ERROR_COLUMNS
 
@@ -110,7 +110,7 @@ def check(file: str, members: list[tuple[str, bytes]]):
         raise FileRefused("UPPLAN_／UPJSK_ で始まる送受信ファイルがありません",
                           "no UPPLAN_/UPJSK_ exchange files found", file)
     for pos, (member, data) in enumerate(members):
-        def err(ja, en, column="file_name"):
+        def err(ja, en, column="file_name", pos=pos, member=member):  # this file's place and name
             errors.append({"pos": pos, "column": column, "value": _safe_name(member), "reason_ja": ja,
                            "reason_en": en})
 

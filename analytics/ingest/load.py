@@ -17,9 +17,8 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
-from analytics.store import aggregates, definitions
+from analytics.store import aggregates, definitions, schema
 from analytics.store import engine as store_engine
-from analytics.store import schema
 
 EXCHANGE_KEY = ["month", "sender_code", "receiver_code", "form", "channel"]
 KILL_ENV = "CAREPLAN_TEST_KILL_AFTER_STAGE"

@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from analytics.domain import codes, dates
-from analytics.ingest import columns as cols
 from analytics.errors import FileRefused
+from analytics.ingest import columns as cols
 from analytics.ingest.read import Table
 from analytics.store import definitions
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+from xml.sax.saxutils import escape as _xml_escape
 
 import pandas as pd
 from reportlab.lib import colors
@@ -18,7 +19,6 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Image, KeepInFrame, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
-from xml.sax.saxutils import escape as _xml_escape
 
 from analytics.i18n import t
 

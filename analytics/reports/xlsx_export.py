@@ -7,7 +7,6 @@ import pandas as pd
 from analytics.i18n import t
 from analytics.reports import tabular
 
-
 # Excel number formats by the column's key in the section tables: yen and counts with thousands separators,
 # hours to 0.1, fractions as percentages (the cells keep the exact values).
 PERCENT, INTEGER, HOURS = "0.0%", "#,##0", "#,##0.0"

@@ -25,9 +25,8 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
-from analytics.store import aggregates_office, definitions
+from analytics.store import aggregates_office, definitions, schema
 from analytics.store import engine as store_engine
-from analytics.store import schema
 
 META_KEY = "aggregates_token"
 TOKEN_KINDS = ("demo", "offices", "registrations", "exchanges", "cpds")

@@ -21,7 +21,6 @@ from analytics import locations
 from analytics.store import schema
 
 
-
 def default_url() -> str:
     """The embedded DuckDB file: ``data/careplan.duckdb`` in a checkout, the user's data folder when installed
     (``analytics.locations``); its folder is created on first use."""

@@ -7,8 +7,19 @@ gigabytes on load; idempotency there is kept by anti-joining the staged rows on 
 from __future__ import annotations
 
 from sqlalchemy import (
-    Column, Date, DateTime, Float, Integer, BigInteger, MetaData, Sequence, String, Table, Text,
-    PrimaryKeyConstraint, Index,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    Sequence,
+    String,
+    Table,
+    Text,
 )
 
 # 2: per-office pre-aggregates (analytics.store.aggregates_office); 3: no month index on DuckDB;

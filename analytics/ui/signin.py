@@ -55,7 +55,7 @@ def _demo_accounts() -> None:
         return
     accounts = users.listed(glue.engine())
     if accounts:
-        lines = [f"- `{u['username']}`: " + glue.tr("auth.role." + u["role"]) + (f" ({u['scope']})" if u["scope"] else "")
+        lines = [f"- `{u['username']}`: " + glue.tr(f"auth.role.{u['role']}") + (f" ({u['scope']})" if u["scope"] else "")
                  for u in accounts]
         st.info(glue.tr("auth.demo_users", password=users.PASSWORD) + "\n" + "\n".join(lines))
 

@@ -24,7 +24,6 @@ import time
 import urllib.request
 
 import pytest
-
 from conftest import need
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

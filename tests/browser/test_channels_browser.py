@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from channels import network as nw
 
 from .conftest import wait_for_app

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import pathlib
 import zipfile
 
 import openpyxl
@@ -9,8 +10,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from . import network as nw
-
-import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PAGES = "analytics/ui/pages/"

@@ -8,6 +8,7 @@ from analytics.domain.effects import vector_effect
 from analytics.store import queries_channels as qc
 from analytics.store import queries_savings as qs
 from analytics.store import queries_targets as qt
+
 from . import network as nw
 
 

@@ -28,7 +28,6 @@ from analytics.domain.codes import (
     service_name,
 )
 
-
 # ---------------------------------------------------------------- prefectures
 
 def test_prefecture_table_is_complete():

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from analytics.domain.codes import prefectures
 from analytics import reference
+from analytics.domain.codes import prefectures
 from analytics.domain.geo import GEOJSON, point_in_prefecture, prefecture_geojson
 
 

@@ -49,7 +49,7 @@ def test_golden(name):
         assert got["digital_share"].tolist() == pytest.approx(expected["digital_share"], abs=1e-5)
         assert got["saving_month"].tolist() == expected["saving_month"]
         assert got["currently"].tolist() == expected["currently"]
-        assert [None if v is None or v is getattr(__import__("pandas"), "NA") else int(v)
+        assert [None if v is None or v is __import__("pandas").NA else int(v)
                 for v in got["partner_index"].astype(object).where(got["partner_index"].notna(), None)] \
             == expected["partner_index"]
     elif kind == "vector":

@@ -2,7 +2,6 @@
 import pathlib
 
 import pytest
-
 from conftest import need
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]

@@ -7,11 +7,11 @@ import json
 
 import pandas as pd
 import pytest
+from ingest_helpers import cpds_csv, cpds_zip, csv_bytes, office, table
 
 from analytics.cli import main
 from analytics.ingest import ingest_files, load
 from analytics.store import engine as store_engine
-from ingest_helpers import cpds_csv, cpds_zip, csv_bytes, office, table
 
 A, B, C = office(30, 1), office(30, 2), office(30, 3)
 HEAD = ["対象年月", "送信元事業所番号", "送信先事業所番号", "帳票", "送信方法", "件数"]

@@ -8,10 +8,10 @@ import subprocess
 import sys
 
 import pandas as pd
+from ingest_helpers import counts, csv_bytes, office, table
 
 from analytics.cli import main
 from analytics.store import engine as store_engine
-from ingest_helpers import counts, csv_bytes, office, table
 
 A, B, C = office(30, 1), office(30, 2), office(30, 3)
 ROOT = pathlib.Path(__file__).resolve().parents[2]

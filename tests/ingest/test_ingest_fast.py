@@ -9,13 +9,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-
-from analytics.domain import codes
-from analytics.ingest import fast, ingest_files, validate
-from analytics.store import engine as store_engine
 from ingest_helpers import csv_bytes, office, table
 
 import analytics.ingest as ingest_pkg
+from analytics.domain import codes
+from analytics.ingest import fast, ingest_files, validate
+from analytics.store import engine as store_engine
 
 A, B, C = office(30, 1), office(30, 2), office(30, 3)
 FW_A = A.translate(str.maketrans("0123456789", "０１２３４５６７８９"))  # full-width: normalised, accepted

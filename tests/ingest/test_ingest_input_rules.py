@@ -7,13 +7,13 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from ingest_helpers import all_text, counts, cpds_csv, cpds_zip, csv_bytes, office, table, xlsx_bytes
 
 import analytics.ingest as ingest_pkg
 from analytics.domain import dates
-from analytics.ingest import columns, display_name, fast, ingest_files, read
 from analytics.errors import FileRefused
+from analytics.ingest import columns, display_name, fast, ingest_files, read
 from analytics.store import engine as store_engine
-from ingest_helpers import all_text, counts, cpds_csv, cpds_zip, csv_bytes, office, table, xlsx_bytes
 
 A, B, C = office(30, 1), office(30, 2), office(30, 3)
 HEADER = ["対象年月", "送信元事業所番号", "送信先事業所番号", "帳票", "送信方法", "件数"]

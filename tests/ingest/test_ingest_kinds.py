@@ -5,11 +5,22 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from ingest_helpers import (
+    PERSONAL_VALUES,
+    all_text,
+    counts,
+    cpds_csv,
+    cpds_zip,
+    csv_bytes,
+    office,
+    open_data_csv,
+    open_data_row,
+    table,
+    xlsx_bytes,
+)
 
 from analytics.domain.codes import municipality_check_digit
 from analytics.ingest import ingest_files
-from ingest_helpers import (PERSONAL_VALUES, all_text, counts, cpds_csv, cpds_zip, csv_bytes, office,
-                            open_data_csv, open_data_row, table, xlsx_bytes)
 
 A, B, C, D, E = office(30, 1), office(30, 2), office(30, 3), office(27, 4), office(1, 5)
 WAKAYAMA = "30201" + municipality_check_digit("30201")

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import pathlib
 
-from streamlit.testing.v1 import AppTest
-
 from ingest_helpers import csv_bytes, office, table
+from streamlit.testing.v1 import AppTest
 
 A, B, C = office(30, 1), office(30, 2), office(30, 3)
 ROOT = pathlib.Path(__file__).resolve().parents[2]

@@ -6,11 +6,11 @@ import io
 
 import pandas as pd
 import pytest
-
-from analytics.ingest import columns, read
-from analytics.errors import FileRefused
-from analytics.ingest.validate import exchanges, parse_channel, parse_form, registrations
 from ingest_helpers import OPEN_DATA_COLUMNS, csv_bytes, office, open_data_csv, open_data_row, xlsx_bytes
+
+from analytics.errors import FileRefused
+from analytics.ingest import columns, read
+from analytics.ingest.validate import exchanges, parse_channel, parse_form, registrations
 
 A, B = office(30, 1), office(30, 2)
 ROWS = [["事業所番号", "事業所名", "都道府県"], [A, "ケアプラン和歌山", "和歌山県"], [B, "ﾍﾙﾊﾟｰ紀州", "30"]]

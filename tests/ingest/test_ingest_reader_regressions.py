@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from ingest_helpers import counts, csv_bytes, office, table
 
 import analytics.ingest as ingest_pkg
 from analytics.ingest import fast, ingest_files, read, validate
 from analytics.store import engine as store_engine
-from ingest_helpers import counts, csv_bytes, office, table
 
 A, B, C = office(30, 1), office(30, 2), office(30, 3)
 HEADER = ["対象年月", "送信元事業所番号", "送信先事業所番号", "帳票", "送信方法", "件数"]
@@ -146,7 +146,7 @@ def test_problems_are_listed_in_row_order_on_both_paths(encoding, tmp_path, monk
     lines = [",".join(HEADER), f"2025-04,{A},{B},予定,FAX", GOOD.replace("2025-04", "2025-13"), GOOD + ",extra",
              GOOD.replace("FAX", "鳩"), GOOD]
     data = _text(lines).encode(encoding)
-    for s, eng in _on_both_paths(tmp_path, monkeypatch, "o.csv", data):
+    for s, _eng in _on_both_paths(tmp_path, monkeypatch, "o.csv", data):
         assert (s.rows_read, s.accepted, s.rejected) == (5, 1, 4)
         assert [(e["row"], e["column"]) for e in s.errors] == [(2, ""), (3, "month"), (4, ""), (5, "channel")]
 

@@ -14,7 +14,6 @@ from analytics.store import aggregates, aggregates_office, schema
 from analytics.store import engine as store_engine
 from analytics.store import queries_adoption as qa
 from analytics.store import queries_channels as qc
-
 from scale import helpers
 
 

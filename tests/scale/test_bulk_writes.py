@@ -3,9 +3,9 @@
 database is left folded with DuckDB's own threshold back."""
 from __future__ import annotations
 
+import pathlib
 import random
 import sys
-import pathlib
 
 import sqlalchemy as sa
 

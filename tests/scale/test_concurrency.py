@@ -8,6 +8,7 @@ import time
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from conftest import _new_pg_database
 
 from analytics import demo
 from analytics.ingest import ingest_files
@@ -16,8 +17,6 @@ from analytics.store import engine as store_engine
 from analytics.store import queries_adoption as qa
 from analytics.store import queries_channels as qc
 from analytics.store import queries_targets as qt
-
-from conftest import _new_pg_database
 from scale import helpers
 
 

@@ -10,7 +10,6 @@ from analytics.store import aggregates
 from analytics.store import engine as store_engine
 from analytics.store import queries_channels as qc
 from analytics.store import queries_targets as qt
-
 from scale import helpers
 
 

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from channels import network as nw
 
 from analytics import auth, cli
 from analytics.store import engine as store_engine
-
-from channels import network as nw
 
 from .helpers import csv_bytes
 

@@ -19,13 +19,14 @@ import time
 import pandas as pd
 import pytest
 import sqlalchemy as sa
+from channels import network as nw
 
 from analytics import ingest
 from analytics.ingest.load import KILL_ENV
 from analytics.store import engine as store_engine
 
-from channels import network as nw
-from .helpers import cpds_csv, csv_bytes, office, zip_bytes as cpds_zip
+from .helpers import cpds_csv, csv_bytes, office
+from .helpers import zip_bytes as cpds_zip
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TABLES = ("offices", "office_services", "registrations", "exchanges", "profiles", "import_batches",

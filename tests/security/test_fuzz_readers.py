@@ -17,8 +17,8 @@ from hypothesis import strategies as st
 
 from analytics import ingest
 from analytics.domain import codes
-from analytics.ingest import columns
 from analytics.errors import FileRefused
+from analytics.ingest import columns
 
 CHECK_EXAMPLES = 300     # × 5 kinds: in-memory read + validate
 LOAD_EXAMPLES = 40       # × 5 kinds: through the database

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 
 from analytics import cli, ingest, settings
-from analytics.ingest import limits
 from analytics.errors import FileRefused
+from analytics.ingest import limits
 
 from .helpers import cpds_csv, csv_bytes, office, zip_bytes
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 import pathlib
 
 import pytest
+from channels import network as nw
 from streamlit.testing.v1 import AppTest
 
 from analytics import auth, i18n
 from analytics.ui import nav
-
-from channels import network as nw
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 ALL = {p[4] for p in nav.PAGES}

@@ -11,8 +11,16 @@ import pytest
 import sqlalchemy as sa
 
 from analytics.domain import codes
-from analytics.store import aggregates, definitions, office_partners, queries_adoption, queries_channels
-from analytics.store import queries_forecast, queries_targets, schema
+from analytics.store import (
+    aggregates,
+    definitions,
+    office_partners,
+    queries_adoption,
+    queries_channels,
+    queries_forecast,
+    queries_targets,
+    schema,
+)
 
 D = dt.date
 APR, MAY, JUN = D(2025, 4, 1), D(2025, 5, 1), D(2025, 6, 1)

@@ -4,14 +4,32 @@ Import from here: ``from analytics.domain.effects import ASSUMPTIONS, Assumption
 effect_frame, vector_effect``.
 """
 from analytics.domain.effects.assumptions import (
-    ASSUMPTIONS, BY_KEY, DEFAULT, DOCUMENTED, Assumption, Assumptions, assumptions_frame,
+    ASSUMPTIONS,
+    BY_KEY,
+    DEFAULT,
+    DOCUMENTED,
+    Assumption,
+    Assumptions,
+    assumptions_frame,
 )
 from analytics.domain.effects.model import (
-    CONTRACT_KEYS, COST_ITEMS, DOCUMENTED_WAGE, PRESETS, EffectResult, effect_frame, office_effect,
-    sends_curve, slide_round_sends, vector_effect,
+    CONTRACT_KEYS,
+    COST_ITEMS,
+    DOCUMENTED_WAGE,
+    PRESETS,
+    EffectResult,
+    effect_frame,
+    office_effect,
+    sends_curve,
+    slide_round_sends,
+    vector_effect,
 )
 from analytics.domain.effects.network import (
-    capped_share, even_partners, join_order, partner_share, saving_by_partners,
+    capped_share,
+    even_partners,
+    join_order,
+    partner_share,
+    saving_by_partners,
 )
 
 __all__ = [

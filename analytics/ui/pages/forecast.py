@@ -8,9 +8,9 @@ from analytics import privacy
 from analytics.commands import report_forecast
 from analytics.domain import codes, dates
 from analytics.domain import forecast as fc
+from analytics.domain.codes import fiscal_year, fiscal_year_label
 from analytics.reports import forecast_charts
 from analytics.store import queries_forecast as qf
-from analytics.domain.codes import fiscal_year, fiscal_year_label
 from analytics.ui import a11y, glue
 
 lang = glue.lang()

@@ -1,12 +1,12 @@
 """効果（地域別）: realised vs potential hours and yen by prefecture and municipality, on the map and ranked."""
 import streamlit as st
 
+from analytics import privacy
 from analytics.domain import codes, kpis
 from analytics.domain.effects import DEFAULT
 from analytics.reports import channel_charts as charts
 from analytics.store import queries_channels as qc
 from analytics.store import queries_savings as qs
-from analytics import privacy
 from analytics.ui import a11y, glue
 
 lang = glue.lang()
