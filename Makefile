@@ -3,19 +3,17 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
-DB := data/careplan.duckdb
+DEFAULT_DB := data/careplan.duckdb
+DB ?= $(DEFAULT_DB)
 
-.PHONY: run test bench demo clean-db
+.PHONY: run test lint lock bench demo clean-db
 
-$(VENV)/.installed: pyproject.toml
+# the exact versions of requirements.lock (refresh: `make lock`), then the project itself without deps
+$(VENV)/.installed: pyproject.toml requirements.lock
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e .
-	$(PY) -m pip install -q --no-deps japanmap==0.6.0
-	touch $@
-
-$(VENV)/.installed-test: $(VENV)/.installed
-	$(PY) -m pip install -q -e '.[test]'
+	$(PY) -m pip install -q -r requirements.lock
+	$(PY) -m pip install -q --no-deps -e .
 	touch $@
 
 # the embedded database named explicitly: a URL in CAREPLAN_DB_URL or .streamlit/secrets.toml (a shared
@@ -26,17 +24,26 @@ $(DB): | $(VENV)/.installed
 demo: $(VENV)/.installed
 	$(VENV)/bin/careplan demo --scale small
 
-# analytics.ui.serve = `streamlit run app.py` after loading pandas/SQLAlchemy/DuckDB/plotly and opening the
-# database once, so that the first page does not wait for them
-# with CAREPLAN_DB_URL set the app serves that database and no demo file is built
+# `careplan serve` = `streamlit run analytics/ui/app.py` after loading pandas/SQLAlchemy/DuckDB/plotly and
+# opening the database once, so that the first page does not wait for them. With CAREPLAN_DB_URL set the
+# app serves that database and no demo file is built; DB=path serves another embedded file.
+SERVE_DB = $(if $(CAREPLAN_DB_URL),,$(if $(filter-out $(DEFAULT_DB),$(DB)),--db duckdb:///$(abspath $(DB)) ))
 run: $(VENV)/.installed $(if $(CAREPLAN_DB_URL),,$(DB))
-	$(PY) -m analytics.ui.serve --server.address 127.0.0.1 --server.port $(PORT) \
-		--server.headless true --browser.gatherUsageStats false
+	$(VENV)/bin/careplan $(SERVE_DB)serve --host 127.0.0.1 --port $(PORT)
 
-test: $(VENV)/.installed-test
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+
+test: lint
 	$(PY) -m pytest -q -p no:cacheprovider
 
-bench: $(VENV)/.installed-test
+# after changing dependencies in pyproject.toml: pin the newest versions that fit, for make and CI
+lock: $(VENV)/.installed
+	$(PY) -m pip install -q pip-tools
+	$(VENV)/bin/pip-compile -q --upgrade --extra test --strip-extras --no-emit-index-url --no-emit-find-links \
+		-o requirements.lock pyproject.toml
+
+bench: $(VENV)/.installed
 	$(PY) -m benchmarks.run
 
 clean-db:

@@ -149,10 +149,11 @@ def test_make_run_never_builds_the_demo_into_a_configured_database(tmp_path):
     shared = subprocess.run(["make", "-n", "run", f"DB={missing}"], cwd=ROOT, capture_output=True, text=True,
                             env={**env, "CAREPLAN_DB_URL": "postgresql+psycopg://careplan:pw@db-host:5432/careplan"})
     assert shared.returncode == 0, shared.stderr
-    assert "analytics.ui.serve" in shared.stdout and "demo" not in shared.stdout
+    assert "careplan serve --host" in shared.stdout and "demo" not in shared.stdout and "--db" not in shared.stdout
     env.pop("CAREPLAN_DB_URL", None)
     local = subprocess.run(["make", "-n", "run", f"DB={missing}"], cwd=ROOT, capture_output=True, text=True, env=env)
     assert f"--db duckdb:///{missing} demo" in local.stdout  # the embedded file, named, whatever secrets say
+    assert f"careplan --db duckdb:///{missing} serve" in local.stdout  # and that file is served
 
 
 @pytest.mark.postgres

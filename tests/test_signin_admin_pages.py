@@ -63,3 +63,50 @@ def test_admin_page_creates_and_disables_users(duck_url):
     assert auth.list_users(store_engine.get_engine(duck_url))[0]["disabled"] == 1
     log = at.dataframe[-1].value
     assert {"user_created", "user_disabled"} <= set(log.iloc[:, 2])
+
+
+def test_demo_database_lists_its_demo_users_and_one_signs_in(duck_url, public_bind, monkeypatch, capsys):
+    """`careplan demo` makes one user per role; the sign-in page of a demo database names them and the
+    published password, and signing in as the 和歌山県 user gives that scope. The sidebar names the
+    database."""
+    from analytics import cli
+    monkeypatch.setenv("CAREPLAN_DEMO_FRACTION", "0.05")
+    assert cli.main(["--db", duck_url, "demo"]) == 0
+    store_engine.dispose(duck_url)
+    at = _app(duck_url)
+    shown = "\n".join(i.value for i in at.info)
+    assert "careplan-demo" in shown
+    assert "`demo-wakayama`: 都道府県 (30)" in shown and "`demo-admin`: 管理者" in shown
+    assert "`demo-viewer`: 閲覧者" in shown and "`demo-office`: 事業所 (30" in shown
+    assert any(c.value.startswith("データベース: `duckdb:///") for c in at.sidebar.caption)
+    at.text_input(key="signin_user").set_value("demo-wakayama")
+    at.text_input(key="signin_password").set_value("careplan-demo")
+    at.button[0].click().run()
+    assert at.session_state["scope"] == auth.Scope("prefecture", "30", "demo-wakayama")
+
+
+def test_a_database_that_is_not_a_demo_lists_no_demo_users(duck_url, public_bind):
+    auth.create_user(store_engine.get_engine(duck_url), "demo-admin", "careplan-demo", "admin")
+    at = _app(duck_url)
+    assert not [i.value for i in at.info if "careplan-demo" in i.value]
+
+
+def test_local_mode_can_sign_in_as_a_demo_user_and_back(duck_url, monkeypatch):
+    """`make run` (loopback, local demo mode) on the demo database: the sidebar offers to sign in as a user;
+    the 和歌山県 demo user then gets that scope, and signing out returns to local mode."""
+    from analytics import cli
+    monkeypatch.setenv("CAREPLAN_DEMO_FRACTION", "0.05")
+    assert cli.main(["--db", duck_url, "demo"]) == 0
+    store_engine.dispose(duck_url)
+    at = _app(duck_url)  # the tests bind to 127.0.0.1: local mode, as admin
+    assert [t.value for t in at.title] == [i18n.t("page.home.title", "ja")]
+    at.sidebar.button(key="sign_in_as_user").click().run()
+    assert [t.value for t in at.title] == [i18n.t("auth.title", "ja")]
+    at.text_input(key="signin_user").set_value("demo-wakayama")
+    at.text_input(key="signin_password").set_value("careplan-demo")
+    at.button[0].click().run()
+    assert at.session_state["scope"] == auth.Scope("prefecture", "30", "demo-wakayama")
+    assert [t.value for t in at.title] == [i18n.t("page.home.title", "ja")]
+    at.sidebar.button[0].click().run()  # サインアウト
+    assert "scope" not in at.session_state
+    assert any(w.value == i18n.t("auth.local_mode", "ja") for w in at.sidebar.warning)

@@ -175,12 +175,15 @@ def scope():
     found = st.session_state.get("scope")
     if isinstance(found, auth.Scope):
         return found
+    if st.session_state.get(SIGN_IN_WANTED):  # local mode, and the user asked for the sign-in form
+        return auth.DENY
     return auth.ADMIN if local_demo_mode() else auth.DENY
 
 
 # session keys that survive signing in and out: the language and the database chosen, nothing else
 KEPT_ACROSS_SIGN_IN = ("lang", "db_url")
-SIGNED_IN = "signed_in_user"  # set with "scope" by the sign-in form: that user is checked on every run
+SIGNED_IN = "signed_in_user"
+SIGN_IN_WANTED = "sign_in_wanted"  # local demo mode: sign in as a user anyway (cleared by signing in or out)  # set with "scope" by the sign-in form: that user is checked on every run
 
 
 def start_session(new_scope=None) -> None:
