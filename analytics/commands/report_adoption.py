@@ -6,19 +6,17 @@ import sys
 
 import pandas as pd
 
-from analytics.commands import arguments
+from analytics.commands import access, arguments
 from analytics.commands.output import emit
 from analytics.domain import codes
 from analytics.errors import UserError
+from analytics.services import adoption as services_adoption
 from analytics.store import engine as store_engine
-from analytics.store import queries_adoption as qa
-
-BASE = ["prefecture_code", "prefecture", "offices", "registered", "adoption_rate"]
 
 
 def parse_as_of(value: str | None, engine) -> dt.date:
     if not value:
-        return qa.default_as_of(engine)
+        return services_adoption.default_as_of(engine)
     parsed = codes.parse_date(value)
     if parsed is None:
         raise UserError(f"基準日「{value}」を日付として読めません。2025-08-31 の形式で指定してください。 / "
@@ -26,14 +24,9 @@ def parse_as_of(value: str | None, engine) -> dt.date:
     return parsed
 
 
-def adoption_rows(engine, by: str, prefecture: str | None, as_of: dt.date) -> pd.DataFrame:
-    """The report's rows with exactly the contract's keys."""
-    group = {"prefecture": "prefecture", "municipality": "municipality", "kind": "prefecture_kind"}[by]
-    frame = qa.adoption(engine, as_of, by=group, prefecture=prefecture)
-    frame["prefecture"] = [codes.prefecture_name(c, "ja") for c in frame["prefecture_code"]]
-    extra = {"prefecture": [], "municipality": ["municipality_code", "municipality"], "kind": ["kind"]}[by]
-    cols = BASE[:2] + extra + BASE[2:]
-    return frame[cols].reset_index(drop=True)
+def adoption_rows(engine, by: str, prefecture: str | None, as_of: dt.date, scope=None) -> pd.DataFrame:
+    """The report's rows with exactly the contract's keys, for the signed-in scope."""
+    return services_adoption.report_rows(engine, scope or access.current(), by, prefecture, as_of)
 
 
 def run(args) -> int:
@@ -42,7 +35,7 @@ def run(args) -> int:
     as_of = parse_as_of(args.as_of, engine)
     rows = adoption_rows(engine, args.by, prefecture, as_of)
     emit(rows, args.format)
-    missing = qa.not_in_master(engine, as_of, prefecture)
+    missing = services_adoption.not_in_master(engine, as_of, prefecture)
     if len(missing):
         # stderr, so JSON/CSV on stdout stay machine-readable
         print(f"注: 事業所マスタにない登録事業所 {len(missing)} 件は登録率に含めていません"

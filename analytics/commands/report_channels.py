@@ -13,56 +13,20 @@ from __future__ import annotations
 
 import datetime as dt
 
-from analytics.commands import arguments
+from analytics.commands import access, arguments
 from analytics.commands.output import emit
 from analytics.errors import UserError
+from analytics.services import channels as services_channels
 from analytics.store import engine as store_engine
-from analytics.store import queries_channels as qc
-from analytics.store import queries_savings as qs
-from analytics.store import queries_targets as qt
-
-CHANNEL_KEYS = ["prefecture_code", "month", "sheets", "digital_sheets", "digital_share", "missed_digital_sheets"]
-SAVINGS_KEYS = ["prefecture_code", "prefecture", "sheets", "digital_sheets", "realised_hours", "realised_yen",
-                "potential_hours", "potential_yen"]
-TARGET_KEYS = ["rank", "office_code", "name", "municipality", "kind", "unlockable_sheets", "registered_partners"]
 
 
 def _engine(args):
     return store_engine.get_engine(args.db)
 
 
-def _latest(engine, month):
-    if month is not None:
-        return month
-    return qc.month_bounds(engine)[1]
-
-
-def _ym(series):
-    return series.map(lambda m: None if m is None else f"{m.year:04d}-{m.month:02d}")
-
-
 def channels_frame(engine, by: str = "prefecture", prefecture: str | None = None,
-                   month: dt.date | None = None):
-    if by == "month":
-        group = ["prefecture_code", "month"] if prefecture else ["month"]
-        df = qc.channel_summary(engine, group, prefecture=prefecture, month_from=month, month_to=month)
-        if not prefecture:
-            df.insert(0, "prefecture_code", qc.NATION)
-        keys = CHANNEL_KEYS
-    else:
-        month = _latest(engine, month)
-        if by == "form":
-            df = qc.channel_summary(engine, ["form"], prefecture=prefecture, month_from=month, month_to=month)
-            df.insert(0, "prefecture_code", prefecture or qc.NATION)
-            keys = CHANNEL_KEYS[:2] + ["form"] + CHANNEL_KEYS[2:]
-        else:
-            df = qc.channel_summary(engine, ["prefecture_code"], prefecture=prefecture,
-                                    month_from=month, month_to=month)
-            keys = CHANNEL_KEYS
-        df.insert(1, "month", month)
-    df["month"] = _ym(df["month"])
-    df["digital_share"] = df["digital_share"].round(4)
-    return df[keys]
+                   month: dt.date | None = None, scope=None):
+    return services_channels.report_rows(engine, scope or access.current(), by, prefecture, month)
 
 
 def channels(args) -> int:
@@ -73,13 +37,10 @@ def channels(args) -> int:
 
 def savings(args) -> int:
     engine = _engine(args)
-    month = arguments.month(args.month)
-    df = qs.savings(engine, args.by, prefecture=arguments.prefecture(args.prefecture), month_from=month, month_to=month)
-    keys = SAVINGS_KEYS[:2] + (["municipality_code", "municipality"] if args.by == "municipality" else []) \
-        + SAVINGS_KEYS[2:]
-    df = df[keys]
+    df = services_channels.savings_rows(engine, access.current(), args.by, arguments.prefecture(args.prefecture),
+                                        arguments.month(args.month))
     if args.format == "table":  # for reading: hours to 0.1, yen to the yen (json/csv keep the unrounded values)
-        df = qs.rounded(df)
+        df = services_channels.rounded(df)
     emit(df, args.format)
     return 0
 
@@ -88,7 +49,7 @@ def targets(args) -> int:
     if args.top is not None and args.top < 1:
         raise UserError("--top は1以上にしてください / --top must be 1 or more")
     engine = _engine(args)
-    df = qt.unlockable(engine, prefecture=arguments.prefecture(args.prefecture), month_to=arguments.month(args.month),
-                       top=args.top)
-    emit(df[TARGET_KEYS], args.format)
+    df = services_channels.targets(engine, access.current(), prefecture=arguments.prefecture(args.prefecture),
+                                   month_to=arguments.month(args.month), top=args.top)
+    emit(df[[*services_channels.TARGET_KEYS, *(["suppressed"] if "suppressed" in df.columns else [])]], args.format)
     return 0

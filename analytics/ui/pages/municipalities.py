@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics.domain import codes, kpis
 from analytics.reports import adoption_charts as charts
-from analytics.store import queries_adoption as qa
+from analytics.services import adoption as sa_
 from analytics.ui import a11y, glue
 
 lang = glue.lang()
@@ -19,10 +19,10 @@ def pct(v) -> str:
 
 
 st.title(glue.tr("page.municipalities.title"))
-as_of = glue.cached(qa.default_as_of)
+as_of = glue.cached(sa_.default_as_of)
 pref_name = codes.prefecture_names(lang)
-by_pref = glue.cached(qa.adoption, as_of, "prefecture")
 scope = glue.scope()
+by_pref = glue.cached(sa_.adoption, scope, as_of, "prefecture", None, None, lang).frame
 allowed = scope.detail_prefectures(by_pref["prefecture_code"].tolist())
 if by_pref.empty:
     st.info(glue.tr("common.no_data"))
@@ -40,7 +40,7 @@ kind = c2.selectbox(glue.tr("adoption.kind"), ["all", "kyotaku", "service"], key
 kind_arg = None if kind == "all" else kind
 period = glue.tr("adoption.period.as_of", date=as_of.isoformat())
 
-total = glue.cached(qa.adoption, as_of, "prefecture", pref, kind_arg)
+total = glue.cached(sa_.adoption, scope, as_of, "prefecture", pref, kind_arg, lang).frame
 row = total.iloc[0] if len(total) else pd.Series({"offices": 0, "registered": 0, "adoption_rate": float("nan")})
 m1, m2, m3 = st.columns(3)
 m1.metric(kpis.label("offices", lang), f"{int(row['offices']):,}")
@@ -49,7 +49,7 @@ m3.metric(kpis.label("adoption_rate", lang), pct(row["adoption_rate"]))
 
 # 居宅介護支援 / サービス事業所
 st.subheader(glue.tr("adoption.muni.kinds"))
-kinds = glue.cached(qa.adoption, as_of, "kind", pref)
+kinds = glue.cached(sa_.adoption, scope, as_of, "kind", pref, None, lang).frame
 if len(kinds):
     plot(charts.kind_bar(kinds, lang), "muni_kinds")
     kt = kinds.assign(kind=kinds["kind"].map(lambda k: glue.tr(f"common.kind.{k}")),
@@ -59,7 +59,7 @@ if len(kinds):
                       data=kt.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="muni_kinds")
 
 st.subheader(glue.tr("adoption.muni.map"))
-munis = glue.cached(qa.adoption, as_of, "municipality", pref, kind_arg)
+munis = glue.cached(sa_.adoption, scope, as_of, "municipality", pref, kind_arg, lang).frame
 munis = munis.sort_values("municipality_code").reset_index(drop=True)
 if len(munis):
     if munis[["lat", "lon"]].notna().all(axis=1).any():
@@ -83,7 +83,7 @@ muni = f2.selectbox(glue.tr("common.municipality"), muni_opts, key="muni_filter"
                     format_func=lambda c: glue.tr("adoption.muni.all") if not c else f"{c} {muni_names.get(c) or ''}")
 status = f3.selectbox(glue.tr("adoption.muni.status"), ["all", "registered", "unregistered"], key="muni_status",
                       format_func=lambda s: glue.tr(f"adoption.muni.status.{s}"))
-offices = glue.cached(qa.office_list, pref, as_of, search or None, kind_arg, muni or None)
+offices = glue.cached(sa_.office_list, pref, as_of, search or None, kind_arg, muni or None)
 if status != "all":
     offices = offices[offices["registered"] == (status == "registered")]
 shown = offices.assign(
@@ -96,7 +96,7 @@ st.dataframe(shown.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), hide_
 glue.chart_footer(counts=kpis.describe("registered", lang), period=period, source=kpis.source("registered", lang),
                   data=shown.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="muni_offices_csv")
 
-missing = glue.cached(qa.not_in_master, as_of, pref)
+missing = glue.cached(sa_.not_in_master, as_of, pref)
 with st.expander(glue.tr("adoption.not_in_master_title", n=len(missing))):
     st.caption(kpis.describe("not_in_master", lang))
     if len(missing):

@@ -6,7 +6,7 @@ import streamlit as st
 
 from analytics.domain import codes, kpis
 from analytics.reports import adoption_charts as charts
-from analytics.store import queries_adoption as qa
+from analytics.services import adoption as sa_
 from analytics.ui import a11y, glue
 
 lang = glue.lang()
@@ -17,11 +17,11 @@ def plot(fig, key: str) -> None:
 
 
 st.title(glue.tr("page.prefectures.title"))
-as_of = glue.cached(qa.default_as_of)
+as_of = glue.cached(sa_.default_as_of)
 pref_name = codes.prefecture_names(lang)
 scope = glue.scope()
 
-start_default, _ = glue.cached(qa.registration_span)
+start_default, _ = glue.cached(sa_.registration_span)
 if start_default is None:
     st.info(glue.tr("common.no_data"))
     st.stop()
@@ -49,25 +49,21 @@ if mode == "change":
     if start >= end:
         st.error(glue.tr("adoption.pref.bad_period"))
         st.stop()
-    frame = glue.cached(qa.adoption_change, start, end, "prefecture", None, kind_arg)
-    nation = glue.cached(qa.adoption_change, start, end, "nation", None, kind_arg).iloc[0]
+    frame = glue.cached(sa_.change, scope, start, end, "prefecture", None, kind_arg, lang).frame
+    nation = glue.cached(sa_.change, scope, start, end, "nation", None, kind_arg, lang).frame.iloc[0]
     value, kpi, percent, points = "change", "adoption_change", False, True
     national = nation["change"]
     period = glue.tr("adoption.period.range", start=start.isoformat(), end=end.isoformat())
 else:
-    frame = glue.cached(qa.adoption, as_of, "prefecture", None, kind_arg)
-    nation = glue.cached(qa.adoption, as_of, "nation", None, kind_arg).iloc[0]
+    frame = glue.cached(sa_.adoption, scope, as_of, "prefecture", None, kind_arg, lang).frame
+    nation = glue.cached(sa_.adoption, scope, as_of, "nation", None, kind_arg, lang).frame.iloc[0]
     value, kpi, percent, points = "adoption_rate", "adoption_rate", True, False
     national = nation["adoption_rate"]
     period = glue.tr("adoption.period.as_of", date=as_of.isoformat())
 
 frame = frame.copy()
-frame["prefecture"] = frame["prefecture_code"].map(pref_name)
-if scope.suppresses_small_counts():
-    small = frame["offices"] < scope.suppress_below
-    frame.loc[small, [c for c in frame.columns if c not in ("prefecture_code", "prefecture")]] = float("nan")
-    if small.any():
-        st.caption(glue.tr("adoption.suppressed", n=scope.suppress_below))
+if "suppressed" in frame.columns and frame["suppressed"].any():  # the one rule (analytics.privacy), for viewers
+    st.caption(glue.tr("adoption.suppressed", n=scope.suppress_below))
 
 
 
@@ -126,9 +122,9 @@ if chosen:
         col.markdown(f"{kpis.label(kpi, lang)}: **{shown_value(v)}**")
         if not pd.isna(v) and not pd.isna(national):
             col.caption(glue.tr("adoption.pref.vs_nation", diff=f"{(v - national) * 100:+.1f}"))
-    monthly = glue.cached(qa.adoption_monthly, start_default, as_of, "prefecture", tuple(chosen), kind_arg)
+    monthly = glue.cached(sa_.monthly, scope, start_default, as_of, "prefecture", tuple(chosen), kind_arg)
     monthly["area"] = monthly["prefecture_code"].map(pref_name)
-    nat = glue.cached(qa.adoption_monthly, start_default, as_of, "nation", None, kind_arg)
+    nat = glue.cached(sa_.monthly, scope, start_default, as_of, "nation", None, kind_arg)
     nat["area"] = glue.tr("common.nation")
     series = pd.concat([monthly, nat], ignore_index=True)
     plot(charts.trend_line(series, lang=lang), "pref_compare_trend")
@@ -140,8 +136,8 @@ if chosen:
                       source=kpis.source("adoption_rate_monthly", lang),
                       data=trend_table.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="pref_compare")
 
-missing = glue.cached(qa.not_in_master_counts, as_of)
-with st.expander(glue.tr("adoption.not_in_master_title", n=int(missing["not_in_master"].sum()) if len(missing) else 0)):
+missing = glue.cached(sa_.not_in_master_counts, scope, as_of)
+with st.expander(glue.tr("adoption.not_in_master_title", n=int(pd.to_numeric(missing["not_in_master"]).sum()) if len(missing) else 0)):
     st.caption(kpis.describe("not_in_master", lang))
     if len(missing):
         missing = missing.assign(prefecture=missing["prefecture_code"].map(pref_name))

@@ -1,0 +1,33 @@
+"""Services: one function per figure family (adoption, channels and 二重管理, savings, targets, forecast).
+
+Each takes the engine, the viewer's scope and the area / period / kind asked for, runs the store queries and
+applies the one small-count rule (``analytics.privacy.public``) for that scope, so that a page, its table
+download, the CLI, the XLSX and the PDF/PPTX pack all show the same values, suppressed cells included.
+Pages, ``careplan report …`` and ``analytics.reports`` read figures here, never from ``analytics.store``.
+
+The result is a ``Figure``: the frame with its definition, period, source and unit (what a page prints
+under the chart and the pack under its table).
+"""
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+
+from analytics import privacy
+
+
+@dataclasses.dataclass(frozen=True)
+class Figure:
+    frame: pd.DataFrame     # suppressed for the scope it was asked for (``privacy.MARK`` marks rows touched)
+    kpi: str                # the key in analytics.domain.kpis (definition, source, unit)
+    definition: str
+    period: str
+    source: str
+    unit: str
+
+
+def for_scope(frame: pd.DataFrame, scope) -> pd.DataFrame:
+    """The one small-count rule for a viewer's scope (``analytics.privacy``): counts below the threshold and
+    their row's rates blank, the row marked; other scopes see the frame as it is."""
+    return privacy.public(frame, scope)
