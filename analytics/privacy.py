@@ -64,4 +64,5 @@ def public(frame: pd.DataFrame, scope, count_columns=None) -> pd.DataFrame:
     if MARK in frame.columns:  # already suppressed (a page may, and its table download does it again)
         return frame
     cols = [c for c in (count_columns or COUNT_COLUMNS) if c in frame.columns]
-    return suppress_small(frame, cols)
+    # the scope's threshold: the configured one, read when the scope was made (analytics.auth.Scope)
+    return suppress_small(frame, cols, getattr(scope, "suppress_below", None))

@@ -47,9 +47,7 @@ def run(args) -> int:
         engine = store_engine.get_engine(store_engine.resolve_url(getattr(args, "db", None)))
         from analytics.commands import access
         scope = access.current()   # signed-in scope (admin without users); viewers get small counts hidden
-        suppress = scope.suppress_below if scope.suppresses_small_counts() else None
-        pack = pack_mod.build_pack(engine, prefecture, lang=getattr(args, "lang", None) or "ja",
-                                   suppress_below=suppress)
+        pack = pack_mod.build_pack(engine, prefecture, lang=getattr(args, "lang", None) or "ja", scope=scope)
     except (UserError, store_engine.UnusableDatabase, OperationalError):
         raise  # the latter two: cli.main names the database and what to fix (server down, privileges)
     except Exception as exc:

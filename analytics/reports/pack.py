@@ -2,8 +2,9 @@
 
 Every section carries its figure, its numbers table, the key figures as text, a definition, period and
 source line (printed under each figure) and a screen-reader summary. The PPTX, PDF, PNG and XLSX exports
-all render this one structure, so their titles and numbers are the same. Numbers come from the query
-modules of the other layers (queries_adoption, queries_channels, queries_savings) and the effect model.
+all render this one structure, so their titles and numbers are the same. Numbers come from the services
+(``analytics.services``: the same functions, and the same small-count rule for the scope, as the pages and
+the CLI) and the effect model.
 """
 from __future__ import annotations
 
@@ -98,42 +99,42 @@ def _names(lang: str) -> dict[str, str]:
     return {f"{i:02d}": codes.prefecture_name(f"{i:02d}", lang) for i in range(1, 48)}
 
 
-def _adoption_reader(engine):
-    """``queries_adoption.adoption`` for one build_pack: each frame read once (the national pack's map and
+def _adoption_reader(engine, scope, lang):
+    """``services.adoption.adoption`` for one build_pack: each frame read once (the national pack's map and
     ranking need the same two), a copy handed out each time (callers add columns)."""
-    from analytics.store import queries_adoption as qa
+    from analytics.services import adoption as service
     frames: dict = {}
 
     def read(as_of, by: str, prefecture: str | None = None) -> pd.DataFrame:
         key = (as_of, by, prefecture)
         if key not in frames:
-            frames[key] = qa.adoption(engine, as_of, by, prefecture=prefecture)
+            frames[key] = service.adoption(engine, scope, as_of, by, prefecture, lang=lang).frame
         return frames[key].copy()
     return read
 
 
 def build_pack(engine, prefecture: str | None = None, lang: str = "ja",
-               created: dt.date | None = None, suppress_below: int | None = None) -> Pack:
+               created: dt.date | None = None, scope=None) -> Pack:
     """Assemble every section for the nation (prefecture None) or one prefecture code '01'..'47'.
 
-    suppress_below: for viewers, prefectures with fewer offices than this show no registered count or
-    rate (the same rule as the prefecture page); None shows everything."""
-    from analytics.store import engine as store_engine
-    from analytics.store import queries_adoption as qa
+    scope: the reader's (``analytics.auth.Scope``); a viewer's pack has the small counts suppressed by the
+    same rule as the pages and the CLI (``analytics.privacy``). None: unrestricted."""
+    from analytics import services
+    from analytics.services import adoption as service
 
     names = _names(lang)
     area_name = t("common.nation", lang) if prefecture is None else names[prefecture]
-    as_of = qa.default_as_of(engine)
-    latest = qa.latest_exchange_month(engine)
-    source_meta = store_engine.get_meta(engine, "source") or ""
+    as_of = service.default_as_of(engine)
+    latest = service.latest_exchange_month(engine)
+    source_meta = services.dataset_meta(engine, "source") or ""
     from analytics.demo import params as demo_params
     if source_meta == demo_params.SOURCE:      # the demo's own label (stored in Japanese) in the pack's language
         source_meta = t("export.source.demo", lang)
-    scale = store_engine.get_meta(engine, "demo_scale")
+    scale = services.dataset_meta(engine, "demo_scale")
     demo_note = t("common.demo_sampled", lang) if scale == "small" else (t("common.demo_full", lang) if scale else "")
     ctx = dict(engine=engine, prefecture=prefecture, lang=lang, names=names, area_name=area_name,
-               as_of=as_of, latest=latest, suppress_below=suppress_below)
-    adoption = _adoption_reader(engine)
+               as_of=as_of, latest=latest, scope=scope)
+    adoption = _adoption_reader(engine, scope, lang)
     sections = [_map(**ctx, adoption=adoption), _ranking(**ctx, adoption=adoption), _trend(**ctx),
                 _channels(**ctx), _savings(**ctx), _effect(lang), _definitions(lang, as_of)]
     sources = sorted({part for s in sections if s.source for part in kpis.split_sources(s.source)})
@@ -145,20 +146,14 @@ def build_pack(engine, prefecture: str | None = None, lang: str = "ja",
 
 # ---- sections ------------------------------------------------------------------------------------------
 
-def _adoption_by_prefecture(adoption, as_of, names, suppress_below=None):
-    frame = adoption(as_of, "prefecture")
-    frame.insert(1, "prefecture", frame["prefecture_code"].map(names))
-    if suppress_below:
-        small = frame["offices"] < suppress_below
-        frame["registered"] = frame["registered"].astype("Float64").mask(small)
-        frame["adoption_rate"] = frame["adoption_rate"].mask(small)
-    return frame
+def _adoption_by_prefecture(adoption, as_of):
+    return adoption(as_of, "prefecture")  # with the prefecture's name, suppressed for the scope
 
 
-def _map(*, engine, prefecture, lang, names, area_name, as_of, latest, adoption, suppress_below=None):
+def _map(*, engine, prefecture, lang, names, area_name, as_of, latest, adoption, scope=None):
     from analytics.reports import adoption_charts as ac
     if prefecture is None:
-        frame = _adoption_by_prefecture(adoption, as_of, names, suppress_below)
+        frame = _adoption_by_prefecture(adoption, as_of)
         fig = ac.choropleth_map(frame, lang=lang)
         fig.update_layout(map=dict(zoom=4.75, center=dict(lat=38.0, lon=136.5)))   # 16:9 slide: Japan fills the height
         table = frame[["prefecture_code", "prefecture", "offices", "registered", "adoption_rate"]]
@@ -184,11 +179,12 @@ def _map(*, engine, prefecture, lang, names, area_name, as_of, latest, adoption,
                                    area=area_name, value="adoption_rate"))
 
 
-def _ranking(*, engine, prefecture, lang, names, area_name, as_of, latest, adoption, suppress_below=None):
+def _ranking(*, engine, prefecture, lang, names, area_name, as_of, latest, adoption, scope=None):
     from analytics.reports import adoption_charts as ac
-    frame = _adoption_by_prefecture(adoption, as_of, names, suppress_below)
+    frame = _adoption_by_prefecture(adoption, as_of)
     nation = adoption(as_of, "nation")
-    national = float(nation["adoption_rate"].iloc[0]) if len(nation) else None
+    national = nation["adoption_rate"].iloc[0] if len(nation) else None
+    national = None if national is None or pd.isna(national) else float(national)  # suppressed: no line
     fig = ac.ranking_bar(frame, lang=lang, highlight=prefecture, national=national, sort="value")
     ranked = frame.dropna(subset=["adoption_rate"]).sort_values(
         ["adoption_rate", "prefecture_code"], ascending=[False, True]).reset_index(drop=True)
@@ -210,16 +206,16 @@ def _ranking(*, engine, prefecture, lang, names, area_name, as_of, latest, adopt
                                    national=national))
 
 
-def _trend(*, engine, prefecture, lang, names, area_name, as_of, latest, suppress_below=None):
+def _trend(*, engine, prefecture, lang, names, area_name, as_of, latest, scope=None):
     from analytics.reports import adoption_charts as ac
-    from analytics.store import queries_adoption as qa
-    start, _end = qa.registration_span(engine)
+    from analytics.services import adoption as service
+    start, _end = service.registration_span(engine)
     start = start or as_of
-    nation = qa.adoption_monthly(engine, start, as_of, "nation")
+    nation = service.monthly(engine, scope, start, as_of, "nation")
     nation["area"] = t("common.nation", lang)
     parts = [nation]
     if prefecture is not None:
-        pref = qa.adoption_monthly(engine, start, as_of, "prefecture", prefectures=(prefecture,))
+        pref = service.monthly(engine, scope, start, as_of, "prefecture", prefectures=(prefecture,))
         pref["area"] = area_name
         parts.insert(0, pref.drop(columns=["prefecture_code"]))
     frame = pd.concat(parts, ignore_index=True)
@@ -239,12 +235,12 @@ def _trend(*, engine, prefecture, lang, names, area_name, as_of, latest, suppres
         summary=summaries.describe("trend", mine, lang, area=area_name, value="adoption_rate"))
 
 
-def _channels(*, engine, prefecture, lang, names, area_name, as_of, latest, suppress_below=None):
+def _channels(*, engine, prefecture, lang, names, area_name, as_of, latest, scope=None):
     from analytics.reports import channel_charts as cc
-    from analytics.store import queries_channels as qc
-    mix = qc.channel_mix(engine, prefecture=prefecture)
+    from analytics.services import channels as service
+    mix = service.mix(engine, scope, prefecture=prefecture)
     fig = cc.channel_mix(mix, lang) if len(mix) else go.Figure()
-    total = qc.channel_summary(engine, (), prefecture=prefecture, month_from=latest, month_to=latest) \
+    total = service.summary(engine, scope, (), prefecture=prefecture, month_from=latest, month_to=latest) \
         if latest is not None else pd.DataFrame()
     highlights = []
     if len(total):
@@ -270,19 +266,19 @@ def _channels(*, engine, prefecture, lang, names, area_name, as_of, latest, supp
                                    month=_month_text(latest, lang)))
 
 
-def _savings(*, engine, prefecture, lang, names, area_name, as_of, latest, suppress_below=None):
+def _savings(*, engine, prefecture, lang, names, area_name, as_of, latest, scope=None):
     from analytics.reports import channel_charts as cc
-    from analytics.store import queries_savings as qs
+    from analytics.services import channels as service
     by = "prefecture" if prefecture is None else "municipality"
-    frame = qs.savings(engine, by, prefecture=prefecture, month_from=latest, month_to=latest, lang=lang)
+    frame, sums = service.savings_with_totals(engine, scope, by, prefecture=prefecture, month_from=latest,
+                                              month_to=latest, lang=lang)
     label_col = "prefecture" if by == "prefecture" else "municipality"
     if by == "municipality":
         frame["municipality"] = frame["municipality"].fillna(t("export.unknown_municipality", lang))
     top = frame.head(15)
     fig = cc.savings_ranking(top, label_col, lang, unit="yen") if len(top) else go.Figure()
-    # the query's values are unrounded: sum them, then round once (hours to 0.1, yen to the yen)
-    sums = frame[["sheets", "digital_sheets", "realised_hours", "realised_yen", "potential_hours",
-                  "potential_yen"]].sum() if len(frame) else None
+    # the query's values are unrounded: summed before suppression, then rounded once (hours to 0.1, yen)
+    sums = sums if len(frame) else None
     highlights = []
     if sums is not None:
         highlights = [
@@ -294,7 +290,7 @@ def _savings(*, engine, prefecture, lang, names, area_name, as_of, latest, suppr
     table = frame[cols + ["sheets", "digital_sheets", "realised_hours", "realised_yen", "potential_hours",
                           "potential_yen"]].copy()
     summary = summaries.describe("savings", table.rename(columns={label_col: "label"}), lang, area=area_name)
-    table = qs.rounded(table)  # each row of the printed/exported table rounded once for display
+    table = service.rounded(table)  # each row of the printed/exported table rounded once for display
     return Section(
         key="savings", title=t("export.section.savings", lang, area=area_name), figure=fig, table=table,
         highlights=highlights, definition=kpis.describe("realised_yen", lang),

@@ -29,5 +29,12 @@ class Figure:
 
 def for_scope(frame: pd.DataFrame, scope) -> pd.DataFrame:
     """The one small-count rule for a viewer's scope (``analytics.privacy``): counts below the threshold and
-    their row's rates blank, the row marked; other scopes see the frame as it is."""
-    return privacy.public(frame, scope)
+    their row's rates blank, the row marked; other scopes see the frame as it is. ``None``: an unrestricted
+    caller (a tool run by an administrator, a test)."""
+    return frame if scope is None else privacy.public(frame, scope)
+
+
+def dataset_meta(engine, key: str) -> str | None:
+    """A value of the data's ``dataset_meta`` (as_of, source, demo_scale …), or None."""
+    from analytics.store import engine as store_engine
+    return store_engine.get_meta(engine, key)

@@ -83,6 +83,22 @@ def savings(engine, scope, by: str = "prefecture", *, prefecture: str | None = N
                                 lang=lang), scope)
 
 
+MEASURES = ("sheets", "digital_sheets", "realised_hours", "realised_yen", "potential_hours", "potential_yen")
+
+
+def savings_with_totals(engine, scope, by: str = "prefecture", *, prefecture: str | None = None,
+                        month_from: dt.date | None = None, month_to: dt.date | None = None, lang: str = "ja",
+                        known_areas: bool = False) -> tuple[pd.DataFrame, dict[str, float]]:
+    """The rows of ``savings`` (suppressed for the scope) and the sums over all of them before suppression:
+    an area's total is an aggregate above the threshold, shown to every reader. ``known_areas``: only rows
+    whose prefecture is known (the page's national tiles)."""
+    frame = qs.savings(engine, by, prefecture=prefecture, month_from=month_from, month_to=month_to, lang=lang)
+    if known_areas:
+        frame = frame[frame["prefecture"].notna()]
+    totals = {key: float(frame[key].sum()) for key in MEASURES}
+    return for_scope(frame, scope), totals
+
+
 def savings_rows(engine, scope, by: str, prefecture: str | None, month: dt.date | None) -> pd.DataFrame:
     """``careplan report savings``'s rows (DESIGN §6)."""
     df = savings(engine, scope, by, prefecture=prefecture, month_from=month, month_to=month)

@@ -50,7 +50,14 @@ def test_viewer_gets_nation_only_with_small_counts_suppressed(export_url):
 
 
 def test_suppressed_pack_hides_small_prefectures(export_engine):
+    """A viewer's pack follows the one rule (analytics.privacy): with a threshold above every count, every
+    count and rate is blank, in the map's and ranking's tables and in the channels and savings sections."""
     from analytics.reports import pack
-    p = pack.build_pack(export_engine, None, suppress_below=10_000)
-    assert p.section("map").table["adoption_rate"].isna().all()
+    p = pack.build_pack(export_engine, None, scope=auth.Scope("viewer", None, "v", suppress_below=10_000))
+    table = p.section("map").table
+    assert table["adoption_rate"].isna().all() and table["registered"].isna().all()
+    assert table["offices"].isna().all()
     assert p.section("ranking").table.empty
+    assert p.section("savings").table["realised_yen"].isna().all()
+    sheets = p.section("channels").table["sheets"]  # a month's sheets by channel: only the big ones stay
+    assert sheets.isna().any() and (sheets.dropna().astype(int) >= 10_000).all()

@@ -2,36 +2,35 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import privacy
 from analytics.domain import codes, kpis
 from analytics.reports import channel_charts as charts
-from analytics.store import queries_channels as qc
+from analytics.services import channels as sc
 from analytics.ui import a11y, glue
 
 lang = glue.lang()
+scope = glue.scope()
 
 st.title(glue.tr("page.channels.title"))
 st.caption(glue.tr("channels.intro"))
 
-months = glue.cached(qc.months)
+months = glue.cached(sc.months)
 if not months:
     st.info(glue.tr("common.no_data"))
     st.stop()
 
 pref_name = codes.prefecture_names(lang)
 c1, c2 = st.columns(2)
-area = c1.selectbox(glue.tr("channels.area"), [qc.NATION] + list(pref_name), key="channels_area",
-                    format_func=lambda c: glue.tr("common.nation") if c == qc.NATION else f"{c} {pref_name[c]}")
+area = c1.selectbox(glue.tr("channels.area"), [sc.NATION] + list(pref_name), key="channels_area",
+                    format_func=lambda c: glue.tr("common.nation") if c == sc.NATION else f"{c} {pref_name[c]}")
 month = c2.selectbox(glue.tr("channels.month"), months[::-1], key="channels_month",
                      format_func=lambda m: charts.month_label(m, lang))
-prefecture = None if area == qc.NATION else area
+prefecture = None if area == sc.NATION else area
 area_label = glue.tr("common.nation") if prefecture is None else pref_name[prefecture]
 period_all = glue.tr("channels.period_all", start=charts.month_label(months[0], lang),
                      end=charts.month_label(months[-1], lang))
 period_month = charts.month_label(month, lang)
 
-total = glue.cached(qc.channel_summary, (), prefecture=prefecture, month_from=month, month_to=month)
-total = privacy.public(total, glue.scope())  # viewers: small counts suppressed
+total = glue.cached(sc.summary, scope, (), prefecture=prefecture, month_from=month, month_to=month)
 row = total.iloc[0] if not total.empty else None
 m1, m2, m3 = st.columns(3)
 m1.metric(kpis.label("digital_share", lang),
@@ -47,22 +46,21 @@ st.caption(f"{area_label}　{period_month}")
 source = kpis.source("digital_share", lang)
 
 st.subheader(glue.tr("channels.chart.mix"))
-mix = glue.cached(qc.channel_mix, prefecture=prefecture)
+mix = glue.cached(sc.mix, scope, prefecture=prefecture)
 a11y.chart(charts.channel_mix(mix, lang), key="channels_mix_chart")
 mix_table = mix.assign(channel=mix["channel"].map(lambda c: glue.tr(f"channels.channel.{c}")))
 glue.chart_footer(counts=f"{area_label}: {glue.tr('channels.chart.mix_counts')}", period=period_all,
                   source=source, data=mix_table, key="channels_mix")
 
 st.subheader(glue.tr("channels.chart.heat"))
-heat = glue.cached(qc.channel_summary, ("prefecture_code", "month"))
-heat = privacy.public(heat[heat["prefecture_code"].isin(pref_name)], glue.scope())
+heat = glue.cached(sc.summary, scope, ("prefecture_code", "month"))
+heat = heat[heat["prefecture_code"].isin(pref_name)]
 a11y.chart(charts.share_heatmap(heat, pref_name, lang), key="channels_heat_chart")
 glue.chart_footer(counts=kpis.describe("digital_share", lang), period=period_all, source=source,
                   data=heat.assign(prefecture=heat["prefecture_code"].map(pref_name)), key="channels_heat")
 
 st.subheader(glue.tr("channels.chart.form"))
-by_form = privacy.public(glue.cached(qc.channel_summary, ("form",), prefecture=prefecture, month_from=month,
-                                     month_to=month), glue.scope())
+by_form = glue.cached(sc.summary, scope, ("form",), prefecture=prefecture, month_from=month, month_to=month)
 a11y.chart(charts.share_by_form(by_form, lang), key="channels_form_chart")
 glue.chart_footer(counts=f"{area_label}: {kpis.describe('digital_share', lang)}", period=period_month,
                   source=source, data=by_form.assign(form=by_form["form"].map(lambda f: glue.tr(f"channels.form.{f}"))),
@@ -70,12 +68,11 @@ glue.chart_footer(counts=f"{area_label}: {kpis.describe('digital_share', lang)}"
 
 st.subheader(glue.tr("channels.missed.title"))
 st.caption(glue.tr("channels.missed.caption"))
-scope = glue.scope()
 # the pairs name offices: only for users who may see that prefecture's detail (the nation's: admins)
 if not (scope.may_admin() or (prefecture is not None and scope.sees_prefecture_detail(prefecture))):
     st.info(glue.tr("security.detail_hidden"))
     st.stop()
-pairs = glue.cached(qc.missed_pairs, prefecture=prefecture, month_from=month, month_to=month)
+pairs = glue.cached(sc.missed_pairs, prefecture=prefecture, month_from=month, month_to=month)
 if pairs.empty:
     st.success(glue.tr("channels.missed.none"))
 else:

@@ -27,9 +27,7 @@ choices = [NATION] + scope.detail_prefectures(list(pref_name))
 area = st.selectbox(glue.tr("export.area"), choices, key="export_area",
                     format_func=lambda c: glue.tr("common.nation") if c == NATION else f"{c} {pref_name[c]}")
 prefecture = None if area == NATION else area
-suppress = scope.suppress_below if scope.suppresses_small_counts() else None
-
-pack = glue.cached(pack_mod.build_pack, prefecture, lang, suppress_below=suppress)
+pack = glue.cached(pack_mod.build_pack, prefecture, lang, scope=scope)  # a viewer's: small counts suppressed
 
 
 def _audit(what: str) -> None:

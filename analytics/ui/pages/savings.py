@@ -1,20 +1,19 @@
 """効果（地域別）: realised vs potential hours and yen by prefecture and municipality, on the map and ranked."""
 import streamlit as st
 
-from analytics import privacy
 from analytics.domain import codes, kpis
 from analytics.domain.effects import DEFAULT
 from analytics.reports import channel_charts as charts
-from analytics.store import queries_channels as qc
-from analytics.store import queries_savings as qs
+from analytics.services import channels as sc
 from analytics.ui import a11y, glue
 
 lang = glue.lang()
+scope = glue.scope()
 
 st.title(glue.tr("page.savings.title"))
 st.caption(glue.tr("savings.intro"))
 
-months = glue.cached(qc.months)
+months = glue.cached(sc.months)
 if not months:
     st.info(glue.tr("common.no_data"))
     st.stop()
@@ -30,14 +29,13 @@ if choice is None:
 else:
     period = charts.month_label(choice, lang)
 
-frame = glue.cached(qs.savings, "prefecture", month_from=choice, month_to=choice, lang=lang)
-frame = frame[frame["prefecture"].notna()]
+# rows suppressed for viewers (areas with few sheets are not drawn); the totals are national aggregates
+frame, totals = glue.cached(sc.savings_with_totals, scope, "prefecture", month_from=choice, month_to=choice,
+                            lang=lang, known_areas=True)
 st.caption(glue.tr("savings.model_note", wage=DEFAULT.hourly_staff_cost))
 
 m1, m2, m3, m4 = st.columns(4)
-# the query's values are unrounded: sum first, round once here (hours to 0.1, yen to the yen)
-totals = {key: float(frame[key].sum()) for key in ("realised_hours", "realised_yen", "potential_hours",
-                                                   "potential_yen")}
+# the query's values are unrounded: summed first (by the service), rounded once here (0.1 h, the yen)
 for col, key in ((m1, "realised_hours"), (m2, "realised_yen"), (m3, "potential_hours"), (m4, "potential_yen")):
     if key.endswith("_hours"):
         # tenths only where they matter: a national 103,131 時間 fits its tile, 103,130.6 時間 is cut off
@@ -59,11 +57,7 @@ st.caption(glue.tr("savings.tiles_exact", realised=f"{round(totals['realised_yen
                    potential=f"{round(totals['potential_yen']):,}",
                    realised_h=f"{totals['realised_hours']:,.1f}", potential_h=f"{totals['potential_hours']:,.1f}"))
 
-# viewers: areas with few sheets are not drawn (the totals above are national aggregates)
-frame = privacy.public(frame, glue.scope())
-
-
-shown = qs.rounded  # the table under a chart (and its CSV): each row rounded once
+shown = sc.rounded  # the table under a chart (and its CSV): each row rounded once
 
 
 model_source = kpis.source(measure, lang)
@@ -86,8 +80,8 @@ if with_data:
     pref = st.selectbox(glue.tr("savings.prefecture"), with_data, key="savings_pref",
                         index=with_data.index("30") if "30" in with_data else 0,
                         format_func=lambda c: f"{c} {pref_name[c]}")
-    muni = glue.cached(qs.savings, "municipality", prefecture=pref, month_from=choice, month_to=choice, lang=lang)
+    muni = glue.cached(sc.savings, scope, "municipality", prefecture=pref, month_from=choice, month_to=choice,
+                       lang=lang)
     muni = muni.assign(municipality=muni["municipality"].fillna(glue.tr("savings.unknown_muni")))
-    muni = privacy.public(muni, glue.scope())
     a11y.chart(charts.savings_ranking(muni, "municipality", lang, unit=unit), key="savings_muni_chart")
     glue.chart_footer(counts=rank_counts, period=period, source=model_source, data=shown(muni), key="savings_muni")
