@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import time
 
 import numpy as np
 import pandas as pd
@@ -253,11 +252,9 @@ def test_refuses_a_database_with_imported_data(db_url, capsys):
     assert query(db_url, "SELECT count(*) FROM offices")[0][0] == 0
 
 
-def test_small_scale_is_fast_and_small(duck_url):
-    started = time.perf_counter()
+def test_small_scale_sizes(duck_url):
+    # its build time is measured by benchmarks/timings.py (≈1–2 s on 2 cores), not asserted here
     counts = demo.build(duck_url, "small", 20231005)
-    took = time.perf_counter() - started
-    assert took < 30, took                       # measured ≈1–2 s on 2 cores
     assert 400_000 < counts["exchanges"] < 1_500_000
     assert counts["offices"] == 14_350
     on = query(duck_url, "SELECT count(*) FROM registrations WHERE registered_on <= DATE '2023-10-05' "

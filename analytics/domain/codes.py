@@ -34,7 +34,7 @@ __all__ = [  # noqa: F822 - PREFECTURES and SERVICES come from __getattr__ (read
     "office_code_problem", "municipality_check_digit", "is_valid_municipality_code",
     "normalise_municipality_code", "service_from_code", "service_name", "is_kyotaku_service", "office_kind",
     "parse_date", "parse_month", "normalise_text", "fiscal_year", "fiscal_year_label", "fiscal_year_range",
-    "to_wareki", "month_label", "ERAS", "KYOTAKU_SERVICE_CODES", "REGIONS",
+    "to_wareki", "month_label", "ERAS", "KYOTAKU_SERVICE_CODES", "REGIONS", "FORMS", "CHANNELS",
 ]
 
 
@@ -87,6 +87,9 @@ REGIONS: tuple[tuple[str, str], ...] = (
     ("中国", "Chugoku"), ("四国", "Shikoku"), ("九州・沖縄", "Kyushu-Okinawa"),
 )
 KYOTAKU_SERVICE_CODES = frozenset({"43", "46"})
+# the stored values of an exchange's form (帳票) and channel (送信方法), in the order pages and charts list them
+FORMS = ("plan", "actual", "sheet1", "sheet2", "sheet6", "sheet7")
+CHANNELS = ("fax", "post", "hand", "email", "digital")
 
 
 # ---------------------------------------------------------------- prefectures

@@ -1,4 +1,5 @@
-"""What the import page shows after a run: the import log and the rejected rows of given batches."""
+"""What the import page shows after a run: the import log and the rejected rows of given batches (their
+CSV download is ``analytics.reports.tabular.rejected_csv``)."""
 from __future__ import annotations
 
 import pandas as pd
@@ -28,10 +29,3 @@ def rejected_rows(engine, batch_ids: list[int]) -> pd.DataFrame:
          .order_by(t.c.batch_id, t.c.row_number, t.c.column_name))
     return read_df(engine, q)
 
-
-def rejected_csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM so that Excel opens the Japanese text correctly; formulas neutralised."""
-    from analytics.reports import tabular
-    # the values are the uploaded cells as they were: every formula start (= + - @ tab CR, full-width ＝ …)
-    # is neutralised whatever the column's dtype (read_df gives string columns, not object ones)
-    return tabular.to_csv_bytes(frame, "excel")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import getpass
-import os
 import threading
 from dataclasses import dataclass
 
@@ -21,7 +20,6 @@ from analytics.store import aggregates, definitions, schema
 from analytics.store import engine as store_engine
 
 EXCHANGE_KEY = ["month", "sender_code", "receiver_code", "form", "channel"]
-KILL_ENV = "CAREPLAN_TEST_KILL_AFTER_STAGE"
 ROW_COLUMN = "_row"  # optional column of the accepted rows: their row number in the file
 CONFLICTS_IN_SUMMARY = 1_000  # conflicts handed back in Counts.conflicts; all are in rejected_rows
 
@@ -103,19 +101,6 @@ def _new_batch_id(conn) -> int:
     return int(_one(conn, sa.select(schema.batch_seq.next_value())))
 
 
-_CHECKPOINTS = [0]
-
-
-def _maybe_kill() -> None:
-    # test hook: dies inside the open transaction to prove a killed load leaves nothing behind.
-    # KILL_ENV=N dies at the N-th checkpoint this process reaches (any non-number: the first).
-    value = os.environ.get(KILL_ENV)
-    if value:
-        _CHECKPOINTS[0] += 1
-        if _CHECKPOINTS[0] >= (int(value) if value.isdigit() else 1):
-            os._exit(9)
-
-
 def _record(conn, batch_id, kind, file, content_hash, imported_by, counts, errors: pd.DataFrame) -> None:
     conn.execute(schema.import_batches.insert().values(
         batch_id=batch_id, kind=kind, file_name=file, content_hash=content_hash,
@@ -174,7 +159,6 @@ def load(engine, kind: str, file: str, content_hash: str, rows: pd.DataFrame, er
             _record(conn, counts.batch_id, kind, file, content_hash, imported_by, counts, pd.DataFrame())
             return counts
         batch_id = _new_batch_id(conn)
-        _maybe_kill()
         if len(rows) == 0:  # a frame, or an Arrow table from analytics.ingest.fast
             dup = 0
         elif kind in ("exchanges", "cpds"):
@@ -190,7 +174,6 @@ def load(engine, kind: str, file: str, content_hash: str, rows: pd.DataFrame, er
                                 ["users", "care_managers"], coalesce=("users", "care_managers"))
         else:  # pragma: no cover - kinds are checked by the caller
             raise ValueError(kind)
-        _maybe_kill()
         conflicted = int(found["n_rows"].sum())
         counts = Counts(batch_id, rows_read, len(rows) - dup - conflicted, dup, rejected + conflicted)
         _record(conn, batch_id, kind, file, content_hash, imported_by, counts,
@@ -202,7 +185,6 @@ def load(engine, kind: str, file: str, content_hash: str, rows: pd.DataFrame, er
                 aggregates.add_batch(conn, batch_id)
             elif kind in ("offices", "registrations"):
                 aggregates.refresh(conn)
-        _maybe_kill()  # everything written, not yet committed
     counts.conflicts = conflicts.head(CONFLICTS_IN_SUMMARY)
     return counts
 
@@ -443,7 +425,6 @@ def _load_offices(conn, batch_id: int, rows: pd.DataFrame) -> int:
             conn.execute(sa.text(
                 f"INSERT INTO office_services (office_code, service_code, batch_id) "
                 f"SELECT office_code, service_code, :b FROM {ss} ON CONFLICT DO NOTHING"), {"b": batch_id})
-        _maybe_kill()  # services written, offices not yet
         attrs = ", ".join(_OFFICE_ATTRS)
         updates = ", ".join(f"{c} = COALESCE(excluded.{c}, offices.{c})"
                             for c in _OFFICE_ATTRS if c != "prefecture_code")
@@ -482,7 +463,6 @@ def _upsert_keyed(conn, batch_id, rows, table: sa.Table, key: list[str], attrs: 
                          else f"s.{c} IS NOT DISTINCT FROM t.{c}") for c in attrs)
     with staged(conn, f"_stage_{name}", frame) as st:
         dup = _one(conn, sa.text(f"SELECT COUNT(*) FROM {st} s JOIN {name} t ON {on} WHERE {same}"))
-        _maybe_kill()
         sets = ", ".join((f"{c} = COALESCE(excluded.{c}, {name}.{c})" if c in coalesce else f"{c} = excluded.{c}")
                          for c in attrs)
         cols = ", ".join(key + attrs)

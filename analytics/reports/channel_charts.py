@@ -8,9 +8,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.domain.codes import CHANNELS, FORMS
 from analytics.i18n import t
 from analytics.reports import style
-from analytics.store.schema import CHANNELS, FORMS
 
 FONT = "Noto Sans CJK JP, Noto Sans JP, sans-serif"
 COLOURS = {"fax": "#868e96", "post": "#adb5bd", "hand": "#ced4da", "email": "#74c0fc", "digital": "#1c7ed6"}

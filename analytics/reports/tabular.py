@@ -72,6 +72,14 @@ def to_csv_bytes(frame: pd.DataFrame, encoding: str = "excel") -> bytes:
     return text.encode(codec, errors="replace")
 
 
+
+def rejected_csv(frame: pd.DataFrame) -> bytes:
+    """The rejected rows of an import (``analytics.ingest.history.rejected_rows``) as the import page's
+    download: UTF-8 with BOM so that Excel opens the Japanese text correctly; formulas neutralised."""
+    # the values are the uploaded cells as they were: every formula start (= + - @ tab CR, full-width ＝ …)
+    # is neutralised whatever the column's dtype (read_df gives string columns, not object ones)
+    return to_csv_bytes(frame, "excel")
+
 def to_xlsx_bytes(sheets: dict[str, pd.DataFrame],
                   number_formats: dict[str, dict[str, str]] | None = None) -> bytes:
     """One workbook, a sheet per table (names cut to Excel's 31 characters).

@@ -25,8 +25,7 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
-from analytics.store import aggregates_office, definitions, schema
-from analytics.store import engine as store_engine
+from analytics.store import aggregates_office, backend, definitions, schema
 
 META_KEY = "aggregates_token"
 TOKEN_KINDS = ("demo", "offices", "registrations", "exchanges", "cpds")
@@ -55,7 +54,7 @@ def is_fresh(conn_or_engine) -> bool:
     if isinstance(conn_or_engine, sa.engine.Engine):
         with conn_or_engine.connect() as conn:
             return is_fresh(conn)
-    stored = store_engine.get_meta(conn_or_engine, META_KEY)
+    stored = backend.get_meta(conn_or_engine, META_KEY)
     return stored is not None and stored == token(conn_or_engine)
 
 
@@ -112,12 +111,12 @@ def _stage_registered(conn, where) -> sa.Table:
 
 def _flag_into(conn, where) -> None:
     """Fill BATCH_FLAGGED (created by the caller, empty) with the flagged rows matching ``where``, by hash
-    joins (``store_engine.hash_joins``: right after a bulk insert PostgreSQL may think an import's rows are
+    joins (``backend.hash_joins``: right after a bulk insert PostgreSQL may think an import's rows are
     a handful and loop over the registered set for each of 10⁶ rows)."""
     fx = BATCH_FLAGGED
-    duckdb = store_engine.is_duckdb(conn)
+    duckdb = backend.is_duckdb(conn)
     src = _flagged(where, None if duckdb else _stage_registered(conn, where))
-    with store_engine.hash_joins(conn, analyze=[REGISTERED.name]):  # filled on PostgreSQL only
+    with backend.hash_joins(conn, analyze=[REGISTERED.name]):  # filled on PostgreSQL only
         conn.execute(fx.insert().from_select([c.name for c in fx.columns],
                                              sa.select(*[src.c[c.name] for c in fx.columns])))
 
@@ -139,6 +138,17 @@ def _insert_from(conn, select) -> None:
     conn.execute(monthly.insert().from_select(names, select))
 
 
+def migrate_office_tables(conn) -> None:
+    """Schema 2: create the per-office tables; when the monthly aggregate is fresh, rebuild the
+    pre-aggregates (these tables with it), so an existing database keeps reading pre-aggregates (else the
+    next refresh builds them)."""
+    for table in aggregates_office.TABLES:
+        table.create(conn, checkfirst=True)
+    lock(conn)
+    if is_fresh(conn):
+        refresh(conn)  # all pre-aggregates the backend's way (PostgreSQL: one flagging a month)
+
+
 def analyze(conn) -> None:
     """PostgreSQL: fresh planner statistics for the five pre-aggregates, inside the import's transaction.
 
@@ -146,7 +156,7 @@ def analyze(conn) -> None:
     Until then the planner does not know the new month, which is the one every page reads first. It took
     that month for one row and looped over the registered offices once per target: 働きかけ先 took 11 s at
     10M rows and 71 s at 100M, 0.1 s with statistics."""
-    store_engine.analyze_tables(conn, [t.name for t in (monthly,) + aggregates_office.TABLES])
+    backend.analyze_tables(conn, [t.name for t in (monthly,) + aggregates_office.TABLES])
 
 
 def refresh(conn, months: Iterable[dt.date] | None = None) -> None:
@@ -155,9 +165,9 @@ def refresh(conn, months: Iterable[dt.date] | None = None) -> None:
     lock(conn)
     if months is not None:
         months = sorted({m if isinstance(m, dt.date) else dt.date.fromisoformat(str(m)[:10]) for m in months})
-    if not store_engine.is_duckdb(conn):
+    if not backend.is_duckdb(conn):
         _refresh_staged(conn, months)
-        store_engine.set_meta(conn, META_KEY, token(conn))
+        backend.set_meta(conn, META_KEY, token(conn))
         analyze(conn)
         return
     if months is None:
@@ -166,7 +176,7 @@ def refresh(conn, months: Iterable[dt.date] | None = None) -> None:
     elif months:
         conn.execute(monthly.delete().where(monthly.c.month.in_(months)))
         _insert_from(conn, _source(conn, months))
-    store_engine.set_meta(conn, META_KEY, token(conn))
+    backend.set_meta(conn, META_KEY, token(conn))
     aggregates_office.refresh(conn, months)  # the per-office tables share the token
 
 
@@ -201,7 +211,7 @@ def add_batch(conn, batch_id: int) -> None:
     was fresh before it, else rebuild everything. Call inside the import's transaction, after the
     batch row is written."""
     lock(conn)
-    stored = store_engine.get_meta(conn, META_KEY)
+    stored = backend.get_meta(conn, META_KEY)
     if stored is None or stored != token(conn, exclude_batch=batch_id):
         refresh(conn)
         return
@@ -210,7 +220,7 @@ def add_batch(conn, batch_id: int) -> None:
     fx.create(conn)
     _flag_into(conn, [e.c.batch_id == batch_id])
     _insert_from(conn, _grouped(fx))
-    store_engine.set_meta(conn, META_KEY, token(conn))
+    backend.set_meta(conn, META_KEY, token(conn))
     aggregates_office.add_batch(conn, batch_id, fx)  # the per-office tables share the token
     fx.drop(conn)
     analyze(conn)

@@ -29,9 +29,8 @@ from typing import Iterable
 
 import sqlalchemy as sa
 
+from analytics.store import backend, schema
 from analytics.store import definitions as D
-from analytics.store import engine as store_engine
-from analytics.store import schema
 
 missed_pairs = schema.exchanges_missed_pairs
 unlockable = schema.exchanges_unlockable
@@ -44,11 +43,11 @@ def _flagged(conn, where=(), *, prefecture: bool = False, staged=None):
     """exchanges rows (filtered by ``where``) with sender/receiver registration flags, optionally the
     sender's area; the same rule and the same backend strategies as ``aggregates._flagged``. ``staged``:
     a table of such rows already computed (one import's, ``aggregates.BATCH_FLAGGED``), read instead."""
-    from analytics.store import aggregates
     names = ["month", "sender_code", "receiver_code", "channel", "sheets", "sender_registered",
              "receiver_registered"] + (["prefecture_code"] if prefecture else [])
-    # one rule for every pre-aggregate: aggregates._flagged (or its rows of one import, already staged)
-    src = staged if staged is not None else aggregates._flagged(where)
+    # one rule for every pre-aggregate: definitions.flagged_exchanges, as aggregates._flagged reads it (or
+    # its rows of one import, already staged)
+    src = staged if staged is not None else D.flagged_exchanges(where).subquery("fx_src")
     return sa.select(*[src.c[n] for n in names]).subquery("fxo")
 
 
@@ -120,7 +119,7 @@ def _rebuild(conn, months: list[dt.date] | None) -> None:
     hash table of one month's 10⁶–10⁷ pairs instead of all of them (≈1 GB less peak memory at 10⁸ rows),
     and the rows still land ordered by month."""
     e = schema.exchanges
-    ordered = store_engine.is_duckdb(conn)  # row order = zone maps for DuckDB; PostgreSQL has indexes
+    ordered = backend.is_duckdb(conn)  # row order = zone maps for DuckDB; PostgreSQL has indexes
     if months is None:
         months = [m for (m,) in conn.execute(sa.select(e.c.month).distinct().order_by(e.c.month))]
         _insert(conn, office_monthly, _office_select(conn, [], ordered))
@@ -175,14 +174,3 @@ def add_batch(conn, batch_id: int, staged=None) -> None:
     conn.execute(t.delete().where(sa.exists().where(keys.c.month == t.c.month, keys.c.office_code == t.c.office_code)))
     touched = sa.exists().where(keys.c.month == u.c.month, keys.c.office_code == u.c.office_code)
     _insert(conn, t, _targets_select([touched], False))
-
-
-def migrate(conn) -> None:
-    """Schema 2: create the tables; when the monthly aggregate is fresh, rebuild the pre-aggregates (these
-    tables with it), so an existing database keeps reading pre-aggregates (else the next refresh builds them)."""
-    from analytics.store import aggregates
-    for table in TABLES:
-        table.create(conn, checkfirst=True)
-    aggregates.lock(conn)
-    if aggregates.is_fresh(conn):
-        aggregates.refresh(conn)  # all pre-aggregates the backend's way (PostgreSQL: one flagging a month)

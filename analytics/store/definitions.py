@@ -21,7 +21,7 @@ from analytics.store import schema
 
 O, R, X = schema.offices, schema.registrations, schema.exchanges
 
-DIGITAL = "digital"  # the channel value of ケアプランデータ連携 (schema.CHANNELS)
+DIGITAL = "digital"  # the channel value of ケアプランデータ連携 (codes.CHANNELS)
 
 
 # ---------------------------------------------------------------- months

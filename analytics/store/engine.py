@@ -19,6 +19,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from analytics import locations
 from analytics.store import schema
+from analytics.store.backend import (  # noqa: F401  (re-exported: store_engine.is_duckdb … stay valid)
+    analyze_tables,
+    get_meta,
+    hash_joins,
+    is_duckdb,
+    set_meta,
+)
 
 
 def default_url() -> str:
@@ -46,33 +53,6 @@ def resolve_url(url: str | None = None) -> str:
         if found:
             return found
     return default_url()
-
-
-def is_duckdb(engine_or_conn) -> bool:
-    return engine_or_conn.dialect.name == "duckdb"
-
-
-def analyze_tables(conn: Connection, tables) -> None:
-    """PostgreSQL: fresh planner statistics for the named tables, inside the caller's transaction (a
-    temporary table has none of its own; autovacuum gets to a big table only after a tenth of it changed).
-    DuckDB keeps its own: nothing to do."""
-    if conn.dialect.name == "postgresql" and tables:
-        conn.execute(sa.text("ANALYZE " + ", ".join(tables)))
-
-
-@contextlib.contextmanager
-def hash_joins(conn: Connection, analyze=()):
-    """PostgreSQL: the statements inside plan without nested loops, after ANALYZE of the named (freshly
-    filled, temporary) tables. Right after a bulk insert its planner may judge 10⁶ rows a handful and loop
-    over a big table once per row (minutes or hours instead of seconds). DuckDB: nothing to do. On an error
-    the transaction rolls back, and the setting with it."""
-    if conn.dialect.name != "postgresql":
-        yield
-        return
-    analyze_tables(conn, analyze)
-    conn.execute(sa.text("SET LOCAL enable_nestloop = off"))
-    yield
-    conn.execute(sa.text("SET LOCAL enable_nestloop TO DEFAULT"))  # the session's own setting again
 
 
 # DuckDB checkpoints when its write-ahead log passes checkpoint_threshold (16 MiB by default): a month's
@@ -389,8 +369,8 @@ def dispose_all() -> None:
 # Reflection does not work on DuckDB, so each step is explicit and keeps the data.
 def _office_aggregates(conn: Connection) -> None:
     """2: per-office pre-aggregates (created, and built when the monthly one is fresh)."""
-    from analytics.store import aggregates_office
-    aggregates_office.migrate(conn)
+    from analytics.store import aggregates
+    aggregates.migrate_office_tables(conn)
 
 
 def _no_month_index_on_duckdb(conn: Connection) -> None:
@@ -496,18 +476,3 @@ def bulk_insert(conn: Connection, table: sa.Table, frame) -> int:
                 chunk = frame.iloc[start:start + 500_000]
                 copy.write(chunk.to_csv(index=False, header=False, na_rep=""))
     return len(frame)
-
-
-def get_meta(conn_or_engine, key: str, default: str | None = None) -> str | None:
-    q = sa.select(schema.dataset_meta.c.value).where(schema.dataset_meta.c.key == key)
-    if isinstance(conn_or_engine, Engine):
-        with conn_or_engine.connect() as conn:
-            v = conn.execute(q).scalar()
-    else:
-        v = conn_or_engine.execute(q).scalar()
-    return default if v is None else v
-
-
-def set_meta(conn: Connection, key: str, value: str) -> None:
-    conn.execute(schema.dataset_meta.delete().where(schema.dataset_meta.c.key == key))
-    conn.execute(schema.dataset_meta.insert().values(key=key, value=value))

@@ -337,26 +337,3 @@ def offices_with_exchanges(engine, prefecture: str | None = None) -> pd.DataFram
     if prefecture:
         q = q.where(pref == prefecture)
     return read_df(engine, q)
-
-
-def read_uploaded_log(name: str, data: bytes) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """An exchange log (CSV/XLSX/Parquet) or a CPDS ZIP read in memory through the ingest readers, nothing
-    stored: (rows month, sender_code, receiver_code, form, channel, sheets; problems: row as a spreadsheet
-    counts it — for a CPDS ZIP the file's place in it —, column, reason_ja, reason_en; never a value).
-    Raises ``analytics.errors.FileRefused`` for a file that cannot be read at all."""
-    from analytics.ingest import cpds, read, validate
-    cols = ["month", "sender_code", "receiver_code", "form", "channel", "sheets"]
-    if read.sniff_kind(name, data) == "zip":
-        _rows, errors, _n, agg = cpds.check(name, cpds.members_of_zip(name, data))
-        numbers = errors["pos"] + 1
-        rows = agg[cols].copy()
-    else:
-        table = read.read_table("exchanges", name, data)
-        checked = validate.exchanges(table)
-        errors = checked.errors
-        numbers = errors["pos"].map(lambda pos: int(table.row_numbers[pos]))
-        rows = checked.rows[cols].copy()
-    rows["sheets"] = rows["sheets"].astype("int64")
-    problems = pd.DataFrame({"row": numbers.astype("int64"), "column": errors["column"].astype(object),
-                             "reason_ja": errors["reason_ja"], "reason_en": errors["reason_en"]})
-    return rows, problems.sort_values("row", kind="stable").reset_index(drop=True)

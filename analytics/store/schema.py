@@ -22,6 +22,8 @@ from sqlalchemy import (
     Text,
 )
 
+from analytics.domain.codes import CHANNELS, FORMS  # noqa: F401  (re-exported: schema.CHANNELS)
+
 # 2: per-office pre-aggregates (analytics.store.aggregates_office); 3: no month index on DuckDB;
 # 4: PostgreSQL indexes exchanges_monthly by month
 SCHEMA_VERSION = 4
@@ -223,6 +225,4 @@ exchanges_office_monthly = Table(
 )
 Index("ix_exchanges_office_monthly", exchanges_office_monthly.c.office_code).ddl_if(dialect="postgresql")
 
-FORMS = ("plan", "actual", "sheet1", "sheet2", "sheet6", "sheet7")
-CHANNELS = ("fax", "post", "hand", "email", "digital")
 KINDS = ("kyotaku", "service")

@@ -1,12 +1,15 @@
-"""`careplan ingest`: JSON contract, exit codes, refusal on stderr, and a load killed mid-transaction."""
+"""`careplan ingest`: JSON contract, exit codes, refusal on stderr, and a real import killed (SIGKILL)
+mid-transaction."""
 from __future__ import annotations
 
 import json
-import os
 import pathlib
+import signal
 import subprocess
 import sys
+import time
 
+import numpy as np
 import pandas as pd
 from ingest_helpers import counts, csv_bytes, office, table
 
@@ -14,6 +17,7 @@ from analytics.cli import main
 from analytics.store import engine as store_engine
 
 A, B, C = office(30, 1), office(30, 2), office(30, 3)
+MONTHLY_ORDER = "month, prefecture_code, municipality_code, form, channel, sender_registered, receiver_registered"
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
@@ -62,34 +66,74 @@ def test_cli_plain_summary_and_missing_file(duck_url, tmp_path, capsys):
     assert "nope.csv" in capsys.readouterr().err
 
 
+def big_exchange_log(path: pathlib.Path, n: int) -> pathlib.Path:
+    """n exchange rows with n different keys (500 receivers × 200 senders × form × channel × month), plain
+    UTF-8: big enough that DuckDB writes row groups into the database file before the commit."""
+    i = np.arange(n)
+    receivers = np.array([office(30, 5000 + k) for k in range(500)])
+    senders = np.array([office(30, 100 + k) for k in range(200)])
+    months = pd.period_range("2023-01", periods=24, freq="M").strftime("%Y-%m").to_numpy()
+    frame = pd.DataFrame({"対象年月": months[(i // 1_000_000) % 24], "送信元事業所番号": senders[(i // 500) % 200],
+                          "送信先事業所番号": receivers[i % 500], "帳票": np.array(["予定", "実績"])[(i // 100_000) % 2],
+                          "送信方法": np.array(["FAX", "データ連携", "郵送", "メール", "手渡し"])[(i // 200_000) % 5],
+                          "件数": i % 9 + 1})
+    frame.to_csv(path, index=False, encoding="utf-8")
+    return path
+
+
+def wait_until_storing(proc: subprocess.Popen, db: pathlib.Path, timeout: float = 240) -> None:
+    """Return once the import is storing rows inside its open transaction: the database file has grown
+    (DuckDB writes a big insert's row groups ahead) while no write-ahead log exists yet (DuckDB writes the
+    log at commit, so a log seen first means the commit came before this poll could see the import)."""
+    wal = db.with_name(db.name + ".wal")
+    size = db.stat().st_size
+    assert not wal.exists()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert not wal.exists(), "committed before the import was seen storing: make the file bigger"
+        if db.stat().st_size > size:
+            return
+        assert proc.poll() is None, proc.stderr.read().decode()
+        time.sleep(0.002)
+    raise AssertionError(f"the import did not start storing within {timeout} s")
+
+
 def test_killed_load_leaves_database_as_before(tmp_path):
-    url = f"duckdb:///{tmp_path / 'kill.duckdb'}"
+    """A real `careplan ingest` killed (SIGKILL) while it stores a file: nothing of the file remains, and
+    running it again imports every row."""
+    db = tmp_path / "kill.duckdb"
+    url = f"duckdb:///{db}"
     eng = store_engine.get_engine(url)
     small = _write(tmp_path, "first.csv", [["対象年月", "送信元", "送信先", "帳票", "送信方法"], ["2025-07", A, B, "予定", "FAX"]])
     assert main(["--db", url, "ingest", "exchanges", small]) == 0
     before = counts(eng)
     before_rows = table(eng, "exchanges")
-    n = 200_000
-    big = pd.DataFrame({"対象年月": "2025-08", "送信元": [A, B, C, A] * (n // 4), "送信先": [B, C, A, C] * (n // 4),
-                        "帳票": ["予定", "実績"] * (n // 2), "送信方法": ["FAX", "データ連携", "郵送", "メール"] * (n // 4),
-                        "件数": range(n)})
-    big_path = tmp_path / "big.csv"
-    big.to_csv(big_path, index=False, encoding="cp932")
+    before_monthly = table(eng, "exchanges_monthly", MONTHLY_ORDER)
+    n = 600_000
+    big_path = big_exchange_log(tmp_path / "big.csv", n)
     store_engine.dispose(url)  # DuckDB allows one writing process per file
-    env = dict(os.environ, CAREPLAN_TEST_KILL_AFTER_STAGE="1")
-    proc = subprocess.run([sys.executable, "-m", "analytics", "--db", url, "ingest", "exchanges", str(big_path)],
-                          cwd=ROOT, env=env, capture_output=True, timeout=300)
-    assert proc.returncode == 9, proc.stderr.decode()
+    proc = subprocess.Popen([sys.executable, "-m", "analytics", "--db", url, "ingest", "exchanges", str(big_path)],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_until_storing(proc, db)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL  # killed, not finished
     eng = store_engine.get_engine(url)
     assert counts(eng) == before
     pd.testing.assert_frame_equal(table(eng, "exchanges"), before_rows)
+    pd.testing.assert_frame_equal(table(eng, "exchanges_monthly", MONTHLY_ORDER),
+                                  before_monthly)
     # and the same file loads normally afterwards
     store_engine.dispose(url)
     proc = subprocess.run([sys.executable, "-m", "analytics", "--db", url, "ingest", "exchanges", str(big_path),
                            "--json"], cwd=ROOT, capture_output=True, timeout=300)
     assert proc.returncode == 0, proc.stderr.decode()
     out = json.loads(proc.stdout)
-    assert (out["rows_read"], out["accepted"], out["rejected"]) == (n, n, 0)
+    assert (out["rows_read"], out["accepted"], out["duplicates"], out["rejected"]) == (n, n, 0, 0)
     eng = store_engine.get_engine(url)
-    assert counts(eng)["exchanges"] == before["exchanges"] + 4
-    assert table(eng, "exchanges")["sheets"].sum() == 1 + sum(range(n))
+    assert counts(eng)["exchanges"] == before["exchanges"] + n
+    assert counts(eng)["import_batches"] == before["import_batches"] + 1
+    assert table(eng, "exchanges")["sheets"].sum() == 1 + sum(k % 9 + 1 for k in range(n))

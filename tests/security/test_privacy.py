@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from analytics import auth, ingest, privacy, settings
 from analytics.ingest import cpds, history
+from analytics.reports import tabular
 
 from .helpers import PERSONAL, cpds_csv, csv_bytes, office, zip_bytes
 
@@ -96,7 +97,7 @@ def test_nothing_personal_in_database_logs_or_rejected_downloads(duck_url, caplo
     s2 = ingest.ingest_files(eng, "cpds", [("cpds.zip", zipped)])
     assert (s1.accepted, s1.rejected, s2.accepted, s2.rejected) == (1, 2, 1, 1)
     rejected = history.rejected_rows(eng, s1.batch_ids + s2.batch_ids)
-    download = history.rejected_csv(rejected).decode("utf-8-sig")
+    download = tabular.rejected_csv(rejected).decode("utf-8-sig")
     summaries = repr(s1.as_json()) + repr(s2.as_json())
     for value in PERSONAL:
         assert value not in _all_text(eng), value

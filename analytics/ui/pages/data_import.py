@@ -7,6 +7,7 @@ import streamlit as st
 from analytics import auth
 from analytics.ingest import KINDS, columns, history, ingest_files
 from analytics.ingest.load import default_user
+from analytics.reports import tabular
 from analytics.ui import glue
 
 st.title(glue.tr("page.import.title"))
@@ -68,7 +69,7 @@ if summary is not None:
         st.subheader(glue.tr("import.rejected_rows"))
         shown = rejected.rename(columns={c: glue.tr(f"import.e.{c}") for c in rejected.columns})
         st.dataframe(shown.head(1000), hide_index=True, width="stretch", key="import_rejected_table")
-        st.download_button(glue.tr("import.download_rejected"), history.rejected_csv(rejected),
+        st.download_button(glue.tr("import.download_rejected"), tabular.rejected_csv(rejected),
                            file_name="rejected_rows.csv", mime="text/csv", key="import_rejected_csv")
 
 st.subheader(glue.tr("import.history"))

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.domain import codes, kpis
+from analytics.ingest import preview
 from analytics.reports import channel_charts as charts
 from analytics.store import office_partners as op
 from analytics.store import queries_channels as qc
@@ -87,7 +88,7 @@ else:
         st.stop()
     from analytics.errors import FileRefused
     try:
-        log, problems = qc.read_uploaded_log(upload.name, upload.getvalue())
+        log, problems = preview.read_uploaded_log(upload.name, upload.getvalue())
     except FileRefused as err:
         st.error(glue.tr("officeview.refused", msg=err.ja if lang == "ja" else err.en))
         st.stop()
