@@ -126,9 +126,8 @@ def build_pack(engine, prefecture: str | None = None, lang: str = "ja",
     area_name = t("common.nation", lang) if prefecture is None else names[prefecture]
     as_of = service.default_as_of(engine)
     latest = service.latest_exchange_month(engine)
-    source_meta = services.dataset_meta(engine, "source") or ""
-    from analytics.demo import params as demo_params
-    if source_meta == demo_params.SOURCE:      # the demo's own label (stored in Japanese) in the pack's language
+    source_meta, is_demo = services.data_source(engine)
+    if is_demo:      # the demo's own label (stored in Japanese) in the pack's language
         source_meta = t("export.source.demo", lang)
     scale = services.dataset_meta(engine, "demo_scale")
     demo_note = t("common.demo_sampled", lang) if scale == "small" else (t("common.demo_full", lang) if scale else "")

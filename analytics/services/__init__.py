@@ -38,3 +38,10 @@ def dataset_meta(engine, key: str) -> str | None:
     """A value of the data's ``dataset_meta`` (as_of, source, demo_scale …), or None."""
     from analytics.store import engine as store_engine
     return store_engine.get_meta(engine, key)
+
+
+def data_source(engine) -> tuple[str, bool]:
+    """The data's source label (dataset_meta ``source``) and whether it is the demo's own label."""
+    from analytics.demo import params as demo_params
+    source = dataset_meta(engine, "source") or ""
+    return source, source == demo_params.SOURCE
