@@ -83,10 +83,16 @@ def d3_percent(digits: int = 1) -> str:
 D3_PERCENT = d3_percent(0)  # axis ticks of a fraction: 0%, 10%, 20%
 
 
-def hover_percent(ref: str = "y", digits: int = 1, *, scaled: bool = False) -> str:
+def hover_percent(ref: str = "y", digits: int = 1, *, scaled: bool = False, grouping: bool = False) -> str:
     """A plotly hover-template field reading a percent: '%{y:.1%}' of a fraction, or '%{y:.1f}%' when the
-    plotted values are already percent numbers (``scaled``)."""
-    return "%{" + ref + (f":.{digits}f}}%" if scaled else f":.{digits}%}}")
+    plotted values are already percent numbers (``scaled``; ``grouping``: '%{y:,.1f}%')."""
+    comma = "," if grouping else ""
+    return "%{" + ref + (f":{comma}.{digits}f}}%" if scaled else f":{comma}.{digits}%}}")
+
+
+def hover_points(ref: str = "y", lang: str = "ja", digits: int = 1) -> str:
+    """A plotly hover-template field reading percentage points of values already ×100: '%{z:+.1f} ポイント'."""
+    return "%{" + ref + f":+.{digits}f}} {POINTS_UNIT.get(lang, POINTS_UNIT['en'])}"
 
 
 def printf_percent(digits: int = 1) -> str:
