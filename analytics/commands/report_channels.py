@@ -15,6 +15,7 @@ import datetime as dt
 
 from analytics.commands import arguments
 from analytics.commands.output import emit
+from analytics.domain import formats
 from analytics.errors import UserError
 from analytics.store import engine as store_engine
 from analytics.store import queries_channels as qc
@@ -38,7 +39,7 @@ def _latest(engine, month):
 
 
 def _ym(series):
-    return series.map(lambda m: None if m is None else f"{m.year:04d}-{m.month:02d}")
+    return series.map(formats.iso_month)
 
 
 def channels_frame(engine, by: str = "prefecture", prefecture: str | None = None,

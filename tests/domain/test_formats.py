@@ -185,7 +185,6 @@ def test_the_scan_finds_the_inline_copies_it_is_for():
     assert len(hits) == 10 and not any("docstrings" in h or "%d" in h for h in hits)
 
 
-@pytest.mark.xfail(strict=True, reason="WIP: the copies are being moved")
 def test_no_percent_or_month_formatting_outside_formats():
     found = inline_formats()
     assert found == [], "format with analytics.domain.formats instead:\n" + "\n".join(
