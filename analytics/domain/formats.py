@@ -15,7 +15,7 @@ strings; those patterns live here too (``hover_percent``, ``D3_PERCENT``, ``prin
 ``month_d3``), so that a chart's hover reads what its summary says.
 
 Pure: no pandas, no I/O; a month is anything with ``year`` and ``month`` (date, datetime, pandas
-Timestamp), a numpy datetime64 or an ISO text (2025-08, 2025-08-01). Reading 和暦 or other spellings is
+Timestamp), a numpy datetime64, an ISO text (2025-08, 2025-08-01) or a label of ours (2025年8月). Reading 和暦 or other spellings is
 ``analytics.domain.dates.parse_month``'s job; ``dates.month_label`` parses, then formats here.
 """
 from __future__ import annotations
@@ -28,6 +28,8 @@ POINTS_UNIT = {"ja": "ポイント", "en": "pt"}  # percentage points, never "%"
 # Plotly (d3-time-format) month patterns: the chart axes read as month_label does.
 MONTH_D3 = {"ja": "%Y年%-m月", "en": "%Y-%m"}
 _ISO_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})(?:-(\d{1,2}))?(?:[T ].*)?\s*$")
+# our own label read back (a widget may hand the shown label to its format function): 2025年8月
+_LABEL_MONTH = re.compile(r"^\s*(\d{4})年(\d{1,2})月(?:(\d{1,2})日)?\s*$")
 
 
 def is_missing(value) -> bool:
@@ -157,7 +159,7 @@ def _year_month_day(value) -> tuple[int, int, int] | None:
     if hasattr(value, "year") and hasattr(value, "month"):
         return int(value.year), int(value.month), int(getattr(value, "day", 1))
     if isinstance(value, str) or type(value).__name__ == "datetime64":
-        m = _ISO_MONTH.match(str(value))
+        m = _ISO_MONTH.match(str(value)) or _LABEL_MONTH.match(str(value))
         if m and 1 <= int(m.group(2)) <= 12:
             return int(m.group(1)), int(m.group(2)), int(m.group(3) or 1)
     return None

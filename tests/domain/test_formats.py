@@ -78,7 +78,8 @@ def test_amounts_hours_counts_years(fn, args, expected):
     (dt.datetime(2025, 8, 20, 13, 5), "en", "2025-08"), (pd.Timestamp("2025-08-01"), "ja", "2025年8月"),
     (np.datetime64("2025-08-01"), "en", "2025-08"), ("2025-08", "ja", "2025年8月"), ("2025-08-01", "en", "2025-08"),
     ("2025-08-01T00:00:00", "ja", "2025年8月"), (None, "ja", None), (pd.NaT, "en", None), (NAN, "ja", None),
-    ("R7.8", "ja", None), ("2025-13", "ja", None),
+    ("2025年8月", "en", "2025-08"), ("2025年8月", "ja", "2025年8月"),  # idempotent: a widget hands back the label
+    ("R7.8", "ja", None), ("2025-13", "ja", None), ("2025年13月", "ja", None),
 ])
 def test_month_label(value, lang, expected):
     assert formats.month_label(value, lang) == expected
