@@ -10,7 +10,7 @@ import math
 import sys
 import unicodedata
 
-from analytics.domain import effects
+from analytics.domain import effects, formats
 from analytics.errors import UserError
 
 LABELS = {
@@ -74,7 +74,7 @@ def table_text(result: effects.EffectResult, params: dict) -> str:
     wage = params["hourly_wage"] if params["hourly_wage"] is not None else result.assumptions.hourly_staff_cost
     lines = [f"効果試算 / effect model — プリセット preset: {result.preset}",
              f"利用者 {params['users']}人、ケアマネジャー {params['care_managers']}人、データ連携の割合 "
-             f"{params['digital_share']:.0%}、時間あたり人件費 {wage:,.0f}円、"
+             f"{formats.percent(params['digital_share'], 0)}、時間あたり人件費 {wage:,.0f}円、"
              f"ライセンス料 {'0円（フリーパス）' if params['licence_free'] else '21,000円/年'}", ""]
     width = max(_width(s) for s in LABELS.values())
     for key, label in LABELS.items():
@@ -85,7 +85,7 @@ def table_text(result: effects.EffectResult, params: dict) -> str:
     be, months = v["break_even_share"], v["months_to_recover"]
     lines += ["",
               "損益分岐（ライセンス料が回収できるデータ連携の割合）/ break-even share: "
-              + ("回収できません / never" if be is None else f"{be:.1%}"),
+              + ("回収できません / never" if be is None else formats.percent(be)),
               "ライセンス料の回収月数 / months to recover the licence: "
               + ("回収できません / never" if months is None else f"{months:.2f}")]
     if result.preset == "mhlw-example":

@@ -9,7 +9,7 @@ import pandas as pd
 
 from analytics.commands import arguments
 from analytics.commands.output import emit
-from analytics.domain import codes
+from analytics.domain import codes, formats
 from analytics.domain import forecast as fc
 from analytics.errors import UserError
 from analytics.store import engine as store_engine
@@ -42,11 +42,11 @@ def forecast_rows(engine, prefecture: str, target_rate: float, draws: int = 0,
             res = fc.forecast(s["month"].tolist(), s["registered"].to_numpy(), master[kind], kind=kind,
                               target_rate=target_rate, draws=draws, scenario=scenario)
             _, mape = fc.backtest(s["month"].tolist(), s["registered"].to_numpy(), master[kind])
-            row.update(registered=int(s["registered"].iat[-1]), month=res.last_month.strftime("%Y-%m"),
+            row.update(registered=int(s["registered"].iat[-1]), month=formats.iso_month(res.last_month),
                        p=round(res.fit.p, 6), q=round(res.fit.q, 6), m=round(res.fit.m, 1),
                        fitted_registered=round(float(res.fit.fitted[-1]), 1),
-                       target_month=res.target_month.strftime("%Y-%m") if res.target_month else None,
-                       scenario_target_month=(res.scenario_target_month.strftime("%Y-%m")
+                       target_month=formats.iso_month(res.target_month) if res.target_month else None,
+                       scenario_target_month=(formats.iso_month(res.scenario_target_month)
                                               if res.scenario_target_month else None),
                        backtest_mape=None if mape is None else round(mape, 4),
                        reliable=_reliable(s["registered"]))
@@ -69,21 +69,21 @@ def _reliable(counts) -> bool:
 
 def _notes(kind: str, res: fc.ForecastResult, target_rate: float, n_months: int,
            mape: float | None = None) -> list[tuple[str, str]]:
-    rate, sat = f"{target_rate:.0%}", f"{res.fit.m / res.master:.0%}" if res.master else "–"
+    rate, sat = formats.percent(target_rate, 0), formats.percent(res.fit.m / res.master, 0) if res.master else "–"
     out = []
     if fc.target_reached_already(res):
-        out.append((f"{kind}: 目標 {rate} には実績の {res.target_month:%Y-%m} に到達済みです（推計ではありません）",
-                    f"{kind}: the target {rate} was already reached in {res.target_month:%Y-%m} (observed, not "
-                    f"forecast)"))
+        month = formats.iso_month(res.target_month)
+        out.append((f"{kind}: 目標 {rate} には実績の {month} に到達済みです（推計ではありません）",
+                    f"{kind}: the target {rate} was already reached in {month} (observed, not forecast)"))
     elif fc.target_beyond_market(target_rate, res.fit.m, res.master):
         out.append((f"{kind}: 目標 {rate} は市場規模 m の仮定（マスタの{sat}）以上のため、推計では到達しません"
                     f"（target_month は null。普及の遅さではなく仮定によるもの）",
                     f"{kind}: the target {rate} is at or above the market m (the {sat} saturation assumption), "
                     f"so the forecast never reaches it (target_month null by assumption, not slow adoption)"))
     if fc.is_poor_fit(mape):
-        limit = f"{fc.ASSUMPTION_VALUES['mape_warn']:.0%}"
-        out.append((f"{kind}: 6か月先までの検証で推計は実績から平均 {mape:.1%} ずれました（{limit} 超）。目標到達月は参考値です",
-                    f"{kind}: the six-month backtest was {mape:.1%} off on average (over {limit}); treat the "
+        limit, off = formats.percent(fc.ASSUMPTION_VALUES["mape_warn"], 0), formats.percent(mape)
+        out.append((f"{kind}: 6か月先までの検証で推計は実績から平均 {off} ずれました（{limit} 超）。目標到達月は参考値です",
+                    f"{kind}: the six-month backtest was {off} off on average (over {limit}); treat the "
                     f"target month as indicative"))
     if fc.is_short_history(n_months):
         need = fc.ASSUMPTION_VALUES["min_history_months"]
@@ -99,12 +99,13 @@ def describe(scenario: fc.Scenario | None) -> str:
         return "baseline"
     parts = []
     if scenario.free_pass:
-        parts.append(f"free_pass x{scenario.free_pass_factor:g} from {scenario.free_pass_start:%Y-%m} "
+        parts.append(f"free_pass x{scenario.free_pass_factor:g} from {formats.iso_month(scenario.free_pass_start)} "
                      f"for {scenario.free_pass_months} months")
     if scenario.shogu:
-        parts.append(f"shogu {scenario.shogu_share:.0%} {scenario.shogu_start:%Y-%m}–{scenario.shogu_end:%Y-%m}")
+        parts.append(f"shogu {formats.percent(scenario.shogu_share, 0)} "
+                     f"{formats.iso_month(scenario.shogu_start)}–{formats.iso_month(scenario.shogu_end)}")
     if scenario.subsidy_offices:
-        parts.append(f"subsidy {scenario.subsidy_offices} offices in {scenario.subsidy_month:%Y-%m}")
+        parts.append(f"subsidy {scenario.subsidy_offices} offices in {formats.iso_month(scenario.subsidy_month)}")
     return "; ".join(parts)
 
 
@@ -144,7 +145,7 @@ def all_prefectures(engine, kind: str, target_rate: float) -> pd.DataFrame:
         rows.append({"prefecture_code": pref, "prefecture": codes.prefecture_name(pref), "offices": offices,
                      "registered": int(registered.iat[-1]),
                      "adoption_rate": float(registered.iat[-1]) / offices,
-                     "target_month": target.strftime("%Y-%m") if target else None,
+                     "target_month": formats.iso_month(target) if target else None,
                      "reliable": _reliable(registered)})
     return pd.DataFrame(rows, columns=["prefecture_code", "prefecture", "offices", "registered", "adoption_rate",
                                        "target_month", "reliable"])
@@ -179,9 +180,10 @@ def run(args) -> int:
         first = fc.add_months(bounds[1], 1)
         last = fc.add_months(bounds[1], int(fc.ASSUMPTION_VALUES["horizon_months"]))
         if not first <= subsidy_month <= last:
-            raise UserError(f"--subsidy-month は実績データの最終月（{bounds[1]:%Y-%m}）より後、{last:%Y-%m} までの月で"
-                            f"指定してください（例: {first:%Y-%m}） / --subsidy-month must be after the last month of "
-                            f"data ({bounds[1]:%Y-%m}) and at most {last:%Y-%m} (e.g. {first:%Y-%m}).")
+            data_end, lo, hi = (formats.iso_month(m) for m in (bounds[1], first, last))
+            raise UserError(f"--subsidy-month は実績データの最終月（{data_end}）より後、{hi} までの月で"
+                            f"指定してください（例: {lo}） / --subsidy-month must be after the last month of "
+                            f"data ({data_end}) and at most {hi} (e.g. {lo}).")
     frame = forecast_rows(engine, code, rate, scenario=scenario)
     emit(frame, args.format)
     for ja, en in frame.attrs.get("notes", []):

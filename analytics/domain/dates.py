@@ -8,6 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from analytics.domain import formats
+from analytics.domain.formats import fiscal_year_label  # noqa: F401  (re-exported: the label lives in formats)
 from analytics.domain.text import is_missing, normalise_text
 
 # (kanji, letter, first day). An era ends the day before the next one starts.
@@ -163,11 +165,6 @@ def fiscal_year(value: object) -> int | None:
     return day.year if day.month >= 4 else day.year - 1
 
 
-def fiscal_year_label(fy: int, lang: str = "ja") -> str:
-    """'2025年度' in Japanese, 'FY2025' in English."""
-    return f"{int(fy)}年度" if lang == "ja" else f"FY{int(fy)}"
-
-
 def fiscal_year_range(fy: int) -> tuple[dt.date, dt.date]:
     """First and last day of 年度 fy."""
     return dt.date(int(fy), 4, 1), dt.date(int(fy) + 1, 3, 31)
@@ -188,11 +185,9 @@ def to_wareki(value: object, with_day: bool = True) -> str | None:
 
 
 def month_label(value: object, lang: str = "ja") -> str | None:
-    """'2025年8月' / '2025-08' for a month."""
-    month = parse_month(value)
-    if month is None:
-        return None
-    return f"{month.year}年{month.month}月" if lang == "ja" else f"{month.year}-{month.month:02d}"
+    """'2025年8月' / '2025-08' for a month written any way parse_month reads (令和7年8月, R7.8 …); None when
+    there is none. The label itself is formats.month_label."""
+    return formats.month_label(parse_month(value), lang)
 
 
 # ---------------------------------------------------------------- plausible range, hints
@@ -237,16 +232,17 @@ def range_problem(month: bool = False, on: dt.date | None = None, open_end: bool
     (``open_end``: only the lower bound applies, e.g. a planned 利用終了日)."""
     if month:
         lo, hi = month_range(on)
-        return (f"年月が範囲外です。{lo.year}年{lo.month}月（介護保険の開始）から{hi.year}年{hi.month}月までの年月を入力してください",
-                f"the month is out of range; enter a month from {lo:%Y-%m} (start of long-term care insurance) "
-                f"to {hi:%Y-%m}")
+        return (f"年月が範囲外です。{formats.month_label(lo)}（介護保険の開始）から{formats.month_label(hi)}までの年月を"
+                f"入力してください",
+                f"the month is out of range; enter a month from {formats.iso_month(lo)} (start of long-term care "
+                f"insurance) to {formats.iso_month(hi)}")
     lo, hi = date_range(on)
     if open_end:
-        return (f"日付が範囲外です。{lo.year}年{lo.month}月{lo.day}日（介護保険の開始）以降の日付を入力してください",
+        return (f"日付が範囲外です。{formats.date_label(lo)}（介護保険の開始）以降の日付を入力してください",
                 f"the date is out of range; enter a date on or after {lo.isoformat()} (start of long-term care "
                 f"insurance)")
-    return (f"日付が範囲外です。{lo.year}年{lo.month}月{lo.day}日（介護保険の開始）から"
-            f"{hi.year}年{hi.month}月{hi.day}日までの日付を入力してください",
+    return (f"日付が範囲外です。{formats.date_label(lo)}（介護保険の開始）から"
+            f"{formats.date_label(hi)}までの日付を入力してください",
             f"the date is out of range; enter a date from {lo.isoformat()} (start of long-term care insurance) "
             f"to {hi.isoformat()}")
 
@@ -293,7 +289,7 @@ def era_hint(value: object, month: bool = False) -> tuple[str, str] | None:
         return None
     written = f"{_year_text(kanji, year - start.year + 1)}{mon}月" + ("" if match.re is _ERA_MONTH else f"{day_no}日")
     correct = f"{_year_text(*right)}{mon}月" + ("" if match.re is _ERA_MONTH else f"{day_no}日")
-    iso = f"{day:%Y-%m}" if match.re is _ERA_MONTH else day.isoformat()
+    iso = formats.iso_month(day) if match.re is _ERA_MONTH else day.isoformat()
     what = "年月" if match.re is _ERA_MONTH else "日付"
     return (f"{written}という{what}はありません。{correct}（{iso}）のことなら {correct} と入力してください",
             f"{written} does not exist (outside the {kanji} era); if you mean {iso}, write {correct}")

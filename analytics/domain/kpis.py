@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analytics.domain import formats
+
 SRC_MASTER = "事業所マスタ（介護サービス情報公表システムのオープンデータ等、取込データ）"
 SRC_MASTER_EN = "Office master (MHLW care service information open data etc., imported)"
 SRC_REG = "登録事業所一覧（都道府県・WAM NET等の利用開始日・利用終了日、取込データ）"
@@ -328,9 +330,5 @@ def realised_hours_saved(sheets: float, digital_sheets: float) -> float:
     return float(vector_effect([float(sheets)], [float(digital_sheets)])["hours_saved"].iloc[0])
 
 
-def hours_text(hours: float | None) -> str:
-    """Hours for a tile or a sentence: tenths while the figure is small; from 1,000 h on whole hours
-    (tenths are noise there, and a metric tile cuts a long value off with "…"). None → "–"."""
-    if hours is None or hours != hours:
-        return "–"
-    return f"{hours:,.1f}" if abs(round(hours, 1)) < 1000 else f"{hours:,.0f}"  # 999.96 → "1,000", not "1,000.0"
+# Hours for a tile or a sentence: tenths below 1,000 h, whole hours from there (analytics.domain.formats).
+hours_text = formats.hours_number

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
+from analytics.domain import formats
 from analytics.store import aggregates, definitions, schema
 from analytics.store import engine as store_engine
 
@@ -389,7 +390,7 @@ def _conflict_errors(rows, found: pd.DataFrame, kind: str, file: str) -> pd.Data
     else:
         found["row"] = 0
     reasons = [conflict_reason(int(a), int(b)) for a, b in zip(found["stored_sheets"], found["sheets"])]
-    value = (found["month"].dt.strftime("%Y-%m") + " " + found["sender_code"].astype(str) + "→"
+    value = (found["month"].map(formats.iso_month) + " " + found["sender_code"].astype(str) + "→"
              + found["receiver_code"].astype(str) + " " + found["form"].astype(str) + " "
              + found["channel"].astype(str) + ": " + found["sheets"].astype("int64").astype(str))
     return pd.DataFrame({

@@ -11,6 +11,7 @@ import math
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.domain import formats
 from analytics.i18n import t
 from analytics.reports import style
 
@@ -31,11 +32,11 @@ def _layout(fig: go.Figure, height: int) -> go.Figure:
 
 def _fmt(value: float, percent: bool, points: bool = False, lang: str = "ja") -> str:
     """A fraction as '9.7%'; a change of a rate as '+13.0 ポイント' / '+13.0 pt' (percentage points, never %)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+    if formats.is_missing(value):
+        return formats.MISSING
     if points:
-        return f"{value * 100:+.1f} {t('adoption.unit.points', lang)}"
-    return f"{value * 100:.1f}%" if percent else f"{value:,.1f}"
+        return formats.points(value, lang)
+    return formats.percent(value) if percent else f"{value:,.1f}"
 
 
 def _unit_title(label: str, percent: bool, points: bool, lang: str) -> str:
@@ -45,10 +46,11 @@ def _unit_title(label: str, percent: bool, points: bool, lang: str) -> str:
     return label + (" (%)" if percent else "")
 
 
-def _hover_unit(percent: bool, points: bool, lang: str) -> str:
+def _hover_value(ref: str, percent: bool, points: bool, lang: str) -> str:
+    """The hover field of a value plotted ×100 when it is a rate (percent) or a change of one (points)."""
     if points:
-        return " " + t("adoption.unit.points", lang)
-    return "%" if percent else ""
+        return formats.hover_points(ref, lang)
+    return formats.hover_percent(ref, scaled=True, grouping=True) if percent else "%{" + ref + ":,.1f}"
 
 
 def _outlines(geo: dict, codes) -> dict:
@@ -86,8 +88,8 @@ def choropleth_map(frame: pd.DataFrame, value: str = "adoption_rate", lang: str 
         marker_line_width=0.6,
         text=data["prefecture"], customdata=data[[c for c in ("offices", "registered") if c in data] or [value]],
         colorbar=dict(title=_unit_title(value_label, percent, points, lang), thickness=12),
-        hovertemplate="%{text}<br>" + value_label + (": %{z:+.1f}" if points else ": %{z:,.1f}")
-        + _hover_unit(percent, points, lang) + "<extra></extra>"))
+        hovertemplate="%{text}<br>" + value_label + ": " + _hover_value("z", percent, points, lang)
+        + "<extra></extra>"))
     if highlight and highlight in names:
         fig.add_trace(go.Choroplethmap(
             geojson=_outlines(geo, [highlight]), locations=[highlight], z=[1], featureidkey="id",
@@ -167,7 +169,8 @@ def trend_line(frame: pd.DataFrame, series: str = "area", y: str = "adoption_rat
         fig.add_trace(go.Scatter(
             x=pd.to_datetime(part["month"]), y=part[y] * scale, name=str(name), mode="lines+markers",
             line=dict(dash=dashes[i % len(dashes)], width=2), marker=dict(symbol=symbols[i % len(symbols)], size=6),
-            hovertemplate=f"{name} %{{x}}: %{{y:.1f}}" + ("%" if percent else "") + "<extra></extra>"))
+            hovertemplate=f"{name} %{{x}}: " + (formats.hover_percent(scaled=True) if percent else "%{y:.1f}")
+            + "<extra></extra>"))
     fig.update_yaxes(title=value_label + (" (%)" if percent else ""), rangemode="tozero")
     fig.update_xaxes(title=None)
     style.month_axis(fig, lang, months=frame["month"].nunique() if len(frame) else None)
@@ -222,7 +225,8 @@ def scatter_map(frame: pd.DataFrame, lang: str = "ja", prefecture: str | None = 
                     colorscale=POINT_SCALE, cmin=0, cmax=top, cauto=False, showscale=True, opacity=0.9,
                     colorbar=dict(title=t("adoption.chart.rate", lang) + " (%)", thickness=12)),
         text=data["municipality"], customdata=data[["offices", "registered"]],
-        hovertemplate=("%{text}<br>" + t("adoption.chart.rate", lang) + ": %{marker.color:.1f}%<br>"
+        hovertemplate=("%{text}<br>" + t("adoption.chart.rate", lang) + ": "
+                       + formats.hover_percent("marker.color", scaled=True) + "<br>"
                        + t("adoption.chart.offices", lang) + ": %{customdata[0]}<br>"
                        + t("adoption.chart.registered", lang) + ": %{customdata[1]}<extra></extra>")))
     lons, lats = list(data["lon"]), list(data["lat"])
@@ -250,7 +254,7 @@ def funnel_text(stages: list[tuple[str, float]], lang: str = "ja") -> list[str]:
     for i, (_label, count) in enumerate(stages):
         text = f"{int(round(float(count))):,}"
         if i and first > 0:
-            share = f"{float(count) / first * 100:.1f}%"
+            share = formats.percent(float(count) / first)
             text += f"（{share}）" if lang == "ja" else f" ({share})"
         out.append(text)
     return out

@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.domain import formats
 from analytics.domain.codes import CHANNELS, FORMS
 from analytics.i18n import t
 from analytics.reports import style
@@ -24,9 +25,8 @@ def _layout(fig: go.Figure, height: int = 420) -> go.Figure:
 
 
 def month_label(m, lang: str = "ja") -> str:
-    """2025年8月 / 2025-08: the one month format of every chart (style.MONTH_TICKFORMAT)."""
-    m = pd.Timestamp(m)
-    return f"{m.year}年{m.month}月" if lang == "ja" else m.strftime("%Y-%m")
+    """2025年8月 / 2025-08 (formats.month_label) of anything pandas reads as a time."""
+    return formats.month_label(pd.Timestamp(m), lang)
 
 
 def month_range_label(first, last, lang: str = "ja") -> str:
@@ -48,7 +48,7 @@ def channel_mix(frame: pd.DataFrame, lang: str = "ja") -> go.Figure:
         fig.add_trace(go.Bar(x=labels, y=share.values,
                              name=t(f"channels.channel.{ch}", lang), marker_color=COLOURS[ch],
                              customdata=part.values,
-                             hovertemplate="%{x}: %{y:.1f}% (%{customdata:,}" +
+                             hovertemplate="%{x}: " + formats.hover_percent(scaled=True) + " (%{customdata:,}" +
                                            ("件" if lang == "ja" else " sheets") + ")<extra></extra>"))
     fig.update_layout(barmode="stack", yaxis=dict(title=t("channels.share_pct", lang), range=[0, 100]),
                       xaxis=dict(title=t("channels.month", lang), type="category", categoryorder="array",
@@ -67,7 +67,7 @@ def share_heatmap(frame: pd.DataFrame, names: dict[str, str], lang: str = "ja") 
         z=(pivot.values * 100), x=[month_label(m, lang) for m in pivot.columns],
         y=[f"{c} {names.get(c, c)}" for c in pivot.index], colorscale="Blues", zmin=0,
         colorbar=dict(title=t("channels.share_pct", lang), thickness=12),
-        hovertemplate="%{y} %{x}: %{z:.1f}%<extra></extra>"))
+        hovertemplate="%{y} %{x}: " + formats.hover_percent("z", scaled=True) + "<extra></extra>"))
     return _layout(fig, height=max(300, 18 * len(pivot) + 80))
 
 
@@ -78,8 +78,9 @@ def share_by_form(frame: pd.DataFrame, lang: str = "ja") -> go.Figure:
     fig = go.Figure(go.Bar(
         x=[t(f"channels.form.{x}", lang) for x in order], y=f["digital_share"] * 100,
         marker_color=COLOURS["digital"], customdata=f[["digital_sheets", "sheets"]].values,
-        text=[f"{v * 100:.1f}%" for v in f["digital_share"].fillna(0)], textposition="outside",
-        hovertemplate="%{x}: %{y:.1f}% (%{customdata[0]:,} / %{customdata[1]:,})<extra></extra>"))
+        text=[formats.percent(v) for v in f["digital_share"].fillna(0)], textposition="outside",
+        hovertemplate="%{x}: " + formats.hover_percent(scaled=True) + " (%{customdata[0]:,} / %{customdata[1]:,})"
+                      "<extra></extra>"))
     fig.update_layout(yaxis=dict(title=t("channels.share_pct", lang), range=[0, 105]))
     return _layout(fig, height=340)
 
@@ -129,7 +130,7 @@ def office_trend(frame: pd.DataFrame, lang: str = "ja") -> go.Figure:
             continue
         fig.add_trace(go.Scatter(x=[pd.Timestamp(m) for m in f["month"]], y=f["digital_share"] * 100,
                                  mode="lines+markers", name=t(f"officeview.{direction}", lang),
-                                 hovertemplate="%{x}: %{y:.1f}%<extra></extra>"))
+                                 hovertemplate="%{x}: " + formats.hover_percent(scaled=True) + "<extra></extra>"))
     fig.update_layout(yaxis=dict(title=t("channels.share_pct", lang), range=[0, 105]),
                       xaxis=dict(title=t("channels.month", lang)))
     style.month_axis(fig, lang, months=frame["month"].nunique() if len(frame) else None)

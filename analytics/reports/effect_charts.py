@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.domain import formats
 from analytics.domain.effects import DOCUMENTED, EffectResult
 from analytics.i18n import t
 from analytics.reports import style
@@ -70,7 +71,7 @@ def partners_figure(curve: pd.DataFrame, lang: str = "ja") -> go.Figure:
     fig.add_trace(go.Scatter(x=curve["registered_partners"], y=curve["saving_month"], mode="lines+markers",
                              name=t("effect.chart.partners.incl", lang), line=dict(color=BLUE),
                              customdata=curve["digital_share"] * 100,
-                             hovertemplate="%{x}: %{y:,}円 (%{customdata:.0f}%)<extra></extra>"))
+                             hovertemplate="%{x}: %{y:,}円 (" + formats.hover_percent("customdata", 0, scaled=True) + ")<extra></extra>"))
     fig.add_trace(go.Scatter(x=curve["registered_partners"], y=curve["saving_month_excl_licence"],
                              mode="lines", name=t("effect.chart.partners.excl", lang),
                              line=dict(color=GREY, dash="dash")))

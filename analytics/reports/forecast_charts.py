@@ -7,6 +7,7 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
+from analytics.domain import formats
 from analytics.i18n import t
 from analytics.reports import style
 
@@ -21,7 +22,7 @@ def _layout(fig: go.Figure, height: int, lang: str) -> go.Figure:
     # months as on every chart: 2026年4月 / 2026-04
     fig.update_xaxes(showgrid=True, gridcolor="#eeeeee", tickformat=style.month_tickformat(lang),
                      hoverformat=style.month_tickformat(lang))
-    fig.update_yaxes(showgrid=True, gridcolor="#eeeeee", tickformat=".0%", rangemode="tozero",
+    fig.update_yaxes(showgrid=True, gridcolor="#eeeeee", tickformat=formats.D3_PERCENT, rangemode="tozero",
                      title=t("forecast.chart.rate", lang))
     return style.number_format(fig)
 
@@ -37,23 +38,23 @@ def forecast_figure(frame: pd.DataFrame, *, target_rate: float, lang: str = "ja"
                              showlegend=False, hoverinfo="skip"))
     fig.add_trace(go.Scatter(x=fut["month"], y=fut["low_rate"], mode="lines", line=dict(width=0),
                              fill="tonexty", fillcolor="rgba(46,117,182,0.18)", name=t("forecast.chart.band", lang),
-                             hovertemplate="%{y:.1%}"))
+                             hovertemplate=formats.hover_percent()))
     hist = frame.dropna(subset=["observed_rate"])
     fig.add_trace(go.Scatter(x=hist["month"], y=hist["observed_rate"], mode="lines+markers",
                              line=dict(color=C_OBS, width=2), marker=dict(size=4),
-                             name=t("forecast.chart.observed", lang), hovertemplate="%{y:.1%}"))
+                             name=t("forecast.chart.observed", lang), hovertemplate=formats.hover_percent()))
     fig.add_trace(go.Scatter(x=hist["month"], y=hist["fitted_rate"], mode="lines",
                              line=dict(color=C_FIT, width=1.5, dash="dot"),
-                             name=t("forecast.chart.fitted", lang), hovertemplate="%{y:.1%}"))
+                             name=t("forecast.chart.fitted", lang), hovertemplate=formats.hover_percent()))
     fig.add_trace(go.Scatter(x=fut["month"], y=fut["baseline_rate"], mode="lines",
                              line=dict(color=C_BASE, width=2, dash="dash"),
-                             name=t("forecast.chart.baseline", lang), hovertemplate="%{y:.1%}"))
+                             name=t("forecast.chart.baseline", lang), hovertemplate=formats.hover_percent()))
     if show_scenario:
         fig.add_trace(go.Scatter(x=fut["month"], y=fut["scenario_rate"], mode="lines",
                                  line=dict(color=C_SCEN, width=2.5, dash="dashdot"),
-                                 name=t("forecast.chart.scenario", lang), hovertemplate="%{y:.1%}"))
+                                 name=t("forecast.chart.scenario", lang), hovertemplate=formats.hover_percent()))
     fig.add_hline(y=target_rate, line=dict(color=C_TARGET, width=1, dash="longdash"),
-                  annotation_text=t("forecast.chart.target", lang, rate=f"{target_rate:.0%}"),
+                  annotation_text=t("forecast.chart.target", lang, rate=formats.percent(target_rate, 0)),
                   annotation_position="top left")
     for month, color in ((target_month, C_BASE), (scenario_target_month if show_scenario else None, C_SCEN)):
         if month is not None:
@@ -68,7 +69,7 @@ def backtest_figure(frame: pd.DataFrame, history: pd.DataFrame, *, master: int, 
     denom = master or 1
     fig.add_trace(go.Scatter(x=history["month"], y=history["registered"] / denom, mode="lines+markers",
                              line=dict(color=C_OBS, width=2), marker=dict(size=4),
-                             name=t("forecast.chart.observed", lang), hovertemplate="%{y:.1%}"))
+                             name=t("forecast.chart.observed", lang), hovertemplate=formats.hover_percent()))
     if not frame.empty:
         # the forecast line starts at the cut-off's observed value, where the forecast starts from
         cutoff = (pd.Timestamp(frame["month"].iloc[0]) - pd.DateOffset(months=1)).date()
@@ -77,7 +78,7 @@ def backtest_figure(frame: pd.DataFrame, history: pd.DataFrame, *, master: int, 
         ys = (list(at_cut.iloc[:1]) if len(at_cut) else []) + list(frame["predicted"])
         fig.add_trace(go.Scatter(x=xs, y=[v / denom for v in ys], mode="lines+markers",
                                  line=dict(color=C_SCEN, width=2, dash="dash"), marker=dict(symbol="x", size=7),
-                                 name=t("forecast.chart.backtest_pred", lang), hovertemplate="%{y:.1%}"))
+                                 name=t("forecast.chart.backtest_pred", lang), hovertemplate=formats.hover_percent()))
         fig.add_vline(x=pd.Timestamp(cutoff).timestamp() * 1000, line=dict(color=C_TARGET, width=1, dash="dot"),
                       annotation_text=t("forecast.chart.cutoff", lang), annotation_position="top left")
     return _layout(fig, height, lang)

@@ -14,7 +14,7 @@ import datetime as dt
 import pandas as pd
 import plotly.graph_objects as go
 
-from analytics.domain import codes, kpis
+from analytics.domain import codes, formats, kpis
 from analytics.i18n import t
 from analytics.reports import style, summaries
 
@@ -81,10 +81,7 @@ class Pack:
 
 
 def _month_text(m, lang: str) -> str:
-    if m is None or pd.isna(m):
-        return "–"
-    m = pd.Timestamp(m)
-    return f"{m.year}年{m.month}月" if lang == "ja" else f"{m.year}-{m.month:02d}"
+    return formats.month_label(None if formats.is_missing(m) else pd.Timestamp(m), lang, missing=formats.MISSING)
 
 
 def _yen(yen, lang: str) -> str:

@@ -16,12 +16,10 @@ Number formats follow Japanese conventions: 万円, 時間, 年度.
 """
 from __future__ import annotations
 
-import math
-
 import plotly.graph_objects as go
 import plotly.io as pio
 
-from analytics.domain.dates import fiscal_year_label as _fiscal_year_label
+from analytics.domain import formats
 
 FONT_FAMILY = "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Meiryo, sans-serif"
 TEMPLATE = "careplan"
@@ -106,13 +104,12 @@ def apply_style(fig: go.Figure, for_slides: bool = False, title: str | None = No
 # tick and text format abbreviates large numbers, which nobody reads as 14,350 in a Japanese report.
 SEPARATORS = ".,"
 NUMBER_TICKFORMAT = ","
-# One month format per language on every chart: 2024年9月 / 2024-09 (as analytics.domain.dates.month_label).
-MONTH_TICKFORMAT = {"ja": "%Y年%-m月", "en": "%Y-%m"}
+# One month format per language on every chart: 2024年9月 / 2024-09 (as analytics.domain.formats.month_label).
+MONTH_TICKFORMAT = formats.MONTH_D3
 _VALUE_TRACES = {"bar", "scatter", "scattergl", "waterfall", "funnel", "histogram", "box"}
 
 
-def month_tickformat(lang: str = "ja") -> str:
-    return MONTH_TICKFORMAT.get(lang, MONTH_TICKFORMAT["en"])
+month_tickformat = formats.month_d3
 
 
 def month_axis(fig: go.Figure, lang: str = "ja", months: int | None = None, axis: str = "x") -> go.Figure:
@@ -163,55 +160,11 @@ def number_format(fig: go.Figure) -> go.Figure:
     return fig
 
 
-def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def format_yen_man(yen, lang: str = "ja", digits: int = 1) -> str:
-    """62,434 yen → '6.2万円' (ja) / '6.2 ×10k yen' (en: the 万 unit kept, so slides compare). From 1億 on,
-    Japanese reads 億 and 万 as people write them: 406,331,234 → '4億633万円' (not '40,633.1万円')."""
-    if _missing(yen):
-        return "–"
-    if lang == "ja" and abs(round(float(yen) / 10_000)) >= 10_000:
-        oku, man_rest = divmod(abs(round(float(yen) / 10_000)), 10_000)
-        sign = "-" if float(yen) < 0 else ""
-        return f"{sign}{oku:,}億{man_rest}万円" if man_rest else f"{sign}{oku:,}億円"
-    man = float(yen) / 10_000
-    text = f"{man:,.{digits}f}"
-    return f"{text}万円" if lang == "ja" else f"{text} ×10k yen"
-
-
-def format_yen(yen, lang: str = "ja") -> str:
-    """62,434 → '62,434円' / '62,434 yen'."""
-    if _missing(yen):
-        return "–"
-    return f"{round(float(yen)):,}円" if lang == "ja" else f"{round(float(yen)):,} yen"
-
-
-def format_hours(hours, lang: str = "ja", digits: int = 1) -> str:
-    """34.3 → '34.3時間' (ja) / '34.3 h' (en)."""
-    if _missing(hours):
-        return "–"
-    text = f"{float(hours):,.{digits}f}"
-    return f"{text}時間" if lang == "ja" else f"{text} h"
-
-
-def format_percent(fraction, digits: int = 1) -> str:
-    """0.1234 → '12.3%'."""
-    if _missing(fraction):
-        return "–"
-    return f"{float(fraction) * 100:.{digits}f}%"
-
-
-def format_count(value, unit_ja: str = "", unit_en: str = "", lang: str = "ja") -> str:
-    """1234 → '1,234事業所' / '1,234 offices'."""
-    if _missing(value):
-        return "–"
-    text = f"{int(round(float(value))):,}"
-    unit = unit_ja if lang == "ja" else (f" {unit_en}" if unit_en else "")
-    return text + unit
-
-
-def fiscal_year_label(fy: int, lang: str = "ja") -> str:
-    """'2025年度' / 'FY2025' (analytics.domain.codes.fiscal_year_label)."""
-    return _fiscal_year_label(fy, lang)
+# The number formats live in analytics.domain.formats (one copy for pages, charts, exports and the CLI);
+# these names stay for the exporters that read them from here.
+format_yen_man = formats.yen_man
+format_yen = formats.yen
+format_hours = formats.hours
+format_percent = formats.percent
+format_count = formats.count
+fiscal_year_label = formats.fiscal_year_label

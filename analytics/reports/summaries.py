@@ -19,20 +19,17 @@ import math
 
 import pandas as pd
 
+from analytics.domain import formats
 from analytics.i18n import t
 
 KINDS = ("ranking", "map", "trend", "channel_mix", "savings", "effect")
 
 
-def _pct(v) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "–"
-    return f"{float(v) * 100:.1f}%"
+_pct = formats.percent
 
 
 def _month(m, lang: str) -> str:
-    m = pd.Timestamp(m)
-    return f"{m.year}年{m.month}月" if lang == "ja" else f"{m.year}-{m.month:02d}"
+    return formats.month_label(pd.Timestamp(m), lang)
 
 
 def _sep(lang: str) -> str:
@@ -69,7 +66,7 @@ def _trend(data: pd.DataFrame, lang: str, area: str = "", value: str = "adoption
     first, last = d.iloc[0], d.iloc[-1]
     return t("export.summary.trend", lang, area=area, start=_month(first["month"], lang),
              end=_month(last["month"], lang), v0=_pct(first[value]), v1=_pct(last[value]),
-             delta=f"{(float(last[value]) - float(first[value])) * 100:+.1f}")
+             delta=formats.points(float(last[value]) - float(first[value]), lang, unit=False))
 
 
 def _channel_mix(data: pd.DataFrame, lang: str, area: str = "", **_ctx) -> str:
@@ -81,7 +78,7 @@ def _channel_mix(data: pd.DataFrame, lang: str, area: str = "", **_ctx) -> str:
     if total <= 0:
         return t("export.summary.empty", lang)
     parts = part.groupby("channel", sort=False)["sheets"].sum().sort_values(ascending=False)
-    shares = _sep(lang).join(f"{ch} {v / total * 100:.1f}%" for ch, v in parts.items())
+    shares = _sep(lang).join(f"{ch} {formats.percent(v / total)}" for ch, v in parts.items())
     return t("export.summary.channel_mix", lang, area=area, month=_month(last_month, lang),
              total=f"{int(total):,}", shares=shares)
 
@@ -89,23 +86,21 @@ def _channel_mix(data: pd.DataFrame, lang: str, area: str = "", **_ctx) -> str:
 def _savings(data: pd.DataFrame, lang: str, area: str = "", **_ctx) -> str:
     if data is None or data.empty:
         return t("export.summary.empty", lang)
-    from analytics.reports.style import format_hours, format_yen
     # sums of the unrounded area values, rounded once; money to the yen (DESIGN §4)
     top = data.sort_values("potential_yen", ascending=False).iloc[0]
     return t("export.summary.savings", lang, area=area,
-             realised_h=format_hours(data["realised_hours"].sum(), lang),
-             realised_y=format_yen(data["realised_yen"].sum(), lang),
-             potential_h=format_hours(data["potential_hours"].sum(), lang),
-             potential_y=format_yen(data["potential_yen"].sum(), lang),
-             top=str(top["label"]), top_y=format_yen(top["potential_yen"], lang))
+             realised_h=formats.hours(data["realised_hours"].sum(), lang),
+             realised_y=formats.yen(data["realised_yen"].sum(), lang),
+             potential_h=formats.hours(data["potential_hours"].sum(), lang),
+             potential_y=formats.yen(data["potential_yen"].sum(), lang),
+             top=str(top["label"]), top_y=formats.yen(top["potential_yen"], lang))
 
 
 def _effect(values, lang: str, **_ctx) -> str:
-    from analytics.reports.style import format_hours, format_yen
     return t("export.summary.effect", lang,
-             h0=format_hours(values["hours_before"], lang), h1=format_hours(values["hours_after"], lang),
-             saved=format_hours(values["hours_saved_month"], lang),
-             yen=format_yen(values["saving_month"], lang))
+             h0=formats.hours(values["hours_before"], lang), h1=formats.hours(values["hours_after"], lang),
+             saved=formats.hours(values["hours_saved_month"], lang),
+             yen=formats.yen(values["saving_month"], lang))
 
 
 def _num(v) -> str:
@@ -166,9 +161,9 @@ class _Fmt:
 
     def __call__(self, v, lang: str) -> str:
         if self.fraction:
-            return f"{float(v) * 100:.1f}%"
+            return formats.percent(v)
         if self.unit == "%":
-            return f"{float(v):.1f}%"
+            return formats.percent(v, scaled=True)
         if self.unit and "10k" in self.unit:  # English has no 万: a chart in ×10k yen is read out in yen
             return _with_unit(f"{round(float(v) * 10_000):,}", "yen", lang)
         if self.unit and ("円" in self.unit or "yen" in self.unit) and "万" not in self.unit and \
@@ -241,7 +236,7 @@ def _label(value, lang: str) -> str:
     text = str(value.isoformat() if hasattr(value, "isoformat") else value)
     m = _DATE.match(text)
     if m and m.group(3) == "01":
-        return f"{int(m.group(1))}年{int(m.group(2))}月" if lang == "ja" else f"{m.group(1)}-{m.group(2)}"
+        return formats.month_label(text[:10], lang)
     if m:
         return f"{m.group(1)}-{m.group(2)}-{m.group(3)}"
     return text
@@ -292,7 +287,7 @@ def _x_label(value, lang: str, layout: dict, numeric: bool) -> str:
     axis = _axis(layout, "xaxis")
     suffix = str(axis.get("ticksuffix") or "").strip()
     if _fraction_format(axis.get("tickformat")):
-        return f"{float(value) * 100:.0f}%"
+        return formats.percent(value, 0)
     if suffix:
         return f"{_num(value)}{suffix}"
     return _with_unit(_num(value), _split_unit(_text_of(axis.get("title")))[1], lang)

@@ -8,7 +8,7 @@ import datetime as dt
 
 import pandas as pd
 
-from analytics.domain import kpis
+from analytics.domain import formats, kpis
 from analytics.services import for_scope
 from analytics.store import queries_channels as qc
 from analytics.store import queries_savings as qs
@@ -46,7 +46,7 @@ def missed_pairs(engine, **filters) -> pd.DataFrame:
 
 
 def _ym(series: pd.Series) -> pd.Series:
-    return series.map(lambda m: None if m is None else f"{m.year:04d}-{m.month:02d}")
+    return series.map(formats.iso_month)
 
 
 def report_rows(engine, scope, by: str = "prefecture", prefecture: str | None = None,

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics.domain import codes, kpis
+from analytics.domain import codes, formats, kpis
 from analytics.reports import channel_charts as charts
 from analytics.services import channels as sc
 from analytics.ui import a11y, glue
@@ -23,18 +23,18 @@ c1, c2 = st.columns(2)
 area = c1.selectbox(glue.tr("channels.area"), [sc.NATION] + list(pref_name), key="channels_area",
                     format_func=lambda c: glue.tr("common.nation") if c == sc.NATION else f"{c} {pref_name[c]}")
 month = c2.selectbox(glue.tr("channels.month"), months[::-1], key="channels_month",
-                     format_func=lambda m: charts.month_label(m, lang))
+                     format_func=lambda m: formats.month_label(m, lang))
 prefecture = None if area == sc.NATION else area
 area_label = glue.tr("common.nation") if prefecture is None else pref_name[prefecture]
-period_all = glue.tr("channels.period_all", start=charts.month_label(months[0], lang),
-                     end=charts.month_label(months[-1], lang))
-period_month = charts.month_label(month, lang)
+period_all = glue.tr("channels.period_all", start=formats.month_label(months[0], lang),
+                     end=formats.month_label(months[-1], lang))
+period_month = formats.month_label(month, lang)
 
 total = glue.cached(sc.summary, scope, (), prefecture=prefecture, month_from=month, month_to=month)
 row = total.iloc[0] if not total.empty else None
 m1, m2, m3 = st.columns(3)
 m1.metric(kpis.label("digital_share", lang),
-          "–" if row is None or pd.isna(row["digital_share"]) else f"{row['digital_share'] * 100:.1f}%",
+          "–" if row is None or pd.isna(row["digital_share"]) else formats.percent(row['digital_share']),
           help=kpis.describe("digital_share", lang))
 m2.metric(kpis.label("sheets", lang), "–" if row is None or pd.isna(row["sheets"]) else f"{int(row['sheets']):,}",
           help=kpis.describe("sheets", lang))

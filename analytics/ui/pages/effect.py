@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import i18n
-from analytics.domain import codes, effects, kpis
+from analytics.domain import codes, effects, formats, kpis
 from analytics.domain.text import normalise_text
 from analytics.reports import effect_charts
 from analytics.store import office_partners as op
@@ -29,7 +29,7 @@ def _reset() -> None:
 
 
 def _pct(x: float) -> str:
-    return f"{x:.1%}" if round(x * 100, 1) != round(x * 100) else f"{x:.0%}"
+    return formats.percent(x, trim=True)
 
 
 def _hours(x: float) -> str:
@@ -71,7 +71,7 @@ with right:
         st.caption(db_reason)
     partners = None
     if mode == "share":
-        st.slider(tr("effect.share"), 0, 100, step=1, key="effect_share", format="%d%%")
+        st.slider(tr("effect.share"), 0, 100, step=1, key="effect_share", format=formats.printf_percent(0))
         share = st.session_state["effect_share"] / 100
     elif mode == "partners":
         total = st.number_input(tr("effect.partners_total"), min_value=1, max_value=500, step=1,
@@ -119,10 +119,11 @@ with right:
             else:
                 share = effects.partner_share(frame["sheets"], frame["registered"])
                 actual = frame["digital_sheets"].sum() / max(frame["sheets"].sum(), 1)
-                st.caption(tr("effect.db.month", month=f"{month:%Y-%m}", partners=len(frame),
+                st.caption(tr("effect.db.month", month=formats.iso_month(month), partners=len(frame),
                               registered=int(frame["registered"].sum()), share=_pct(share), actual=_pct(actual)))
                 if st.session_state.get("effect_profile_month"):
-                    st.caption(tr("effect.db.profile", month=f"{st.session_state['effect_profile_month']:%Y-%m}"))
+                    profile_month = formats.iso_month(st.session_state["effect_profile_month"])
+                    st.caption(tr("effect.db.profile", month=profile_month))
                 else:  # the inputs keep what they held (another office's, or the defaults): say so
                     st.caption(tr("effect.db.no_profile"))
                 if not glue.cached(op.is_registered, code, month):

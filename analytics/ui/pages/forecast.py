@@ -6,9 +6,10 @@ import streamlit as st
 
 from analytics import privacy
 from analytics.commands import report_forecast
-from analytics.domain import codes, dates
+from analytics.domain import codes, formats
 from analytics.domain import forecast as fc
-from analytics.domain.codes import fiscal_year, fiscal_year_label
+from analytics.domain.codes import fiscal_year
+from analytics.domain.formats import fiscal_year_label
 from analytics.reports import forecast_charts
 from analytics.store import queries_forecast as qf
 from analytics.ui import a11y, glue
@@ -20,7 +21,7 @@ st.caption(glue.tr("forecast.intro"))
 
 def ym(d: dt.date | None) -> str:
     """A month as the rest of the app writes it (2025年8月 / 2025-08)."""
-    return dates.month_label(d, lang) if d else glue.tr("forecast.not_reached")
+    return formats.month_label(d, lang) if d else glue.tr("forecast.not_reached")
 
 
 def fit_caveats(fit, master: int) -> list[tuple[str, str]]:
@@ -28,7 +29,7 @@ def fit_caveats(fit, master: int) -> list[tuple[str, str]]:
     m is the saturation assumption whenever it is fixed (a caption); p or q at a bound is a warning."""
     notes = []
     if fit.m_fixed:
-        sat = f"{fit.m / master:.0%}" if master else "–"
+        sat = formats.percent(fit.m / master, 0) if master else "–"
         notes.append(("caption", glue.tr("forecast.caveat.m_fixed", sat=sat, m=f"{fit.m:,.0f}")))
     for name, value, (lo, hi) in (("p", fit.p, fc.P_BOUNDS), ("q", fit.q, fc.Q_BOUNDS)):
         if value <= lo * 1.01 or value >= hi * 0.99:
@@ -54,7 +55,7 @@ prefecture = c1.selectbox(glue.tr("common.prefecture"), pref_options, index=pref
 kind = c2.selectbox(glue.tr("forecast.kind"), ["kyotaku", "service"],
                     format_func=lambda k: glue.tr(f"common.kind.{k}"), key="forecast_kind")
 target_pct = c3.slider(glue.tr("forecast.target_rate"), min_value=5, max_value=100, value=50, step=5,
-                       format="%d%%", key="forecast_target")
+                       format=formats.printf_percent(0), key="forecast_target")
 target_rate = target_pct / 100
 
 series, master = glue.cached(qf.area_series, prefecture or None)
@@ -128,18 +129,19 @@ if not fc.is_reliable(counts):
 # beside the target month, not only in the backtest section below
 headline_bt, headline_mape = fc.backtest(months, counts, offices)
 if fc.is_poor_fit(headline_mape):
-    st.warning(glue.tr("forecast.poor_fit", mape=f"{headline_mape:.1%}",
-                       limit=f"{fc.ASSUMPTION_VALUES['mape_warn']:.0%}"))
+    st.warning(glue.tr("forecast.poor_fit", mape=formats.percent(headline_mape),
+                       limit=formats.percent(fc.ASSUMPTION_VALUES['mape_warn'], 0)))
 short_history = fc.is_short_history(len(months))
 if short_history:
     st.warning(glue.tr("forecast.short_history", n=len(months), need=fc.ASSUMPTION_VALUES["min_history_months"]))
 beyond_market = not fc.target_reached_already(res) and fc.target_beyond_market(target_rate, res.fit.m, offices)
 if beyond_market:
     # "not within 10 years" would read as slow adoption; it is the ceiling m the model assumes
-    st.warning(glue.tr("forecast.target_beyond_market", rate=f"{target_rate:.0%}", sat=f"{res.fit.m / offices:.0%}"))
+    st.warning(glue.tr("forecast.target_beyond_market", rate=formats.percent(target_rate, 0),
+                       sat=formats.percent(res.fit.m / offices, 0)))
 now_rate = counts[-1] / offices
 m1, m2, m3, m4 = st.columns(4)
-m1.metric(glue.tr("forecast.metric.now", month=ym(last)), f"{now_rate:.1%}",
+m1.metric(glue.tr("forecast.metric.now", month=ym(last)), formats.percent(now_rate),
           help=glue.tr("forecast.metric.now_help", registered=int(counts[-1]), offices=offices))
 
 
@@ -166,8 +168,9 @@ m3.metric(glue.tr("forecast.metric.target_scenario"), metric_label(res.scenario_
           help=metric_help(res.scenario_target_month),
           delta_color="inverse")
 in12 = res.frame[res.frame["month"] == fc.add_months(last, 12)].iloc[0]
-m4.metric(glue.tr("forecast.metric.in12", month=ym(fc.add_months(last, 12))), f"{in12['scenario_rate']:.1%}",
-          delta=glue.tr("forecast.unit.points", value=f"{(in12['scenario_rate'] - in12['baseline_rate']) * 100:+.1f}")
+m4.metric(glue.tr("forecast.metric.in12", month=ym(fc.add_months(last, 12))), formats.percent(in12['scenario_rate']),
+          delta=glue.tr("forecast.unit.points",
+                        value=formats.points(in12["scenario_rate"] - in12["baseline_rate"], lang, unit=False))
           if not scenario.is_baseline() else None)
 if res.target_month or res.scenario_target_month:
     # budgets are planned by 年度 (April–March): say which one each target month falls in
@@ -187,8 +190,8 @@ glue.chart_footer(counts=glue.tr("forecast.def.chart", area=area_name, kind=glue
                   source=glue.tr("forecast.def.source"), data=table, key="forecast_main")
 
 st.markdown(glue.tr("forecast.fit_text", p=f"{res.fit.p:.4f}", q=f"{res.fit.q:.3f}", m=f"{res.fit.m:,.0f}",
-                    sat=f"{res.fit.m / offices:.0%}", rmse=f"{res.fit.rmse:,.1f}",
-                    level=f"{fc.ASSUMPTION_VALUES['band_level']:.0%}", draws=res.draws))
+                    sat=formats.percent(res.fit.m / offices, 0), rmse=f"{res.fit.rmse:,.1f}",
+                    level=formats.percent(fc.ASSUMPTION_VALUES['band_level'], 0), draws=res.draws))
 for level, note in fit_caveats(res.fit, offices):
     (st.warning if level == "warning" else st.caption)(note)
 
@@ -203,8 +206,9 @@ if targets is not None:
         eff = fc.targets_effect(totals["sheets"], totals["digital_sheets"], unlocked)
         t1, t2, t3 = st.columns(3)
         t1.metric(glue.tr("forecast.targets.share", month=ym(totals["month"])),
-                  f"{(eff['share_after'] or 0):.1%}",
-                  delta=glue.tr("forecast.unit.points", value=f"{((eff['share_after'] or 0) - (eff['share_before'] or 0)) * 100:+.1f}"))
+                  formats.percent(eff['share_after'] or 0),
+                  delta=glue.tr("forecast.unit.points", value=formats.points(
+                      (eff["share_after"] or 0) - (eff["share_before"] or 0), lang, unit=False)))
         t2.metric(glue.tr("forecast.targets.hours"),
                   glue.tr("forecast.unit.hours", value=f"{eff['hours_added_month']:,.1f}"))
         t3.metric(glue.tr("forecast.targets.yen"),
@@ -224,9 +228,9 @@ else:
     # the default cutoff (six months before the last) is the headline's backtest: not fitted twice
     headline_cut = len(months) - 7 >= 2 and cutoff == months[len(months) - 7]
     bt, mape = (headline_bt, headline_mape) if headline_cut else fc.backtest(months, counts, offices, cutoff)
-    st.metric(glue.tr("forecast.backtest.mape"), "–" if mape is None else f"{mape:.1%}")
+    st.metric(glue.tr("forecast.backtest.mape"), "–" if mape is None else formats.percent(mape))
     st.markdown(glue.tr("forecast.backtest.explain", cutoff=ym(cutoff), n=len(bt),
-                        mape="–" if mape is None else f"{mape:.1%}"))
+                        mape="–" if mape is None else formats.percent(mape)))
     hist = pd.DataFrame({"month": months, "registered": counts})
     a11y.chart(forecast_charts.backtest_figure(bt, hist, master=offices, lang=lang), key="forecast_bt_chart")
     glue.chart_footer(counts=glue.tr("forecast.def.backtest"), period=f"{ym(months[0])} – {ym(last)}",
@@ -259,9 +263,9 @@ else:
     # one decimal like every other page: 23.1%, 10.0%, 12.5% (format="percent" gave 23.08% / 10%)
     shown[glue.tr("forecast.all.col.rate")] = shown[glue.tr("forecast.all.col.rate")] * 100
     st.dataframe(shown, hide_index=True, key="forecast_all_table", column_config={
-        glue.tr("forecast.all.col.rate"): st.column_config.NumberColumn(format="%.1f%%")})
+        glue.tr("forecast.all.col.rate"): st.column_config.NumberColumn(format=formats.printf_percent(1))})
     glue.chart_footer(counts=glue.tr("forecast.def.all", kind=glue.tr(f"common.kind.{kind}"),
-                                     rate=f"{target_rate:.0%}"),
+                                     rate=formats.percent(target_rate, 0)),
                       period=f"{ym(months[0])} – {ym(last)}", source=glue.tr("forecast.def.source"),
                       data=allp, key="forecast_all")
 

@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics.domain import codes, kpis
+from analytics.domain import formats, kpis
 from analytics.reports import adoption_charts as charts
 from analytics.store import queries_adoption as qa
 from analytics.ui import a11y, glue
@@ -27,15 +27,15 @@ digital_offices = glue.cached(qa.digital_offices)
 hours = kpis.realised_hours_saved(share["sheets"], share["digital_sheets"]) if pd.notna(month) else None
 missing = glue.cached(qa.not_in_master, as_of)
 
-month_text = codes.month_label(month, lang) if pd.notna(month) else "–"
+month_text = formats.month_label(month, lang) if pd.notna(month) else "–"
 st.caption(glue.tr("adoption.home.as_of", date=as_of.isoformat(), month=month_text))
 
 c1, c2, c3, c4, c5 = st.columns(5)
 c1.metric(kpis.label("offices", lang), f"{int(nation['offices']):,}")
 c2.metric(kpis.label("registered", lang), f"{int(nation['registered']):,}")
-c3.metric(kpis.label("adoption_rate", lang), f"{nation['adoption_rate'] * 100:.1f}%")
+c3.metric(kpis.label("adoption_rate", lang), formats.percent(nation['adoption_rate']))
 c4.metric(kpis.label("digital_share", lang),
-          "–" if pd.isna(share["digital_share"]) else f"{share['digital_share'] * 100:.1f}%")
+          "–" if pd.isna(share["digital_share"]) else formats.percent(share['digital_share']))
 hours_text = kpis.hours_text(hours)
 # the unit in the label: a tile a fifth of the page wide cuts "15,708 時間" off with "…"
 c5.metric(glue.tr("adoption.home.hours_tile", label=kpis.label("hours_saved_realised", lang)), hours_text)
@@ -73,9 +73,9 @@ if start is not None:
     monthly = pd.concat(parts, ignore_index=True)
     plot(charts.trend_line(monthly, lang=lang), "home_trend")
     table = monthly[["area", "month", "offices", "registered", "adoption_rate"]].copy()
-    table["adoption_rate"] = (table["adoption_rate"] * 100).round(1)
+    table["adoption_rate"] = formats.percent_number(table["adoption_rate"])
     glue.chart_footer(counts=glue.tr("adoption.home.trend_note") + kpis.describe("adoption_rate_monthly", lang),
-                      period=glue.tr("adoption.period.range", start=codes.month_label(start, lang),
-                                     end=codes.month_label(as_of, lang)),
+                      period=glue.tr("adoption.period.range", start=formats.month_label(start, lang),
+                                     end=formats.month_label(as_of, lang)),
                       source=kpis.source("adoption_rate_monthly", lang),
                       data=table.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="home_trend")

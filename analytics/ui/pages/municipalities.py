@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from analytics.domain import codes, kpis
+from analytics.domain import codes, formats, kpis
 from analytics.reports import adoption_charts as charts
 from analytics.services import adoption as sa_
 from analytics.ui import a11y, glue
@@ -15,7 +15,7 @@ def plot(fig, key: str) -> None:
 
 
 def pct(v) -> str:
-    return "–" if pd.isna(v) else f"{v * 100:.1f}%"
+    return "–" if pd.isna(v) else formats.percent(v)
 
 
 st.title(glue.tr("page.municipalities.title"))
@@ -53,7 +53,7 @@ kinds = glue.cached(sa_.adoption, scope, as_of, "kind", pref, None, lang).frame
 if len(kinds):
     plot(charts.kind_bar(kinds, lang), "muni_kinds")
     kt = kinds.assign(kind=kinds["kind"].map(lambda k: glue.tr(f"common.kind.{k}")),
-                      adoption_rate=(kinds["adoption_rate"] * 100).round(1))
+                      adoption_rate=formats.percent_number(kinds["adoption_rate"]))
     glue.chart_footer(counts=kpis.describe("adoption_rate", lang) + glue.tr("common.sentence_join") + glue.tr("adoption.muni.kind_note"),
                       period=period, source=kpis.source("adoption_rate", lang),
                       data=kt.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="muni_kinds")
@@ -67,7 +67,7 @@ if len(munis):
     else:
         st.caption(glue.tr("adoption.muni.no_coordinates"))
     table = munis[["municipality_code", "municipality", "offices", "registered", "adoption_rate"]].copy()
-    table["adoption_rate"] = (table["adoption_rate"] * 100).round(1)
+    table["adoption_rate"] = formats.percent_number(table["adoption_rate"])
     glue.chart_footer(counts=kpis.describe("adoption_rate", lang) + glue.tr("common.sentence_join") + glue.tr("adoption.muni.map_note"),
                       period=period, source=kpis.source("adoption_rate", lang),
                       data=table.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="muni_table")

@@ -3,7 +3,7 @@ invite first — from the database, or from the manager's own log / CPDS ZIP rea
 import pandas as pd
 import streamlit as st
 
-from analytics.domain import codes, kpis
+from analytics.domain import codes, formats, kpis
 from analytics.ingest import preview
 from analytics.reports import channel_charts as charts
 from analytics.store import office_partners as op
@@ -118,15 +118,15 @@ latest = max(monthly["month"])
 last = monthly[monthly["month"] == latest]
 sheets, digital = int(last["sheets"].sum()), int(last["digital_sheets"].sum())
 m1, m2, m3 = st.columns(3)
-m1.metric(kpis.label("digital_share", lang), f"{digital / sheets * 100:.1f}%" if sheets else "–",
+m1.metric(kpis.label("digital_share", lang), formats.percent(digital / sheets) if sheets else "–",
           help=kpis.describe("digital_share", lang))
 m2.metric(kpis.label("sheets", lang), f"{sheets:,}", help=kpis.describe("sheets", lang))
 m3.metric(kpis.label("missed_digital_sheets", lang), f"{int(last['missed_digital_sheets'].sum()):,}",
           help=kpis.describe("missed_digital_sheets", lang))
-st.caption(f"{office_code}　{charts.month_label(latest, lang)}")
+st.caption(f"{office_code}　{formats.month_label(latest, lang)}")
 
-period = glue.tr("channels.period_all", start=charts.month_label(min(monthly["month"]), lang),
-                 end=charts.month_label(latest, lang))
+period = glue.tr("channels.period_all", start=formats.month_label(min(monthly["month"]), lang),
+                 end=formats.month_label(latest, lang))
 src = kpis.source("digital_share", lang)
 st.subheader(glue.tr("officeview.chart.trend"))
 a11y.chart(charts.office_trend(monthly, lang), key="office_trend_chart")
@@ -140,7 +140,7 @@ cols = {"partner_code": glue.tr("officeview.col.partner_code"), "name": glue.tr(
         "digital_sheets": glue.tr("officeview.col.digital_sheets"), "sheets": glue.tr("officeview.col.sheets"),
         "sheets_sent": glue.tr("officeview.col.sheets_sent"),
         "sheets_received": glue.tr("officeview.col.sheets_received")}
-month_txt = glue.tr("officeview.month_of", month=charts.month_label(partners["month"].iloc[0], lang)) \
+month_txt = glue.tr("officeview.month_of", month=formats.month_label(partners["month"].iloc[0], lang)) \
     if not partners.empty else ""
 
 # 二重管理 needs both sides registered: an office not registered in the partners' month has none; its
@@ -149,7 +149,7 @@ self_registered = (not partners.empty) and self_registered_in(partners["month"].
 paper_with_registered = partners[partners["registered"] & (partners["paper_sheets"] > 0)]
 st.subheader(glue.tr("officeview.missed.title"))
 if not self_registered and not partners.empty:
-    st.info(glue.tr("officeview.self_unregistered", month=charts.month_label(partners["month"].iloc[0], lang)))
+    st.info(glue.tr("officeview.self_unregistered", month=formats.month_label(partners["month"].iloc[0], lang)))
 elif paper_with_registered.empty:
     st.success(glue.tr("channels.missed.none"))
 else:

@@ -4,7 +4,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics.domain import codes, kpis
+from analytics.domain import codes, formats, kpis
 from analytics.reports import adoption_charts as charts
 from analytics.services import adoption as sa_
 from analytics.ui import a11y, glue
@@ -71,7 +71,7 @@ def shown_value(v) -> str:
     """A rate as 9.7%; a change of a rate in percentage points: +5.9 ポイント / +5.9 pt."""
     if pd.isna(v):
         return "–"
-    return f"{v * 100:+.1f} {glue.tr('adoption.unit.points')}" if points else f"{v * 100:.1f}%"
+    return formats.points(v, lang) if points else formats.percent(v)
 
 
 st.metric(glue.tr("adoption.pref.national_label", kpi=kpis.label(kpi, lang)), shown_value(national),
@@ -83,9 +83,9 @@ table["prefecture"] = table["prefecture_code"].map(pref_name)
 shown = table.copy()
 for c in ("adoption_rate", "rate_start", "rate_end"):
     if c in shown:
-        shown[c] = (shown[c] * 100).round(1)
+        shown[c] = formats.percent_number(shown[c])
 if "change" in shown:
-    shown["change"] = (shown["change"] * 100).round(1)
+    shown["change"] = formats.percent_number(shown["change"])
 shown = shown.rename(columns=lambda c: glue.tr(f"adoption.col.{c}"))
 source = kpis.source(kpi, lang)
 
@@ -114,14 +114,14 @@ if chosen:
     cmp_shown = cmp.copy()
     for c in ("adoption_rate", "rate_start", "rate_end", "change"):
         if c in cmp_shown:
-            cmp_shown[c] = (cmp_shown[c] * 100).round(1)
+            cmp_shown[c] = formats.percent_number(cmp_shown[c])
     cols = st.columns(len(chosen))
     for col, (_, row) in zip(cols, cmp.iterrows()):
         col.markdown(f"**{row['prefecture']}**")
         v = row[value]
         col.markdown(f"{kpis.label(kpi, lang)}: **{shown_value(v)}**")
         if not pd.isna(v) and not pd.isna(national):
-            col.caption(glue.tr("adoption.pref.vs_nation", diff=f"{(v - national) * 100:+.1f}"))
+            col.caption(glue.tr("adoption.pref.vs_nation", diff=formats.points(v - national, lang, unit=False)))
     monthly = glue.cached(sa_.monthly, scope, start_default, as_of, "prefecture", tuple(chosen), kind_arg)
     monthly["area"] = monthly["prefecture_code"].map(pref_name)
     nat = glue.cached(sa_.monthly, scope, start_default, as_of, "nation", None, kind_arg)
@@ -129,10 +129,10 @@ if chosen:
     series = pd.concat([monthly, nat], ignore_index=True)
     plot(charts.trend_line(series, lang=lang), "pref_compare_trend")
     trend_table = series[["area", "month", "offices", "registered", "adoption_rate"]].copy()
-    trend_table["adoption_rate"] = (trend_table["adoption_rate"] * 100).round(1)
+    trend_table["adoption_rate"] = formats.percent_number(trend_table["adoption_rate"])
     glue.chart_footer(counts=kpis.describe("adoption_rate_monthly", lang),
-                      period=glue.tr("adoption.period.range", start=codes.month_label(start_default, lang),
-                                     end=codes.month_label(as_of, lang)),
+                      period=glue.tr("adoption.period.range", start=formats.month_label(start_default, lang),
+                                     end=formats.month_label(as_of, lang)),
                       source=kpis.source("adoption_rate_monthly", lang),
                       data=trend_table.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="pref_compare")
 

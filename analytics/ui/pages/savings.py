@@ -1,7 +1,7 @@
 """効果（地域別）: realised vs potential hours and yen by prefecture and municipality, on the map and ranked."""
 import streamlit as st
 
-from analytics.domain import codes, kpis
+from analytics.domain import codes, formats, kpis
 from analytics.domain.effects import DEFAULT
 from analytics.reports import channel_charts as charts
 from analytics.services import channels as sc
@@ -20,14 +20,15 @@ if not months:
 
 c1, c2 = st.columns(2)
 choice = c1.selectbox(glue.tr("savings.period"), [None] + months[::-1], key="savings_month",
-                      format_func=lambda m: glue.tr("savings.all_months") if m is None else charts.month_label(m, lang))
+                      format_func=lambda m: glue.tr("savings.all_months") if m is None
+                      else formats.month_label(m, lang))
 measure = c2.radio(glue.tr("savings.measure"), ["realised_yen", "potential_yen"], horizontal=True,
                    key="savings_measure", format_func=lambda v: kpis.label(v, lang))
 if choice is None:
-    period = glue.tr("channels.period_all", start=charts.month_label(months[0], lang),
-                     end=charts.month_label(months[-1], lang))
+    period = glue.tr("channels.period_all", start=formats.month_label(months[0], lang),
+                     end=formats.month_label(months[-1], lang))
 else:
-    period = charts.month_label(choice, lang)
+    period = formats.month_label(choice, lang)
 
 # rows suppressed for viewers (areas with few sheets are not drawn); the totals are national aggregates
 frame, totals = glue.cached(sc.savings_with_totals, scope, "prefecture", month_from=choice, month_to=choice,

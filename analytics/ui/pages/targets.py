@@ -3,7 +3,7 @@ filters by municipality and kind, and CSV/XLSX for outreach. Office-level detail
 prefectures the signed-in user may see."""
 import streamlit as st
 
-from analytics.domain import codes, kpis
+from analytics.domain import codes, formats, kpis
 from analytics.reports import channel_charts as charts
 from analytics.reports import tabular
 from analytics.store import queries_channels as qc
@@ -47,8 +47,8 @@ if len(used) == 1:
     st.caption(glue.tr("targets.window_note_one", month=months_text))
     period = months_text
 else:
-    st.caption(glue.tr("targets.window_note", n=len(used), start=charts.month_label(used[0], lang),
-                       end=charts.month_label(used[-1], lang)))
+    st.caption(glue.tr("targets.window_note", n=len(used), start=formats.month_label(used[0], lang),
+                       end=formats.month_label(used[-1], lang)))
     period = glue.tr("targets.period_mean", months=months_text, n=len(used))
 
 if frame.empty:
