@@ -48,8 +48,6 @@ UI_MAY_NOT = ("analytics.commands", "analytics.cli")
 
 # arrows against the order that are known and waiting for their fix; (importer, imported prefix)
 KNOWN_EXCEPTIONS = {
-    ("analytics.ui.pages.forecast", "analytics.commands"),  # until the forecast page reads services
-    # (analytics.commands.report_forecast)
 }
 
 

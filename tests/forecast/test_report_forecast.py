@@ -86,9 +86,9 @@ def test_cli_on_the_demo_data(demo_url, capsys):
 
 
 def test_all_prefectures_matches_the_single_prefecture_forecast(synthetic_url, capsys):
-    from analytics.commands import report_forecast
+    from analytics.services import forecast as services_forecast
     engine = store_engine.get_engine(synthetic_url)
-    table = report_forecast.all_prefectures(engine, "kyotaku", 0.5)
+    table = services_forecast.all_prefectures(engine, "kyotaku", 0.5)
     assert table["prefecture_code"].tolist() == ["13", "30"]
     assert table["offices"].tolist() == [200, 400]
     assert table["reliable"].tolist() == [True, True]
@@ -143,9 +143,9 @@ def test_cli_scenario_user_errors(synthetic_url, capsys, argv, fragment):
 def test_all_prefectures_vectorised_equals_one_forecast_each(demo_url, kind, rate):
     """The table integrates every prefecture at once; each target month is the one fc.forecast gives for
     that prefecture alone (the demo's 47 prefectures, some reaching the rate and some not)."""
-    from analytics.commands import report_forecast
+    from analytics.services import forecast as services_forecast
     engine = store_engine.get_engine(demo_url)
-    table = report_forecast.all_prefectures(engine, kind, rate).set_index("prefecture_code")
+    table = services_forecast.all_prefectures(engine, kind, rate).set_index("prefecture_code")
     series = qf.monthly_registered(engine, by_prefecture=True)
     sizes = qf.master_by_prefecture(engine)
     sizes = sizes[sizes["kind"] == kind].set_index("prefecture_code")["offices"]

@@ -4,14 +4,12 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics import privacy
-from analytics.commands import report_forecast
 from analytics.domain import codes, formats
 from analytics.domain import forecast as fc
 from analytics.domain.codes import fiscal_year
 from analytics.domain.formats import fiscal_year_label
 from analytics.reports import forecast_charts
-from analytics.store import queries_forecast as qf
+from analytics.services import forecast as sf
 from analytics.ui import a11y, glue
 
 lang = glue.lang()
@@ -39,7 +37,7 @@ def fit_caveats(fit, master: int) -> list[tuple[str, str]]:
     return notes
 
 
-bounds = glue.cached(qf.series_months)
+bounds = glue.cached(sf.series_months)
 if bounds is None:
     st.info(glue.tr("common.no_data"))
     st.stop()
@@ -58,7 +56,7 @@ target_pct = c3.slider(glue.tr("forecast.target_rate"), min_value=5, max_value=1
                        format=formats.printf_percent(0), key="forecast_target")
 target_rate = target_pct / 100
 
-series, master = glue.cached(qf.area_series, prefecture or None)
+series, master = glue.cached(sf.area_series, prefecture or None)
 s = series[series["kind"] == kind].reset_index(drop=True)
 offices = int(master.get(kind, 0))
 area_name = codes.prefecture_name(prefecture, lang) if prefecture else glue.tr("common.nation")
@@ -66,9 +64,9 @@ if offices == 0 or len(s) < 3:
     st.info(glue.tr("forecast.too_little"))
     st.stop()
 months, counts = s["month"].tolist(), s["registered"].to_numpy()
-if me.suppresses_small_counts() and counts[-1] < privacy.threshold():
+if me.suppresses_small_counts() and counts[-1] < me.suppress_below:  # the rule of analytics.privacy
     # public view: the curve of a handful of registered offices would point at them
-    st.info(glue.tr("forecast.suppressed_area", area=area_name, n=privacy.threshold()))
+    st.info(glue.tr("forecast.suppressed_area", area=area_name, n=me.suppress_below))
     st.stop()
 last = months[-1]
 first_future = fc.add_months(last, 1)
@@ -109,7 +107,7 @@ with st.expander(glue.tr("forecast.scenarios"), expanded=True):
         target_month = st.selectbox(glue.tr("forecast.sc.targets_month"), future_opts, format_func=ym,
                                     key="forecast_targets_month")
 
-targets = glue.cached(qf.recruitment_targets, prefecture or None, kind, int(target_n)) if target_n else None
+targets = glue.cached(sf.recruitment_targets, prefecture or None, kind, int(target_n)) if target_n else None
 joined = 0 if targets is None else len(targets)
 scenario = fc.Scenario(free_pass=free_pass, free_pass_factor=fp_factor, free_pass_start=fp_start,
                        free_pass_months=int(fp_months), shogu=shogu, shogu_share=shogu_pct / 100,
@@ -201,8 +199,8 @@ if targets is not None:
     if joined == 0:
         st.info(glue.tr("forecast.targets.none"))
     else:
-        totals = glue.cached(qf.channel_totals, prefecture or None)
-        unlocked = glue.cached(qf.unlocked_by_targets, prefecture or None, tuple(targets["office_code"]))
+        totals = glue.cached(sf.channel_totals, prefecture or None)
+        unlocked = glue.cached(sf.unlocked_by_targets, prefecture or None, tuple(targets["office_code"]))
         eff = fc.targets_effect(totals["sheets"], totals["digital_sheets"], unlocked)
         t1, t2, t3 = st.columns(3)
         t1.metric(glue.tr("forecast.targets.share", month=ym(totals["month"])),
@@ -238,8 +236,8 @@ else:
 
 # ------------------------------------------------------------------------------------------- all prefectures
 st.subheader(glue.tr("forecast.all.title"))
-allp = privacy.public(glue.cached(report_forecast.all_prefectures, kind, target_rate).copy(), me)
-hidden = allp[privacy.MARK].astype(bool) if privacy.MARK in allp.columns else None
+allp = glue.cached(sf.prefectures_table, me, kind, target_rate).copy()
+hidden = allp["suppressed"].astype(bool) if "suppressed" in allp.columns else None
 if allp.empty:
     st.info(glue.tr("forecast.too_little"))
 else:
