@@ -28,6 +28,11 @@ def latest_exchange_month(engine):
     return qa.latest_exchange_month(engine)
 
 
+# the home page's national figures of the latest month (large by construction: no small counts)
+digital_share = qa.digital_share
+digital_offices = qa.digital_offices
+
+
 def _named(frame: pd.DataFrame, lang: str) -> pd.DataFrame:
     if "prefecture_code" in frame.columns and "prefecture" not in frame.columns:
         names = codes.prefecture_names(lang)
@@ -60,6 +65,16 @@ def monthly(engine, scope, start: dt.date, end: dt.date, by: str = "nation",
             prefectures: tuple[str, ...] | None = None, kind: str | None = None) -> pd.DataFrame:
     """Registered in month M for each month from start to end (``queries_adoption.adoption_monthly``)."""
     return for_scope(qa.adoption_monthly(engine, start, end, by, prefectures, kind), scope)
+
+
+def monthly_by_kind(engine, scope, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The nation per month as a whole (``kind`` "all") and per kind, from one query by kind (kinds
+    partition the offices, so the whole is their sum), then suppressed for the scope row by row."""
+    by_kind = qa.adoption_monthly(engine, start, end, "kind")
+    total = by_kind.groupby("month", as_index=False)[["offices", "registered"]].sum()
+    total["adoption_rate"] = (total["registered"] / total["offices"]).where(total["offices"] > 0)
+    both = pd.concat([total.assign(kind="all"), by_kind], ignore_index=True)
+    return for_scope(both[["kind", "month", "offices", "registered", "adoption_rate"]], scope)
 
 
 def not_in_master(engine, as_of: dt.date, prefecture: str | None = None) -> pd.DataFrame:

@@ -113,6 +113,11 @@ def targets(engine, scope, *, prefecture: str | None = None, month_to: dt.date |
     return for_scope(qt.unlockable(engine, prefecture=prefecture, month_to=month_to, top=top, **filters), scope)
 
 
+target_municipalities = qt.municipalities  # the municipalities of a prefecture, for the filter
+window_months = qt.window_months          # the months a window of N months covers
+target_sentence = qt.sentence             # 「登録すると月N件がデータ連携になります（登録済みの相手M事業所）」
+
+
 def definition(key: str, lang: str = "ja") -> tuple[str, str]:
     """(definition, source) of a KPI, as printed under a chart."""
     return kpis.describe(key, lang), kpis.source(key, lang)

@@ -6,7 +6,7 @@ from analytics import i18n
 from analytics.domain import codes, effects, formats, kpis
 from analytics.domain.text import normalise_text
 from analytics.reports import effect_charts
-from analytics.store import office_partners as op
+from analytics.services import office as so
 from analytics.ui import a11y, glue
 
 tr = glue.tr
@@ -55,7 +55,7 @@ scope = glue.scope()
 db_reason = None
 if scope.role not in ("admin", "prefecture", "office"):
     db_reason = tr("effect.db.no_access")
-elif not glue.cached(op.has_exchanges):
+elif not glue.cached(so.has_exchanges):
     db_reason = tr("effect.db.unavailable")
 modes = ["share", "partners"] + ([] if db_reason else ["database"])
 if st.session_state["effect_mode"] not in modes:
@@ -88,13 +88,13 @@ with right:
         area = scope.area if scope.role == "prefecture" else None
         searched = None
         if scope.role == "office":
-            listing = glue.cached(op.busiest_offices, None, 1, None, scope.area)
+            listing = glue.cached(so.busiest_offices, None, 1, None, scope.area)
         else:
             typed = st.text_input(tr("effect.db.search"), key="effect_office_search", help=tr("effect.db.search.help"))
             # 全角, ="…" or a lost leading zero are read as on import; anything else is looked up as typed
             searched = (codes.normalise_office_code(typed) or normalise_text(typed).upper()) if typed.strip() else None
-            listing = (glue.cached(op.busiest_offices, None, 1, area, searched) if searched else
-                       glue.cached(op.busiest_offices, None, 300, area, None))
+            listing = (glue.cached(so.busiest_offices, None, 1, area, searched) if searched else
+                       glue.cached(so.busiest_offices, None, 300, area, None))
         if listing.empty:
             st.info(tr("effect.db.search.not_found", code=searched) if searched else tr("effect.db.no_partners"))
             share = 0.0
@@ -102,9 +102,9 @@ with right:
             names = dict(zip(listing["office_code"], listing["name"].fillna("")))
             code = st.selectbox(tr("effect.db.office"), listing["office_code"].tolist(),
                                 format_func=lambda c: f"{c} {names.get(c, '')}", key="effect_office")
-            month = glue.cached(op.latest_month, code)
+            month = glue.cached(so.latest_month, code)
             if st.session_state.get("effect_office_filled") != code:
-                profile = glue.cached(op.office_profile, code, month)
+                profile = glue.cached(so.office_profile, code, month)
                 if profile and profile["users"]:
                     st.session_state["effect_users"] = profile["users"]
                 if profile and profile["care_managers"]:
@@ -112,7 +112,7 @@ with right:
                 st.session_state["effect_office_filled"] = code
                 st.session_state["effect_profile_month"] = profile["month"] if profile and (
                     profile["users"] or profile["care_managers"]) else None
-            frame = glue.cached(op.office_partners, code, month)
+            frame = glue.cached(so.partners_for_effect, code, month)
             if frame.empty:
                 st.info(tr("effect.db.no_partners"))
                 share = 0.0
@@ -126,7 +126,7 @@ with right:
                     st.caption(tr("effect.db.profile", month=profile_month))
                 else:  # the inputs keep what they held (another office's, or the defaults): say so
                     st.caption(tr("effect.db.no_profile"))
-                if not glue.cached(op.is_registered, code, month):
+                if not glue.cached(so.is_registered, code, month):
                     st.caption(tr("effect.db.not_registered"))
                 partners = (frame["sheets"].to_numpy(), frame["registered"].to_numpy())
                 with st.expander(tr("effect.db.partners_table")):

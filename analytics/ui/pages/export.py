@@ -1,12 +1,13 @@
 """資料の出力 (export): the presentation pack for the nation or one prefecture as PPTX, PDF, XLSX, chart
 PNGs and CSV tables in three encodings; a preview of every section with its text summary."""
+import pandas as pd
 import streamlit as st
 
 from analytics import auth
 from analytics.domain import codes
 from analytics.reports import pack as pack_mod
 from analytics.reports import tabular
-from analytics.store import queries_adoption as qa
+from analytics.services import adoption as sa_
 from analytics.ui import a11y, glue
 
 lang = glue.lang()
@@ -15,8 +16,8 @@ NATION = "00"
 st.title(glue.tr("page.export.title"))
 st.caption(glue.tr("export.intro"))
 
-nation = glue.cached(qa.adoption, glue.cached(qa.default_as_of), "nation")
-if nation.empty or int(nation["offices"].iloc[0]) == 0:
+nation = glue.cached(sa_.adoption, glue.scope(), glue.cached(sa_.default_as_of), "nation").frame
+if nation.empty or (pd.notna(nation["offices"].iloc[0]) and int(nation["offices"].iloc[0]) == 0):
     st.info(glue.tr("export.no_data"))
     st.stop()
 

@@ -4,7 +4,7 @@ import streamlit as st
 
 from analytics.domain import formats, kpis
 from analytics.reports import adoption_charts as charts
-from analytics.store import queries_adoption as qa
+from analytics.services import adoption as sa_
 from analytics.ui import a11y, glue
 
 lang = glue.lang()
@@ -15,24 +15,25 @@ def plot(fig, key: str) -> None:
 
 
 st.title(glue.tr("page.home.title"))
-as_of = glue.cached(qa.default_as_of)
-nation = glue.cached(qa.adoption, as_of, "nation").iloc[0]
-if int(nation["offices"]) == 0:
+scope = glue.scope()
+as_of = glue.cached(sa_.default_as_of)
+nation = glue.cached(sa_.adoption, scope, as_of, "nation", None, None, lang).frame.iloc[0]
+if not pd.isna(nation["offices"]) and int(nation["offices"]) == 0:
     st.info(glue.tr("common.no_data"))
     st.stop()
 
-share = glue.cached(qa.digital_share).iloc[0]
+share = glue.cached(sa_.digital_share).iloc[0]
 month = share["month"]
-digital_offices = glue.cached(qa.digital_offices)
+digital_offices = glue.cached(sa_.digital_offices)
 hours = kpis.realised_hours_saved(share["sheets"], share["digital_sheets"]) if pd.notna(month) else None
-missing = glue.cached(qa.not_in_master, as_of)
+missing = glue.cached(sa_.not_in_master, as_of)
 
 month_text = formats.month_label(month, lang) if pd.notna(month) else "–"
 st.caption(glue.tr("adoption.home.as_of", date=as_of.isoformat(), month=month_text))
 
 c1, c2, c3, c4, c5 = st.columns(5)
-c1.metric(kpis.label("offices", lang), f"{int(nation['offices']):,}")
-c2.metric(kpis.label("registered", lang), f"{int(nation['registered']):,}")
+c1.metric(kpis.label("offices", lang), formats.count(nation["offices"]))  # "–" when suppressed (viewers)
+c2.metric(kpis.label("registered", lang), formats.count(nation["registered"]))
 c3.metric(kpis.label("adoption_rate", lang), formats.percent(nation['adoption_rate']))
 c4.metric(kpis.label("digital_share", lang),
           "–" if pd.isna(share["digital_share"]) else formats.percent(share['digital_share']))
@@ -44,8 +45,8 @@ if len(missing):
     st.caption(glue.tr("adoption.not_in_master_note", n=len(missing)))
 
 st.subheader(glue.tr("adoption.home.funnel"))
-stages = [(glue.tr("adoption.funnel.offices"), int(nation["offices"])),
-          (glue.tr("adoption.funnel.registered"), int(nation["registered"])),
+stages = [(glue.tr("adoption.funnel.offices"), 0 if pd.isna(nation["offices"]) else int(nation["offices"])),
+          (glue.tr("adoption.funnel.registered"), 0 if pd.isna(nation["registered"]) else int(nation["registered"])),
           (glue.tr("adoption.funnel.digital"), int(digital_offices))]
 plot(charts.funnel_chart(stages, lang), "home_funnel")
 effect = glue.tr("adoption.funnel.effect", hours=hours_text, month=month_text)
@@ -59,14 +60,12 @@ glue.chart_footer(
     data=pd.DataFrame(funnel_table), key="home_funnel")
 
 st.subheader(glue.tr("adoption.home.trend"))
-start, _end = glue.cached(qa.registration_span)
+start, _end = glue.cached(sa_.registration_span)
 if start is not None:
     # the whole nation, then 居宅介護支援 and service offices (README: the trend by kind): one query by kind;
     # kinds partition the offices, so the nation is their sum per month
-    by_kind = glue.cached(qa.adoption_monthly, start, as_of, "kind").copy()
-    total = by_kind.groupby("month", as_index=False)[["offices", "registered"]].sum()
-    total["adoption_rate"] = (total["registered"] / total["offices"]).where(total["offices"] > 0)
-    parts = [total.assign(area=glue.tr("adoption.home.trend_all"))]
+    by_kind = glue.cached(sa_.monthly_by_kind, scope, start, as_of)
+    parts = [by_kind[by_kind["kind"] == "all"].drop(columns="kind").assign(area=glue.tr("adoption.home.trend_all"))]
     for kind in ("kyotaku", "service"):
         part = by_kind[by_kind["kind"] == kind].drop(columns="kind")
         parts.append(part.assign(area=glue.tr(f"common.kind.{kind}")))

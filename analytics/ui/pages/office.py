@@ -6,8 +6,7 @@ import streamlit as st
 from analytics.domain import codes, formats, kpis
 from analytics.ingest import preview
 from analytics.reports import channel_charts as charts
-from analytics.store import office_partners as op
-from analytics.store import queries_channels as qc
+from analytics.services import office as so
 from analytics.ui import a11y, glue
 
 lang = glue.lang()
@@ -54,18 +53,18 @@ if source == "db":
         pref = st.selectbox(glue.tr("targets.prefecture"), allowed, key="office_prefecture",
                             index=allowed.index("30") if "30" in allowed else 0,
                             format_func=lambda c: f"{c} {pref_name[c]}")
-        candidates = glue.cached(qc.offices_with_exchanges, pref)
+        candidates = glue.cached(so.offices_with_exchanges, pref)
     if candidates.empty:
         st.info(glue.tr("officeview.no_offices"))
         st.stop()
     names = dict(zip(candidates["office_code"], candidates["name"]))
     office_code = st.selectbox(glue.tr("officeview.office"), list(names), key="office_code_pick",
                                format_func=lambda c: f"{c} {names[c]}" if isinstance(names[c], str) else c)
-    monthly = glue.cached(qc.office_monthly, office_code)
-    partners = glue.cached(qc.office_partners, office_code)
+    monthly = glue.cached(so.office_monthly, office_code)
+    partners = glue.cached(so.office_partners, office_code)
 
     def self_registered_in(month) -> bool:
-        return bool(glue.cached(op.is_registered, office_code, month))
+        return bool(glue.cached(so.is_registered, office_code, month))
 else:
     st.caption(glue.tr("officeview.upload_hint"))
     typed = st.text_input(glue.tr("officeview.office_code"), key="office_code_typed",
@@ -102,10 +101,10 @@ else:
     if office_code not in in_file:
         st.error(glue.tr("officeview.not_in_file", codes="、".join(sorted(in_file)[:5])))
         st.stop()
-    registered = qc.registered_pairs(glue.engine(), log["month"].unique(), in_file)
-    fx = qc.local_flags(log, registered)
-    monthly = qc.local_office_monthly(fx, office_code)
-    partners = qc.local_office_partners(fx, office_code, names=qc.office_names(glue.engine(), in_file))
+    registered = so.registered_pairs(glue.engine(), log["month"].unique(), in_file)
+    fx = so.local_flags(log, registered)
+    monthly = so.local_office_monthly(fx, office_code)
+    partners = so.local_office_partners(fx, office_code, names=so.office_names(glue.engine(), in_file))
 
     def self_registered_in(month) -> bool:
         return (pd.Timestamp(month).date(), office_code) in registered

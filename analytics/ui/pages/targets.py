@@ -6,8 +6,7 @@ import streamlit as st
 from analytics.domain import codes, formats, kpis
 from analytics.reports import channel_charts as charts
 from analytics.reports import tabular
-from analytics.store import queries_channels as qc
-from analytics.store import queries_targets as qt
+from analytics.services import channels as sc
 from analytics.ui import a11y, glue
 
 lang = glue.lang()
@@ -15,7 +14,7 @@ lang = glue.lang()
 st.title(glue.tr("page.targets.title"))
 st.caption(glue.tr("targets.intro"))
 
-months = glue.cached(qc.months)
+months = glue.cached(sc.months)
 if not months:
     st.info(glue.tr("common.no_data"))
     st.stop()
@@ -30,7 +29,7 @@ c1, c2, c3, c4 = st.columns(4)
 prefecture = c1.selectbox(glue.tr("targets.prefecture"), allowed, key="targets_prefecture",
                           index=allowed.index("30") if "30" in allowed else 0,
                           format_func=lambda c: f"{c} {pref_name[c]}")
-munis = glue.cached(qt.municipalities, prefecture)
+munis = glue.cached(sc.target_municipalities, prefecture)
 muni_name = dict(zip(munis["municipality_code"], munis["municipality"]))
 municipality = c2.selectbox(glue.tr("targets.municipality"), [""] + list(muni_name), key="targets_municipality",
                             format_func=lambda c: glue.tr("targets.all") if not c else f"{muni_name[c]}")
@@ -38,9 +37,9 @@ kind = c3.selectbox(glue.tr("targets.kind"), ["", "kyotaku", "service"], key="ta
                     format_func=lambda k: glue.tr("targets.all") if not k else glue.tr(f"common.kind.{k}"))
 window = c4.selectbox(glue.tr("targets.window"), [1, 3, 6, 12], key="targets_window")
 
-frame = glue.cached(qt.unlockable, prefecture=prefecture, window=window, municipality=municipality or None,
+frame = glue.cached(sc.targets, glue.scope(), prefecture=prefecture, window=window, municipality=municipality or None,
                     kind=kind or None)
-used = glue.cached(qt.window_months, None, window)
+used = glue.cached(sc.window_months, None, window)
 # one month: just 「2025年8月」, not 「2025年8月〜2025年8月 の1か月」
 months_text = charts.month_range_label(used[0], used[-1], lang)
 if len(used) == 1:
@@ -60,7 +59,7 @@ out = frame.copy()
 out["name"] = out["name"].fillna(glue.tr("targets.unknown_name"))
 out["municipality"] = out["municipality"].fillna("")
 out["kind"] = out["kind"].map(lambda k: glue.tr(f"common.kind.{k}") if isinstance(k, str) else "")
-out["sentence"] = [qt.sentence(n, m, template) for n, m in zip(out["unlockable_sheets"], out["registered_partners"])]
+out["sentence"] = [sc.target_sentence(n, m, template) for n, m in zip(out["unlockable_sheets"], out["registered_partners"])]
 
 st.metric(kpis.label("unlockable_sheets", lang), f"{out['unlockable_sheets'].sum():,.0f}",
           help=kpis.describe("unlockable_sheets", lang))
