@@ -78,7 +78,7 @@ def test_demo_database_lists_its_demo_users_and_one_signs_in(duck_url, public_bi
     assert "careplan-demo" in shown
     assert "`demo-wakayama`: 都道府県 (30)" in shown and "`demo-admin`: 管理者" in shown
     assert "`demo-viewer`: 閲覧者" in shown and "`demo-office`: 事業所 (30" in shown
-    assert any(c.value.startswith("データベース: `duckdb:///") for c in at.sidebar.caption)
+    assert any(c.value.startswith("データベース: duckdb:///") for c in at.sidebar.caption)
     at.text_input(key="signin_user").set_value("demo-wakayama")
     at.text_input(key="signin_password").set_value("careplan-demo")
     at.button[0].click().run()
