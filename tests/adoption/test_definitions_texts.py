@@ -106,3 +106,16 @@ def test_staff_saving_definition_names_the_slide_costs_the_example_preset_uses()
     for text in (k.numerator_ja, k.numerator_en):
         assert f"{paper:,.0f}" in text and f"{digital:,.0f}" in text
     assert "削減時間 × 人件費単価" in k.numerator_ja
+
+
+@pytest.mark.parametrize("lang, heading, words", [
+    ("ja", "小さな件数の秘匿（閲覧者向け）", ["7 未満の件数", "同じ行の割合", "CAREPLAN_SUPPRESS_BELOW"]),
+    ("en", "Suppression of small counts (viewers)", ["a count below 7", "the same row", "CAREPLAN_SUPPRESS_BELOW"]),
+])
+def test_definitions_page_states_the_one_suppression_rule_with_the_configured_threshold(
+        open_page, monkeypatch, lang, heading, words):
+    monkeypatch.setenv("CAREPLAN_SUPPRESS_BELOW", "7")
+    at = open_page("definitions", lang=lang)
+    assert heading in [h.value for h in at.header]
+    text = "\n".join(m.value for m in at.markdown)
+    assert all(w in text for w in words), text[:400]

@@ -5,6 +5,7 @@ Readers see names, units and sources in their language; internal keys and file p
 import pandas as pd
 import streamlit as st
 
+from analytics import privacy
 from analytics.domain import kpis
 from analytics.ui import glue
 
@@ -15,6 +16,10 @@ st.markdown(glue.tr("adoption.def.intro"))
 # the rules of DESIGN §3, word for word as analytics.store.definitions writes them
 st.header(glue.tr("definitions.rules"))
 st.markdown("\n".join(f"- **{r.name_ja if lang == 'ja' else r.name_en}**: {r.rule(lang)}" for r in kpis.RULES.values()))
+
+# the one small-count rule (analytics.privacy), as every output applies it
+st.header(glue.tr("definitions.suppression"))
+st.markdown(glue.tr("definitions.suppression_rule", n=privacy.threshold()))
 
 st.header(glue.tr("adoption.def.kpis"))
 for k in kpis.KPIS:
