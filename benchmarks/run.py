@@ -219,7 +219,6 @@ def _time(fn, repeat: int):
 def task_app_queries(spec: dict) -> dict:
     import sqlalchemy as sa
 
-    from analytics.store import aggregates
     from analytics.store import engine as se
     from benchmarks import queries as bq
 
@@ -234,14 +233,14 @@ def task_app_queries(spec: dict) -> dict:
         no_agg, raw_sql_result = None, None
         if spec.get("raw_table", True):
             # the raw-table SQL the function sends without the pre-aggregate (replayed by the raw driver)
-            aggregates.ENABLED = False
+            os.environ["CAREPLAN_AGGREGATES"] = "0"
             sa.event.listen(eng, "before_cursor_execute", capture)
             try:
                 raw_sql_result = call(eng)
             finally:
                 sa.event.remove(eng, "before_cursor_execute", capture)
             _f, no_agg, _ = _time(lambda: call(eng), spec["repeat"])
-            aggregates.ENABLED = True
+            os.environ["CAREPLAN_AGGREGATES"] = "1"
         first, best, result = _time(lambda: call(eng), spec["repeat"])
         out[name] = {"page": page, "what": what, "first_s": first, "best_s": best,
                      "best_without_aggregate_s": no_agg, "result_rows": len(result),

@@ -1,5 +1,5 @@
 """The per-office pre-aggregates (analytics.store.aggregates_office): the three office-level queries give the
-same frames through them as through the raw table (forced with ``aggregates.ENABLED = False``), on DuckDB
+same frames through them as through the raw table (forced with ``CAREPLAN_AGGREGATES=0``), on DuckDB
 and PostgreSQL, after a demo load (rebuild), exchange imports (appended deltas), a registrations import
 (rebuild) and a schema-1 database migrated; plus hand values on the known network of tests/channels."""
 from __future__ import annotations
@@ -29,11 +29,11 @@ def tiny() -> helpers.Tiny:
 
 
 def _raw(monkeypatch, fn):
-    monkeypatch.setattr(aggregates, "ENABLED", False)
+    monkeypatch.setenv("CAREPLAN_AGGREGATES", "0")
     try:
         return fn()
     finally:
-        monkeypatch.setattr(aggregates, "ENABLED", True)
+        monkeypatch.setenv("CAREPLAN_AGGREGATES", "1")
 
 
 def _calls(engine, exchanges: pd.DataFrame):

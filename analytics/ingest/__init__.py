@@ -24,7 +24,11 @@ KINDS = ("offices", "registrations", "exchanges", "profiles", "cpds")
 MAX_ERRORS_IN_SUMMARY = 10_000  # all of them are kept in rejected_rows; the summary shows the first ones
 # exchange logs that are plain UTF-8 CSV take analytics.ingest.fast (same result, checked in DuckDB);
 # CAREPLAN_INGEST_FAST=0 sends every file the pandas way (used by the tests that compare the two)
-FAST = os.environ.get("CAREPLAN_INGEST_FAST", "1") != "0"
+
+
+def fast_path() -> bool:
+    """DuckDB's CSV reader for exchange files (CAREPLAN_INGEST_FAST=0 turns it off), read when used."""
+    return os.environ.get("CAREPLAN_INGEST_FAST", "1") != "0"
 
 __all__ = ["KINDS", "FileRefused", "IngestSummary", "ingest_files", "columns"]
 
@@ -156,7 +160,7 @@ def _check(kind: str, name: str, content):
             exc.file = exc.file or name
             raise
         return rows, _errors_out(name, errors, None), rows_read, agg
-    if kind == "exchanges" and FAST and not read._EXCEL_NAME.search(name):  # a fake .xlsx: read_table says so
+    if kind == "exchanges" and fast_path() and not read._EXCEL_NAME.search(name):  # a fake .xlsx: read_table says so
         quick = fast.check(name, content)  # plain UTF-8 logs: checked inside DuckDB; None = not plain
         if quick is not None:
             rows, errors, rows_read = quick

@@ -32,7 +32,11 @@ TOKEN_KINDS = ("demo", "offices", "registrations", "exchanges", "cpds")
 DIMENSIONS = ("month", "prefecture_code", "municipality_code", "form", "channel",
               "sender_registered", "receiver_registered")
 # switch for benchmarks and comparisons (CAREPLAN_AGGREGATES=0 makes every query read the raw table)
-ENABLED = os.environ.get("CAREPLAN_AGGREGATES", "1") != "0"
+
+
+def enabled() -> bool:
+    """Queries may read the pre-aggregates (CAREPLAN_AGGREGATES=0 makes them read exchanges), read when used."""
+    return os.environ.get("CAREPLAN_AGGREGATES", "1") != "0"
 _LOCK_ID = 7_402_311  # pg_advisory_xact_lock key for aggregate maintenance
 
 monthly = schema.exchanges_monthly
@@ -60,7 +64,7 @@ def is_fresh(conn_or_engine) -> bool:
 
 def usable(conn_or_engine) -> bool:
     """Queries may read ``exchanges_monthly`` instead of ``exchanges``."""
-    return ENABLED and is_fresh(conn_or_engine)
+    return enabled() and is_fresh(conn_or_engine)
 
 
 def lock(conn) -> None:

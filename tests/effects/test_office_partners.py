@@ -106,6 +106,6 @@ def test_latest_month_of_an_office_same_through_the_pre_aggregate(engine, monkey
     assert aggregates.ensure_fresh(engine) and aggregates.usable(engine)
     codes = [OFFICE, *PARTNERS, "3099999999"]
     through_aggregate = {c: op.latest_month(engine, c) for c in codes}
-    monkeypatch.setattr(aggregates, "ENABLED", False)
+    monkeypatch.setenv("CAREPLAN_AGGREGATES", "0")
     assert {c: op.latest_month(engine, c) for c in codes} == through_aggregate
     assert through_aggregate[OFFICE] == M2 and through_aggregate["3099999999"] is None

@@ -11,7 +11,6 @@ import pyarrow as pa
 import pytest
 from ingest_helpers import csv_bytes, office, table
 
-import analytics.ingest as ingest_pkg
 from analytics.domain import codes
 from analytics.ingest import fast, ingest_files, validate
 from analytics.store import engine as store_engine
@@ -83,7 +82,7 @@ CASES = {
 
 
 def _run(url, name, data, quick: bool, monkeypatch):
-    monkeypatch.setattr(ingest_pkg, "FAST", quick)
+    monkeypatch.setenv("CAREPLAN_INGEST_FAST", "1" if quick else "0")
     eng = store_engine.get_engine(url)
     s = ingest_files(eng, "exchanges", [(name, data)])
     stored = table(eng, "exchanges", "month, sender_code, receiver_code, form, channel").drop(columns="batch_id")

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from ingest_helpers import all_text, counts, cpds_csv, cpds_zip, csv_bytes, office, table, xlsx_bytes
 
-import analytics.ingest as ingest_pkg
 from analytics.domain import dates
 from analytics.errors import FileRefused
 from analytics.ingest import columns, display_name, fast, ingest_files, read
@@ -32,7 +31,7 @@ def _both_paths(tmp_path, name, data, monkeypatch):
     accepted, rejected), the rejected rows, the stored exchanges and the engine."""
     out = []
     for url, quick in ((f"duckdb:///{tmp_path}/a.duckdb", True), (f"duckdb:///{tmp_path}/b.duckdb", False)):
-        monkeypatch.setattr(ingest_pkg, "FAST", quick)
+        monkeypatch.setenv("CAREPLAN_INGEST_FAST", "1" if quick else "0")
         eng = store_engine.get_engine(url)
         s = ingest_files(eng, "exchanges", [(name, data)])
         rej = table(eng, "rejected_rows", "row_number, column_name")[["row_number", "column_name", "value",

@@ -8,7 +8,6 @@ import pandas as pd
 import pytest
 from ingest_helpers import counts, csv_bytes, office, table
 
-import analytics.ingest as ingest_pkg
 from analytics.ingest import fast, ingest_files, read, validate
 from analytics.store import engine as store_engine
 
@@ -25,7 +24,7 @@ def _on_both_paths(tmp_path, monkeypatch, name: str, data: bytes, kind: str = "e
     """(summary, stored exchanges, engine) with the fast path on, then off, each into its own database."""
     out = []
     for quick in (True, False):
-        monkeypatch.setattr(ingest_pkg, "FAST", quick)
+        monkeypatch.setenv("CAREPLAN_INGEST_FAST", "1" if quick else "0")
         eng = store_engine.get_engine(f"duckdb:///{tmp_path}/{'fast' if quick else 'pandas'}.duckdb")
         s = ingest_files(eng, kind, [(name, data)])
         out.append((s, eng))

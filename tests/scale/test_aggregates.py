@@ -89,13 +89,13 @@ def test_queries_same_through_aggregate_and_raw(engine, tiny, monkeypatch):
     assert aggregates.usable(engine)
     for group, kw in GROUPINGS:
         via = qc.channel_summary(engine, group, **kw)
-        monkeypatch.setattr(aggregates, "ENABLED", False)
+        monkeypatch.setenv("CAREPLAN_AGGREGATES", "0")
         raw = qc.channel_summary(engine, group, **kw)
-        monkeypatch.setattr(aggregates, "ENABLED", True)
+        monkeypatch.setenv("CAREPLAN_AGGREGATES", "1")
         assert len(raw) > 0
         pd.testing.assert_frame_equal(via, raw, check_dtype=False)
     via = qa.digital_share(engine)
-    monkeypatch.setattr(aggregates, "ENABLED", False)
+    monkeypatch.setenv("CAREPLAN_AGGREGATES", "0")
     pd.testing.assert_frame_equal(via, qa.digital_share(engine), check_dtype=False)
     # the oracle: nation-wide digital share of the latest month from the frames
     ex = tiny.exchanges[pd.to_datetime(tiny.exchanges["month"]).dt.date == dt.date(2025, 8, 1)]

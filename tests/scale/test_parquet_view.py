@@ -6,7 +6,6 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analytics import demo
-from analytics.store import aggregates
 from analytics.store import engine as store_engine
 from analytics.store import queries_channels as qc
 from analytics.store import queries_targets as qt
@@ -18,7 +17,7 @@ def test_queries_over_partitioned_parquet(tmp_path, monkeypatch):
     url = f"duckdb:///{tmp_path / 'table.duckdb'}"
     demo.load(url, tiny.data)
     eng = store_engine.get_engine(url)
-    monkeypatch.setattr(aggregates, "ENABLED", False)    # both sides read exchanges itself
+    monkeypatch.setenv("CAREPLAN_AGGREGATES", "0")    # both sides read exchanges itself
     want = [qc.channel_summary(eng, ("prefecture_code", "month")), qt.unlockable(eng, prefecture="13", window=3),
             qc.missed_pairs(eng, limit=50)]
     folder = tmp_path / "exchanges"

@@ -71,7 +71,7 @@ def edges(engine):
 @pytest.fixture(params=["pre-aggregates", "raw"])
 def source(request, edges, monkeypatch):
     if request.param == "raw":
-        monkeypatch.setattr(aggregates, "ENABLED", False)
+        monkeypatch.setenv("CAREPLAN_AGGREGATES", "0")
     return edges
 
 
@@ -158,7 +158,7 @@ def test_pre_aggregates_equal_the_direct_query(edges, monkeypatch):
                 queries_channels.missed_pairs(edges), queries_channels.office_monthly(edges, C),
                 queries_targets.unlockable(edges, month_to=JUN, window=3))
     fresh = read()
-    monkeypatch.setattr(aggregates, "ENABLED", False)
+    monkeypatch.setenv("CAREPLAN_AGGREGATES", "0")
     for a, b in zip(fresh, read()):
         pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True), check_dtype=False)
 
