@@ -216,5 +216,5 @@ def test_pages_in_english(open_page, page, label, value):
     if label:
         assert metrics(at)[label] == value
     else:
-        assert [h.value for h in at.header] == ["The rules every figure uses", "Indicators",
+        assert [h.value for h in at.header] == ["The rules every figure uses", "Suppression of small counts (viewers)", "Indicators",
                                                 "Effect model assumptions", "Forecast assumptions"]

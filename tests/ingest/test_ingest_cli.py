@@ -120,6 +120,7 @@ def test_killed_load_leaves_database_as_before(tmp_path):
     finally:
         proc.kill()
         proc.wait(timeout=60)
+        proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL  # killed, not finished
     eng = store_engine.get_engine(url)
     assert counts(eng) == before
