@@ -94,20 +94,22 @@ def list_(args) -> int:
     return 0
 
 
-def disable(args) -> int:
+def _change(change, done: str) -> int:
+    """Run one change of ``analytics.auth`` (audited there); its refusal is the user's one-line error."""
     try:
-        auth.set_disabled(_engine(args), args.name, True, by=_by())
+        change()
     except auth.AuthError as err:
         raise _refused(err) from None
-    print(f"利用者「{args.name}」を無効にしました / user {args.name} disabled", file=sys.stderr)
+    print(done, file=sys.stderr)
     return 0
+
+
+def disable(args) -> int:
+    return _change(lambda: auth.set_disabled(_engine(args), args.name, True, by=_by()),
+                   f"利用者「{args.name}」を無効にしました / user {args.name} disabled")
 
 
 def set_password(args) -> int:
     password = _read_password()
-    try:
-        auth.set_password(_engine(args), args.name, password, by=_by())
-    except auth.AuthError as err:
-        raise _refused(err) from None
-    print(f"利用者「{args.name}」のパスワードを変更しました / password of {args.name} set", file=sys.stderr)
-    return 0
+    return _change(lambda: auth.set_password(_engine(args), args.name, password, by=_by()),
+                   f"利用者「{args.name}」のパスワードを変更しました / password of {args.name} set")
