@@ -72,6 +72,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "CAREPLAN_DB_URL or .streamlit/secrets.toml names another)")
     parser.add_argument("--db", help="SQLAlchemy URL (default: CAREPLAN_DB_URL, .streamlit/secrets.toml, "
                                      "else the embedded DuckDB file named below)")
+    parser.add_argument("--lang", choices=("ja", "en"), help="language of tables and notes (default: from "
+                                                              "LANG, Japanese when unset); JSON keeps machine keys")
     parser.add_argument("--user", help="sign in as this user when the database has users (password in "
                                        "CAREPLAN_PASSWORD); without users the CLI acts as admin")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -194,6 +196,8 @@ def _quiet_stdout() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from analytics.commands import output
+    output.set_lang(args.lang)
     module, _, name = args.handler.partition(":")
     try:
         handler = getattr(importlib.import_module(module), name)

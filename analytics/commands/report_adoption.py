@@ -6,7 +6,7 @@ import sys
 
 import pandas as pd
 
-from analytics.commands import access, arguments
+from analytics.commands import access, arguments, output
 from analytics.commands.output import emit
 from analytics.domain import codes
 from analytics.errors import UserError
@@ -36,9 +36,7 @@ def run(args) -> int:
     rows = adoption_rows(engine, args.by, prefecture, as_of)
     emit(rows, args.format)
     missing = services_adoption.not_in_master(engine, as_of, prefecture)
-    if len(missing):
-        # stderr, so JSON/CSV on stdout stay machine-readable
-        print(f"注: 事業所マスタにない登録事業所 {len(missing)} 件は登録率に含めていません"
-              f"（基準日 {as_of.isoformat()}）。 / note: {len(missing)} registered offices not in the master "
-              f"are not counted in the rates (as of {as_of.isoformat()}).", file=sys.stderr)
+    if len(missing):  # stderr, so JSON/CSV on stdout stay machine-readable
+        key = "cli.not_in_master.one" if len(missing) == 1 else "cli.not_in_master.many"
+        print(output.t(key, n=len(missing), date=as_of.isoformat()), file=sys.stderr)
     return 0

@@ -38,7 +38,7 @@ def test_rows_and_keys(loaded_url, capsys, by, extra):
     assert got.keys() == expect.keys()
     for k, (o, r, rate) in expect.items():
         assert got[k][:2] == (o, r) and got[k][2] == pytest.approx(rate)
-    assert "1 " in err and "not in the master" in err  # 2770000017 is reported, not silently dropped
+    assert "事業所マスタにない登録事業所 1 件" in err  # 2770000017 is reported, not silently dropped
 
 
 def test_prefecture_filter_names_and_as_of(loaded_url, capsys):
