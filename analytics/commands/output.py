@@ -10,11 +10,13 @@ import json
 import math
 import os
 import sys
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from analytics import i18n
 from analytics.domain import formats
+
+if TYPE_CHECKING:  # cli.main sets the language before any command runs: no pandas until a table is printed
+    import pandas as pd
 
 _LANG = ["ja"]
 PERCENT_COLUMNS = ("adoption_rate", "digital_share", "target_rate")
