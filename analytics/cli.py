@@ -11,6 +11,7 @@ import sys
 
 from sqlalchemy.exc import OperationalError
 
+from analytics.domain.file_kinds import FILE_KINDS
 from analytics.errors import UserError  # noqa: F401 - the commands raise it; cli reports it
 
 # commands that read the database (never create it) and those that may create and write it
@@ -86,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(handler="analytics.commands.demo:run")
 
     p = sub.add_parser("ingest", help="import files of one kind")
-    p.add_argument("kind", choices=("offices", "registrations", "exchanges", "profiles", "cpds"))
+    p.add_argument("kind", choices=FILE_KINDS)
     p.add_argument("paths", nargs="+")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler="analytics.commands.ingest:run")

@@ -7,7 +7,6 @@ call. Each file is loaded in its own transaction; a file that cannot be read at 
 from __future__ import annotations
 
 import hashlib
-import os
 import pathlib
 import re
 import unicodedata
@@ -17,20 +16,13 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from analytics.errors import FileRefused
-from analytics.ingest import columns, cpds, fast, limits, load, read, validate
+from analytics.ingest import columns, limits, load
+from analytics.ingest.kinds import KINDS, KindSpec, fast_path, spec_for
 from analytics.store import engine as store_engine
 
-KINDS = ("offices", "registrations", "exchanges", "profiles", "cpds")
 MAX_ERRORS_IN_SUMMARY = 10_000  # all of them are kept in rejected_rows; the summary shows the first ones
-# exchange logs that are plain UTF-8 CSV take analytics.ingest.fast (same result, checked in DuckDB);
-# CAREPLAN_INGEST_FAST=0 sends every file the pandas way (used by the tests that compare the two)
 
-
-def fast_path() -> bool:
-    """DuckDB's CSV reader for exchange files (CAREPLAN_INGEST_FAST=0 turns it off), read when used."""
-    return os.environ.get("CAREPLAN_INGEST_FAST", "1") != "0"
-
-__all__ = ["KINDS", "FileRefused", "IngestSummary", "ingest_files", "columns"]
+__all__ = ["KINDS", "FileRefused", "IngestSummary", "KindSpec", "columns", "fast_path", "ingest_files", "spec_for"]
 
 
 @dataclass
@@ -75,13 +67,13 @@ def display_name(name: str) -> str:
     return columns.PERSONAL_PLACEHOLDER + ext
 
 
-def _inputs(kind: str, items) -> list[tuple[str, object]]:
+def _inputs(spec: KindSpec, items) -> list[tuple[str, object]]:
     """(display name, source) where source is bytes, a file path or a list of (member, bytes) for folders.
     Display names go through ``display_name`` (a name that may name a person is masked)."""
-    return [(display_name(name), source) for name, source in _raw_inputs(kind, items)]
+    return [(display_name(name), source) for name, source in _raw_inputs(spec, items)]
 
 
-def _raw_inputs(kind: str, items) -> list[tuple[str, object]]:
+def _raw_inputs(spec: KindSpec, items) -> list[tuple[str, object]]:
     if (isinstance(items, (str, pathlib.Path)) or hasattr(items, "getvalue")
             or (isinstance(items, tuple) and len(items) == 2 and isinstance(items[1], (bytes, bytearray)))):
         items = [items]
@@ -95,7 +87,7 @@ def _raw_inputs(kind: str, items) -> list[tuple[str, object]]:
             path = pathlib.Path(item)
             if path.is_dir():
                 files = sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
-                if kind == "cpds":
+                if spec.folder_is_one_input:
                     out.append((path.name, [(p.name, p) for p in files]))
                 else:
                     out.extend((p.name, p) for p in files)
@@ -134,43 +126,9 @@ def _hash(source, display: str = "") -> tuple[str, object]:
     return hashlib.sha256(data).hexdigest(), data
 
 
-def _errors_out(file: str, errors: pd.DataFrame, row_numbers) -> pd.DataFrame:
-    errors = validate.personal_safe(errors)
-    if errors.empty:
-        return errors.assign(row=pd.Series(dtype="int64"))
-    rows = errors["pos"].map(lambda p: int(row_numbers[p])) if row_numbers is not None else errors["pos"] + 1
-    return errors.assign(row=rows.astype("int64"), file=file)
-
-
-def _check(kind: str, name: str, content):
-    """Read and validate one input: (rows, errors with row numbers, rows_read, aggregated or None)."""
-    if kind == "cpds":
-        fmt = None if isinstance(content, list) else read.sniff_kind(name, content)
-        if isinstance(content, list):
-            members = content
-        elif fmt == "zip":
-            members = cpds.members_of_zip(name, content)
-        elif fmt == "badzip" or read._ZIP_NAME.search(name):  # cut short, or not a ZIP at all
-            raise read.damaged(name if read._ZIP_NAME.search(name) else name + ".zip")
-        else:
-            members = [(name, content)]
-        try:
-            rows, errors, rows_read, agg = cpds.check(name, members)
-        except FileRefused as exc:
-            exc.file = exc.file or name
-            raise
-        return rows, _errors_out(name, errors, None), rows_read, agg
-    if kind == "exchanges" and fast_path() and not read._EXCEL_NAME.search(name):  # a fake .xlsx: read_table says so
-        quick = fast.check(name, content)  # plain UTF-8 logs: checked inside DuckDB; None = not plain
-        if quick is not None:
-            rows, errors, rows_read = quick
-            return rows, validate.personal_safe(errors).assign(file=name), rows_read, None
-    table = read.read_table(kind, name, content)
-    if kind == "offices":
-        checked = validate.offices(table, read.open_data_service(name))
-    else:
-        checked = validate.VALIDATORS[kind](table)
-    return checked.rows, _errors_out(name, checked.errors, table.row_numbers), checked.rows_read, None
+def _check(spec: KindSpec, name: str, content):
+    """Read and check one input: (rows, errors with row numbers, rows_read, aggregated or None)."""
+    return spec.check(name, content)
 
 
 @dataclass
@@ -182,35 +140,35 @@ class _Prepared:
     refused: FileRefused | None = None
 
 
-def _prepare(engine, kind: str, name: str, source, ask_stored: bool) -> _Prepared:
+def _prepare(engine, spec: KindSpec, name: str, source, ask_stored: bool) -> _Prepared:
     """Hash, read and check one file. ``ask_stored``: skip the check of content stored before (the
     caller asks again before storing); off where another thread cannot see the database (an in-memory
     DuckDB has one database per thread)."""
     p = _Prepared()
     try:
         p.content_hash, content = _hash(source, name)
-        if ask_stored and load.find_batch(engine, kind, p.content_hash) is not None:
+        if ask_stored and load.find_batch(engine, spec.name, p.content_hash) is not None:
             p.content = content
         else:
-            p.checked = _check(kind, name, content)
+            p.checked = _check(spec, name, content)
     except FileRefused as exc:  # met in the file's turn, as if raised there
         p.refused = exc
     return p
 
 
-def _store(engine, kind: str, name: str, p: _Prepared, imported_by: str, summary: IngestSummary,
+def _store(engine, spec: KindSpec, name: str, p: _Prepared, imported_by: str, summary: IngestSummary,
            report: Progress, base: float, n: int) -> load.Counts:
     """Store one prepared file (its own transaction) or record it as a duplicate; FileRefused as read."""
     if p.refused is not None:
         raise p.refused
     # asked (again) here: the file before this one, stored meanwhile, may have had the same content
-    earlier = load.find_batch(engine, kind, p.content_hash)
+    earlier = load.find_batch(engine, spec.name, p.content_hash)
     if earlier is not None:
-        return load.record_duplicate(engine, kind, name, p.content_hash, imported_by, int(earlier.rows_read))
-    rows, errors, rows_read, agg = p.checked or _check(kind, name, p.content)
+        return load.record_duplicate(engine, spec.name, name, p.content_hash, imported_by, int(earlier.rows_read))
+    rows, errors, rows_read, agg = p.checked or _check(spec, name, p.content)
     p.checked = p.content = None  # the rows live only as long as this call
     report(base + 0.6 / n, f"{name}: 保存中 / storing")
-    counts = load.load(engine, kind, name, p.content_hash, rows, errors, rows_read, imported_by, agg)
+    counts = load.load(engine, spec, name, p.content_hash, rows, errors, rows_read, imported_by, agg)
     if counts.conflicts is not None and not counts.conflicts.empty:  # keys stored with another count
         errors = pd.concat([errors, counts.conflicts[[c for c in counts.conflicts.columns if c in errors.columns]]],
                            ignore_index=True) if not errors.empty else counts.conflicts
@@ -232,25 +190,24 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
     from concurrent.futures import ThreadPoolExecutor
 
     import sqlalchemy as sa
-    if kind not in KINDS:
-        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}")
+    spec = spec_for(kind)  # the one lookup of the kind: the rest of the import asks the spec
     imported_by = imported_by or load.default_user()
     summary = IngestSummary(kind=kind)
-    inputs = _inputs(kind, paths_or_uploads)
+    inputs = _inputs(spec, paths_or_uploads)
     report = progress or (lambda fraction, message: None)
     n = max(len(inputs), 1)
     ask_stored = not isinstance(engine.pool, sa.pool.SingletonThreadPool)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careplan-read")
     try:
         with store_engine.bulk_writes(engine):  # DuckDB: one checkpoint for the whole call
-            ahead = pool.submit(_prepare, engine, kind, *inputs[0], ask_stored) if inputs else None
+            ahead = pool.submit(_prepare, engine, spec, *inputs[0], ask_stored) if inputs else None
             for i, (name, _) in enumerate(inputs):
                 summary.files += 1
                 report(i / n, f"{name}: 読み込み中 / reading")
                 p = ahead.result()  # an unexpected error of the read surfaces here, in the file's turn
-                ahead = pool.submit(_prepare, engine, kind, *inputs[i + 1], ask_stored) if i + 1 < len(inputs) else None
+                ahead = pool.submit(_prepare, engine, spec, *inputs[i + 1], ask_stored) if i + 1 < len(inputs) else None
                 try:
-                    counts = _store(engine, kind, name, p, imported_by, summary, report, i / n, n)
+                    counts = _store(engine, spec, name, p, imported_by, summary, report, i / n, n)
                 except FileRefused as exc:
                     exc.file = exc.file or name
                     summary.refused.append(exc.message())

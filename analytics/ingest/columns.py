@@ -21,7 +21,8 @@ class Column:
 
 
 @dataclass(frozen=True)
-class KindSpec:
+class TableSpec:
+    """The columns a kind's table supplies (the rest of a kind: ``analytics.ingest.kinds.KindSpec``)."""
     kind: str
     label_ja: str
     label_en: str
@@ -43,8 +44,8 @@ _NAME = ("事業所名", "事業所名称", "事業所の名称", "name", "offic
 _PREF = ("都道府県コード", "都道府県", "都道府県名", "prefecture_code", "prefecture", "pref")
 _MONTH = ("対象年月", "サービス提供年月", "提供年月", "年月", "対象月", "month", "year_month", "yyyymm")
 
-SPECS: dict[str, KindSpec] = {
-    "offices": KindSpec("offices", "事業所マスタ（介護サービス情報公表システムのオープンデータ等）",
+SPECS: dict[str, TableSpec] = {
+    "offices": TableSpec("offices", "事業所マスタ（介護サービス情報公表システムのオープンデータ等）",
                         "Office master (MHLW open data or a plain list)", (
         Column("office_code", _OFFICE_CODE, True, "10桁（チェックディジット検証）", "10 characters, check digit verified"),
         Column("name", _NAME),
@@ -61,7 +62,7 @@ SPECS: dict[str, KindSpec] = {
         Column("lat", ("緯度", "lat", "latitude")),
         Column("lon", ("経度", "lon", "lng", "longitude")),
     )),
-    "registrations": KindSpec("registrations", "ケアプランデータ連携システムの利用登録事業所一覧",
+    "registrations": TableSpec("registrations", "ケアプランデータ連携システムの利用登録事業所一覧",
                               "Registered offices of the care-plan data exchange system", (
         Column("office_code", _OFFICE_CODE, True, "10桁", "10 characters"),
         Column("registered_on", ("利用開始日", "登録日", "利用登録日", "開始日", "利用申請日", "registered_on",
@@ -75,7 +76,7 @@ SPECS: dict[str, KindSpec] = {
         Column("prefecture_code", _PREF, note_ja="任意。なければ事業所番号の先頭2桁",
                note_en="optional; else office code digits 1-2"),
     )),
-    "exchanges": KindSpec("exchanges", "帳票のやりとり記録（提供票の送受信ログ・集計）",
+    "exchanges": TableSpec("exchanges", "帳票のやりとり記録（提供票の送受信ログ・集計）",
                           "Exchange log of care-plan sheets", (
         Column("month", _MONTH, True, "2025-08, 202508, 2025/8, 令和7年8月", "2025-08, 202508, 2025/8, 和暦"),
         Column("sender_code", ("送信元事業所番号", "送信元", "送付元事業所番号", "送付元", "送信者", "sender_code",
@@ -89,7 +90,7 @@ SPECS: dict[str, KindSpec] = {
         Column("sheets", ("件数", "利用者数", "枚数", "sheets", "count"),
                note_ja="任意（なければ1）", note_en="optional (default 1)"),
     )),
-    "profiles": KindSpec("profiles", "事業所の利用者数・ケアマネジャー数", "Office users and care managers", (
+    "profiles": TableSpec("profiles", "事業所の利用者数・ケアマネジャー数", "Office users and care managers", (
         Column("office_code", _OFFICE_CODE, True),
         Column("month", _MONTH, True),
         Column("users", ("利用者数", "実利用者数", "users")),
@@ -163,10 +164,9 @@ def header_label(kind: str, name: str, lang: str = "ja") -> str:
 
 def describe(kind: str, lang: str = "ja") -> list[dict]:
     """Rows for the import page: column, required, accepted headers, note."""
-    if kind == "cpds":
-        return []
+    spec = SPECS.get(kind)  # cpds files carry no table of ours: nothing to list
     rows = []
-    for c in SPECS[kind].columns:
+    for c in spec.columns if spec else ():
         rows.append({"column": c.name, "required": c.required,
                      "aliases": " / ".join(dict.fromkeys(c.aliases + (c.name,))),
                      "note": c.note_ja if lang == "ja" else c.note_en})

@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analytics.domain import formats
-from analytics.store import aggregates, definitions, schema
+from analytics.store import definitions, schema
 from analytics.store import engine as store_engine
 
 EXCHANGE_KEY = ["month", "sender_code", "receiver_code", "form", "channel"]
@@ -142,14 +142,17 @@ def _one_import_at_a_time(engine):
             yield conn
 
 
-def load(engine, kind: str, file: str, content_hash: str, rows: pd.DataFrame, errors: pd.DataFrame,
+def load(engine, spec, file: str, content_hash: str, rows: pd.DataFrame, errors: pd.DataFrame,
          rows_read: int, imported_by: str, aggregated: pd.DataFrame | None = None) -> Counts:
-    """Store one file's accepted rows and rejected rows atomically; returns the counts.
+    """Store one file's accepted rows and rejected rows atomically through its kind's spec
+    (``analytics.ingest.kinds.KindSpec``: ``store`` writes the rows, ``refresh`` the pre-aggregates);
+    returns the counts.
 
     Exchange rows whose natural key is stored with a different count are rejected here, not stored: they
     are counted in ``rejected``, kept in ``rejected_rows`` and returned in ``Counts.conflicts`` (the first
     ``CONFLICTS_IN_SUMMARY``), so the caller lists them with the file's other problems."""
     rejected = int(errors["pos"].nunique()) if not errors.empty else 0
+    kind = spec.name
     found, conflicts = _no_conflicts_found(), _no_conflicts()
     with _one_import_at_a_time(engine) as conn:
         t = schema.import_batches
@@ -160,32 +163,20 @@ def load(engine, kind: str, file: str, content_hash: str, rows: pd.DataFrame, er
             _record(conn, counts.batch_id, kind, file, content_hash, imported_by, counts, pd.DataFrame())
             return counts
         batch_id = _new_batch_id(conn)
-        if len(rows) == 0:  # a frame, or an Arrow table from analytics.ingest.fast
-            dup = 0
-        elif kind in ("exchanges", "cpds"):
-            dup, found = _load_exchanges(conn, batch_id, rows, aggregated)
-            conflicts = _conflict_errors(rows, found, kind, file)
-        elif kind == "offices":
-            dup = _load_offices(conn, batch_id, rows)
-        elif kind == "registrations":
-            dup = _upsert_keyed(conn, batch_id, rows, schema.registrations, ["office_code", "registered_on"],
-                                ["ended_on", "prefecture_code"], coalesce=("ended_on",))
-        elif kind == "profiles":
-            dup = _upsert_keyed(conn, batch_id, rows, schema.profiles, ["office_code", "month"],
-                                ["users", "care_managers"], coalesce=("users", "care_managers"))
-        else:  # pragma: no cover - kinds are checked by the caller
-            raise ValueError(kind)
+        dup = 0
+        if len(rows):  # a frame, or an Arrow table from analytics.ingest.fast
+            dup, stored_other = spec.store(conn, batch_id, rows, aggregated)
+            if stored_other is not None:
+                found = stored_other
+                conflicts = _conflict_errors(rows, found, spec.position_column, file)
         conflicted = int(found["n_rows"].sum())
         counts = Counts(batch_id, rows_read, len(rows) - dup - conflicted, dup, rejected + conflicted)
         _record(conn, batch_id, kind, file, content_hash, imported_by, counts,
                 errors if conflicts.empty else conflicts if errors.empty else
                 pd.concat([errors, conflicts[[c for c in conflicts.columns if c in errors.columns]]],
                           ignore_index=True))
-        if counts.accepted:  # keep the monthly pre-aggregate fresh (analytics.store.aggregates)
-            if kind in ("exchanges", "cpds"):
-                aggregates.add_batch(conn, batch_id)
-            elif kind in ("offices", "registrations"):
-                aggregates.refresh(conn)
+        if counts.accepted and spec.refresh is not None:  # keep the pre-aggregates fresh
+            spec.refresh(conn, batch_id)
     counts.conflicts = conflicts.head(CONFLICTS_IN_SUMMARY)
     return counts
 
@@ -285,7 +276,7 @@ def _aggregate_arrow(rows):
         con.close()
 
 
-def _load_exchanges(conn, batch_id: int, rows: pd.DataFrame,
+def store_exchanges(conn, batch_id: int, rows: pd.DataFrame,
                     aggregated: pd.DataFrame | None) -> tuple[int, pd.DataFrame]:
     """Insert the keys not stored yet; (duplicate rows, conflicts: keys stored with other sheets)."""
     if aggregated is None and store_engine.is_duckdb(conn):
@@ -356,33 +347,34 @@ def conflict_reason(stored: int, sheets: int) -> tuple[str, str]:
             f"different count (stored {stored:,}, this file {sheets:,}); the stored value was kept")
 
 
-def _row_numbers(rows, kind: str) -> pd.DataFrame | None:
+def _row_numbers(rows, position_column: str | None) -> pd.DataFrame | None:
     """The accepted rows' keys with their row number in the file, when the rows carry it: a ``_row``
-    column, or for CPDS the member's position (numbered from 1, as its other problems are)."""
+    column, or the kind's own position column (a member of a folder, numbered from 1 as its other
+    problems are)."""
     names = _columns(rows)
     if ROW_COLUMN in names:
         source = ROW_COLUMN
-    elif kind == "cpds" and "_pos" in names:
-        source = "_pos"
+    elif position_column is not None and position_column in names:
+        source = position_column
     else:
         return None
     wanted = EXCHANGE_KEY + [source]
     frame = (rows.select(wanted).to_pandas() if not isinstance(rows, pd.DataFrame) else rows[wanted].copy())
     frame = frame.rename(columns={source: "row"})
-    if source == "_pos":
+    if source != ROW_COLUMN:
         frame["row"] = frame["row"] + 1
     frame["month"] = pd.to_datetime(frame["month"])
     return frame
 
 
-def _conflict_errors(rows, found: pd.DataFrame, kind: str, file: str) -> pd.DataFrame:
+def _conflict_errors(rows, found: pd.DataFrame, position_column: str | None, file: str) -> pd.DataFrame:
     """One problem per file row of a conflicting key (per key when the rows carry no row numbers, with
     row 0); the value names the key and the file's count, no personal data (事業所番号 are public)."""
     if found.empty:
         return _no_conflicts()
     found = found.copy()
     found["month"] = pd.to_datetime(found["month"])
-    numbered = _row_numbers(rows, kind)
+    numbered = _row_numbers(rows, position_column)
     if numbered is not None:
         found = found.merge(numbered, on=EXCHANGE_KEY, how="left")
         found["row"] = found["row"].fillna(0)
@@ -405,7 +397,7 @@ def _conflict_errors(rows, found: pd.DataFrame, kind: str, file: str) -> pd.Data
 _OFFICE_ATTRS = ["name", "prefecture_code", "municipality_code", "municipality", "lat", "lon"]
 
 
-def _load_offices(conn, batch_id: int, rows: pd.DataFrame) -> int:
+def store_offices(conn, batch_id: int, rows: pd.DataFrame) -> int:
     merged = rows.groupby("office_code", sort=False)[_OFFICE_ATTRS].first().reset_index()
     merged["lat"] = merged["lat"].astype("float64")
     merged["lon"] = merged["lon"].astype("float64")
@@ -446,7 +438,7 @@ def _load_offices(conn, batch_id: int, rows: pd.DataFrame) -> int:
 
 # ---------------------------------------------------------------- registrations, profiles
 
-def _upsert_keyed(conn, batch_id, rows, table: sa.Table, key: list[str], attrs: list[str],
+def upsert_keyed(conn, batch_id, rows, table: sa.Table, key: list[str], attrs: list[str],
                   coalesce: tuple[str, ...]) -> int:
     frame = rows[key + attrs].copy()
     repeated = int(frame.duplicated(key, keep="last").sum())

@@ -10,7 +10,7 @@ import pytest
 from ingest_helpers import cpds_csv, cpds_zip, csv_bytes, office, table
 
 from analytics.cli import main
-from analytics.ingest import ingest_files, load
+from analytics.ingest import ingest_files, load, spec_for
 from analytics.store import engine as store_engine
 
 A, B, C = office(30, 1), office(30, 2), office(30, 3)
@@ -85,7 +85,7 @@ def test_rows_carrying_row_numbers_are_listed_row_by_row(engine):
                          "channel": ["fax", "fax", "digital"], "sheets": [6, 5, 5], "_row": [2, 4, 3]})
     errors = pd.DataFrame({"pos": [2], "column": ["form"], "value": ["x"], "reason_ja": ["j"], "reason_en": ["e"],
                            "row": [5]})
-    counts = load.load(engine, "exchanges", "rows.csv", "hash-rows", rows, errors, 4, "tester")
+    counts = load.load(engine, spec_for("exchanges"), "rows.csv", "hash-rows", rows, errors, 4, "tester")
     assert (counts.rows_read, counts.accepted, counts.duplicates, counts.rejected) == (4, 0, 1, 3)
     # the conflicts come back with the counts, one per file row, in row order (the summary lists them)
     got = counts.conflicts

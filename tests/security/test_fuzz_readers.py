@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from analytics import ingest
 from analytics.domain import codes
 from analytics.errors import FileRefused
-from analytics.ingest import columns
+from analytics.ingest import columns, spec_for
 
 CHECK_EXAMPLES = 300     # × 5 kinds: in-memory read + validate
 LOAD_EXAMPLES = 40       # × 5 kinds: through the database
@@ -133,7 +133,7 @@ def strategy(kind: str):
 
 def _accounted(kind: str, name: str, content) -> None:
     try:
-        rows, errors, rows_read, _agg = ingest._check(kind, name, content)
+        rows, errors, rows_read, _agg = spec_for(kind).check(name, content)
     except FileRefused as exc:
         assert exc.ja and exc.en
         return

@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import auth
-from analytics.ingest import KINDS, columns, history, ingest_files
+from analytics.ingest import KINDS, columns, history, ingest_files, spec_for
 from analytics.ingest.load import default_user
 from analytics.reports import tabular
 from analytics.ui import glue
@@ -18,7 +18,7 @@ kind_labels = {k: glue.tr(f"import.kind.{k}") for k in KINDS}
 kind = st.selectbox(glue.tr("import.kind"), options=list(KINDS), key="import_kind", format_func=kind_labels.get)
 
 with st.expander(glue.tr("import.columns"), expanded=False):
-    if kind == "cpds":
+    if spec_for(kind).table is None:  # the system's own files: no table of ours to describe
         st.write(glue.tr("import.cpds_help"))
     else:
         spec = pd.DataFrame(columns.describe(kind, glue.lang()))

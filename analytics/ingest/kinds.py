@@ -1,0 +1,157 @@
+"""One ``KindSpec`` per file kind: what an import of that kind reads, checks, stores and refreshes.
+
+``ingest_files`` looks the spec up once, by the kind's name, at the start of an import; from then on the
+import asks the spec (how to read and check a file, which key makes a row a duplicate, how to store the
+rows, which pre-aggregates to refresh) and never compares the kind's name again. The column table of a
+kind (headers and aliases, required set) is ``analytics.ingest.columns``; the row checks are
+``analytics.ingest.validate``; the loaders are ``analytics.ingest.load``.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Callable
+
+import pandas as pd
+
+from analytics.domain.file_kinds import FILE_KINDS
+from analytics.errors import FileRefused
+from analytics.ingest import columns, cpds, fast, load, read, validate
+from analytics.store import aggregates, schema
+
+
+def fast_path() -> bool:
+    """DuckDB's CSV reader for exchange files (CAREPLAN_INGEST_FAST=0 turns it off), read when used."""
+    return os.environ.get("CAREPLAN_INGEST_FAST", "1") != "0"
+
+
+# what a check returns: (accepted rows, problems with their position, rows read, rows summed on the key
+# or None)
+Checked = tuple
+Check = Callable[[str, object], Checked]
+# what a store returns: (duplicate rows, conflicts: keys stored with another count)
+Store = Callable[[object, int, object, object], tuple]
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    name: str                                   # the machine key (import_batches.kind, the CLI argument)
+    label_ja: str
+    label_en: str
+    table: columns.TableSpec | None             # the column table; None: the files carry none of ours
+    check: Check                                # read and check one input: (name, bytes or members)
+    store: Store                                # (connection, batch_id, rows, aggregated) → (dup, conflicts)
+    dedupe_key: tuple[str, ...]                 # a row with a stored key is a duplicate (or a conflict)
+    refresh: Callable[[object, int], None] | None = None  # pre-aggregates after accepted rows
+    folder_is_one_input: bool = False           # a folder is one exchange unit (cpds), not a file each
+    position_column: str | None = None          # the rows' own position column (members of a folder)
+
+    def label(self, lang: str = "ja") -> str:
+        return self.label_ja if lang == "ja" else self.label_en
+
+
+# ---------------------------------------------------------------- checks
+
+def _errors_out(file: str, errors, row_numbers):
+    errors = validate.personal_safe(errors)
+    if errors.empty:
+        return errors.assign(row=pd.Series(dtype="int64"))
+    rows = errors["pos"].map(lambda p: int(row_numbers[p])) if row_numbers is not None else errors["pos"] + 1
+    return errors.assign(row=rows.astype("int64"), file=file)
+
+
+def _check_offices(name: str, content) -> Checked:
+    table = read.read_table("offices", name, content)
+    checked = validate.offices(table, read.open_data_service(name))
+    return checked.rows, _errors_out(name, checked.errors, table.row_numbers), checked.rows_read, None
+
+
+def _plain_check(kind: str, validator: Callable) -> Check:
+    def check(name: str, content) -> Checked:
+        table = read.read_table(kind, name, content)
+        checked = validator(table)
+        return checked.rows, _errors_out(name, checked.errors, table.row_numbers), checked.rows_read, None
+    return check
+
+
+def _check_exchanges(name: str, content) -> Checked:
+    if fast_path() and not read._EXCEL_NAME.search(name):  # a fake .xlsx: read_table says so
+        quick = fast.check(name, content)  # plain UTF-8 logs: checked inside DuckDB; None = not plain
+        if quick is not None:
+            rows, errors, rows_read = quick
+            return rows, validate.personal_safe(errors).assign(file=name), rows_read, None
+    return _plain_check("exchanges", validate.exchanges)(name, content)
+
+
+def _check_cpds(name: str, content) -> Checked:
+    if isinstance(content, list):  # a folder: (member, bytes) pairs
+        members = content
+    else:
+        fmt = read.sniff_kind(name, content)
+        if fmt == "zip":
+            members = cpds.members_of_zip(name, content)
+        elif fmt == "badzip" or read._ZIP_NAME.search(name):  # cut short, or not a ZIP at all
+            raise read.damaged(name if read._ZIP_NAME.search(name) else name + ".zip")
+        else:
+            members = [(name, content)]
+    try:
+        rows, errors, rows_read, agg = cpds.check(name, members)
+    except FileRefused as exc:
+        exc.file = exc.file or name
+        raise
+    return rows, _errors_out(name, errors, None), rows_read, agg
+
+
+# ---------------------------------------------------------------- stores
+
+def _store_exchanges(conn, batch_id, rows, aggregated):
+    return load.store_exchanges(conn, batch_id, rows, aggregated)
+
+
+def _store_offices(conn, batch_id, rows, aggregated):
+    return load.store_offices(conn, batch_id, rows), None
+
+
+def _keyed(table, key: tuple[str, ...], attrs: list[str], coalesce: tuple[str, ...]) -> Store:
+    def store(conn, batch_id, rows, aggregated):
+        return load.upsert_keyed(conn, batch_id, rows, table, list(key), attrs, coalesce), None
+    return store
+
+
+_REGISTRATION_KEY = ("office_code", "registered_on")
+_PROFILE_KEY = ("office_code", "month")
+
+
+def _spec(name: str, **kw) -> KindSpec:
+    table = columns.SPECS.get(name)
+    label = (table.label_ja, table.label_en) if table else columns.CPDS_LABEL
+    return KindSpec(name, *label, table=table, **kw)
+
+
+SPECS: dict[str, KindSpec] = {s.name: s for s in (
+    _spec("offices", check=_check_offices, store=_store_offices, dedupe_key=("office_code",),
+          refresh=lambda conn, batch_id: aggregates.refresh(conn)),
+    _spec("registrations", check=_plain_check("registrations", validate.registrations),
+          store=_keyed(schema.registrations, _REGISTRATION_KEY, ["ended_on", "prefecture_code"],
+                       coalesce=("ended_on",)),
+          dedupe_key=_REGISTRATION_KEY, refresh=lambda conn, batch_id: aggregates.refresh(conn)),
+    _spec("exchanges", check=_check_exchanges, store=_store_exchanges, dedupe_key=tuple(load.EXCHANGE_KEY),
+          refresh=aggregates.add_batch),
+    _spec("profiles", check=_plain_check("profiles", validate.profiles),
+          store=_keyed(schema.profiles, _PROFILE_KEY, ["users", "care_managers"],
+                       coalesce=("users", "care_managers")),
+          dedupe_key=_PROFILE_KEY),
+    _spec("cpds", check=_check_cpds, store=_store_exchanges, dedupe_key=tuple(load.EXCHANGE_KEY),
+          refresh=aggregates.add_batch, folder_is_one_input=True, position_column="_pos"),
+)}
+KINDS = FILE_KINDS
+assert tuple(SPECS) == FILE_KINDS, "a spec for every kind of file, in the order the CLI lists them"
+
+
+def spec_for(kind: str) -> KindSpec:
+    """The spec of a kind's name; a name that is no kind is a programming error (the CLI and the import
+    page offer only ``KINDS``)."""
+    try:
+        return SPECS[kind]
+    except KeyError:
+        raise ValueError(f"unknown kind {kind!r}; one of {', '.join(KINDS)}") from None
