@@ -39,13 +39,26 @@ def _ja_for(message: str) -> str:
 
 
 class Parser(argparse.ArgumentParser):
-    """argparse with its errors in Japanese, then argparse's English message; exit status 2."""
+    """argparse with its errors in the user's language (argparse's own English for ``--lang en``); exit 2."""
 
     def error(self, message: str):
+        from analytics import i18n
+        from analytics.commands import output
         from analytics.store.engine import mask_passwords
         message = mask_passwords(message)  # e.g. a misplaced --db URL echoed back by argparse
-        self.exit(2, f"エラー: {_ja_for(message)}（使い方は {self.prog} -h） / error: {message} "
-                     f"(usage: {self.prog} -h)\n")
+        lang = output.lang()
+        text = _ja_for(message) if lang == "ja" else message
+        self.exit(2, i18n.message("msg.usage_error", lang, text=text, prog=self.prog) + "\n")
+
+
+def _lang_in(argv: list[str]) -> str | None:
+    """``--lang`` as given, read before the arguments are parsed (so that their errors speak it too)."""
+    for i, arg in enumerate(argv):
+        if arg.startswith("--lang="):
+            return arg.split("=", 1)[1]
+        if arg == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+    return None
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -195,10 +208,23 @@ def _quiet_stdout() -> None:
     os.close(devnull)
 
 
+def _error_text(exc: Exception, lang: str) -> str:
+    """A user's mistake in one language: our errors carry both (``text``), the others are 'ja / en'."""
+    from analytics import i18n
+    if hasattr(exc, "text"):
+        return exc.text(lang)
+    if hasattr(exc, "ja") and hasattr(exc, "en"):
+        return exc.ja if lang == "ja" else exc.en
+    return i18n.part(str(exc), lang)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    from analytics import i18n
     from analytics.commands import output
+    output.set_lang(_lang_in(sys.argv[1:] if argv is None else argv))
+    args = build_parser().parse_args(argv)
     output.set_lang(args.lang)
+    lang = output.lang()
     module, _, name = args.handler.partition(":")
     try:
         handler = getattr(importlib.import_module(module), name)
@@ -206,10 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         if exc.name and exc.name.split(".")[0] == "analytics":
             raise  # our own module missing is a broken install, not a user mistake: show it whole
         # a third-party library is missing: say which and how to install it
-        print(f"エラー: 必要なライブラリ {exc.name} がインストールされていません。pip install "
-              f"careplan-analytics（またはプロジェクトで make）で入れ直してください / error: the library "
-              f"{exc.name} is not installed; reinstall with pip install careplan-analytics (or make in a "
-              "checkout)", file=sys.stderr)
+        print(i18n.message("msg.missing_library", lang, name=exc.name), file=sys.stderr)
         return 2
     from analytics import settings
     from analytics.store import engine as store_engine
@@ -222,9 +245,9 @@ def main(argv: list[str] | None = None) -> int:
         _quiet_stdout()
         return 141       # as a shell reports a command ended by SIGPIPE (128 + 13)
     except (UserError, settings.SettingError, store_engine.UnusableDatabase) as exc:
-        print(f"エラー / error: {exc}", file=sys.stderr)
+        print(i18n.message("msg.error", lang, text=_error_text(exc, lang)), file=sys.stderr)
         return 2
     except OperationalError as exc:  # the database cannot be opened: locked file, server down, bad URL
-        print(f"エラー / error: {store_engine.unavailable_message(store_engine.resolve_url(args.db), exc)}",
-              file=sys.stderr)
+        text = i18n.part(store_engine.unavailable_message(store_engine.resolve_url(args.db), exc), lang)
+        print(i18n.message("msg.error", lang, text=text), file=sys.stderr)
         return 2

@@ -8,7 +8,20 @@ from __future__ import annotations
 
 
 class UserError(Exception):
-    """A mistake the user can fix; the message says how."""
+    """A mistake the user can fix; the message says how. Raised with the key of its message in the catalogue
+    (``analytics/locales/<lang>/messages.json``) and the message's values; ``text(lang)`` is it in one
+    language (the CLI prints the language of ``--lang``)."""
+
+    def __init__(self, key: str, **values):
+        self.key, self.values = key, values
+        super().__init__(key)
+
+    def text(self, lang: str = "ja") -> str:
+        from analytics import i18n
+        return i18n.message(self.key, lang, **self.values)
+
+    def __str__(self) -> str:
+        return self.text("ja")
 
 
 class FileRefused(Exception):
@@ -17,6 +30,9 @@ class FileRefused(Exception):
     def __init__(self, ja: str, en: str, file: str = ""):
         self.ja, self.en, self.file = ja, en, file
         super().__init__(f"{ja} / {en}")
+
+    def text(self, lang: str = "ja") -> str:
+        return self.ja if lang == "ja" else self.en
 
     def message(self) -> str:
         prefix = f"{self.file}: " if self.file else ""

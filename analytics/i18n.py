@@ -39,6 +39,18 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def message(key: str, lang: str = DEFAULT_LANG, **values) -> str:
+    """A message of the catalogue (``analytics/locales/<lang>/messages.json``) in one language. A value given
+    as a (Japanese, English) pair (the reason of an ``AuthError`` or a ``FileRefused``) is taken in that
+    language too. A key that is not in the catalogue is a message still written 'Japanese / English'
+    (``part``)."""
+    values = {k: (v[0] if lang == "ja" else v[1]) if isinstance(v, tuple) and len(v) == 2 else v
+              for k, v in values.items()}
+    if key in table(lang):
+        return t(key, lang, **values)
+    return part(key, lang)
+
+
 def part(message: str, lang: str) -> str:
     """A message written 'Japanese / English' (the command line's form, for a reader of either language)
     in one language, for a page that speaks one: the part before the first ' / ' in Japanese, after it

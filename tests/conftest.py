@@ -167,3 +167,29 @@ def pytest_unconfigure(config):
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(int(status))
+
+
+def cli_in_both_languages(capsys, argv: list[str], dispose=None) -> tuple[int, str, str]:
+    """``careplan`` in Japanese and, when it refuses (exit 2: nothing was changed), again with ``--lang en``:
+    (code, stdout, stderr) with each stderr line of the two runs joined as 'Japanese / English', so that one
+    assertion sees the message in both languages. A run that succeeds is not repeated."""
+    from analytics import cli
+
+    def once(args):
+        try:
+            code = cli.main(list(args))
+        finally:
+            if dispose is not None:
+                dispose()
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    code, out, err = once(["--lang", "ja", *argv])
+    if code != 2:
+        return code, out, err
+    code_en, out_en, err_en = once(["--lang", "en", *argv])
+    assert code_en == code, (code, code_en)
+    ja_lines, en_lines = err.splitlines(), err_en.splitlines()
+    assert len(ja_lines) == len(en_lines), (err, err_en)
+    joined = "".join(f"{a} / {b}\n" for a, b in zip(ja_lines, en_lines))
+    return code, out, joined

@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 import sqlalchemy as sa
-from conftest import need
+from conftest import cli_in_both_languages, need
 
 from analytics import cli
 from analytics.store import engine as store_engine
@@ -25,14 +25,12 @@ EXCHANGES = ("対象年月,送信元事業所番号,送信先事業所番号,帳
 
 
 def run(capsys, *argv) -> tuple[int, str, str]:
-    """cli.main in this process; the engine it opened is closed again, as when the command exits."""
-    try:
-        code = cli.main(list(argv))
-    finally:
+    """cli.main in this process, in Japanese and (when it refuses) in English; the engine it opened is closed
+    again, as when the command exits."""
+    def dispose():
         if "--db" in argv:
             store_engine.dispose(store_engine.resolve_url(argv[argv.index("--db") + 1]))
-    out, err = capsys.readouterr()
-    return code, out, err
+    return cli_in_both_languages(capsys, list(argv), dispose)
 
 
 def one_error_line(err: str) -> str:
@@ -248,8 +246,8 @@ def test_a_mistyped_path_is_not_created_by_a_read_command(capsys, tmp_path, argv
     code, out, err = run(capsys, "--db", f"duckdb:///{db}", *argv)
     assert code == 2 and out == ""
     one_error_line(err)
-    assert (f"データベースがありません: {db}。パスを確認するか、careplan demo / careplan ingest で作成してください / "
-            f"no database at {db}; check the path or create it with careplan demo or careplan ingest") in err
+    assert (f"エラー: データベースがありません: {db}。パスを確認するか、careplan demo または careplan ingest で作成してください / "
+            f"error: no database at {db}; check the path or create it with careplan demo or careplan ingest\n") == err
     assert not db.parent.exists() and not (tmp_path / "pack.xlsx").exists()
 
 
@@ -263,7 +261,7 @@ def test_a_missing_default_database_is_not_created_either(capsys, tmp_path, monk
 def test_a_writing_command_creates_the_database_and_its_folder(capsys, tmp_path):
     db = tmp_path / "new_dir" / "x.duckdb"
     code, out, _ = run(capsys, "--db", f"duckdb:///{db}", "ingest", "exchanges", exchanges_file(tmp_path))
-    assert code == 0 and "取込 3 / accepted" in out
+    assert code == 0 and "取込 3 行" in out
     assert db.read_bytes()[8:12] == b"DUCK" and rows(db) == 3
 
 
@@ -320,14 +318,25 @@ def test_ingest_json_lists_refused_files_and_what_was_stored(capsys, tmp_path):
     (["effect", "--users", "many"], "--users の値「many」は整数ではありません", "invalid int value: 'many'"),
     (["report"], "必要な引数がありません: report", "the following arguments are required: report"),
 ])
-def test_argparse_errors_are_bilingual(capsys, argv, ja, en):
-    with pytest.raises(SystemExit) as exited:
-        cli.main(argv)
-    assert exited.value.code == 2
-    out, err = capsys.readouterr()
-    assert out == ""
-    one_error_line(err)
-    assert err.index(ja) < err.index(en)  # Japanese first, then argparse's English
+def test_argparse_errors_in_the_users_language(capsys, argv, ja, en):
+    for lang, words, other in (("ja", ja, en), ("en", en, ja)):
+        with pytest.raises(SystemExit) as exited:
+            cli.main(["--lang", lang, *argv])
+        assert exited.value.code == 2
+        out, err = capsys.readouterr()
+        assert out == "" and "Traceback" not in err and err.count("\n") == 1
+        assert err.startswith("エラー: " if lang == "ja" else "error: ") and words in err and other not in err
+
+
+def test_argparse_errors_speak_lang_given_after_the_command(capsys, monkeypatch):
+    """--lang is read before the arguments are parsed, wherever it stands; LANG decides without it."""
+    with pytest.raises(SystemExit):
+        cli.main(["ingest", "exchange", "x.csv", "--lang=en"])
+    assert capsys.readouterr().err.startswith("error: argument kind: invalid choice")
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    with pytest.raises(SystemExit):
+        cli.main(["ingest", "exchange", "x.csv"])
+    assert capsys.readouterr().err.startswith("error: argument kind")
 
 
 @pytest.mark.parametrize("report", ["adoption", "channels"])

@@ -193,7 +193,8 @@ GROUP BY o.prefecture_code, o.kind
 def test_cli_builds_the_demo(db_url, monkeypatch, capsys):
     monkeypatch.setenv("CAREPLAN_DEMO_FRACTION", str(TINY))
     assert cli.main(["--db", db_url, "demo", "--seed", "11"]) == 0
-    assert "demo database built" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.startswith("デモデータを作成しました（small、シード 11、") and "offices " in err
     want = demo.generate("tiny", 11)
     for name, frame in want.tables().items():
         assert query(db_url, f"SELECT count(*) FROM {name}")[0][0] == len(frame), name
@@ -248,7 +249,9 @@ def test_refuses_a_database_with_imported_data(db_url, capsys):
             batch_id=500, kind="offices", file_name="jigyosho_430.csv", content_hash="x" * 64,
             imported_at=dt.datetime(2025, 9, 1)))
     assert cli.main(["--db", db_url, "demo"]) == 2
-    assert "imported data" in capsys.readouterr().err
+    assert capsys.readouterr().err == "エラー: このデータベースには取り込んだデータがあります。デモは別の --db に作成してください\n"
+    assert cli.main(["--lang", "en", "--db", db_url, "demo"]) == 2
+    assert capsys.readouterr().err == "error: this database holds imported data; build the demo with another --db\n"
     assert query(db_url, "SELECT count(*) FROM offices")[0][0] == 0
 
 

@@ -107,7 +107,7 @@ def test_serve_builds_the_demo_when_asked_and_answers_health(installed):
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
             assert page.status == 200 and b"<div id=\"root\">" in page.read()
         assert (installed.xdg / "careplan" / "careplan.duckdb").exists()
-        assert "demo database built" in log.read_text()
+        assert "デモデータを作成しました" in log.read_text()
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=30)

@@ -24,10 +24,6 @@ def current() -> auth.Scope:
     return _CURRENT[0]
 
 
-def _refuse(ja: str, en: str) -> UserError:
-    return UserError(f"{ja} / {en}")
-
-
 def _prefecture(raw) -> str | None:
     if raw in (None, ""):
         return None
@@ -70,14 +66,12 @@ def allowed(scope: auth.Scope, need: str, prefecture: str | None) -> bool:
 def sign_in(engine, args) -> auth.Scope:
     username = getattr(args, "user", None) or os.environ.get("CAREPLAN_USER")
     if not username:
-        raise _refuse("利用者が登録されているため、--user 利用者名 と環境変数 CAREPLAN_PASSWORD でサインインしてください",
-                      "users are defined, so sign in with --user NAME and the password in CAREPLAN_PASSWORD")
+        raise UserError("msg.sign_in_needed")
     password = os.environ.get("CAREPLAN_PASSWORD", "")
     try:
         return auth.authenticate(engine, username, password)
     except auth.AuthError as err:
-        raise _refuse(f"{err.ja}（パスワードは環境変数 CAREPLAN_PASSWORD で渡してください）",
-                      f"{err.en} (pass the password in CAREPLAN_PASSWORD)") from None
+        raise UserError("msg.sign_in_failed", reason=(err.ja, err.en)) from None
 
 
 def check(args) -> auth.Scope:
@@ -91,8 +85,7 @@ def check(args) -> auth.Scope:
         guarded = auth.has_users(engine)
     except Exception as exc:  # an unreachable database is the handler's error to report
         if getattr(args, "user", None):
-            raise _refuse("データベースに接続できません。--db を確認してください",
-                          f"cannot connect to the database ({type(exc).__name__}); check --db") from None
+            raise UserError("msg.cannot_connect_check_db") from exc
         return auth.ADMIN
     if not guarded:
         return auth.ADMIN
@@ -101,14 +94,10 @@ def check(args) -> auth.Scope:
     if not allowed(scope, need, prefecture):
         auth.audit(engine, scope.username, "denied", _describe(args))
         if need == "detail":
-            raise _refuse("この利用者は指定した都道府県の事業所・市区町村の詳細を見られません。自分の都道府県を --prefecture で指定してください",
-                          "this user may not see office or municipality detail of that prefecture; give your own "
-                          "prefecture with --prefecture")
+            raise UserError("msg.denied_detail")
         if need == "import":
-            raise _refuse("この利用者はデータを取り込めません。管理者か都道府県の利用者で実行してください",
-                          "this user may not import data; run it as an admin or a prefecture user")
-        raise _refuse("この利用者には権限がありません。管理者に依頼してください",
-                      "this user is not allowed to run this command; ask an admin")
+            raise UserError("msg.denied_import")
+        raise UserError("msg.denied")
     if args.command in ("export", "ingest"):
         auth.audit(engine, scope.username, "export" if args.command == "export" else "import", _describe(args))
     _CURRENT[0] = scope

@@ -5,6 +5,7 @@ import os
 import sys
 import time
 
+from analytics.commands.output import t
 from analytics.errors import UserError
 from analytics.store import engine as store_engine
 
@@ -21,31 +22,25 @@ def run(args) -> int:
     try:
         fraction = float(fraction) if fraction is not None else None
     except ValueError:
-        raise UserError("CAREPLAN_DEMO_FRACTION は 0 より大きく 1 以下の数にしてください / "
-                        "set CAREPLAN_DEMO_FRACTION to a number in (0, 1]") from None
+        raise UserError("msg.demo_fraction") from None
     if fraction is not None and not 0 < fraction <= 1:
-        raise UserError("CAREPLAN_DEMO_FRACTION は 0 より大きく 1 以下の数にしてください / "
-                        "set CAREPLAN_DEMO_FRACTION to a number in (0, 1]")
+        raise UserError("msg.demo_fraction")
     try:
         if loader.non_demo_batches(url):
-            raise UserError("このデータベースには取り込んだデータがあります。デモは別の --db に作成してください / "
-                            "this database holds imported data; build the demo with another --db")
+            raise UserError("msg.demo_over_imported")
     except (UserError, store_engine.UnusableDatabase):  # the latter names what to fix (e.g. a privilege)
         raise
     except Exception as exc:  # cannot connect: say which URL to fix
         shown = store_engine.show_url(url)  # the password masked
-        raise UserError(f"データベースに接続できません（{shown}）。--db を確認してください / "
-                        f"cannot open the database at {shown}; check --db ({type(exc).__name__})") from None
+        raise UserError("msg.demo_cannot_connect", url=f"{shown}, {type(exc).__name__}") from None
     started = time.perf_counter()
     counts = demo.build(url, scale, seed, fraction=fraction)
     took = time.perf_counter() - started
     summary = ", ".join(f"{k} {v:,}" for k, v in counts.items())
-    print(f"デモデータを作成しました / demo database built ({scale}, seed {seed}, {took:.1f} s): {summary}",
-          file=sys.stderr)
+    print(t("msg.demo_built", scale=scale, seed=seed, seconds=f"{took:.1f}", summary=summary), file=sys.stderr)
     if not getattr(args, "no_users", False):
         from analytics.demo import users
         made = users.add(store_engine.get_engine(url))
         names = ", ".join(name for name, _role, _area in made)
-        print(f"デモ利用者（パスワード {users.PASSWORD}）/ demo users (password {users.PASSWORD}): {names}",
-              file=sys.stderr)
+        print(t("msg.demo_users", password=users.PASSWORD, names=names), file=sys.stderr)
     return 0

@@ -7,33 +7,33 @@ import sys
 
 from sqlalchemy.exc import OperationalError
 
+from analytics import i18n
 from analytics.commands import arguments
+from analytics.commands.output import t
 from analytics.errors import UserError
 
 
-def _not_writable(out: pathlib.Path, reason_ja: str, reason_en: str | None = None) -> UserError:
-    return UserError(f"{out} に書き込めません（{reason_ja}）。書き込めるフォルダのファイル名を --out に指定するか、"
-                     f"アクセス権を確認してください / cannot write {out} ({reason_en or reason_ja}); give a file "
-                     f"in a writable folder with --out or check its permissions")
+def _not_writable(out: pathlib.Path, reason) -> UserError:
+    """``reason``: a message key (``msg.…``) or the system's own words (``strerror``), shown as they are."""
+    if reason.startswith("msg."):
+        reason = (i18n.t(reason, "ja"), i18n.t(reason, "en"))
+    return UserError("msg.export_not_writable", out=out, reason=reason)
 
 
 def _check_out(out: pathlib.Path, what: str) -> pathlib.Path:
     """--out must name a file that can be written, in a folder that exists; checked before the pack is
     built (which takes seconds), so a mistyped path is said at once."""
     if out.is_dir():
-        raise UserError(f"--out の {out} はフォルダです。ファイル名まで指定してください（例: {out / ('pack.' + what)}） / "
-                        f"--out {out} is a folder; give a file name (e.g. {out / ('pack.' + what)})")
+        raise UserError("msg.export_out_is_folder", out=out, example=out / ("pack." + what))
     folder = out.parent
     if not folder.exists():
-        raise UserError(f"出力先のフォルダ {folder} がありません。既存のフォルダを指定してください / "
-                        f"the folder {folder} does not exist; give an existing folder for --out")
+        raise UserError("msg.export_no_folder", folder=folder)
     if not folder.is_dir():
-        raise UserError(f"出力先の {folder} はフォルダではありません。既存のフォルダを指定してください / "
-                        f"{folder} is not a folder; give an existing folder for --out")
+        raise UserError("msg.export_not_a_folder", folder=folder)
     if out.exists() and not os.access(out, os.W_OK):
-        raise _not_writable(out, "読み取り専用のファイル", "the file is read-only")
+        raise _not_writable(out, "msg.export_read_only")
     if not out.exists() and not os.access(folder, os.W_OK | os.X_OK):
-        raise _not_writable(out, "フォルダに書き込めません", "the folder is not writable")
+        raise _not_writable(out, "msg.export_folder_not_writable")
     return out
 
 
@@ -51,9 +51,7 @@ def run(args) -> int:
     except (UserError, store_engine.UnusableDatabase, OperationalError):
         raise  # the latter two: cli.main names the database and what to fix (server down, privileges)
     except Exception as exc:
-        raise UserError(f"データベースを読めません。--db を確認するか `careplan demo` でデータを作成してください / "
-                        f"cannot read the database; check --db or build data with `careplan demo` "
-                        f"({type(exc).__name__}: {exc})") from None
+        raise UserError("msg.export_cannot_read_db", detail=f"{type(exc).__name__}: {exc}") from None
     what = args.what
     if what == "xlsx":
         from analytics.reports.xlsx_export import to_xlsx_bytes
@@ -63,8 +61,7 @@ def run(args) -> int:
         try:
             pngs = pack_pngs(pack)
         except Exception as exc:
-            raise UserError("図の画像化に失敗しました。chromium と fonts-noto-cjk を入れてください / "
-                            f"rendering charts failed; install chromium and fonts-noto-cjk ({exc})") from None
+            raise UserError("msg.export_render_failed", detail=exc) from None
         if what == "pptx":
             from analytics.reports.pptx_export import to_pptx_bytes
             data = to_pptx_bytes(pack, pngs)
@@ -75,5 +72,5 @@ def run(args) -> int:
         out.write_bytes(data)
     except OSError as exc:
         raise _not_writable(out, exc.strerror or type(exc).__name__) from None
-    print(f"{out} を作成しました / wrote {out} ({len(data):,} bytes, {pack.title})", file=sys.stderr)
+    print(t("msg.export_wrote", out=out, size=len(data), title=pack.title), file=sys.stderr)
     return 0

@@ -1,7 +1,7 @@
 """``careplan ingest KIND PATH… [--json]``: the same ``ingest_files`` the import page calls.
 
 Exit 0 when every file was read (rejected rows included), 2 when at least one file was refused whole; each
-refusal is printed on stderr in Japanese and English (and listed under ``refused`` with ``--json``), nothing
+refusal is printed on stderr in the language of ``--lang`` (and listed under ``refused`` with ``--json``), nothing
 of that file is stored, and the other files may have been.
 """
 from __future__ import annotations
@@ -10,16 +10,17 @@ import json
 import pathlib
 import sys
 
+from analytics import i18n
+from analytics.commands.output import lang, t
 from analytics.errors import UserError
-from analytics.ingest import ingest_files
+from analytics.ingest import ingest_files, spec_for
 from analytics.store.engine import get_engine
 
 
 def run(args) -> int:
     missing = [p for p in args.paths if not pathlib.Path(p).exists()]
     if missing:
-        raise UserError(f"ファイルが見つかりません: {', '.join(missing)}（パスを確認してください） / "
-                        f"file not found: {', '.join(missing)} (check the path)")
+        raise UserError("msg.files_not_found", files=", ".join(missing))
     from analytics.commands import access
     signed_in = access.current().username if access.current().username != "local" else None
     summary = ingest_files(get_engine(args.db), args.kind, args.paths, imported_by=signed_in)
@@ -27,18 +28,17 @@ def run(args) -> int:
         json.dump(summary.as_json(), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
     else:
-        print(f"{summary.kind}: ファイル {summary.files} 件 / files, 読込 {summary.rows_read} 行 / rows read, "
-              f"取込 {summary.accepted} / accepted, 重複 {summary.duplicates} / duplicates, "
-              f"除外 {summary.rejected} / rejected")
+        print(t("msg.ingest_summary", kind=spec_for(summary.kind).label(lang()), files=summary.files,
+                rows_read=summary.rows_read, accepted=summary.accepted, duplicates=summary.duplicates,
+                rejected=summary.rejected))
         for e in summary.errors[:20]:
-            print(f"  {e['file']} {e['row']}行目 / row {e['row']} [{e['column']}] {e['value']!r}: {e['reason']}")
+            print(t("msg.ingest_error_row", file=e["file"], row=e["row"], column=e["column"], value=repr(e["value"]),
+                    reason=i18n.part(e["reason"], lang())))
         if len(summary.errors) > 20:
-            print(f"  … ほか {len(summary.errors) - 20} 件 / … and {len(summary.errors) - 20} more")
-    for message in summary.refused:
-        print(f"取込できません / refused: {message}", file=sys.stderr)
+            print(t("msg.ingest_more_errors", n=len(summary.errors) - 20))
+    for refused in summary.refused_files:
+        print(t("msg.refused", text=f"{refused['file']}: {i18n.part(refused['reason'], lang())}"), file=sys.stderr)
     others = summary.files - len(summary.refused)
     if summary.refused and others > 0:
-        print(f"取込できなかったファイル {len(summary.refused)} 件のほか、{others} 件は上の件数のとおり処理しました / "
-              f"{len(summary.refused)} file(s) refused whole; the other {others} file(s) were processed as counted "
-              "above", file=sys.stderr)
+        print(t("msg.refused_and_processed", refused=len(summary.refused), others=others), file=sys.stderr)
     return 2 if summary.refused else 0

@@ -39,7 +39,7 @@ def lang() -> str:
 
 
 def t(key: str, **fmt) -> str:
-    return i18n.t(key, lang(), **fmt)
+    return i18n.message(key, lang(), **fmt)
 
 
 def _clean(value):

@@ -10,6 +10,7 @@ import argparse
 import os
 import sys
 
+from analytics.commands.output import t
 from analytics.store import engine as store_engine
 
 
@@ -33,8 +34,7 @@ def _is_empty(url: str) -> bool:
 def _ask_demo() -> bool:
     if not sys.stdin.isatty():
         return False
-    answer = input("データベースが空です。デモデータ（小規模）を作成しますか？ / The database is empty; "
-                   "build the small demo? [y/N] ")
+    answer = input(t("msg.serve_ask_demo"))
     return answer.strip().lower() in ("y", "yes", "はい")
 
 
@@ -47,9 +47,7 @@ def run(args) -> int:
             from analytics.commands import demo
             demo.run(argparse.Namespace(db=url, scale="small", seed=20231005))
         else:
-            print(f"データベース {store_engine.show_url(url)} は空です。careplan serve --demo でデモを作成するか、"
-                  "careplan ingest で取り込んでください / the database is empty: build the demo with "
-                  "careplan serve --demo, or import files with careplan ingest", file=sys.stderr)
+            print(t("msg.serve_empty", url=store_engine.show_url(url)), file=sys.stderr)
     os.environ["CAREPLAN_DB_URL"] = url  # the server and every session use the database named here
     from analytics.ui import serve
     serve.main(["--server.address", args.host, "--server.port", str(args.port), "--server.headless", "true",

@@ -13,6 +13,7 @@ import sys
 
 from analytics import auth, i18n
 from analytics.commands import access
+from analytics.commands.output import lang, t
 from analytics.errors import UserError
 from analytics.store import engine as store_engine
 
@@ -32,14 +33,13 @@ def _by() -> str | None:
 def _read_password(stdin=None) -> str:
     stdin = stdin or sys.stdin
     if stdin.isatty():
-        first = getpass.getpass("パスワード / password: ")
-        if getpass.getpass("もう一度 / again: ") != first:
-            raise UserError("2回の入力が一致しません。もう一度実行してください / the two passwords differ; run it again")
+        first = getpass.getpass(t("msg.password_prompt"))
+        if getpass.getpass(t("msg.password_again")) != first:
+            raise UserError("msg.passwords_differ")
         return first
     line = stdin.readline()
     if not line.strip():
-        raise UserError("パスワードを標準入力の1行目で渡してください（例: printf '%s\\n' \"$PW\" | careplan users …）"
-                        " / give the password on the first line of stdin")
+        raise UserError("msg.password_on_stdin")
     return line.rstrip("\r\n")
 
 
@@ -52,11 +52,11 @@ def _scope_code(role: str, raw: str | None) -> str | None:
     if role == "office":
         from analytics.domain.codes import normalise_office_code
         return normalise_office_code(raw) or raw
-    raise UserError(f"役割 {role} には --scope を付けません / the role {role} takes no --scope")
+    raise UserError("msg.role_takes_no_scope", role=role)
 
 
 def _refused(err: auth.AuthError) -> UserError:
-    return UserError(str(err))
+    return UserError("msg.error_text", text=(err.ja, err.en))
 
 
 def add(args) -> int:
@@ -66,8 +66,8 @@ def add(args) -> int:
         auth.create_user(_engine(args), args.name, password, args.role, area)
     except auth.AuthError as err:
         raise _refused(err) from None
-    print(f"利用者「{args.name}」を追加しました（{i18n.t(f'auth.role.{args.role}')}"
-          f"{' ' + area if area else ''}） / user {args.name} added", file=sys.stderr)
+    print(t("msg.user_added", name=args.name, role=i18n.t(f"auth.role.{args.role}", lang()),
+            area=f" {area}" if area else ""), file=sys.stderr)
     return 0
 
 
@@ -81,15 +81,15 @@ def list_(args) -> int:
         sys.stdout.write("\n")
         return 0
     if not rows:
-        print("利用者はいません（careplan users add で追加します） / no users (add one with careplan users add)")
+        print(t("msg.no_users"))
         return 0
     import pandas as pd
     frame = pd.DataFrame(rows, columns=list(COLUMNS))
-    frame["role"] = frame["role"].map(lambda r: i18n.t(f"auth.role.{r}") if r in auth.ROLES else r)
+    frame["role"] = frame["role"].map(lambda r: i18n.t(f"auth.role.{r}", lang()) if r in auth.ROLES else r)
     frame["scope"] = frame["scope"].fillna("")
     frame["created_at"] = frame["created_at"].map(lambda v: v.strftime("%Y-%m-%d %H:%M") if v else "")
-    frame["disabled"] = frame["disabled"].map(lambda v: "無効" if v else "有効")
-    frame.columns = [i18n.t(f"admin.col.{c}") if c != "disabled" else "状態" for c in COLUMNS]
+    frame["disabled"] = frame["disabled"].map(lambda v: t("msg.user_state_disabled" if v else "msg.user_state_enabled"))
+    frame.columns = [i18n.t(f"admin.col.{c}", lang()) if c != "disabled" else t("msg.user_state") for c in COLUMNS]
     print(frame.to_string(index=False))
     return 0
 
@@ -106,10 +106,10 @@ def _change(change, done: str) -> int:
 
 def disable(args) -> int:
     return _change(lambda: auth.set_disabled(_engine(args), args.name, True, by=_by()),
-                   f"利用者「{args.name}」を無効にしました / user {args.name} disabled")
+                   t("msg.user_disabled", name=args.name))
 
 
 def set_password(args) -> int:
     password = _read_password()
     return _change(lambda: auth.set_password(_engine(args), args.name, password, by=_by()),
-                   f"利用者「{args.name}」のパスワードを変更しました / password of {args.name} set")
+                   t("msg.password_set", name=args.name))

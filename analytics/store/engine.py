@@ -303,7 +303,7 @@ def prepare_target(url: str, *, write: bool) -> None:
         return
     if not write:
         raise UnusableDatabase(
-            f"データベースがありません: {path}。パスを確認するか、careplan demo / careplan ingest で作成してください",
+            f"データベースがありません: {path}。パスを確認するか、careplan demo または careplan ingest で作成してください",
             f"no database at {path}; check the path or create it with careplan demo or careplan ingest")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import cli_in_both_languages
 
 from analytics import cli
 
@@ -71,7 +72,6 @@ def test_table_and_csv(loaded_url, capsys):
     (["--as-of", "2025-13-45"], "--as-of"), (["--as-of", "yesterday"], "基準日"),
 ])
 def test_user_errors(duck_url, capsys, args, needle):
-    code = cli.main(["--db", duck_url, "report", "adoption", *args])
-    err = capsys.readouterr().err
+    code, _, err = cli_in_both_languages(capsys, ["--db", duck_url, "report", "adoption", *args])
     assert code == 2 and needle in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1

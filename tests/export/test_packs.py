@@ -193,7 +193,10 @@ def test_cli_export(export_url, tmp_path, capsys):
     assert wb.sheetnames[1] == xlsx_export.sheet_name(SECTIONS[0], set())
     assert cli.main(["--db", export_url, "export", "pptx", "--out", str(out), "--prefecture", "Atlantis"]) == 2
     err = capsys.readouterr().err
-    assert "都道府県" in err and "unknown prefecture" in err and "Traceback" not in err
+    assert "都道府県「Atlantis」が分かりません" in err and "unknown prefecture" not in err
+    assert cli.main(["--lang", "en", "--db", export_url, "export", "pptx", "--out", str(out), "--prefecture", "X"]) == 2
+    err = capsys.readouterr().err
+    assert "unknown prefecture 'X'" in err and "Traceback" not in err
     assert cli.main(["--db", export_url, "export", "pdf", "--out", str(tmp_path / "no" / "x.pdf")]) == 2
 
 

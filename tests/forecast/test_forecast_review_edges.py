@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import cli_in_both_languages
 
 from analytics import cli
 from analytics.domain import forecast as fc
@@ -161,8 +162,8 @@ def test_page_says_a_target_below_the_current_rate_was_reached(synthetic_url):
 def test_cli_refuses_a_subsidy_month_that_adds_nothing(synthetic_url, capsys, month):
     argv = ["--db", synthetic_url, "report", "forecast", "--prefecture", "30", "--subsidy", "50",
             "--subsidy-month", month]
-    assert cli.main(argv) == 2
-    err = capsys.readouterr().err
+    code, _, err = cli_in_both_languages(capsys, argv)
+    assert code == 2
     assert "--subsidy-month は実績データの最終月（2025-08）より後" in err and "2035-08" in err
     assert "must be after the last month of data (2025-08)" in err and "Traceback" not in err
 

@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import cli_in_both_languages
 
 from analytics import cli
 from analytics.domain import forecast as fc
@@ -52,8 +53,8 @@ def test_cli_target_not_reached_is_null(synthetic_url, capsys):
     (["--prefecture", "30", "--target-rate", "1.5"], "--target-rate"),
 ])
 def test_cli_user_errors(synthetic_url, capsys, argv, fragment):
-    assert cli.main(["--db", synthetic_url, "report", "forecast", *argv]) == 2
-    err = capsys.readouterr().err
+    code, _, err = cli_in_both_languages(capsys, ["--db", synthetic_url, "report", "forecast", *argv])
+    assert code == 2
     assert fragment in err and "Traceback" not in err
 
 
@@ -134,8 +135,9 @@ def test_cli_scenarios_move_the_target_month(synthetic_url, capsys):
     (["--subsidy", "10", "--subsidy-month", "いつか"], "cannot read month"),
 ])
 def test_cli_scenario_user_errors(synthetic_url, capsys, argv, fragment):
-    assert cli.main(["--db", synthetic_url, "report", "forecast", "--prefecture", "30", *argv]) == 2
-    err = capsys.readouterr().err
+    code, _, err = cli_in_both_languages(capsys, ["--db", synthetic_url, "report", "forecast", "--prefecture", "30",
+                                                  *argv])
+    assert code == 2
     assert fragment in err and "Traceback" not in err
 
 

@@ -53,7 +53,10 @@ def test_cli_refused_exit_2_nothing_stored(db_url, tmp_path, capsys):
     captured = capsys.readouterr()
     assert code == 2
     assert json.loads(captured.out)["files"] == 1
-    assert "photo.csv" in captured.err and "CSV" in captured.err and "save it as CSV" in captured.err
+    assert captured.err == "取込できません: photo.csv: 表形式のテキストファイルではありません。CSV・XLSX・Parquetで保存してください\n"
+    assert main(["--lang", "en", "--db", db_url, "ingest", "exchanges", str(bad), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("refused: photo.csv: ") and "save it as CSV" in err and "保存" not in err
     assert counts(store_engine.get_engine(db_url)) == {k: 0 for k in counts(store_engine.get_engine(db_url))}
 
 
@@ -61,7 +64,11 @@ def test_cli_plain_summary_and_missing_file(duck_url, tmp_path, capsys):
     path = _write(tmp_path, "p.csv", [["事業所番号", "年月", "利用者数"], [A, "2025-08", "90"]])
     assert main(["--db", duck_url, "ingest", "profiles", path]) == 0
     out = capsys.readouterr().out
-    assert "取込 1 / accepted" in out and "profiles" in out
+    assert out == "事業所の利用者数・ケアマネジャー数: ファイル 1 件、読込 1 行、取込 1 行、重複 0 行、除外 0 行\n"
+    path = _write(tmp_path, "p2.csv", [["事業所番号", "年月", "利用者数"], [A, "2025-09", "91"]])
+    assert main(["--lang", "en", "--db", duck_url, "ingest", "profiles", path]) == 0
+    assert capsys.readouterr().out == ("Office users and care managers: 1 file(s), 1 rows read, 1 accepted, "
+                                       "0 duplicates, 0 rejected\n")
     assert main(["--db", duck_url, "ingest", "profiles", str(tmp_path / "nope.csv")]) == 2
     assert "nope.csv" in capsys.readouterr().err
 

@@ -3,9 +3,11 @@ detail is refused with exit 2 and a Japanese + English message; without users th
 from __future__ import annotations
 
 import json
+import types
 
 import pytest
 from channels import network as nw
+from conftest import cli_in_both_languages
 
 from analytics import auth, cli
 from analytics.store import engine as store_engine
@@ -59,8 +61,8 @@ def run(url, user, argv, monkeypatch, capsys, password=None):
     monkeypatch.delenv("CAREPLAN_USER", raising=False)
     if user:
         monkeypatch.setenv("CAREPLAN_PASSWORD", password or PASSWORDS[user])
-    code = cli.main(["--db", url] + (["--user", user] if user else []) + argv)
-    return code, capsys.readouterr()
+    code, out, err = cli_in_both_languages(capsys, ["--db", url] + (["--user", user] if user else []) + argv)
+    return code, types.SimpleNamespace(out=out, err=err)
 
 
 @pytest.mark.parametrize("argv,expected", REPORTS, ids=lambda v: " ".join(v) if isinstance(v, list) else None)

@@ -7,8 +7,9 @@ import json
 import zipfile
 
 import pytest
+from conftest import cli_in_both_languages
 
-from analytics import cli, ingest, settings
+from analytics import ingest, settings
 from analytics.errors import FileRefused
 from analytics.ingest import limits
 
@@ -100,10 +101,9 @@ def test_oversized_upload_is_refused_as_bytes_and_as_path(duck_url, tmp_path, mo
     assert "limit 1 MB" in message and "CAREPLAN_MAX_UPLOAD_MB" in message
     path = tmp_path / "big.csv"
     path.write_bytes(data)
-    assert cli.main(["--db", duck_url, "ingest", "registrations", str(path), "--json"]) == 2
-    out = capsys.readouterr()
-    assert json.loads(out.out)["accepted"] == 0
-    assert "ファイルが大きすぎます" in out.err and "the file is too large" in out.err
+    code, out, err = cli_in_both_languages(capsys, ["--db", duck_url, "ingest", "registrations", str(path), "--json"])
+    assert code == 2 and json.loads(out)["accepted"] == 0
+    assert err.startswith("取込できません: big.csv: ファイルが大きすぎます") and " / refused: big.csv: the file is too large" in err
 
 
 def test_too_many_rows(duck_url, monkeypatch):
