@@ -9,6 +9,7 @@ import uuid
 
 import pytest
 import sqlalchemy as sa
+from conftest import cli_in_both_languages
 from streamlit.testing.v1 import AppTest
 
 from analytics import cli
@@ -40,11 +41,9 @@ def test_app_and_cli_while_the_server_is_stopped_and_after_it_is_back(pg_server,
         assert "接続できません" in error.value and "Cannot connect to the database" in error.value
         assert "Traceback" not in error.value
 
-        code = cli.main(["--db", url, "report", "adoption", "--format", "json"])
-        err = capsys.readouterr().err
-        assert code == 2 and err.count("\n") == 1 and "Cannot connect to the database" in err
-        code = cli.main(["--db", url, "export", "xlsx", "--out", str(tmp_path / "pack.xlsx")])
-        err = capsys.readouterr().err
+        code, _, err = cli_in_both_languages(capsys, ["--db", url, "report", "adoption", "--format", "json"])
+        assert code == 2 and err.count("\n") == 1 and "接続できません" in err and "Cannot connect to the database" in err
+        code, _, err = cli_in_both_languages(capsys, ["--db", url, "export", "xlsx", "--out", str(tmp_path / "pack.xlsx")])
         assert code == 2 and err.count("\n") == 1 and "Cannot connect to the database" in err, err
 
         pg_ctl("start")
@@ -97,8 +96,8 @@ def test_user_who_may_not_create_tables_is_told_to_own_the_database(pg_server, c
 
 @pytest.mark.postgres
 def test_wrong_database_name_says_what_the_server_said(pg_server, capsys):
-    code = cli.main(["--db", f"{pg_server}/no_such_db_{uuid.uuid4().hex[:6]}", "report", "adoption"])
-    err = capsys.readouterr().err
+    code, _, err = cli_in_both_languages(capsys, ["--db", f"{pg_server}/no_such_db_{uuid.uuid4().hex[:6]}", "report",
+                                                  "adoption"])
     assert code == 2 and err.count("\n") == 1
     assert "does not exist" in err and "Cannot connect to the database" in err
 
