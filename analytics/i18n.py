@@ -39,6 +39,11 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt) -> str:
     return text.format(**fmt) if fmt else text
 
 
+def both(key: str) -> tuple[str, str]:
+    """A message of the catalogue as its (Japanese, English) pair: a value for another message."""
+    return t(key, "ja"), t(key, "en")
+
+
 def message(key: str, lang: str = DEFAULT_LANG, **values) -> str:
     """A message of the catalogue (``analytics/locales/<lang>/messages.json``) in one language. A value given
     as a (Japanese, English) pair (the reason of an ``AuthError`` or a ``FileRefused``) is taken in that

@@ -13,10 +13,8 @@ from analytics.commands.output import t
 from analytics.errors import UserError
 
 
-def _not_writable(out: pathlib.Path, reason) -> UserError:
-    """``reason``: a message key (``msg.…``) or the system's own words (``strerror``), shown as they are."""
-    if reason.startswith("msg."):
-        reason = (i18n.t(reason, "ja"), i18n.t(reason, "en"))
+def _not_writable(out: pathlib.Path, reason: str | tuple[str, str]) -> UserError:
+    """``reason``: a (ja, en) pair (``i18n.both``) or the system's own words (``strerror``)."""
     return UserError("msg.export_not_writable", out=out, reason=reason)
 
 
@@ -31,9 +29,9 @@ def _check_out(out: pathlib.Path, what: str) -> pathlib.Path:
     if not folder.is_dir():
         raise UserError("msg.export_not_a_folder", folder=folder)
     if out.exists() and not os.access(out, os.W_OK):
-        raise _not_writable(out, "msg.export_read_only")
+        raise _not_writable(out, i18n.both("msg.export_read_only"))
     if not out.exists() and not os.access(folder, os.W_OK | os.X_OK):
-        raise _not_writable(out, "msg.export_folder_not_writable")
+        raise _not_writable(out, i18n.both("msg.export_folder_not_writable"))
     return out
 
 

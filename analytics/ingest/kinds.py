@@ -60,18 +60,22 @@ def _errors_out(file: str, errors, row_numbers):
     return errors.assign(row=rows.astype("int64"), file=file)
 
 
-def _check_offices(name: str, content) -> Checked:
-    table = read.read_table("offices", name, content)
-    checked = validate.offices(table, read.open_data_service(name))
-    return checked.rows, _errors_out(name, checked.errors, table.row_numbers), checked.rows_read, None
-
-
-def _plain_check(kind: str, validator: Callable) -> Check:
+def _table_check(kind: str, validator: Callable) -> Check:
+    """Read the file as a table of the kind's columns, then ``validator(table, file name)``."""
     def check(name: str, content) -> Checked:
         table = read.read_table(kind, name, content)
-        checked = validator(table)
+        checked = validator(table, name)
         return checked.rows, _errors_out(name, checked.errors, table.row_numbers), checked.rows_read, None
     return check
+
+
+def _rows_only(validator: Callable) -> Callable:
+    """A validator that needs only the table (the file's name tells it nothing)."""
+    return lambda table, _name: validator(table)
+
+
+# an open-data file's name (jigyosho_430.csv) says which service its offices provide
+_check_offices = _table_check("offices", lambda table, name: validate.offices(table, read.open_data_service(name)))
 
 
 def _check_exchanges(name: str, content) -> Checked:
@@ -80,7 +84,7 @@ def _check_exchanges(name: str, content) -> Checked:
         if quick is not None:
             rows, errors, rows_read = quick
             return rows, validate.personal_safe(errors).assign(file=name), rows_read, None
-    return _plain_check("exchanges", validate.exchanges)(name, content)
+    return _table_check("exchanges", _rows_only(validate.exchanges))(name, content)
 
 
 def _check_cpds(name: str, content) -> Checked:
@@ -103,10 +107,6 @@ def _check_cpds(name: str, content) -> Checked:
 
 
 # ---------------------------------------------------------------- stores
-
-def _store_exchanges(conn, batch_id, rows, aggregated):
-    return load.store_exchanges(conn, batch_id, rows, aggregated)
-
 
 def _store_offices(conn, batch_id, rows, aggregated):
     return load.store_offices(conn, batch_id, rows), None
@@ -131,17 +131,17 @@ def _spec(name: str, **kw) -> KindSpec:
 SPECS: dict[str, KindSpec] = {s.name: s for s in (
     _spec("offices", check=_check_offices, store=_store_offices, dedupe_key=("office_code",),
           refresh=lambda conn, batch_id: aggregates.refresh(conn)),
-    _spec("registrations", check=_plain_check("registrations", validate.registrations),
+    _spec("registrations", check=_table_check("registrations", _rows_only(validate.registrations)),
           store=_keyed(schema.registrations, _REGISTRATION_KEY, ["ended_on", "prefecture_code"],
                        coalesce=("ended_on",)),
           dedupe_key=_REGISTRATION_KEY, refresh=lambda conn, batch_id: aggregates.refresh(conn)),
-    _spec("exchanges", check=_check_exchanges, store=_store_exchanges, dedupe_key=tuple(load.EXCHANGE_KEY),
+    _spec("exchanges", check=_check_exchanges, store=load.store_exchanges, dedupe_key=tuple(load.EXCHANGE_KEY),
           refresh=aggregates.add_batch),
-    _spec("profiles", check=_plain_check("profiles", validate.profiles),
+    _spec("profiles", check=_table_check("profiles", _rows_only(validate.profiles)),
           store=_keyed(schema.profiles, _PROFILE_KEY, ["users", "care_managers"],
                        coalesce=("users", "care_managers")),
           dedupe_key=_PROFILE_KEY),
-    _spec("cpds", check=_check_cpds, store=_store_exchanges, dedupe_key=tuple(load.EXCHANGE_KEY),
+    _spec("cpds", check=_check_cpds, store=load.store_exchanges, dedupe_key=tuple(load.EXCHANGE_KEY),
           refresh=aggregates.add_batch, folder_is_one_input=True, position_column="_pos"),
 )}
 KINDS = FILE_KINDS
