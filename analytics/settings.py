@@ -43,6 +43,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_unpacked_mb", 2048, "CAREPLAN_MAX_UNPACKED_MB",
             "ZIPの展開後の合計サイズの上限（MB）",
             "largest total unpacked size of one ZIP, in MB"),
+    Setting("max_cell_chars", 1_000, "CAREPLAN_MAX_CELL_CHARS",
+            "1つのセルの最大文字数。これより長い値の行は「値が長すぎます」として除外します（コード・日付・事業所名はずっと短い）",
+            "most characters in one cell; a row with a longer value is rejected as too long (codes, dates and "
+            "office names are far shorter)"),
     Setting("suppress_below", 10, "CAREPLAN_SUPPRESS_BELOW",
             "公開（閲覧者）向けの出力で、この数未満の件数を秘匿します",
             "in public (viewer) output, counts below this are suppressed"),
@@ -131,6 +135,11 @@ def hash_key() -> bytes:
 
 def max_upload_bytes() -> int:
     return int(get("max_upload_mb")) * MB
+
+
+def max_cell_chars() -> int:
+    """Cells longer than this are rejected by their length before any parser or check reads them."""
+    return int(get("max_cell_chars"))
 
 
 def max_unpacked_bytes() -> int:

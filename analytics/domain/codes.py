@@ -321,7 +321,16 @@ def normalise_municipality_code(value: object) -> str | None:
 # ---------------------------------------------------------------- services
 
 def _strip_qualifier(text: str) -> str:
-    return re.sub(r"（[^）]*）$|\([^)]*\)$", "", text).strip()
+    """Without a bracketed qualifier at the end (（短期利用）, (予防)): from the first opening bracket after
+    the last closing one before the end; what ``re.sub(r"（[^）]*）$|\\([^)]*\\)$", "", text)`` gives, by
+    a few scans (that pattern, searched, is quadratic on a long run of opening brackets)."""
+    base = text[:-1] if text.endswith("\n") else text   # ``$`` also ends before a final line break
+    for opener, closer in (("（", "）"), ("(", ")")):
+        if base.endswith(closer):
+            start = base.find(opener, base.rfind(closer, 0, len(base) - 1) + 1, len(base) - 1)
+            if start >= 0:
+                return base[:start].strip()
+    return text.strip()
 
 
 def _name_key(text: str) -> str:

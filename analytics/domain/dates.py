@@ -39,7 +39,7 @@ _MONTH_ISO = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 _MONTH_COMPACT = re.compile(r"^(\d{4})(\d{2})$")
 _ERA_MONTH = re.compile(r"^(" + _ERA_ALT + r")\s*(元|\d{1,2})" + _SEP + r"(\d{1,2})\s*月?$")
 # weekday or other remarks in brackets: 2023年10月5日(木)
-_BRACKETS = re.compile(r"\s*[(\[（【][^)\]）】]*[)\]）】]\s*$")
+_OPENERS, _CLOSERS = "([（【", ")]）】"
 
 
 def _safe_date(year: int, month: int, day: int) -> dt.date | None:
@@ -59,8 +59,22 @@ def _era_year(era: str, year_text: str) -> tuple[str, int, dt.date, dt.date] | N
 
 def _prepare(value: object) -> str:
     text = normalise_text(value).upper()
-    text = _BRACKETS.sub("", text)
-    return text.strip()
+    return drop_trailing_remark(text).strip()
+
+
+def drop_trailing_remark(text: str) -> str:
+    """The text without a bracketed remark at its end (2023年10月5日(木) → 2023年10月5日): from the first
+    opening bracket after the last closing one before the final closing bracket, with the spaces before it;
+    what ``re.sub(r"\\s*[(\\[（【][^)\\]）】]*[)\\]）】]\\s*$", "", text)`` gives, found by a few scans
+    instead (that pattern, searched, backtracks quadratically over a long run of brackets or spaces)."""
+    end = len(text.rstrip())
+    if not end or text[end - 1] not in _CLOSERS:
+        return text
+    last_close = max(text.rfind(c, 0, end - 1) for c in _CLOSERS)
+    opens = [i for i in (text.find(c, last_close + 1, end - 1) for c in _OPENERS) if i >= 0]
+    if not opens:
+        return text
+    return text[:min(opens)].rstrip()
 
 
 def _from_object(value: object) -> dt.date | None | bool:

@@ -5,7 +5,22 @@ import math
 import re
 import unicodedata
 
-_EXCEL_QUOTED = re.compile(r'^=\s*"(.*)"$', re.S)
+_SPACES = re.compile(r"\s*")
+
+
+def _unquote_excel(text: str) -> str:
+    """``text`` (stripped) with every layer of Excel's ``="…"`` removed, each layer's inside stripped: what
+    repeating ``re.match(r'^=\\s*"(.*)"$', text, re.S)`` → ``group(1).strip()`` gives, by moving two
+    indices (copying the text once per layer was quadratic on a deep nest)."""
+    i, j = 0, len(text)
+    while i < j and text[i] == "=":
+        k = _SPACES.match(text, i + 1, j).end()
+        if not (k < j - 1 and text[k] == '"' and text[j - 1] == '"'):
+            break
+        i, j = _SPACES.match(text, k + 1, j - 1).end(), j - 1
+        while j > i and text[j - 1].isspace():
+            j -= 1
+    return text[i:j]
 
 
 def is_missing(value: object) -> bool:
@@ -34,11 +49,7 @@ def normalise_text(value: object) -> str:
         return ""
     text = unicodedata.normalize("NFKC", str(value)).strip()
     # Excel "text" trick: ="0170102313"; may be nested in a CSV-quoted cell, so strip repeatedly
-    while True:
-        match = _EXCEL_QUOTED.match(text)
-        if not match:
-            break
-        text = match.group(1).strip()
+    text = _unquote_excel(text)
     # a leading apostrophe is Excel's other way to force text
     if text.startswith("'") and len(text) > 1 and text.count("'") == 1:
         text = text[1:].strip()

@@ -111,21 +111,79 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
+FIELD_LIMIT_ERROR = "field larger than field limit"   # the csv module's words for a cell past its limit
+
+
+def _lines_from(text: str, pos: int, ends: list[int]):
+    """The text's lines from ``pos`` (each with its LF), ``ends[0]`` set to where the last one given ends."""
+    n = len(text)
+    while pos < n:
+        j = text.find("\n", pos)
+        end = n if j < 0 else j + 1
+        ends[0] = end
+        yield text[pos:end]
+        pos = end
+
+
+def split_cells(text: str, delim: str) -> list[str] | None:
+    """The cells of one row's text as the csv module reads them (a quoted value may hold the delimiter, "",
+    line breaks), without its field size limit; None when a quote opened in it is never closed. For the
+    rows the csv module refuses with "field larger than field limit", to tell a very long cell (a row
+    rejected for its length) from a quote left open (the file refused)."""
+    text = text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith(("\n", "\r")) else text
+    cells: list[str] = []
+    i, n = 0, len(text)
+    while True:
+        if i < n and text[i] == '"':
+            parts, j = [], i + 1
+            while True:
+                k = text.find('"', j)
+                if k < 0:
+                    return None
+                parts.append(text[j:k])
+                if not text.startswith('"', k + 1):
+                    break
+                parts.append('"')
+                j = k + 2
+            d = text.find(delim, k + 1)
+            cells.append("".join(parts) + (text[k + 1:] if d < 0 else text[k + 1:d]))
+        else:
+            d = text.find(delim, i)
+            cells.append(text[i:] if d < 0 else text[i:d])
+        if d < 0:
+            return cells
+        i = d + len(delim)
+
+
 def _csv_grid(text: str, file: str) -> tuple[list[list[str]], str]:
-    """The first rows as lists (for finding the header) and the delimiter."""
+    """The first rows as lists (for finding the header) and the delimiter. A row with a cell longer than
+    the csv module's field limit is split by ``split_cells`` when it is one line (the cell is only too
+    long: validate rejects its row by its length) and refuses the file when a quote opened in it is not
+    closed on its line (the rows after it were swallowed into one value)."""
     delim = sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text), delimiter=delim)
-    head = []
-    try:
-        for i, row in enumerate(reader):
-            head.append(row)
-            if i >= MAX_HEADER_SCAN:
+    head: list[list[str]] = []
+    pos = 0   # where the row being read starts
+    while len(head) <= MAX_HEADER_SCAN and pos < len(text):
+        ends = [pos]
+        try:
+            for row in csv.reader(_lines_from(text, pos, ends), delimiter=delim):
+                head.append(row)
+                pos = ends[0]
+                if len(head) > MAX_HEADER_SCAN:
+                    break
+            else:
                 break
-    except csv.Error as exc:
-        if "field larger than field limit" in str(exc):  # a quote left open swallows the rows after it
-            raise unclosed_quote(file, len(head) + 1) from None
-        raise FileRefused("CSVとして読めません（区切りや引用符を確認してください）",
-                          f"cannot read as CSV ({exc}); check delimiters and quotes", file) from None
+        except csv.Error as exc:
+            if FIELD_LIMIT_ERROR not in str(exc):
+                raise FileRefused("CSVとして読めません（区切りや引用符を確認してください）",
+                                  f"cannot read as CSV ({exc}); check delimiters and quotes", file) from None
+            nl = text.find("\n", pos)
+            end = len(text) if nl < 0 else nl + 1
+            cells = split_cells(text[pos:end], delim)
+            if cells is None:  # a quote left open swallows the rows after it
+                raise unclosed_quote(file, len(head) + 1) from None
+            head.append(cells)
+            pos = end
     return head, delim
 
 
@@ -336,7 +394,10 @@ def _row_cells(text: str, delim: str, quoted: bool) -> tuple[list[str], bool]:
     spans = "\n" in text or "\r" in text
     try:
         return next(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True), []), False
-    except csv.Error:
+    except csv.Error as exc:
+        if FIELD_LIMIT_ERROR in str(exc):  # a very long cell, not a quote problem, unless a quote stays open
+            cells = split_cells(text, delim)
+            return (cells, False) if cells is not None else ([text], spans)
         try:
             cells = next(csv.reader(io.StringIO(text, newline=""), delimiter=delim), [])
         except csv.Error:

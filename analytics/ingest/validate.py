@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analytics import settings
 from analytics.domain import codes, dates
 from analytics.errors import FileRefused
 from analytics.ingest import columns as cols
@@ -33,9 +34,14 @@ class Checked:
 class _Problems:
     def __init__(self):
         self.parts: list[pd.DataFrame] = []
+        # per column, the rows of its cells rejected by their length (``_limit``): no other problem of
+        # those cells is listed, they were never parsed
+        self.overlong: dict[str, pd.Index] = {}
 
     def add(self, mask: pd.Series, column: str, values: pd.Series, ja, en) -> None:
         """ja/en: a constant sentence, or Series aligned with values (per-value reasons)."""
+        if column in self.overlong:
+            mask = mask & ~mask.index.isin(self.overlong[column])
         if not mask.any():
             return
         idx = mask[mask].index
@@ -97,6 +103,53 @@ def _map(series: pd.Series, fn) -> pd.Series:
 
 def _clean(series: pd.Series) -> pd.Series:
     return _map(series, codes.normalise_text)
+
+
+def too_long_reason(chars: int, limit: int) -> tuple[str, str]:
+    """Why a cell longer than ``settings.max_cell_chars`` is rejected (its length is checked first)."""
+    return (f"値が長すぎます（{chars:,}文字、上限 {limit:,}文字）。列がずれていないか、別の内容が入っていないか"
+            f"確認してください（上限は CAREPLAN_MAX_CELL_CHARS）",
+            f"the value is too long ({chars:,} characters, limit {limit:,}); check that the columns are not "
+            f"shifted and the cell holds what its column expects (limit: CAREPLAN_MAX_CELL_CHARS)")
+
+
+def _lengths(series: pd.Series) -> np.ndarray:
+    """Characters of each cell (0 for a non-text value); arrow-backed text in C, and not at all when no
+    cell has more bytes than the limit."""
+    arr = _arrow_text(series)
+    if arr is not None:
+        import pyarrow.compute as pc
+        return pc.utf8_length(arr).to_numpy(zero_copy_only=False).astype(np.int64)
+    return np.fromiter((len(v) if isinstance(v, str) else 0 for v in series), dtype=np.int64, count=len(series))
+
+
+def _limit(frame: pd.DataFrame, column: str, problems: _Problems) -> pd.DataFrame:
+    """Reject the column's cells longer than ``settings.max_cell_chars`` by their length alone (the reason
+    listed now, in the column's turn) and return the frame with those cells emptied: no parser, regular
+    expression or personal-data test ever reads a value far longer than any code, date or name (a
+    200,000-character cell once held the server for minutes). Their later problems are not listed."""
+    if column not in frame or column in problems.overlong:
+        return frame
+    problems.overlong[column] = pd.Index([])
+    raw = frame[column]
+    limit = settings.max_cell_chars()
+    arr = _arrow_text(raw)
+    if arr is not None and len(arr):
+        import pyarrow.compute as pc
+        if pc.max(pc.binary_length(arr)).as_py() <= limit:  # bytes ≥ characters: no cell is too long
+            return frame
+    chars = _lengths(raw)
+    long = pd.Series(chars > limit, index=raw.index)
+    if not long.any():
+        return frame
+    reasons = [too_long_reason(int(n), limit) for n in chars[long.to_numpy()]]
+    idx = raw.index[long.to_numpy()]
+    problems.add(long, column, raw, pd.Series([r[0] for r in reasons], index=idx),
+                 pd.Series([r[1] for r in reasons], index=idx))
+    problems.overlong[column] = idx
+    frame = frame.copy(deep=False)
+    frame[column] = raw.where(~long, "")
+    return frame
 
 
 # 事業所番号 character values by byte (-1: not a character of codes.OFFICE_CODE_ALPHABET)
@@ -161,6 +214,7 @@ def _normalise_office_codes(series: pd.Series) -> pd.Series:
 
 
 def _office_codes(frame: pd.DataFrame, column: str, problems: _Problems, required: bool = True) -> pd.Series:
+    frame = _limit(frame, column, problems)
     raw = frame[column]
     code = _normalise_office_codes(raw)
     bad = code.isna()
@@ -174,6 +228,7 @@ def _office_codes(frame: pd.DataFrame, column: str, problems: _Problems, require
 
 def _dates(frame, column, problems, required, month=False, upper=True) -> pd.Series:
     """Months or dates; ``upper``: also refuse those after the month after today's (dates.month_range)."""
+    frame = _limit(frame, column, problems)
     raw = frame[column] if column in frame else pd.Series("", index=frame.index)
     empty = _clean(raw) == ""
     # 介護保険 began in 2000-04; nothing is dated after the month after today's (2099-01 is a typo)
@@ -212,17 +267,20 @@ COUNT_REASON = ("0以上の整数を入力してください（例: 12、1,200�
 
 def parse_count(value, default=None):
     """A count from a cell: digits, full-width digits, thousands separators (1,200), a trailing 件/枚/人/名,
-    an Excel float's .0; '' gives ``default``; anything else (1e9, 2.5, -3, abc) gives -1."""
+    an Excel float's .0; '' gives ``default``; anything else (1e9, 2.5, -3, abc) gives -1. More than 18
+    digits give 10**18 (past MAX_COUNT, and int() refuses strings of over 4,300 digits)."""
     t = re.sub(r"\s", "", codes.normalise_text(value))
     t = re.sub(r"[件枚人名]$", "", t)
     if t == "":
         return default
     if _COUNT.fullmatch(t):
-        return int(t.split(".")[0].replace(",", ""))
+        digits = t.split(".")[0].replace(",", "")
+        return int(digits) if len(digits) <= 18 else 10 ** 18
     return -1
 
 
 def _ints(frame, column, problems, default=None) -> pd.Series:
+    frame = _limit(frame, column, problems)
     raw = frame[column] if column in frame else pd.Series("", index=frame.index)
     arr = _arrow_text(raw)
     if arr is not None and len(arr):
@@ -250,6 +308,7 @@ def _ints(frame, column, problems, default=None) -> pd.Series:
 
 
 def _prefecture(frame, column, problems) -> pd.Series:
+    frame = _limit(frame, column, problems)
     raw = frame[column] if column in frame else pd.Series("", index=frame.index)
     parsed = _map(raw, codes.parse_prefecture)
     problems.add(parsed.isna() & (_clean(raw) != ""), column, raw,
@@ -280,6 +339,8 @@ def ragged_problems(ragged: pd.DataFrame, header_cells: int, delimiter: str) -> 
 
 
 def _finish(table: Table, out: pd.DataFrame, problems: _Problems) -> Checked:
+    for column in table.frame.columns:  # columns read but not checked (a registration's 事業所名) have the limit too
+        _limit(table.frame, column, problems)
     errors = problems.frame()
     if table.ragged is not None and not table.ragged.empty:
         # a row of the wrong width is rejected whole, for that reason alone: its cells are not its columns
@@ -326,12 +387,12 @@ def offices(table: Table, file_service: str | None = None) -> Checked:
     out = pd.DataFrame(index=f.index)
     out["office_code"] = _office_codes(f, "office_code", p)
     for c in ("name", "municipality"):
-        out[c] = _clean(f[c]).replace("", None) if c in f else None
+        out[c] = _clean(_limit(f, c, p)[c]).replace("", None) if c in f else None
     file_svc = codes.service_from_code(file_service) if file_service is not None else None
     if file_svc is not None:  # jigyosho_430.csv: one service per open-data file
         out["service_code"] = file_svc
     elif "service_code" in f:
-        raw = f["service_code"]
+        raw = _limit(f, "service_code", p)["service_code"]
         svc = _map(raw, codes.service_from_code)
         p.add(svc.isna() & (_clean(raw) != ""), "service_code", raw,
               "サービス種類が分かりません（2桁のサービス種類コードまたはサービス名）",
@@ -341,7 +402,7 @@ def offices(table: Table, file_service: str | None = None) -> Checked:
         out["service_code"] = None
     pref = _prefecture(f, "prefecture_code", p)
     if "municipality_code" in f:
-        raw = f["municipality_code"]
+        raw = _limit(f, "municipality_code", p)["municipality_code"]
         muni = _map(raw, codes.normalise_municipality_code)
         p.add(muni.isna() & (_clean(raw) != ""), "municipality_code", raw,
               "地方公共団体コードが正しくありません（5桁、または検査数字付きの6桁）",
@@ -353,7 +414,7 @@ def offices(table: Table, file_service: str | None = None) -> Checked:
     out["prefecture_code"] = pref
     for c, lo, hi, ja in (("lat", -90, 90, "緯度"), ("lon", -180, 180, "経度")):
         if c in f:
-            raw = f[c]
+            raw = _limit(f, c, p)[c]
             num = pd.to_numeric(_clean(raw).replace("", None), errors="coerce")
             bad = (num.isna() & (_clean(raw) != "")) | (num < lo) | (num > hi)
             p.add(bad, c, raw, f"{ja}は数値（度）で入力してください", f"{c} must be a number of degrees")
@@ -433,6 +494,7 @@ def parse_channel(value) -> str | None:
 def _choice(column: str, parse, ja: str, en: str):
     """The check of a column with a fixed set of values (parse → canonical value or None)."""
     def check(frame, problems) -> pd.Series:
+        frame = _limit(frame, column, problems)
         out = _map(frame[column], parse)
         problems.add(out.isna(), column, frame[column], ja, en)
         return out
@@ -492,27 +554,49 @@ CODE_LIKE_COLUMNS = frozenset({"office_code", "sender_code", "receiver_code", "m
                                "ended_on"})
 _DATE_WORDS = set("令和平成昭和大正明治元年月日")
 _WORDS = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\uac00-\ud7af]")
-_LATIN_NAME = re.compile(r"[^\W\d_]{2,}[\s\u3000,]+[^\W\d_]{2,}")
+# two Latin words (YAMADA Taro, Yamada, Taro): a run of 2+ letters, separators, 2 letters. Tried only where a
+# run of letters begins (the look-behind), so each letter is looked at a bounded number of times: linear. The
+# pattern without it, searched, tried every letter of a run as a start and backtracked over the rest of the
+# run (quadratic: 20,000 letters took 32 s, 200,000 letters 678 s).
+_LATIN_NAME = re.compile(r"(?<![^\W\d_])[^\W\d_]{2,}[\s\u3000,]+[^\W\d_]{2}")
+# the personal-data test reads at most this many characters of a value; a longer value is never shown past
+# its first SHOWN_CHARS characters (so what is shown has always been tested)
+NAME_SCAN_CHARS = 10_000
+SHOWN_CHARS = 40
 
 
 def may_name_a_person(value) -> bool:
-    """True when a rejected cell of a code/number/date column holds words rather than a mistyped code."""
+    """True when a rejected cell of a code/number/date column holds words rather than a mistyped code.
+    Only the first NAME_SCAN_CHARS characters are read (``personal_safe`` shows no more of a value)."""
     if not isinstance(value, str):
         return False
-    text = unicodedata.normalize("NFKC", value)
-    if any(ch not in _DATE_WORDS for ch in _WORDS.findall(text)):
+    text = unicodedata.normalize("NFKC", value[:NAME_SCAN_CHARS])
+    if any(m.group() not in _DATE_WORDS for m in _WORDS.finditer(text)):
         return True
     return bool(_LATIN_NAME.search(text))
 
 
+def shown_value(value, limit: int | None = None):
+    """A rejected value as kept and shown: whole, or its first SHOWN_CHARS characters and "…" when it is
+    longer than the cell limit (``limit``, else ``settings.max_cell_chars``) or than what the personal-data
+    test reads."""
+    limit = settings.max_cell_chars() if limit is None else limit
+    if isinstance(value, str) and len(value) > min(limit, NAME_SCAN_CHARS):
+        return value[:SHOWN_CHARS] + "…"
+    return value
+
+
 def personal_safe(errors: pd.DataFrame) -> pd.DataFrame:
     """Never show a value of a personal-data column (defence in depth: such columns are dropped on read),
-    nor words found in a code, number or date column (a name typed or shifted into it)."""
+    nor words found in a code, number or date column (a name typed or shifted into it); an overlong value
+    only by its beginning (``shown_value``)."""
     if errors.empty:
         return errors
     mask = errors["column"].map(lambda c: cols.is_personal(c) if c else False)
     worded = errors["column"].isin(CODE_LIKE_COLUMNS) & errors["value"].map(may_name_a_person).astype(bool)
     errors = errors.copy()
+    limit = settings.max_cell_chars()
+    errors["value"] = errors["value"].map(lambda v: shown_value(v, limit))
     errors.loc[mask | worded, "value"] = cols.PERSONAL_PLACEHOLDER
     return errors
 
