@@ -8,6 +8,7 @@ import os
 import pathlib
 import shutil
 import subprocess
+import sys
 
 import pytest
 import sqlalchemy as sa
@@ -395,3 +396,22 @@ def test_effect_user_still_means_users(capsys):
     assert code == 0, err
     assert json.loads(out)["hours_before"] == 17.47          # 52.4 h × 30 / 90 users
     assert run(capsys, "effect", "--users", "30", "--format", "json")[1] == out
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["report", "adoption", "--as-of", "令和99年1月1日"], "--as-of 「令和99年1月1日」（2117-01-01）: 日付が範囲外です"),
+    (["report", "channels", "--month", "2026-03"], "--month 「2026-03」（2026-03）: 年月が範囲外です。2000年4月"),
+    (["report", "savings", "--month", "令和99年1月"], "--month 「令和99年1月」（2117-01）: 年月が範囲外です"),
+    (["report", "targets", "--prefecture", "30", "--month", "2000-03"], "to 2026-02"),
+])
+def test_cli_dates_follow_the_one_rule(tmp_path, argv, needle):
+    """Every CLI date option uses dates.allowed_range, as an import does: one line, exit 2, no traceback."""
+    db = tmp_path / "d.duckdb"
+    env = dict(os.environ, CAREPLAN_TODAY="2026-01-15", PYTHONWARNINGS="error")
+    ok = subprocess.run([sys.executable, "-m", "analytics", "--db", f"duckdb:///{db}", "ingest", "exchanges",
+                         exchanges_file(tmp_path)], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert ok.returncode == 0, ok.stderr
+    done = subprocess.run([sys.executable, "-m", "analytics", "--db", f"duckdb:///{db}", *argv],
+                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    assert done.returncode == 2 and needle in done.stderr
+    one_error_line(done.stderr)

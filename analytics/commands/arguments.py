@@ -1,9 +1,11 @@
-"""Reading the user's command-line values (prefecture, month) once, with one message when they are wrong."""
+"""Reading the user's command-line values (prefecture, month, date, numbers) once, with one message when they
+are wrong: dates and months by the one rule of analytics.domain.dates.allowed_range, numbers by their range
+in analytics.domain.ranges."""
 from __future__ import annotations
 
 import datetime as dt
 
-from analytics.domain import codes
+from analytics.domain import codes, dates, formats, ranges
 from analytics.errors import UserError
 
 
@@ -19,12 +21,49 @@ def prefecture(value) -> str | None:
     return code
 
 
-def month(value) -> dt.date | None:
-    """The first day of the month for 2025-08, 202508, 令和7年8月 …; None when not given; UserError when unreadable."""
+def _in_range(value, parsed: dt.date, option: str, month: bool) -> dt.date:
+    problem = dates.out_of_range(parsed, month=month)
+    if problem:
+        shown = formats.iso_month(parsed) if month else parsed.isoformat()
+        raise UserError(f"{option} 「{value}」（{shown}）: {problem[0]} / {option} {value!r} ({shown}): {problem[1]}")
+    return parsed
+
+
+def month(value, option: str = "--month", check_range: bool = True) -> dt.date | None:
+    """The first day of the month for 2025-08, 202508, 令和7年8月 …; None when not given; UserError when
+    unreadable or (``check_range``) outside dates.allowed_range. A scenario's future month has its own range."""
     if value in (None, ""):
         return None
     parsed = codes.parse_month(value)
     if parsed is None:
+        hint = dates.era_hint(value, month=True)
         raise UserError(f"対象年月「{value}」が読めません。2025-08 の形で指定してください。 / "
-                        f"cannot read month {value!r}: use the form 2025-08.")
-    return parsed
+                        f"cannot read month {value!r}: use the form 2025-08."
+                        if hint is None else f"{option}: {hint[0]} / {option}: {hint[1]}")
+    return _in_range(value, parsed, option, month=True) if check_range else parsed
+
+
+def date(value, option: str, name_ja: str = "日付") -> dt.date | None:
+    """A date in any spelling parse_date reads (2025-08-31, 令和7年8月31日, R7.8.31); None when not given;
+    UserError when unreadable or outside dates.allowed_range."""
+    if value in (None, ""):
+        return None
+    parsed = codes.parse_date(value)
+    if parsed is None:
+        hint = dates.era_hint(value)
+        if hint is not None:
+            raise UserError(f"{option}: {hint[0]} / {option}: {hint[1]}")
+        raise UserError(f"{name_ja}（{option}）「{value}」を日付として読めません。2025-08-31 の形式で指定してください。 / "
+                        f"cannot read {option} {value!r} as a date; use the form 2025-08-31.")
+    return _in_range(value, parsed, option, month=False)
+
+
+def number(key: str, value):
+    """A number inside its range (analytics.domain.ranges), as Python int/float; None stays None; UserError
+    naming the option, the value and the allowed range."""
+    if value is None:
+        return None
+    try:
+        return ranges.check(key, value, ranges.BY_KEY[key].option)
+    except ranges.OutOfRange as exc:
+        raise UserError(str(exc)) from None

@@ -6,11 +6,10 @@ the preset and the assumptions changed, so a printed figure always says what mad
 from __future__ import annotations
 
 import json
-import math
 import sys
 import unicodedata
 
-from analytics.domain import effects, formats
+from analytics.domain import effects, formats, ranges
 from analytics.errors import UserError
 
 LABELS = {
@@ -32,19 +31,17 @@ ITEM_LABELS = {"staff": "人件費", "printing": "印刷費", "communication": "
 
 
 def _validate(args) -> dict:
-    users = 90 if args.users is None else args.users
-    cms = 3 if args.care_managers is None else args.care_managers
-    share = 1.0 if args.digital_share is None else args.digital_share
-    if users < 0:
-        raise UserError("--users は0以上の利用者数にしてください / --users must be 0 or more")
-    if cms < 1:
-        raise UserError("--care-managers は1以上にしてください / --care-managers must be 1 or more")
-    if not (0 <= share <= 1) or math.isnan(share):
-        raise UserError("--digital-share は0〜1の割合で指定してください（例: 50% は 0.5）"
-                        " / --digital-share must be a fraction from 0 to 1 (e.g. 0.5 for 50%)")
-    if args.hourly_wage is not None and not (args.hourly_wage >= 0):
-        raise UserError("--hourly-wage は0以上の円/時間にしてください / --hourly-wage must be 0 or more yen per hour")
-    return {"users": users, "care_managers": cms, "digital_share": share, "hourly_wage": args.hourly_wage,
+    """Each number inside its documented range (analytics.domain.ranges), named by its option."""
+    values = {"users": 90 if args.users is None else args.users,
+              "care_managers": 3 if args.care_managers is None else args.care_managers,
+              "digital_share": 1.0 if args.digital_share is None else args.digital_share,
+              "hourly_staff_cost": args.hourly_wage}
+    try:
+        checked = {k: None if v is None else ranges.check(k, v, ranges.BY_KEY[k].option) for k, v in values.items()}
+    except ranges.OutOfRange as exc:
+        raise UserError(str(exc)) from None
+    return {"users": checked["users"], "care_managers": checked["care_managers"],
+            "digital_share": checked["digital_share"], "hourly_wage": checked["hourly_staff_cost"],
             "licence_free": bool(args.licence_free), "preset": args.preset}
 
 

@@ -8,20 +8,15 @@ import pandas as pd
 
 from analytics.commands import access, arguments, output
 from analytics.commands.output import emit
-from analytics.domain import codes
-from analytics.errors import UserError
 from analytics.services import adoption as services_adoption
 from analytics.store import engine as store_engine
 
 
 def parse_as_of(value: str | None, engine) -> dt.date:
+    """--as-of by the one date rule (dates.allowed_range); the latest data's date when not given."""
     if not value:
         return services_adoption.default_as_of(engine)
-    parsed = codes.parse_date(value)
-    if parsed is None:
-        raise UserError(f"基準日「{value}」を日付として読めません。2025-08-31 の形式で指定してください。 / "
-                        f"cannot read --as-of {value!r} as a date; use the form 2025-08-31.")
-    return parsed
+    return arguments.date(value, "--as-of", "基準日")
 
 
 def adoption_rows(engine, by: str, prefecture: str | None, as_of: dt.date, scope=None) -> pd.DataFrame:

@@ -15,7 +15,6 @@ import datetime as dt
 
 from analytics.commands import access, arguments
 from analytics.commands.output import emit
-from analytics.errors import UserError
 from analytics.services import channels as services_channels
 from analytics.store import engine as store_engine
 
@@ -46,10 +45,9 @@ def savings(args) -> int:
 
 
 def targets(args) -> int:
-    if args.top is not None and args.top < 1:
-        raise UserError("--top は1以上にしてください / --top must be 1 or more")
+    top = arguments.number("top", args.top)
     engine = _engine(args)
     df = services_channels.targets(engine, access.current(), prefecture=arguments.prefecture(args.prefecture),
-                                   month_to=arguments.month(args.month), top=args.top)
+                                   month_to=arguments.month(args.month), top=top)
     emit(df[[*services_channels.TARGET_KEYS, *(["suppressed"] if "suppressed" in df.columns else [])]], args.format)
     return 0

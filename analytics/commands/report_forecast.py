@@ -19,14 +19,9 @@ def run(args) -> int:
     code = arguments.prefecture(args.prefecture)
     if code is None:
         raise UserError("--prefecture を指定してください / --prefecture is required")
-    rate = float(getattr(args, "target_rate", 0.5))
-    if not 0 < rate <= 1:
-        raise UserError("--target-rate は 0 より大きく 1 以下の割合で指定してください（例: 0.5）/ "
-                        "--target-rate must be a share above 0 and at most 1 (e.g. 0.5).")
-    subsidy = int(getattr(args, "subsidy", 0) or 0)
-    if subsidy < 0:
-        raise UserError("--subsidy は 0 以上の事業所数で指定してください / --subsidy must be 0 or more offices.")
-    subsidy_month = arguments.month(getattr(args, "subsidy_month", None))
+    rate = arguments.number("target_rate", getattr(args, "target_rate", 0.5))
+    subsidy = arguments.number("subsidy_offices", getattr(args, "subsidy", 0) or 0)
+    subsidy_month = arguments.month(getattr(args, "subsidy_month", None), "--subsidy-month", check_range=False)
     if subsidy and subsidy_month is None:
         raise UserError("--subsidy には --subsidy-month（例: 2026-04）も指定してください / "
                         "--subsidy needs --subsidy-month too (e.g. 2026-04).")

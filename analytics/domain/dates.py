@@ -241,6 +241,23 @@ def date_range(on: dt.date | None = None) -> tuple[dt.date, dt.date]:
     return lo, _next_month(last_month) - dt.timedelta(days=1)
 
 
+def allowed_range(month: bool = False, open_end: bool = False, on: dt.date | None = None) -> tuple[dt.date, dt.date]:
+    """The one rule for every date or month a user gives (an import's cells, ``--as-of``, ``--month``, a
+    page's date picker): from 2000-04-01 (介護保険 began) to the end of the month after today's; months
+    2000-04 … next month. ``open_end``: no upper bound (a planned 利用終了日)."""
+    lo, hi = month_range(on) if month else date_range(on)
+    return lo, (dt.date.max if open_end else hi)
+
+
+def out_of_range(day: dt.date, month: bool = False, open_end: bool = False,
+                 on: dt.date | None = None) -> tuple[str, str] | None:
+    """(ja, en) naming the allowed range when ``day`` is outside allowed_range, else None."""
+    lo, hi = allowed_range(month, open_end, on)
+    if lo <= (day.replace(day=1) if month else day) <= hi:
+        return None
+    return range_problem(month, on, open_end)
+
+
 def range_problem(month: bool = False, on: dt.date | None = None, open_end: bool = False) -> tuple[str, str]:
     """The reason for a month/date outside month_range/date_range, naming the allowed range
     (``open_end``: only the lower bound applies, e.g. a planned 利用終了日)."""

@@ -33,6 +33,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analytics.domain import ranges
+
 P_BOUNDS = (1e-6, 0.1)
 Q_BOUNDS = (1e-6, 2.0)
 MODEL_VERSION = "2026-11-24"
@@ -273,6 +275,13 @@ class Scenario:
     target_offices: int = 0
     target_month: dt.date | None = None
 
+    def __post_init__(self):
+        # the scenario's numbers inside their documented ranges (analytics.domain.ranges): OutOfRange if not
+        for key, value in (("free_pass_factor", self.free_pass_factor), ("free_pass_months", self.free_pass_months),
+                           ("shogu_share", self.shogu_share), ("subsidy_offices", self.subsidy_offices),
+                           ("target_offices", self.target_offices)):
+            ranges.check(key, value)
+
     def is_baseline(self) -> bool:
         return not (self.free_pass or self.shogu or self.subsidy_offices or self.target_offices)
 
@@ -383,6 +392,7 @@ def forecast(months, counts, master: int, *, kind: str = "kyotaku", target_rate:
     y = np.asarray(counts, dtype=float)
     if len(months) != y.size:
         raise ValueError("months and counts differ in length")
+    target_rate = ranges.check("target_rate", target_rate)
     saturation = ASSUMPTION_VALUES["saturation_share"] if saturation_share is None else saturation_share
     horizon = int(ASSUMPTION_VALUES["horizon_months"] if horizon is None else horizon)
     draws = int(ASSUMPTION_VALUES["bootstrap_draws"] if draws is None else draws)

@@ -5,7 +5,6 @@ and the problems as a frame (pos, column, value, reason_ja, reason_en). A row wi
 """
 from __future__ import annotations
 
-import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -231,10 +230,9 @@ def _dates(frame, column, problems, required, month=False, upper=True) -> pd.Ser
     frame = _limit(frame, column, problems)
     raw = frame[column] if column in frame else pd.Series("", index=frame.index)
     empty = _clean(raw) == ""
-    # 介護保険 began in 2000-04; nothing is dated after the month after today's (2099-01 is a typo)
-    lo, hi = dates.month_range() if month else dates.date_range()
-    if not upper:
-        hi = dt.date.max
+    # the one rule of dates.allowed_range: 介護保険 began in 2000-04; nothing is dated after the month after
+    # today's (2099-01 is a typo)
+    lo, hi = dates.allowed_range(month, open_end=not upper)
     parse = codes.parse_month if month else codes.parse_date
     positions, uniq, _ = _factorize(raw)
     per_value = np.empty(len(uniq), dtype=object)

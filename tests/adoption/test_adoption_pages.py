@@ -217,4 +217,16 @@ def test_pages_in_english(open_page, page, label, value):
         assert metrics(at)[label] == value
     else:
         assert [h.value for h in at.header] == ["The rules every figure uses", "Suppression of small counts (viewers)", "Indicators",
-                                                "Effect model assumptions", "Forecast assumptions"]
+                                                "Effect model assumptions", "Allowed input ranges", "Forecast assumptions"]
+
+
+def test_prefecture_period_pickers_follow_the_one_date_rule(open_page, monkeypatch):
+    """The date pickers allow what an import and --as-of allow (dates.allowed_range)."""
+    import datetime as dt
+    monkeypatch.setenv("CAREPLAN_TODAY", "2026-01-15")
+    at = open_page("prefectures")
+    at.radio(key="pref_mode").set_value("change").run()
+    assert not at.exception
+    for key in ("pref_start", "pref_end"):
+        picker = at.date_input(key=key)
+        assert (picker.min, picker.max) == (dt.date(2000, 4, 1), dt.date(2026, 2, 28)), key

@@ -75,3 +75,32 @@ def test_user_errors(duck_url, capsys, args, needle):
     code, _, err = cli_in_both_languages(capsys, ["--db", duck_url, "report", "adoption", *args])
     assert code == 2 and needle in err and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("as_of", ["令和7年8月31日", "R7.8.31", "2025/8/31"])
+def test_as_of_in_wareki_is_the_same_date(loaded_url, capsys, as_of):
+    """A valid 和暦 --as-of is accepted and gives the rows of the same ISO date."""
+    iso, _ = run_json(loaded_url, capsys, "--as-of", "2025-08-31")
+    rows, _ = run_json(loaded_url, capsys, "--as-of", as_of)
+    assert rows == iso and {r["prefecture_code"]: r["registered"] for r in rows}["30"] == 3
+
+
+@pytest.mark.parametrize("as_of, shown", [
+    ("令和99年1月1日", "2117-01-01"), ("2026-03-01", "2026-03-01"), ("1999-12-31", "1999-12-31"),
+    ("平成11年12月31日", "1999-12-31"),
+])
+def test_as_of_outside_the_one_date_rule_is_refused(duck_url, capsys, monkeypatch, as_of, shown):
+    """--as-of follows the import's rule (dates.allowed_range): 2000-04-01 … the end of next month."""
+    monkeypatch.setenv("CAREPLAN_TODAY", "2026-01-15")
+    code = cli.main(["--db", duck_url, "report", "adoption", "--as-of", as_of])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert f"--as-of 「{as_of}」（{shown}）: 日付が範囲外です。2000年4月1日（介護保険の開始）から2026年2月28日まで" in err
+    assert "enter a date from 2000-04-01 (start of long-term care insurance) to 2026-02-28" in err
+
+
+@pytest.mark.parametrize("as_of", ["2000-04-01", "2026-02-28", "令和8年2月28日"])
+def test_as_of_at_the_bounds_is_accepted(duck_url, capsys, monkeypatch, as_of):
+    monkeypatch.setenv("CAREPLAN_TODAY", "2026-01-15")
+    assert cli.main(["--db", duck_url, "report", "adoption", "--as-of", as_of, "--format", "json"]) == 0
+    capsys.readouterr()

@@ -149,3 +149,61 @@ def test_today_is_pinned_by_the_environment(monkeypatch):
     assert dates.date_range() == (D(2000, 4, 1), D(2026, 2, 28))
     monkeypatch.setenv(dates.TODAY_ENV, "not a date")
     assert dates.today() == dt.date.today()
+
+
+# ---------------------------------------------------------------- the one date rule (dates.allowed_range)
+
+@pytest.mark.parametrize("today, month, open_end, expected", [
+    (D(2026, 1, 31), False, False, (D(2000, 4, 1), D(2026, 2, 28))),
+    (D(2026, 1, 1), False, False, (D(2000, 4, 1), D(2026, 2, 28))),
+    (D(2025, 12, 15), False, False, (D(2000, 4, 1), D(2026, 1, 31))),   # next month crosses the year
+    (D(2024, 1, 10), False, False, (D(2000, 4, 1), D(2024, 2, 29))),    # leap February
+    (D(2026, 1, 31), True, False, (D(2000, 4, 1), D(2026, 2, 1))),
+    (D(2026, 1, 31), False, True, (D(2000, 4, 1), dt.date.max)),        # a planned 利用終了日
+])
+def test_allowed_range(monkeypatch, today, month, open_end, expected):
+    from analytics.domain import dates
+    monkeypatch.setenv(dates.TODAY_ENV, today.isoformat())
+    assert dates.allowed_range(month, open_end) == expected
+
+
+@pytest.mark.parametrize("day, month, problem", [
+    (D(2000, 4, 1), False, False), (D(2000, 3, 31), False, True),       # 介護保険 began 2000-04-01
+    (D(2026, 2, 28), False, False), (D(2026, 3, 1), False, True),       # end of next month, one past it
+    (D(2026, 2, 1), True, False), (D(2026, 2, 15), True, False), (D(2026, 3, 1), True, True),
+    (D(2000, 4, 1), True, False), (D(2000, 3, 1), True, True),
+    (D(2117, 1, 1), False, True),                                        # 令和99年1月1日
+])
+def test_out_of_range_names_the_allowed_range(monkeypatch, day, month, problem):
+    from analytics.domain import dates
+    monkeypatch.setenv(dates.TODAY_ENV, "2026-01-31")
+    found = dates.out_of_range(day, month=month)
+    if not problem:
+        assert found is None
+        return
+    ja, en = found
+    if month:
+        assert "2000年4月" in ja and "2026年2月" in ja and "from 2000-04" in en and "to 2026-02" in en
+    else:
+        assert "2000年4月1日" in ja and "2026年2月28日" in ja and "from 2000-04-01" in en and "to 2026-02-28" in en
+
+
+def test_the_rule_is_the_one_an_import_uses(monkeypatch):
+    """validate._dates and the CLI read the same bounds: a date one past next month is refused by both."""
+    import pandas as pd
+
+    from analytics.domain import dates
+    from analytics.ingest import validate
+    monkeypatch.setenv(dates.TODAY_ENV, "2026-01-31")
+    frame = pd.DataFrame({"d": ["2026-02-28", "2026-03-01", "令和99年1月1日", "令和7年8月31日"]})
+
+    class Problems:
+        rows: list = []
+
+        def add(self, mask, column, raw, ja, en):
+            self.rows.append((list(mask[mask].index), ja if isinstance(ja, str) else None))
+
+    p = Problems()
+    parsed = validate._dates(frame, "d", p, required=False)
+    assert parsed.tolist() == [D(2026, 2, 28), None, None, D(2025, 8, 31)]
+    assert p.rows == [([1, 2], dates.range_problem()[0])]

@@ -187,7 +187,8 @@ def test_an_invalid_assumption_keeps_the_table_to_correct_it(duck_url):
     at = _open(duck_url)
     _edit_assumption(at, "example_users", 0)
     assert not at.exception
-    assert any("事業所例の利用者数は1以上" in e.value for e in at.error)
+    assert any("前提値「事業所例の利用者数」の値 0 は範囲外です。1〜10,000人の数値で指定してください" in e.value
+               for e in at.error)
     assert not any("must" in e.value or "example_users" in e.value for e in at.error)   # Japanese only, no key
     assert at.metric.len == 0                      # no figures from a refused model
     table = _dataframe_with(at, "preset")
@@ -219,9 +220,10 @@ def test_english_page_has_units_and_no_man_yen(duck_url):
 
 
 @pytest.mark.parametrize("overrides, ja, en", [
-    ({"example_users": 0}, "事業所例の利用者数は1以上にしてください", "Users of the example office must be at least 1"),
-    ({"postage_yen_month": -1}, "前提値「郵送費」は0以上の数値にしてください",
-     "the assumption 'Postage' must be a number ≥ 0"),
+    ({"example_users": 0}, "前提値「事業所例の利用者数」の値 0 は範囲外です。1〜10,000人の数値で指定してください",
+     "the assumption 'Users of the example office' 0 is out of range: give a number from 1 to 10,000 users"),
+    ({"postage_yen_month": -1}, "前提値「郵送費」の値 -1 は範囲外です。0〜10,000,000円/月の数値で指定してください",
+     "the assumption 'Postage' -1 is out of range: give a number from 0 to 10,000,000 yen/month"),
 ])
 def test_a_refused_assumption_is_named_by_its_label_in_each_language(overrides, ja, en):
     """The page shows the model's message in its own language (i18n.part), naming the row as the table

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 from analytics.domain import effects
 
 office = dict(
-    users=st.integers(0, 5000), care_managers=st.integers(1, 60), wage=st.integers(0, 10_000),
+    users=st.integers(1, 5000), care_managers=st.integers(1, 60), wage=st.integers(0, 10_000),
     free=st.booleans(), preset=st.sampled_from(effects.PRESETS))
 shares = st.floats(0, 1, allow_nan=False)
 
@@ -62,7 +62,7 @@ def test_accounting_identities(users, care_managers, wage, free, preset, d):
 
 
 @settings(max_examples=100, deadline=None)
-@given(users=st.lists(st.integers(0, 3000), min_size=1, max_size=20), data=st.data())
+@given(users=st.lists(st.integers(1, 3000), min_size=1, max_size=20), data=st.data())
 def test_vector_effect_agrees_with_the_per_user_office_model(users, data):
     shares = np.array(data.draw(st.lists(shares_strategy(), min_size=len(users), max_size=len(users))))
     u = np.array(users, dtype=float)

@@ -141,3 +141,18 @@ def test_viewer_sees_no_forecast_of_a_small_area(synthetic_url, monkeypatch):
     assert by.loc["東京都", i18n.t("forecast.all.col.target_month", "ja")] == i18n.t("forecast.all.suppressed", "ja")
     assert by.loc["和歌山県", i18n.t("forecast.all.col.target_month", "ja")] != i18n.t("forecast.all.suppressed", "ja")
     assert int(by.loc["和歌山県", registered]) == now["30"]
+
+
+def test_scenario_widgets_carry_the_documented_ranges(synthetic_url):
+    """The page's bounds are those of analytics.domain.ranges, which Scenario and the CLI check."""
+    from analytics.domain import ranges
+    r = ranges.BY_KEY
+    at = _open(synthetic_url)
+    target = at.slider(key="forecast_target")
+    assert (target.min, target.max) == (1, 100)
+    assert r["target_rate"].widget(100) == {"min_value": 1, "max_value": 100}
+    for key, rng, scale in (("forecast_fp_factor", r["free_pass_factor"], 1), ("forecast_fp_months", r["free_pass_months"], 1),
+                            ("forecast_shogu_pct", r["shogu_share"], 100), ("forecast_subsidy_n", r["subsidy_offices"], 1),
+                            ("forecast_targets_n", r["target_offices"], 1)):
+        widget = at.number_input(key=key)
+        assert (widget.min, widget.max) == (rng.lo * scale, rng.hi * scale), key

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analytics.domain import ranges
+
 SLIDE_COST = ("厚生労働省「介護現場における生産性向上について〜ケアプランデータ連携システムの導入とねらいと期待される効果〜」"
               "「ケアプランデータ連携システムの利用によるコスト削減」（令和2年度老人保健健康増進等事業の結果をもとに試算）")
 SLIDE_TIME = ("厚生労働省 同資料「ケアプランデータ連携システムの利用による時間効率化」"
@@ -136,14 +138,14 @@ class Assumptions:
         if unknown:
             raise KeyError(f"unknown assumption(s): {sorted(unknown)}")
         for key, value in values.items():
-            if value is None or not (float(value) >= 0):
-                a = BY_KEY[key]
-                raise ValueError(f"前提値「{a.label_ja}」は0以上の数値にしてください / "
-                                 f"the assumption '{a.label_en}' must be a number ≥ 0")
-        if float(values.get("example_users", self.example_users)) <= 0:
-            a = BY_KEY["example_users"]
-            raise ValueError(f"{a.label_ja}は1以上にしてください / {a.label_en} must be at least 1")
+            ranges.check(key, value, _label(key))
         return dataclasses.replace(self, **{k: float(v) for k, v in values.items()})
+
+    def check(self) -> "Assumptions":
+        """Every value inside its documented range (analytics.domain.ranges); OutOfRange (ValueError) if not."""
+        for key, value in self.as_dict().items():
+            ranges.check(key, value, _label(key))
+        return self
 
     def as_dict(self) -> dict[str, float]:
         return dataclasses.asdict(self)
@@ -165,6 +167,11 @@ class Assumptions:
 DEFAULT = Assumptions()
 
 
+def _label(key: str) -> tuple[str, str]:
+    a = BY_KEY[key]
+    return f"前提値「{a.label_ja}」", f"the assumption '{a.label_en}'"
+
+
 def assumptions_frame(lang: str = "ja", assumptions: Assumptions | None = None) -> pd.DataFrame:
     """The registry as a table (the definitions page and the simulator show this)."""
     values = (assumptions or DEFAULT).as_dict()
@@ -174,6 +181,8 @@ def assumptions_frame(lang: str = "ja", assumptions: Assumptions | None = None) 
         "value": values[a.key],
         "documented": a.value,
         "unit": a.unit,
+        "min": ranges.BY_KEY[a.key].lo,
+        "max": ranges.BY_KEY[a.key].hi,
         "preset": a.preset,
         "source": a.source,
         "date": a.date,

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analytics.domain import ranges
 from analytics.domain.effects.assumptions import BY_KEY, DEFAULT, Assumptions
 
 PRESETS = ("mhlw-example", "per-user")
@@ -28,9 +29,17 @@ CONTRACT_KEYS = ("hours_before", "hours_after", "hours_saved_month", "hours_save
                  "saving_month_excl_licence", "saving_year", "sends_per_care_manager")
 
 
+# Inputs are bounded (analytics.domain.ranges), so yen stay far below this; the check keeps a future
+# unbounded input from wrapping int64 silently (-9223372036854775808 yen) instead of failing loudly.
+_EXACT = 2.0 ** 53
+
+
 def _yen(x) -> np.ndarray:
     """Whole yen, half up (costs are never negative; the epsilon absorbs float noise like 391.4999999)."""
-    return np.floor(np.asarray(x, dtype=float) + 0.5 + 1e-7).astype(np.int64)
+    values = np.floor(np.asarray(x, dtype=float) + 0.5 + 1e-7)
+    if not np.all(np.abs(values) < _EXACT):
+        raise ValueError("金額が計算できる範囲を超えています / a yen figure is beyond the range the model computes")
+    return values.astype(np.int64)
 
 
 def _hours(x) -> np.ndarray:
@@ -57,11 +66,12 @@ def effect_frame(users, care_managers=3, digital_share=1.0, *, hourly_wage=None,
         np.asarray(a.hourly_staff_cost if hourly_wage is None else hourly_wage, dtype=float),
         np.asarray(licence_free, dtype=bool))
     users, cms, d, wage, free = (np.atleast_1d(v) for v in (users, cms, d, wage, free))
-    if np.any(users < 0) or np.any(cms <= 0) or np.any(wage < 0):
-        raise ValueError("利用者数は0以上、ケアマネジャー数は1以上、人件費は0以上にしてください / "
-                         "users must be ≥ 0, care managers ≥ 1, hourly cost ≥ 0")
-    if np.any((d < 0) | (d > 1)) or np.any(np.isnan(d)):
-        raise ValueError("データ連携の割合は0〜1（0〜100%）で指定してください / digital share must be between 0 and 1")
+    # every input inside its documented range (analytics.domain.ranges), in the model itself: a page or a
+    # caller that skipped the check still cannot compute 10^20 users
+    for key, values in (("users", users), ("care_managers", cms), ("digital_share", d),
+                        ("hourly_staff_cost", wage)):
+        ranges.check_all(key, values)
+    a.check()
 
     scale = users / a.example_users
     paper = 1.0 - d

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import privacy
-from analytics.domain import kpis
+from analytics.domain import dates, kpis, ranges
 from analytics.ui import glue
 
 lang = glue.lang()
@@ -55,6 +55,14 @@ else:
     for _, a in frame.iterrows():
         st.markdown(glue.tr("definitions.assumption_line", label=a["label"], value=a["documented"], unit=a["unit"],
                             source=a["source"], date=a["date"]))
+
+# the one range table (analytics.domain.ranges) and the one date rule (dates.allowed_range)
+st.header(glue.tr("definitions.ranges"))
+st.caption(glue.tr("definitions.ranges_note"))
+st.dataframe(pd.DataFrame(ranges.rows(lang)).drop(columns="key").rename(
+    columns=lambda c: glue.tr(f"definitions.rcol.{c}")), hide_index=True, key="definitions_ranges")
+_lo, _hi = dates.allowed_range()
+st.markdown(glue.tr("definitions.dates_rule", lo=_lo.isoformat(), hi=_hi.isoformat()))
 
 st.header(glue.tr("definitions.forecast_assumptions"))
 # imported here, not at the top: the forecast module loads scipy (~0.8 s cold), the KPI text shows first

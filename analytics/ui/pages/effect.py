@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics import i18n
-from analytics.domain import codes, effects, formats, kpis
+from analytics.domain import codes, effects, formats, kpis, ranges
 from analytics.domain.text import normalise_text
 from analytics.reports import effect_charts
 from analytics.services import office as so
@@ -11,6 +11,7 @@ from analytics.ui import a11y, glue
 
 tr = glue.tr
 lang = glue.lang()
+R = ranges.BY_KEY  # every input's min_value/max_value: the one range table the model and the CLI check
 
 DEFAULTS = {"effect_preset": "mhlw-example", "effect_users": 90, "effect_cms": 3,
             "effect_wage": int(effects.BY_KEY["hourly_staff_cost"].value), "effect_free": False,
@@ -71,10 +72,11 @@ with right:
         st.caption(db_reason)
     partners = None
     if mode == "share":
-        st.slider(tr("effect.share"), 0, 100, step=1, key="effect_share", format=formats.printf_percent(0))
+        st.slider(tr("effect.share"), **R["digital_share"].widget(100), step=1, key="effect_share",
+                  format=formats.printf_percent(0))
         share = st.session_state["effect_share"] / 100
     elif mode == "partners":
-        total = st.number_input(tr("effect.partners_total"), min_value=1, max_value=500, step=1,
+        total = st.number_input(tr("effect.partners_total"), **R["partners_total"].widget(), step=1,
                                 key="effect_partners_total")
         if st.session_state["effect_partners_reg"] > total:
             st.session_state["effect_partners_reg"] = int(total)
@@ -105,10 +107,11 @@ with right:
             month = glue.cached(so.latest_month, code)
             if st.session_state.get("effect_office_filled") != code:
                 profile = glue.cached(so.office_profile, code, month)
-                if profile and profile["users"]:
-                    st.session_state["effect_users"] = profile["users"]
-                if profile and profile["care_managers"]:
-                    st.session_state["effect_cms"] = profile["care_managers"]
+                # a profile outside the simulator's range (e.g. 20,000 users) is not copied into the inputs
+                if profile and profile["users"] and R["users"].contains(profile["users"]):
+                    st.session_state["effect_users"] = int(profile["users"])
+                if profile and profile["care_managers"] and R["care_managers"].contains(profile["care_managers"]):
+                    st.session_state["effect_cms"] = int(profile["care_managers"])
                 st.session_state["effect_office_filled"] = code
                 st.session_state["effect_profile_month"] = profile["month"] if profile and (
                     profile["users"] or profile["care_managers"]) else None
@@ -138,10 +141,13 @@ with left:
                       key="effect_preset", horizontal=True)
     st.caption(tr(f"effect.preset.help.{preset}"))
     c1, c2 = st.columns(2)
-    users = c1.number_input(tr("effect.users"), min_value=0, max_value=100_000, step=1, key="effect_users")
-    cms = c2.number_input(tr("effect.care_managers"), min_value=1, max_value=1_000, step=1, key="effect_cms")
-    wage = st.number_input(tr("effect.wage"), min_value=0, max_value=100_000, step=10, key="effect_wage",
-                           help=tr("effect.wage.help"))
+    users = c1.number_input(tr("effect.users"), **R["users"].widget(), step=1, key="effect_users",
+                            help=tr("effect.range", range=R["users"].text(lang)))
+    cms = c2.number_input(tr("effect.care_managers"), **R["care_managers"].widget(), step=1, key="effect_cms",
+                          help=tr("effect.range", range=R["care_managers"].text(lang)))
+    wage_range = {k: int(v) for k, v in R["hourly_staff_cost"].widget().items()}  # whole yen, as the default
+    wage = st.number_input(tr("effect.wage"), **wage_range, step=10, key="effect_wage",
+                           help=tr("effect.wage.help") + " " + tr("effect.range", range=R["hourly_staff_cost"].text(lang)))
     free = st.checkbox(tr("effect.free"), key="effect_free")
 
 # --- the assumption table (editable values, sources) -------------------------------------------------------------------

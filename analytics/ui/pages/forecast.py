@@ -4,7 +4,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics.domain import codes, formats
+from analytics.domain import codes, formats, ranges
 from analytics.domain import forecast as fc
 from analytics.domain.codes import fiscal_year
 from analytics.domain.formats import fiscal_year_label
@@ -13,6 +13,7 @@ from analytics.services import forecast as sf
 from analytics.ui import a11y, glue
 
 lang = glue.lang()
+R = ranges.BY_KEY  # the scenario inputs' bounds: the table Scenario and the CLI check
 st.title(glue.tr("page.forecast.title"))
 st.caption(glue.tr("forecast.intro"))
 
@@ -52,7 +53,7 @@ prefecture = c1.selectbox(glue.tr("common.prefecture"), pref_options, index=pref
                           else f"{c} {codes.prefecture_name(c, lang)}", key="forecast_pref")
 kind = c2.selectbox(glue.tr("forecast.kind"), ["kyotaku", "service"],
                     format_func=lambda k: glue.tr(f"common.kind.{k}"), key="forecast_kind")
-target_pct = c3.slider(glue.tr("forecast.target_rate"), min_value=5, max_value=100, value=50, step=5,
+target_pct = c3.slider(glue.tr("forecast.target_rate"), **R["target_rate"].widget(100), value=50, step=1,
                        format=formats.printf_percent(0), key="forecast_target")
 target_rate = target_pct / 100
 
@@ -86,23 +87,28 @@ with st.expander(glue.tr("forecast.scenarios"), expanded=True):
     a, b = st.columns(2)
     with a:
         free_pass = st.checkbox(glue.tr("forecast.sc.free_pass"), key="forecast_free_pass")
-        fp_factor = st.number_input(glue.tr("forecast.sc.free_pass_factor"), 1.0, 10.0,
-                                    float(fc.ASSUMPTION_VALUES["free_pass_p_factor"]), 0.5, key="forecast_fp_factor")
+        fp_factor = st.number_input(glue.tr("forecast.sc.free_pass_factor"), **R["free_pass_factor"].widget(),
+                                    value=float(fc.ASSUMPTION_VALUES["free_pass_p_factor"]), step=0.5,
+                                    key="forecast_fp_factor")
         fp_start = st.selectbox(glue.tr("forecast.sc.free_pass_start"), month_opts,
                                 index=month_opts.index(fc.parse_ym(fc.ASSUMPTION_VALUES["free_pass_start"])),
                                 format_func=ym, key="forecast_fp_start")
-        fp_months = st.number_input(glue.tr("forecast.sc.free_pass_months"), 1, 36,
-                                    int(fc.ASSUMPTION_VALUES["free_pass_months"]), key="forecast_fp_months")
+        fp_months = st.number_input(glue.tr("forecast.sc.free_pass_months"), **R["free_pass_months"].widget(),
+                                    value=int(fc.ASSUMPTION_VALUES["free_pass_months"]), key="forecast_fp_months")
         shogu = st.checkbox(glue.tr("forecast.sc.shogu"), key="forecast_shogu",
                             help=glue.tr("forecast.sc.shogu_help"))
-        shogu_pct = st.number_input(glue.tr("forecast.sc.shogu_share"), 0.0, 100.0,
-                                    float(fc.ASSUMPTION_VALUES["shogu_share"]) * 100, 1.0, key="forecast_shogu_pct")
+        shogu_pct = st.number_input(glue.tr("forecast.sc.shogu_share"),
+                                    **{k: float(v) for k, v in R["shogu_share"].widget(100).items()},
+                                    value=float(fc.ASSUMPTION_VALUES["shogu_share"]) * 100, step=1.0,
+                                    key="forecast_shogu_pct")
     with b:
-        subsidy_n = st.number_input(glue.tr("forecast.sc.subsidy_n"), 0, 100000, 0, 10, key="forecast_subsidy_n",
+        subsidy_n = st.number_input(glue.tr("forecast.sc.subsidy_n"), **R["subsidy_offices"].widget(), value=0, step=10,
+                                    key="forecast_subsidy_n",
                                     help=glue.tr("forecast.sc.subsidy_help"))
         subsidy_month = st.selectbox(glue.tr("forecast.sc.subsidy_month"), future_opts, format_func=ym,
                                      key="forecast_subsidy_month")
-        target_n = st.number_input(glue.tr("forecast.sc.targets_n"), 0, 1000, 0, 5, key="forecast_targets_n",
+        target_n = st.number_input(glue.tr("forecast.sc.targets_n"), **R["target_offices"].widget(), value=0, step=5,
+                                   key="forecast_targets_n",
                                    help=glue.tr("forecast.sc.targets_help"))
         target_month = st.selectbox(glue.tr("forecast.sc.targets_month"), future_opts, format_func=ym,
                                     key="forecast_targets_month")

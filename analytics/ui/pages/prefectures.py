@@ -4,7 +4,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics.domain import codes, formats, kpis
+from analytics.domain import codes, dates, formats, kpis
 from analytics.reports import adoption_charts as charts
 from analytics.services import adoption as sa_
 from analytics.ui import a11y, glue
@@ -43,9 +43,11 @@ highlight = highlight or None
 
 if mode == "change":
     d1, d2 = st.columns(2)
-    start = d1.date_input(glue.tr("adoption.pref.start"), value=max(start_default, as_of - dt.timedelta(days=365)),
-                          key="pref_start")
-    end = d2.date_input(glue.tr("adoption.pref.end"), value=as_of, key="pref_end")
+    lo, hi = dates.allowed_range()  # the one date rule of every date a user gives
+    start = d1.date_input(glue.tr("adoption.pref.start"), key="pref_start", min_value=lo, max_value=hi,
+                          value=min(max(start_default, as_of - dt.timedelta(days=365), lo), hi))
+    end = d2.date_input(glue.tr("adoption.pref.end"), value=min(max(as_of, lo), hi), key="pref_end",
+                        min_value=lo, max_value=hi)
     if start >= end:
         st.error(glue.tr("adoption.pref.bad_period"))
         st.stop()
