@@ -12,6 +12,7 @@ import hmac
 import io
 import re
 import zipfile
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -20,7 +21,7 @@ from analytics.domain import codes, dates
 from analytics.errors import FileRefused
 from analytics.ingest import columns as cols
 from analytics.ingest import limits
-from analytics.ingest.read import decode
+from analytics.ingest.read import MEMBER_ERRORS, decode, member_problem
 from analytics.ingest.validate import ERROR_COLUMNS
 
 NAME = re.compile(r"^(UPPLAN|UPJSK)_(\d{6})_([0-9A-Za-z]{10})_([0-9A-Za-z]{10})(?:_(\d{8,14}))?\.csv$",
@@ -31,8 +32,18 @@ _INSURER = re.compile(r"^\d{6}$")
 _INSURED = re.compile(r"^[0-9A-Z]{10}$")
 
 
-def members_of_zip(name: str, data: bytes) -> list[tuple[str, bytes]]:
-    """(member name, bytes) for each file in the archive, bounded against archive bombs."""
+@dataclass(frozen=True)
+class Damaged:
+    """A member of a valid archive whose data cannot be read (CRC, compression, header): what is wrong, in
+    ja and en. ``check`` rejects it as a row; the archive's other members are read."""
+    ja: str
+    en: str
+
+
+def members_of_zip(name: str, data: bytes) -> list[tuple[str, bytes | Damaged]]:
+    """(member name, bytes) for each file in the archive, bounded against archive bombs; a member whose
+    data is damaged comes as (member name, ``Damaged``). The archive as a whole (no readable directory, a
+    password, too big, a bomb) is refused."""
     try:
         z = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError):
@@ -50,8 +61,23 @@ def members_of_zip(name: str, data: bytes) -> list[tuple[str, bytes]]:
             if info.flag_bits & 0x1:
                 raise FileRefused("パスワード付きのZIPは読めません", "password-protected archives are not supported",
                                   name)
-            out.append((base, budget.read(z, info)))
+            try:
+                out.append((base, budget.read(z, info)))
+            except MEMBER_ERRORS as exc:  # this member only (bounds passed are FileRefused: the archive)
+                out.append((base, _damaged(exc, info)))
     return out
+
+
+def _damaged(exc: BaseException, info: zipfile.ZipInfo) -> Damaged:
+    ja, en = member_problem(exc, info)
+    if isinstance(exc, NotImplementedError):
+        return Damaged(f"ZIPの中のこのファイルは読めません（{ja}）。標準のZIP（Deflate）で圧縮し直してください",
+                       f"this file in the ZIP cannot be read ({en}); zip it again with standard (Deflate) "
+                       "compression")
+    return Damaged(f"ZIPの中のこのファイルが壊れています（{ja}）。元のファイルからもう一度ZIPを作るか、"
+                   "ダウンロードし直してください",
+                   f"this file in the ZIP is damaged ({en}); zip the original files again or download the "
+                   "archive again")
 
 
 def _user_pairs(member: str, data: bytes) -> set[bytes]:
@@ -98,8 +124,9 @@ def _safe_name(member: str) -> str:
     return member if _SAFE_NAME.match(member) else cols.PERSONAL_PLACEHOLDER
 
 
-def check(file: str, members: list[tuple[str, bytes]]):
-    """Per member: its key and distinct users; errors for names and contents that cannot be counted.
+def check(file: str, members: list[tuple[str, bytes | Damaged]]):
+    """Per member: its key and distinct users; errors for names and contents that cannot be counted (a
+    ``Damaged`` member, a member that is not CSV text) — one rejected row each, the other members counted.
 
     Returns (rows, errors, rows_read, aggregated) where aggregated has the exchange key, sheets (distinct
     users over all files of the key) and n_rows (files of the key).
@@ -114,6 +141,9 @@ def check(file: str, members: list[tuple[str, bytes]]):
             errors.append({"pos": pos, "column": column, "value": _safe_name(member), "reason_ja": ja,
                            "reason_en": en})
 
+        if isinstance(data, Damaged):  # whatever its name: the archive must be made again
+            err(data.ja, data.en)
+            continue
         m = NAME.match(member)
         if not m:
             err("ファイル名が UPPLAN_年月_送信元_送信先_日時.CSV の形式ではありません",
@@ -141,8 +171,12 @@ def check(file: str, members: list[tuple[str, bytes]]):
             continue
         try:
             pairs = _user_pairs(member, data)
-        except FileRefused:
-            err("ファイルの文字コードを判別できません", "cannot tell the file's text encoding")
+        except FileRefused as exc:  # empty, not text, or an encoding that cannot be told
+            err(exc.ja, exc.en)
+            continue
+        except csv.Error as exc:  # e.g. a quote left open swallowing the rest into one overlong value
+            err("CSVとして読めません（引用符の閉じ忘れや長すぎる値がないか確認してください）",
+                f"cannot read as CSV ({exc}); check for a quote left open or an overlong value")
             continue
         if not pairs:
             err("利用者（保険者番号・被保険者番号）の行が見つかりません",

@@ -9,6 +9,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -557,14 +558,18 @@ def read_xlsx(kind: str, file: str, data: bytes) -> Table:
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
-        raise FileRefused("Excelファイル（.xlsx）として開けません。ファイルが壊れている可能性があります。"
-                          "Excelで開いて保存し直してください",
-                          "cannot open as an Excel (.xlsx) file; it may be damaged: open it in Excel and save "
-                          "it again", file) from None
+        # a member whose data is damaged is named; else openpyxl could not make sense of the workbook
+        raise bad_member_refusal(file, data) or FileRefused(
+            "Excelファイル（.xlsx）として開けません。ファイルが壊れている可能性があります。Excelで開いて保存し直してください",
+            "cannot open as an Excel (.xlsx) file; it may be damaged: open it in Excel and save it again",
+            file) from None
     last_error: FileRefused | None = None
     try:
         for ws in wb.worksheets:
-            rows = [[_cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
+            try:
+                rows = [[_cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
+            except Exception:  # openpyxl parses the sheet as it goes: a damaged member fails here, not at open
+                raise damaged_xlsx(file, data, getattr(ws, "_worksheet_path", "")) from None
             if not rows:
                 continue
             try:
@@ -640,6 +645,76 @@ def damaged(file: str) -> FileRefused:
                        "Excelで開いて .xlsx またはCSVで保存し直してください",
                        "the file is damaged or not a real Excel (.xlsx) file; open it in Excel and save it "
                        "again as .xlsx or CSV", file)
+
+
+# what reading one member of a valid ZIP can raise when its data is damaged: CRC or header mismatch,
+# corrupt deflate/bzip2/LZMA data, an unsupported compression method, data ending early
+try:
+    from lzma import LZMAError as _LZMAError
+except ImportError:  # a Python built without lzma: zipfile then refuses LZMA members with NotImplementedError
+    class _LZMAError(Exception):
+        pass
+MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, _LZMAError, NotImplementedError, EOFError, OSError, ValueError)
+
+
+def member_problem(exc: BaseException, info: zipfile.ZipInfo) -> tuple[str, str]:
+    """What is wrong with one ZIP member that could not be read (``MEMBER_ERRORS``), in ja and en; no
+    member name (the caller says which member, when its name may be shown)."""
+    text = str(exc)
+    if isinstance(exc, NotImplementedError) or "compression method" in text:
+        return (f"圧縮方式（{info.compress_type}）に対応していません",
+                f"compression method {info.compress_type} is not supported")
+    if "CRC" in text:
+        return "CRCが一致しません", "its CRC does not match"
+    if "File name in directory" in text:
+        return "名前がZIPの目次と見出しで違います", "its name in the archive's directory and header differ"
+    return ("データが壊れているか、サイズが合いません", "its data is damaged or its sizes are wrong")
+
+
+def first_bad_member(z: zipfile.ZipFile) -> tuple[str, tuple[str, str]] | None:
+    """(name, problem) of the first member whose data cannot be read in full, or None (reads through each
+    member in chunks, bounded by the sizes ``limits.check_archive`` has already checked)."""
+    for info in z.infolist():
+        if info.is_dir():
+            continue
+        try:
+            with z.open(info) as fh:
+                while fh.read(limits.CHUNK):
+                    pass
+        except MEMBER_ERRORS as exc:
+            return info.filename, member_problem(exc, info)
+    return None
+
+
+def _damaged_excel(file: str, what_ja: str, what_en: str) -> FileRefused:
+    return FileRefused(f"Excelファイルが壊れています（{what_ja}）。元のファイルをもう一度保存・ダウンロードするか、"
+                       "Excelで開けるなら保存し直してください",
+                       f"the Excel file is damaged ({what_en}); save or download the original again, or open "
+                       "it in Excel and save it again if Excel can open it", file)
+
+
+def bad_member_refusal(file: str, data: bytes) -> FileRefused | None:
+    """The refusal of an .xlsx one of whose ZIP members cannot be read (CRC, compression), or None."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            bad = first_bad_member(z)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return None
+    if bad is None:
+        return None
+    member, (ja, en) = bad
+    return _damaged_excel(file, f"{member} の{ja}", f"{member}: {en}")
+
+
+def damaged_xlsx(file: str, data: bytes, sheet_path: str = "") -> FileRefused:
+    """The refusal of an .xlsx whose ZIP opens but whose sheet could not be read: the member whose data
+    is damaged (CRC, compression), else the sheet whose XML is cut short or broken."""
+    refusal = bad_member_refusal(file, data)
+    if refusal is not None:
+        return refusal
+    sheet = sheet_path.lstrip("/") or "xl/worksheets/…"
+    return _damaged_excel(file, f"シート {sheet} のXMLが途中で切れているか壊れています",
+                          f"the XML of sheet {sheet} is cut short or broken")
 
 
 def read_table(kind: str, file: str, data: bytes) -> Table:
