@@ -14,10 +14,10 @@ import zipfile
 import zlib
 
 import pytest
+from conftest import cli_in_both_languages
 from ingest_helpers import counts, cpds_csv, office, table, xlsx_bytes
 from streamlit.testing.v1 import AppTest
 
-from analytics import cli
 from analytics.errors import FileRefused
 from analytics.ingest import columns, cpds, ingest_files, preview, read
 from analytics.store import engine as store_engine
@@ -329,12 +329,8 @@ def test_a_damaged_member_in_the_office_view_upload():
 # ---------------------------------------------------------------- the CLI
 
 def _cli(capsys, *argv) -> tuple[int, str, str]:
-    try:
-        code = cli.main(list(argv))
-    finally:
-        store_engine.dispose(store_engine.resolve_url(argv[argv.index("--db") + 1]))
-    out, err = capsys.readouterr()
-    return code, out, err
+    url = store_engine.resolve_url(argv[argv.index("--db") + 1])
+    return cli_in_both_languages(capsys, list(argv), dispose=lambda: store_engine.dispose(url))
 
 
 def _rows(db: pathlib.Path, name: str) -> int:
@@ -351,8 +347,9 @@ def test_cli_refuses_a_damaged_workbook_and_reads_a_damaged_archive(capsys, tmp_
     book.write_bytes(flip_deflated(xlsx("registrations"), SHEET))
     code, out, err = _cli(capsys, "--db", f"duckdb:///{db}", "ingest", "registrations", str(book))
     assert code == 2 and "Traceback" not in err + out
-    assert err == f"取込できません / refused: {excel_refusal('book.xlsx', CRC_JA, CRC_EN)}\n"
-    assert out.startswith("registrations: ファイル 1 件 / files, 読込 0 行 / rows read, 取込 0 / accepted")
+    assert err == (f"取込できません: book.xlsx: Excelファイルが壊れています（{CRC_JA}）{EXCEL_ADVICE_JA} / "
+                   f"refused: book.xlsx: the Excel file is damaged ({CRC_EN}){EXCEL_ADVICE_EN}\n")
+    assert out == "ケアプランデータ連携システムの利用登録事業所一覧: ファイル 1 件、読込 0 行、取込 0 行、重複 0 行、除外 0 行\n"
     assert (_rows(db, "registrations"), _rows(db, "import_batches")) == (0, 0)
 
     archive = tmp_path / "cpds.zip"
@@ -360,11 +357,10 @@ def test_cli_refuses_a_damaged_workbook_and_reads_a_damaged_archive(capsys, tmp_
     code, out, err = _cli(capsys, "--db", f"duckdb:///{db}", "ingest", "cpds", str(archive))
     assert (code, err) == (0, "")
     lines = out.splitlines()
-    assert lines[0] == ("cpds: ファイル 1 件 / files, 読込 3 行 / rows read, 取込 2 / accepted, 重複 0 / duplicates, "
-                        "除外 1 / rejected")
-    assert lines[1] == (f"  cpds.zip 3行目 / row 3 [file_name] {BAD!r}: "
-                        f"{DAMAGED_JA.format('データが壊れているか、サイズが合いません')} / "
-                        f"{DAMAGED_EN.format('its data is damaged or its sizes are wrong')}")
+    assert lines[0] == ("ケアプランデータ連携システムの送受信ファイル（UPPLAN_／UPJSK_、フォルダまたはZIP）: "
+                        "ファイル 1 件、読込 3 行、取込 2 行、重複 0 行、除外 1 行")
+    assert lines[1] == (f"  cpds.zip 3行目 [file_name] {BAD!r}: "
+                        f"{DAMAGED_JA.format('データが壊れているか、サイズが合いません')}")
     assert (_rows(db, "exchanges"), _rows(db, "rejected_rows")) == (2, 1)
 
 
