@@ -6,7 +6,7 @@ PORT ?= 8501
 DEFAULT_DB := data/careplan.duckdb
 DB ?= $(DEFAULT_DB)
 
-.PHONY: run test lint lock bench demo clean-db
+.PHONY: run test lint lock bench fuzz demo clean-db
 
 # the exact versions of requirements.lock (refresh: `make lock`), then the project itself without deps
 $(VENV)/.installed: pyproject.toml requirements.lock
@@ -45,6 +45,14 @@ lock: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(PY) -m benchmarks.run
+
+# the long adversarial run (benchmarks/fuzz.py): N bad files per kind, TIMEOUT seconds per import; exit 1 on
+# any crash, broken invariant or hang. Table in benchmarks/out/fuzz/results.md
+N ?= 200
+TIMEOUT ?= 20
+FUZZ_SEED ?= 0
+fuzz: $(VENV)/.installed
+	$(PY) -m benchmarks.fuzz -n $(N) --timeout $(TIMEOUT) --seed $(FUZZ_SEED)
 
 clean-db:
 	rm -f $(DB) $(DB).wal

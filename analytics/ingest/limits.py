@@ -72,9 +72,14 @@ def _bomb(name: str) -> FileRefused:
         f"original files", name)
 
 
+def is_folder(info: zipfile.ZipInfo) -> bool:
+    """A folder entry of an archive (ZipInfo.is_dir fails with IndexError on an empty member name)."""
+    return info.filename.endswith("/")
+
+
 def check_archive(name: str, z: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     """The archive's file entries, refused when the directory already shows it is too big or a bomb."""
-    infos = [i for i in z.infolist() if not i.is_dir()]
+    infos = [i for i in z.infolist() if not is_folder(i)]
     check_entries(name, len(infos))
     total = sum(i.file_size for i in infos)
     packed = sum(i.compress_size for i in infos)

@@ -654,12 +654,20 @@ try:
 except ImportError:  # a Python built without lzma: zipfile then refuses LZMA members with NotImplementedError
     class _LZMAError(Exception):
         pass
-MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, _LZMAError, NotImplementedError, EOFError, OSError, ValueError)
+# RuntimeError: zipfile's answer to an encrypted member (a password is required)
+MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, _LZMAError, NotImplementedError, EOFError, OSError, ValueError,
+                 RuntimeError)
+
+
+ENCRYPTED = ("パスワードで暗号化されているため読めません。暗号化せずにZIPを作り直してください",
+             "it is encrypted with a password; make the ZIP again without encryption")
 
 
 def member_problem(exc: BaseException, info: zipfile.ZipInfo) -> tuple[str, str]:
     """What is wrong with one ZIP member that could not be read (``MEMBER_ERRORS``), in ja and en; no
     member name (the caller says which member, when its name may be shown)."""
+    if info.flag_bits & 0x1:
+        return ENCRYPTED
     text = str(exc)
     if isinstance(exc, NotImplementedError) or "compression method" in text:
         return (f"圧縮方式（{info.compress_type}）に対応していません",
@@ -675,8 +683,10 @@ def first_bad_member(z: zipfile.ZipFile) -> tuple[str, tuple[str, str]] | None:
     """(name, problem) of the first member whose data cannot be read in full, or None (reads through each
     member in chunks, bounded by the sizes ``limits.check_archive`` has already checked)."""
     for info in z.infolist():
-        if info.is_dir():
+        if limits.is_folder(info):
             continue
+        if info.flag_bits & 0x1:  # zipfile raises RuntimeError (a password is needed) on open
+            return info.filename, ENCRYPTED
         try:
             with z.open(info) as fh:
                 while fh.read(limits.CHUNK):

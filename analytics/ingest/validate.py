@@ -265,15 +265,16 @@ COUNT_REASON = ("0以上の整数を入力してください（例: 12、1,200�
 
 def parse_count(value, default=None):
     """A count from a cell: digits, full-width digits, thousands separators (1,200), a trailing 件/枚/人/名,
-    an Excel float's .0; '' gives ``default``; anything else (1e9, 2.5, -3, abc) gives -1. More than 18
-    digits give 10**18 (past MAX_COUNT, and int() refuses strings of over 4,300 digits)."""
+    an Excel float's .0; '' gives ``default``; anything else (1e9, 2.5, -3, abc) gives -1. A number of more
+    than 18 digits gives ``MAX_COUNT + 1`` (too large), not itself: Python refuses to read an int of more than
+    4,300 digits and to make a float of one above 1e308 (both found by ``make fuzz``)."""
     t = re.sub(r"\s", "", codes.normalise_text(value))
     t = re.sub(r"[件枚人名]$", "", t)
     if t == "":
         return default
     if _COUNT.fullmatch(t):
-        digits = t.split(".")[0].replace(",", "")
-        return int(digits) if len(digits) <= 18 else 10 ** 18
+        digits = t.split(".")[0].replace(",", "").lstrip("0")
+        return int(digits or "0") if len(digits) <= 18 else MAX_COUNT + 1
     return -1
 
 

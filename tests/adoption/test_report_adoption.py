@@ -92,8 +92,7 @@ def test_as_of_in_wareki_is_the_same_date(loaded_url, capsys, as_of):
 def test_as_of_outside_the_one_date_rule_is_refused(duck_url, capsys, monkeypatch, as_of, shown):
     """--as-of follows the import's rule (dates.allowed_range): 2000-04-01 … the end of next month."""
     monkeypatch.setenv("CAREPLAN_TODAY", "2026-01-15")
-    code = cli.main(["--db", duck_url, "report", "adoption", "--as-of", as_of])
-    err = capsys.readouterr().err
+    code, _, err = cli_in_both_languages(capsys, ["--db", duck_url, "report", "adoption", "--as-of", as_of])
     assert code == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1
     assert f"--as-of 「{as_of}」（{shown}）: 日付が範囲外です。2000年4月1日（介護保険の開始）から2026年2月28日まで" in err
     assert "enter a date from 2000-04-01 (start of long-term care insurance) to 2026-02-28" in err

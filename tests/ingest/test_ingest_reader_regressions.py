@@ -206,3 +206,20 @@ def test_counts_read_once_per_distinct_value_give_the_same_values(dtype):
     errors = problems.frame()
     assert sorted(errors["pos"].tolist()) == [5, 7, 9]
     assert dict(zip(errors["pos"], errors["reason_en"]))[7].startswith("the number is too large")
+
+
+def test_counts_of_thousands_of_digits_are_rejected_as_too_large(tmp_path):
+    """Found by `make fuzz` (profiles, wide_cell): a count of 5,000 digits raised ValueError (Python reads no
+    int over 4,300 digits) and one of 400 digits OverflowError (no float above 1e308); both are rows rejected
+    as too large, the file loads. (The 5,000 digits are now refused by the cell length first; parse_count
+    still answers too large for them.)"""
+    rows = [["事業所番号", "対象年月", "利用者数", "ケアマネジャー数"], [A, "2025-08", "9" * 5000, "2"],
+            [B, "2025-08", "1" + "0" * 400, "0" * 30 + "3"], [C, "2025-08", "12", "１，２００"]]
+    eng = store_engine.get_engine(f"duckdb:///{tmp_path}/p.duckdb")
+    s = ingest_files(eng, "profiles", [("profiles.csv", csv_bytes(rows))])
+    assert (s.refused, s.rows_read, s.accepted, s.rejected) == ([], 3, 1, 2)
+    long_cell, big_number = s.errors
+    assert long_cell["row"] == 2 and long_cell["reason"].startswith("値が長すぎます（5,000文字、上限 1,000文字）")
+    assert big_number["row"] == 3 and big_number["reason"].endswith(f"(enter at most {validate.MAX_COUNT:,})")
+    assert validate.parse_count("9" * 5000) == validate.MAX_COUNT + 1
+    assert validate.parse_count("0" * 30 + "3") == 3
