@@ -402,7 +402,7 @@ def test_effect_user_still_means_users(capsys):
     (["report", "adoption", "--as-of", "令和99年1月1日"], "--as-of 「令和99年1月1日」（2117-01-01）: 日付が範囲外です"),
     (["report", "channels", "--month", "2026-03"], "--month 「2026-03」（2026-03）: 年月が範囲外です。2000年4月"),
     (["report", "savings", "--month", "令和99年1月"], "--month 「令和99年1月」（2117-01）: 年月が範囲外です"),
-    (["report", "targets", "--prefecture", "30", "--month", "2000-03"], "to 2026-02"),
+    (["report", "targets", "--prefecture", "30", "--month", "2000-03"], "2026年2月まで"),
 ])
 def test_cli_dates_follow_the_one_rule(tmp_path, argv, needle):
     """Every CLI date option uses dates.allowed_range, as an import does: one line, exit 2, no traceback."""

@@ -197,13 +197,9 @@ def test_the_rule_is_the_one_an_import_uses(monkeypatch):
     monkeypatch.setenv(dates.TODAY_ENV, "2026-01-31")
     frame = pd.DataFrame({"d": ["2026-02-28", "2026-03-01", "令和99年1月1日", "令和7年8月31日"]})
 
-    class Problems:
-        rows: list = []
-
-        def add(self, mask, column, raw, ja, en):
-            self.rows.append((list(mask[mask].index), ja if isinstance(ja, str) else None))
-
-    p = Problems()
+    p = validate._Problems()
     parsed = validate._dates(frame, "d", p, required=False)
     assert parsed.tolist() == [D(2026, 2, 28), None, None, D(2025, 8, 31)]
-    assert p.rows == [([1, 2], dates.range_problem()[0])]
+    errors = p.frame()
+    assert errors["pos"].tolist() == [1, 2]
+    assert set(errors["reason_ja"]) == {dates.range_problem()[0]}

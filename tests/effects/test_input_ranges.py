@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import cli_in_both_languages
 from streamlit.testing.v1 import AppTest
 
 from analytics import cli
@@ -131,8 +132,8 @@ def test_forecast_target_rate_range():
     (["--hourly-wage", "-1"], "--hourly-wage -1 is out of range"),
 ])
 def test_cli_effect_refuses_one_past_the_bound(capsys, argv, needle):
-    assert cli.main(["effect", *argv, "--format", "json"]) == 2
-    out, err = capsys.readouterr()
+    code, out, err = cli_in_both_languages(capsys, ["effect", *argv, "--format", "json"])
+    assert code == 2
     assert out == "" and needle in err and "Traceback" not in err and err.count("\n") == 1
 
 
@@ -157,8 +158,7 @@ def test_huge_users_exit_2_without_traceback_or_warning(users):
                            "--format", "json"], capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
     assert done.returncode == 2 and done.stdout == ""
     assert "Traceback" not in done.stderr and "Warning" not in done.stderr
-    assert done.stderr.strip() == (f"エラー / error: --users の値 {users} は範囲外です。1〜10,000人の整数で指定してください"
-                                   f" / --users {users} is out of range: give a whole number from 1 to 10,000 users")
+    assert done.stderr.strip() == f"エラー: --users の値 {users} は範囲外です。1〜10,000人の整数で指定してください"
 
 
 @pytest.mark.parametrize("argv, needle", [
@@ -170,8 +170,7 @@ def test_huge_users_exit_2_without_traceback_or_warning(users):
      "--subsidy の値 100001 は範囲外です。0〜100,000事業所"),
 ])
 def test_report_options_are_range_checked(capsys, duck_url, argv, needle):
-    code = cli.main(["--db", duck_url, "report", *argv])
-    err = capsys.readouterr().err
+    code, _, err = cli_in_both_languages(capsys, ["--db", duck_url, "report", *argv])
     assert code == 2 and needle in err and "Traceback" not in err
 
 
