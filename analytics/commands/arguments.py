@@ -16,8 +16,7 @@ def prefecture(value) -> str | None:
         return None
     code = codes.parse_prefecture(value) if str(value).strip() else None
     if code is None:
-        raise UserError(f"都道府県「{value}」が分かりません。01〜47 のコードか名前（例: 30、和歌山県）で指定してください。 / "
-                        f"unknown prefecture {value!r}; give a code 01–47 or a name (e.g. 30, Wakayama).")
+        raise UserError("msg.unknown_prefecture", value=value)
     return code
 
 
@@ -25,7 +24,7 @@ def _in_range(value, parsed: dt.date, option: str, month: bool) -> dt.date:
     problem = dates.out_of_range(parsed, month=month)
     if problem:
         shown = formats.iso_month(parsed) if month else parsed.isoformat()
-        raise UserError(f"{option} 「{value}」（{shown}）: {problem[0]} / {option} {value!r} ({shown}): {problem[1]}")
+        raise UserError("msg.option_out_of_range", option=option, value=value, shown=shown, problem=problem)
     return parsed
 
 
@@ -37,9 +36,9 @@ def month(value, option: str = "--month", check_range: bool = True) -> dt.date |
     parsed = codes.parse_month(value)
     if parsed is None:
         hint = dates.era_hint(value, month=True)
-        raise UserError(f"対象年月「{value}」が読めません。2025-08 の形で指定してください。 / "
-                        f"cannot read month {value!r}: use the form 2025-08."
-                        if hint is None else f"{option}: {hint[0]} / {option}: {hint[1]}")
+        if hint is None:
+            raise UserError("msg.unreadable_month", value=value)
+        raise UserError("msg.option_hint", option=option, hint=hint)
     return _in_range(value, parsed, option, month=True) if check_range else parsed
 
 
@@ -52,9 +51,8 @@ def date(value, option: str, name_ja: str = "日付") -> dt.date | None:
     if parsed is None:
         hint = dates.era_hint(value)
         if hint is not None:
-            raise UserError(f"{option}: {hint[0]} / {option}: {hint[1]}")
-        raise UserError(f"{name_ja}（{option}）「{value}」を日付として読めません。2025-08-31 の形式で指定してください。 / "
-                        f"cannot read {option} {value!r} as a date; use the form 2025-08-31.")
+            raise UserError("msg.option_hint", option=option, hint=hint)
+        raise UserError("msg.unreadable_date", name=name_ja, option=option, value=value)
     return _in_range(value, parsed, option, month=False)
 
 
@@ -66,4 +64,4 @@ def number(key: str, value):
     try:
         return ranges.check(key, value, ranges.BY_KEY[key].option)
     except ranges.OutOfRange as exc:
-        raise UserError(str(exc)) from None
+        raise UserError("msg.text", text=exc.pair) from None

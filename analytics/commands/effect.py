@@ -9,25 +9,28 @@ import json
 import sys
 import unicodedata
 
+from analytics.commands import output
 from analytics.domain import effects, formats, ranges
 from analytics.errors import UserError
 
-LABELS = {
-    "hours_before": "提供票共有の時間（利用前）/ hours before [時間/月]",
-    "hours_after": "提供票共有の時間（利用後）/ hours after [時間/月]",
-    "hours_saved_month": "削減時間 / hours saved [時間/月]",
-    "hours_saved_year": "削減時間 / hours saved [時間/年]",
-    "staff_cost_before": "人件費（利用前）/ staff cost before [円/月]",
-    "staff_cost_after": "人件費（利用後）/ staff cost after [円/月]",
-    "direct_cost_before": "直接的な支出（利用前）/ direct cost before [円/月]",
-    "direct_cost_after": "直接的な支出（利用後）/ direct cost after [円/月]",
-    "saving_month": "削減効果（ライセンス料込み）/ saving incl. licence [円/月]",
-    "saving_month_excl_licence": "削減効果（ライセンス料除く）/ saving excl. licence [円/月]",
-    "saving_year": "削減効果（ライセンス料込み）/ saving incl. licence [円/年]",
-    "sends_per_care_manager": "ケアマネジャー1人あたり送信回数 / sends per care manager [回/月]",
+LABELS = {  # (Japanese, English), printed in the language of --lang
+    "hours_before": ("提供票共有の時間（利用前）[時間/月]", "hours before [hours/month]"),
+    "hours_after": ("提供票共有の時間（利用後）[時間/月]", "hours after [hours/month]"),
+    "hours_saved_month": ("削減時間 [時間/月]", "hours saved [hours/month]"),
+    "hours_saved_year": ("削減時間 [時間/年]", "hours saved [hours/year]"),
+    "staff_cost_before": ("人件費（利用前）[円/月]", "staff cost before [yen/month]"),
+    "staff_cost_after": ("人件費（利用後）[円/月]", "staff cost after [yen/month]"),
+    "direct_cost_before": ("直接的な支出（利用前）[円/月]", "direct cost before [yen/month]"),
+    "direct_cost_after": ("直接的な支出（利用後）[円/月]", "direct cost after [yen/month]"),
+    "saving_month": ("削減効果（ライセンス料込み）[円/月]", "saving incl. licence [yen/month]"),
+    "saving_month_excl_licence": ("削減効果（ライセンス料除く）[円/月]", "saving excl. licence [yen/month]"),
+    "saving_year": ("削減効果（ライセンス料込み）[円/年]", "saving incl. licence [yen/year]"),
+    "sends_per_care_manager": ("ケアマネジャー1人あたり送信回数 [回/月]", "sends per care manager [per month]"),
 }
-ITEM_LABELS = {"staff": "人件費", "printing": "印刷費", "communication": "通信費", "postage": "郵送費",
-               "travel": "交通費", "software": "介護ソフト利用費", "licence": "ライセンス料"}
+ITEM_LABELS = {"staff": ("人件費", "staff"), "printing": ("印刷費", "printing"),
+               "communication": ("通信費", "communication"), "postage": ("郵送費", "postage"),
+               "travel": ("交通費", "travel"), "software": ("介護ソフト利用費", "care software"),
+               "licence": ("ライセンス料", "licence")}
 
 
 def _validate(args) -> dict:
@@ -39,7 +42,7 @@ def _validate(args) -> dict:
     try:
         checked = {k: None if v is None else ranges.check(k, v, ranges.BY_KEY[k].option) for k, v in values.items()}
     except ranges.OutOfRange as exc:
-        raise UserError(str(exc)) from None
+        raise UserError("msg.text", text=exc.pair) from None
     return {"users": checked["users"], "care_managers": checked["care_managers"],
             "digital_share": checked["digital_share"], "hourly_wage": checked["hourly_staff_cost"],
             "licence_free": bool(args.licence_free), "preset": args.preset}
@@ -66,28 +69,42 @@ def _fmt(key: str, value) -> str:
     return f"{value:,}"
 
 
-def table_text(result: effects.EffectResult, params: dict) -> str:
+def table_text(result: effects.EffectResult, params: dict, lang: str = "ja") -> str:
+    """The effect as a table in one language (``lang``: the CLI's --lang)."""
+    ja = lang == "ja"
+    pick = (lambda pair: pair[0]) if ja else (lambda pair: pair[1])
     v = result.values
     wage = params["hourly_wage"] if params["hourly_wage"] is not None else result.assumptions.hourly_staff_cost
-    lines = [f"効果試算 / effect model — プリセット preset: {result.preset}",
-             f"利用者 {params['users']}人、ケアマネジャー {params['care_managers']}人、データ連携の割合 "
-             f"{formats.percent(params['digital_share'], 0)}、時間あたり人件費 {wage:,.0f}円、"
-             f"ライセンス料 {'0円（フリーパス）' if params['licence_free'] else '21,000円/年'}", ""]
-    width = max(_width(s) for s in LABELS.values())
+    share = formats.percent(params["digital_share"], 0)
+    if ja:
+        lines = [f"効果試算 — プリセット: {result.preset}",
+                 f"利用者 {params['users']}人、ケアマネジャー {params['care_managers']}人、データ連携の割合 {share}、"
+                 f"時間あたり人件費 {wage:,.0f}円、"
+                 f"ライセンス料 {'0円（フリーパス）' if params['licence_free'] else '21,000円/年'}", ""]
+    else:
+        lines = [f"Effect model — preset: {result.preset}",
+                 f"{params['users']} users, {params['care_managers']} care managers, digital share {share}, "
+                 f"hourly staff cost {wage:,.0f} yen, "
+                 f"licence {'0 yen (free pass)' if params['licence_free'] else '21,000 yen/year'}", ""]
+    width = max(_width(pick(s)) for s in LABELS.values())
     for key, label in LABELS.items():
-        lines.append(f"{_pad(label, width)}  {_fmt(key, v[key]):>12}")
-    lines += ["", _pad("費目 / item", 18) + "".join(_rjust(h, 14) for h in ("利用前 before", "利用後 after", "増減 change"))]
+        lines.append(f"{_pad(pick(label), width)}  {_fmt(key, v[key]):>12}")
+    heads = ("費目", ("利用前", "利用後", "増減")) if ja else ("item", ("before", "after", "change"))
+    lines += ["", _pad(heads[0], 18) + "".join(_rjust(h, 14) for h in heads[1])]
     for row in result.cost_lines().itertuples(index=False):
-        lines.append(f"{_pad(ITEM_LABELS[row.item], 18)}{row.before:>14,}{row.after:>14,}{row.change:>+14,}")
+        lines.append(f"{_pad(pick(ITEM_LABELS[row.item]), 18)}{row.before:>14,}{row.after:>14,}{row.change:>+14,}")
     be, months = v["break_even_share"], v["months_to_recover"]
+    never = "回収できません" if ja else "never"
     lines += ["",
-              "損益分岐（ライセンス料が回収できるデータ連携の割合）/ break-even share: "
-              + ("回収できません / never" if be is None else formats.percent(be)),
-              "ライセンス料の回収月数 / months to recover the licence: "
-              + ("回収できません / never" if months is None else f"{months:.2f}")]
+              ("損益分岐（ライセンス料が回収できるデータ連携の割合）: " if ja else "break-even digital share: ")
+              + (never if be is None else formats.percent(be)),
+              ("ライセンス料の回収月数: " if ja else "months to recover the licence: ")
+              + (never if months is None else f"{months:.2f}")]
     if result.preset == "mhlw-example":
         lines.append("資料の丸め表示: 人件費の削減 6.2万円/月（74.4万円/年 = 6.2万円×12）。"
-                     "介護保険最新情報Vol.1096 の 68,368円/月はライセンス料を除いた額。")
+                     "介護保険最新情報Vol.1096 の 68,368円/月はライセンス料を除いた額。" if ja else
+                     "As rounded in the source slides: staff cost saving 62,000 yen/month (744,000 yen/year = "
+                     "62,000 × 12). The 68,368 yen/month of 介護保険最新情報 Vol.1096 excludes the licence.")
     return "\n".join(lines) + "\n"
 
 
@@ -97,11 +114,12 @@ def run(args) -> int:
         result = effects.office_effect(params["users"], params["care_managers"], params["digital_share"],
                                        hourly_wage=params["hourly_wage"], licence_free=params["licence_free"],
                                        preset=params["preset"])
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
+    except ValueError as exc:  # the model's own checks, written 'Japanese / English'
+        ja, _, en = str(exc).partition(" / ")
+        raise UserError("msg.text", text=(ja, en or ja)) from None
     if args.format == "json":
         json.dump(result.contract(), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(table_text(result, params))
+        sys.stdout.write(table_text(result, params, output.lang()))
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 
-from analytics.commands import arguments
+from analytics.commands import arguments, output
 from analytics.commands.output import emit
 from analytics.domain import forecast as fc
 from analytics.domain import formats
@@ -18,34 +18,29 @@ from analytics.store import queries_forecast as qf
 def run(args) -> int:
     code = arguments.prefecture(args.prefecture)
     if code is None:
-        raise UserError("--prefecture を指定してください / --prefecture is required")
+        raise UserError("msg.prefecture_required")
     rate = arguments.number("target_rate", getattr(args, "target_rate", 0.5))
     subsidy = arguments.number("subsidy_offices", getattr(args, "subsidy", 0) or 0)
     subsidy_month = arguments.month(getattr(args, "subsidy_month", None), "--subsidy-month", check_range=False)
     if subsidy and subsidy_month is None:
-        raise UserError("--subsidy には --subsidy-month（例: 2026-04）も指定してください / "
-                        "--subsidy needs --subsidy-month too (e.g. 2026-04).")
+        raise UserError("msg.subsidy_needs_month")
     scenario = fc.Scenario(free_pass=bool(getattr(args, "free_pass", False)),
                            shogu=bool(getattr(args, "shogu", False)),
                            subsidy_offices=subsidy, subsidy_month=subsidy_month if subsidy else None)
     engine = store_engine.get_engine(args.db)
     bounds = qf.series_months(engine)
     if bounds is None:
-        raise UserError("登録データがありません。先に `careplan ingest registrations` か `careplan demo` を実行して"
-                        "ください / no registrations yet: run `careplan ingest registrations` or `careplan demo` "
-                        "first.")
+        raise UserError("msg.no_registrations")
     if subsidy:
         # a month in the history (or past the horizon) would add nothing while the output said "subsidy …"
         first = fc.add_months(bounds[1], 1)
         last = fc.add_months(bounds[1], int(fc.ASSUMPTION_VALUES["horizon_months"]))
         if not first <= subsidy_month <= last:
             data_end, lo, hi = (formats.iso_month(m) for m in (bounds[1], first, last))
-            raise UserError(f"--subsidy-month は実績データの最終月（{data_end}）より後、{hi} までの月で"
-                            f"指定してください（例: {lo}） / --subsidy-month must be after the last month of "
-                            f"data ({data_end}) and at most {hi} (e.g. {lo}).")
+            raise UserError("msg.subsidy_month_range", data_end=data_end, lo=lo, hi=hi)
     frame = forecast_rows(engine, code, rate, scenario=scenario)
     emit(frame, args.format)
     for ja, en in frame.attrs.get("notes", []):
         # stderr, so JSON/CSV on stdout stay machine-readable
-        print(f"注意: {ja} / note: {en}", file=sys.stderr)
+        print(output.t("msg.note", text=(ja, en)), file=sys.stderr)
     return 0

@@ -65,9 +65,10 @@ class OutOfRange(ValueError):
         shown = _shown(value)
         kind_ja = "整数" if rng.integer else "数値"
         sep = " " if name_ja.startswith("-") else ""   # '--users の値', '前提値「郵送費」の値'
-        super().__init__(f"{name_ja}{sep}の値 {shown} は範囲外です。{rng.text('ja')}の{kind_ja}で指定してください / "
-                         f"{name_en} {shown} is out of range: give a {'whole number' if rng.integer else 'number'} "
-                         f"from {rng.text('en')}")
+        self.pair = (f"{name_ja}{sep}の値 {shown} は範囲外です。{rng.text('ja')}の{kind_ja}で指定してください",
+                     f"{name_en} {shown} is out of range: give a {'whole number' if rng.integer else 'number'} "
+                     f"from {rng.text('en')}")
+        super().__init__(" / ".join(self.pair))
 
 
 def _num(x: float) -> str:

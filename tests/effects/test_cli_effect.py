@@ -1,5 +1,6 @@
 """`careplan effect` (DESIGN §6): json keys and values, table labels, one-line user errors."""
 import json
+import re
 
 import pytest
 
@@ -42,11 +43,22 @@ def test_scenarios(capsys, argv, expected):
 def test_table_has_japanese_labels_and_the_cost_lines(capsys):
     assert cli.main(["effect"]) == 0
     text = capsys.readouterr().out
-    assert "プリセット preset: mhlw-example" in text
+    assert text.startswith("効果試算 — プリセット: mhlw-example\n")
     assert "削減効果（ライセンス料込み）" in text and "66,618" in text and "68,368" in text
     assert "人件費" in text and "95,218" in text and "-62,434" in text
     assert "ライセンス料" in text and "+1,750" in text
-    assert "2.6%" in text  # break-even share 1,750 / 68,368
+    assert "損益分岐（ライセンス料が回収できるデータ連携の割合）: 2.6%" in text  # 1,750 / 68,368
+    assert not re.search(r"[a-z]{4,}", text.replace("mhlw-example", "").replace("Vol", ""))  # no English words
+
+
+def test_table_in_english_when_asked(capsys):
+    assert cli.main(["--lang", "en", "effect"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Effect model — preset: mhlw-example\n90 users, 3 care managers, digital share 100%")
+    assert "saving incl. licence [yen/month]" in text and "66,618" in text
+    assert re.search(r"^staff +95,218 +32,784 +-62,434$", text, re.M)
+    assert "break-even digital share: 2.6%" in text
+    assert not re.search(r"[\u3040-\u30ff]", text.replace("介護保険最新情報", ""))  # no kana
 
 
 @pytest.mark.parametrize("argv", [["--digital-share", "50"], ["--care-managers", "0"], ["--users", "-3"],

@@ -81,10 +81,14 @@ def test_cli_marks_a_short_history_unreliable_and_says_why(tmp_path, capsys):
         assert row["kind"] == "kyotaku" and row["registered"] == 60 and row["month"] == "2025-04"
         assert row["backtest_mape"] is None
         assert row["reliable"] is False                  # 60 offices, but 4 months cannot be checked
-        assert "4 か月分しかなく" in out.err and "only 4 months of data" in out.err
+        assert "注意: kyotaku: 実績が 4 か月分しかなく" in out.err and "only" not in out.err  # --lang: ja only
+        assert cli.main(["--lang", "en", "--db", url, "report", "forecast", "--prefecture", "30",
+                         "--format", "json"]) == 0
+        err = capsys.readouterr().err
+        assert "note: kyotaku: only 4 months of data" in err and "か月" not in err
         # the kind with no office gets its own note, not the other kind's (its result used to be reused)
-        assert "service: only" not in out.err
-        assert "service: not enough data to forecast (0 offices in the master" in out.err
+        assert "service: only" not in err
+        assert "note: service: not enough data to forecast (0 offices in the master" in err
     finally:
         store_engine.dispose(url)
 
@@ -98,7 +102,7 @@ def test_cli_with_no_居宅_office_forecasts_the_service_offices_without_a_trace
         rows = {r["kind"]: r for r in json.loads(out.out)}
         assert rows["kyotaku"]["target_month"] is None and rows["kyotaku"]["registered"] is None
         assert rows["service"]["registered"] == 60 and rows["service"]["month"] == "2025-12"
-        assert "kyotaku: not enough data to forecast (0 offices in the master" in out.err
+        assert "注意: kyotaku: 推計に必要なデータがありません（事業所マスタ 0 事業所" in out.err
     finally:
         store_engine.dispose(url)
 
@@ -182,7 +186,9 @@ def test_cli_explains_null_and_past_target_months(synthetic_url, capsys):
     out = capsys.readouterr()
     assert all(r["target_month"] is None for r in json.loads(out.out))     # stdout stays plain JSON
     assert "kyotaku: 目標 95% は市場規模 m の仮定（マスタの90%）以上のため、推計では到達しません" in out.err
-    assert "service: the target 95% is at or above the market m" in out.err
+    assert "service: 目標 95% は市場規模 m の仮定" in out.err
+    assert cli.main(["--lang", "en", *argv, "--target-rate", "0.95"]) == 0
+    assert "note: service: the target 95% is at or above the market m" in capsys.readouterr().err
 
     assert cli.main(argv + ["--target-rate", "0.1"]) == 0
     out = capsys.readouterr()
