@@ -46,7 +46,13 @@ class IngestSummary:
                 "refused": list(self.refused_files)}
 
 
-Progress = Callable[[float, str], None]
+# (fraction done, the step as a (Japanese, English) pair of the message catalogue)
+Progress = Callable[[float, tuple[str, str]], None]
+
+
+def _say(key: str, **values) -> tuple[str, str]:
+    from analytics import i18n
+    return i18n.message(key, "ja", **values), i18n.message(key, "en", **values)
 
 
 # a file or folder name that may name a care user (山田太郎様分.zip, 利用者_鈴木.csv): shown masked everywhere.
@@ -167,7 +173,7 @@ def _store(engine, spec: KindSpec, name: str, p: _Prepared, imported_by: str, su
         return load.record_duplicate(engine, spec.name, name, p.content_hash, imported_by, int(earlier.rows_read))
     rows, errors, rows_read, agg = p.checked or _check(spec, name, p.content)
     p.checked = p.content = None  # the rows live only as long as this call
-    report(base + 0.6 / n, f"{name}: 保存中 / storing")
+    report(base + 0.6 / n, _say("msg.progress_storing", name=name))
     counts = load.load(engine, spec, name, p.content_hash, rows, errors, rows_read, imported_by, agg)
     if counts.conflicts is not None and not counts.conflicts.empty:  # keys stored with another count
         errors = pd.concat([errors, counts.conflicts[[c for c in counts.conflicts.columns if c in errors.columns]]],
@@ -203,7 +209,7 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
             ahead = pool.submit(_prepare, engine, spec, *inputs[0], ask_stored) if inputs else None
             for i, (name, _) in enumerate(inputs):
                 summary.files += 1
-                report(i / n, f"{name}: 読み込み中 / reading")
+                report(i / n, _say("msg.progress_reading", name=name))
                 p = ahead.result()  # an unexpected error of the read surfaces here, in the file's turn
                 ahead = pool.submit(_prepare, engine, spec, *inputs[i + 1], ask_stored) if i + 1 < len(inputs) else None
                 try:
@@ -221,5 +227,5 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
     finally:
         # on an error or an interrupt, the file being read ahead is abandoned, not waited for
         pool.shutdown(wait=False, cancel_futures=True)
-    report(1.0, "完了 / done")
+    report(1.0, _say("msg.progress_done"))
     return summary

@@ -202,7 +202,8 @@ def test_progress_and_input_forms(engine, tmp_path):
     s = ingest_files(engine, "registrations", (str(p1), p2), progress=lambda f, m: seen.append((f, m)))
     assert (s.files, s.accepted) == (2, 2)
     fractions = [f for f, _ in seen]
-    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and all(isinstance(m, str) for _, m in seen)
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0 and seen[-1][1] == ("完了", "done")
+    assert ("b.csv: 保存中", "b.csv: storing") in [m for _, m in seen]
     single = ingest_files(engine, "registrations", ("c.csv", csv_bytes([["事業所番号", "利用開始日"], [C, "2024-03-01"]])))
     assert single.accepted == 1 and len(table(engine, "registrations")) == 3
 

@@ -39,8 +39,8 @@ if st.button(glue.tr("import.run"), type="primary", key="import_run"):
     else:
         bar = st.progress(0.0, text=glue.tr("import.progress"))
 
-        def progress(fraction: float, message: str) -> None:
-            bar.progress(min(max(fraction, 0.0), 1.0), text=message)
+        def progress(fraction: float, message: tuple[str, str]) -> None:
+            bar.progress(min(max(fraction, 0.0), 1.0), text=message[0 if glue.lang() == "ja" else 1])
 
         imported_by = getattr(glue.scope(), "username", "") or default_user()
         summary = ingest_files(glue.engine(), kind, [(f.name, f.getvalue()) for f in files],
