@@ -177,14 +177,13 @@ def _map(*, engine, prefecture, lang, names, area_name, as_of, latest, adoption,
 
 def _ranking(*, engine, prefecture, lang, names, area_name, as_of, latest, adoption, scope=None):
     from analytics.reports import adoption_charts as ac
+    from analytics.services import adoption as service
     frame = _adoption_by_prefecture(adoption, as_of)
     nation = adoption(as_of, "nation")
     national = nation["adoption_rate"].iloc[0] if len(nation) else None
     national = None if national is None or pd.isna(national) else float(national)  # suppressed: no line
     fig = ac.ranking_bar(frame, lang=lang, highlight=prefecture, national=national, sort="value")
-    ranked = frame.dropna(subset=["adoption_rate"]).sort_values(
-        ["adoption_rate", "prefecture_code"], ascending=[False, True]).reset_index(drop=True)
-    ranked.insert(0, "rank", range(1, len(ranked) + 1))
+    ranked = service.ranked(frame)
     highlights = [(t("common.nation", lang), style.format_percent(national))]
     if prefecture is not None:
         hit = ranked[ranked["prefecture_code"] == prefecture]

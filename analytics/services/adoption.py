@@ -20,6 +20,27 @@ def default_as_of(engine) -> dt.date:
     return qa.default_as_of(engine)
 
 
+def ranked(frame: pd.DataFrame, value: str = "adoption_rate") -> pd.DataFrame:
+    """The prefectures with a value, highest first (ties in prefecture-code order), with ``rank`` 1…n in
+    front: the one ranking of the 都道府県別 page's tiles and the pack's ranking slide."""
+    out = frame.dropna(subset=[value]).sort_values([value, "prefecture_code"], ascending=[False, True])
+    out = out.reset_index(drop=True)
+    out.insert(0, "rank", range(1, len(out) + 1))
+    return out
+
+
+def standing(frame: pd.DataFrame, code: str, national, value: str = "adoption_rate") -> dict | None:
+    """One prefecture's place in ``frame`` (by prefecture): its value, rank among the n prefectures with a
+    value (``ranked``) and difference from the national figure; None when the prefecture has no value."""
+    table = ranked(frame, value)
+    hit = table[table["prefecture_code"] == code]
+    if not len(hit):
+        return None
+    v = float(hit[value].iloc[0])
+    diff = None if national is None or pd.isna(national) else v - float(national)
+    return {"value": v, "rank": int(hit["rank"].iloc[0]), "n": len(table), "diff": diff}
+
+
 def registration_span(engine):
     return qa.registration_span(engine)
 

@@ -110,6 +110,9 @@ def test_prefecture_page_sort_highlight_change(open_page):
     at.radio(key="pref_sort").set_value("value")
     at.selectbox(key="pref_highlight").set_value("30")
     at.run()
+    # the own prefecture's tiles: 01 0 %, 13 25 %, 30 50 %; nation 4/12 = 33.3 %
+    assert metrics(at) == {"全国の登録率": "33.3%", "和歌山県の登録率": "50.0%", "和歌山県の順位": "3都道府県中1位",
+                           "全国との差": "+16.7 ポイント"}
     import json
     ranking = json.loads(at.get("plotly_chart")[1].proto.spec)["data"][0]
     assert arr(ranking["y"])[0] == "▶ 和歌山県（選択中）" and arr(ranking["y"])[1:] == ["東京都", "北海道"]
@@ -126,7 +129,8 @@ def test_prefecture_page_sort_highlight_change(open_page):
     assert got["▶ 和歌山県（選択中）"] == pytest.approx(100 / 6)
     assert got["東京都"] == pytest.approx(25.0)
     # a change of a rate is in percentage points: ポイント, never % nor the English "pt"
-    assert metrics(at) == {"全国の登録率の変化": "+16.7 ポイント"}
+    assert metrics(at) == {"全国の登録率の変化": "+16.7 ポイント", "和歌山県の登録率の変化": "+16.7 ポイント",
+                           "和歌山県の順位": "3都道府県中2位", "全国との差": "+0.0 ポイント"}  # 13: +25.0
     spec = json.loads(at.get("plotly_chart")[1].proto.spec)
     labels = dict(zip(arr(spec["data"][1]["y"]), spec["data"][1]["text"]))
     assert labels["▶ 和歌山県（選択中）"] == "+16.7 ポイント" and labels["東京都"] == "+25.0 ポイント"
