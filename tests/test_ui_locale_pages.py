@@ -144,3 +144,28 @@ def test_sources_split_in_either_language():
     from analytics.domain import kpis
     assert kpis.split_sources(kpis.joined(["A (x)", "B"], "ja")) == ["A (x)", "B"]
     assert kpis.split_sources(kpis.joined(["A (x)", "B"], "en")) == ["A (x)", "B"]
+
+
+def test_the_language_is_kept_in_the_url(locale_db):
+    """?lang=en opens the app in English (a reload or a shared link); switching the language writes it back
+    to the URL, and a session's own choice is not overridden by the URL."""
+    from streamlit.testing.v1 import AppTest
+
+    app = str(nav.PAGES_DIR.parents[2] / "app.py")
+    at = AppTest.from_file(app, default_timeout=60)
+    at.session_state["db_url"] = locale_db
+    at.query_params["lang"] = "en"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["lang"] == "en"
+    assert at.sidebar.selectbox(key="lang").value == "en"
+    assert at.title[0].value == i18n.t("page.home.title", "en")
+    at.sidebar.selectbox(key="lang").set_value("ja").run()
+    assert at.query_params["lang"] == "ja"
+    assert at.title[0].value == i18n.t("page.home.title", "ja")
+
+    fresh = AppTest.from_file(app, default_timeout=60)   # no ?lang: Japanese, and the URL says so
+    fresh.session_state["db_url"] = locale_db
+    fresh.run()
+    assert fresh.title[0].value == i18n.t("page.home.title", "ja")
+    assert fresh.query_params["lang"] == "ja"

@@ -216,8 +216,14 @@ def setup_sidebar() -> None:
     DatabaseUnavailable (shown by app.py) for a malformed setting or a database that cannot be used."""
     check_settings()
     labels = {"ja": "日本語", "en": "English"}
+    # the language lives in the URL too (?lang=en): a reload or a shared link opens in it
+    asked = st.query_params.get("lang")
+    if "lang" not in st.session_state and asked in i18n.LANGS:
+        st.session_state["lang"] = asked
     st.sidebar.selectbox(i18n.t("sidebar.language", lang()), options=list(i18n.LANGS),
                          format_func=labels.get, key="lang")
+    if st.query_params.get("lang") != lang():   # set again after a page switch, which clears the URL's
+        st.query_params["lang"] = lang()
     m = schema.dataset_meta
     with engine().connect() as conn:   # its errors: app.py's database_errors
         meta = dict(conn.execute(sa.select(m.c.key, m.c.value).where(m.c.key.in_(("as_of", "demo_scale"))))
