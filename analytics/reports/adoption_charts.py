@@ -263,9 +263,14 @@ def funnel_text(stages: list[tuple[str, float]], lang: str = "ja") -> list[str]:
 def funnel_chart(stages: list[tuple[str, float]], lang: str = "ja") -> go.Figure:
     """事業所 → 登録 → データ連携で交換中: counts with the share of the first stage."""
     text = funnel_text(stages, lang)
+    # a stage under 40 % of the first is too narrow for its label: outside, in dark text, in every language
+    # (plotly's "auto" squeezed "946 (6.6%)" into a narrow bar in tiny white type)
+    first = float(stages[0][1]) if stages and float(stages[0][1]) > 0 else 0.0
+    position = ["inside" if first and float(c) >= 0.4 * first else "outside" for _label, c in stages]
     # named with its unit, so the text summary under the chart says what the counts are
     fig = go.Figure(go.Funnel(name=t("adoption.funnel.series", lang), y=[s[0] for s in stages],
-                              x=[s[1] for s in stages], text=text, textinfo="text",
+                              x=[s[1] for s in stages], text=text, textinfo="text", textposition=position,
+                              outsidetextfont=dict(color="#1a202c"), constraintext="none",
                               hovertemplate="%{y}: %{text}<extra></extra>",
                               marker=dict(color=["#90cdf4", "#4299e1", "#2b6cb0"])))
     return _layout(fig, 300)

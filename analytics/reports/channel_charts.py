@@ -81,8 +81,18 @@ def share_by_form(frame: pd.DataFrame, lang: str = "ja") -> go.Figure:
         text=[formats.percent(v) for v in f["digital_share"].fillna(0)], textposition="outside",
         hovertemplate="%{x}: " + formats.hover_percent(scaled=True) + " (%{customdata[0]:,} / %{customdata[1]:,})"
                       "<extra></extra>"))
-    fig.update_layout(yaxis=dict(title=t("channels.share_pct", lang), range=[0, 105]))
+    # scaled to the data (two 7 % bars on a 0–100 % axis look empty), and the title says so when short of 100 %
+    hi = share_axis_top(f["digital_share"])
+    title = t("channels.share_pct", lang) if hi >= 100 else t("channels.share_pct_upto", lang, hi=hi)
+    fig.update_layout(yaxis=dict(title=title, range=[0, 105 if hi >= 100 else hi]))
     return _layout(fig, height=340)
+
+
+def share_axis_top(shares: pd.Series) -> int:
+    """The top of a share axis in %: the next step of 5 % above 1.25 × the largest share (room for the
+    labels outside the bars), at least 5 %, at most 100 %."""
+    top = float(pd.to_numeric(shares, errors="coerce").max() or 0) * 100 * 1.25
+    return int(min(100, max(5, -(-top // 5) * 5)))
 
 
 def targets_bar(frame: pd.DataFrame, lang: str = "ja", top: int = 20, value_label: str = "") -> go.Figure:

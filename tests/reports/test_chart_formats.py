@@ -222,3 +222,27 @@ def test_slide_style_keeps_the_ranking_value_column():
     out = style.apply_style(fig, for_slides=True)
     assert out.layout.margin.r == need > 40
     assert style.apply_style(go.Figure(go.Bar(x=[1], y=["a"])), for_slides=True).layout.margin.r == 40
+
+
+@pytest.mark.parametrize(("shares", "top", "title"), [
+    ([0.07, 0.08], 10, "割合（%、目盛りは0〜10%）"),   # 8 % × 1.25 = 10
+    ([0.5, 0.2], 65, "割合（%、目盛りは0〜65%）"),     # 62.5 → 65
+    ([0.0, 0.0], 5, "割合（%、目盛りは0〜5%）"),
+    ([0.9, 0.3], 100, "割合（%）"),                   # 112.5: the whole axis
+])
+def test_share_by_form_is_scaled_to_the_data(shares, top, title):
+    from analytics.reports import channel_charts as cc
+    frame = pd.DataFrame({"form": ["plan", "actual"], "sheets": [100, 100],
+                          "digital_sheets": [round(s * 100) for s in shares], "digital_share": shares})
+    fig = cc.share_by_form(frame, "ja")
+    assert fig.layout.yaxis.title.text == title
+    assert tuple(fig.layout.yaxis.range) == (0, 105 if top == 100 else top)
+    assert max(fig.data[0].y) <= fig.layout.yaxis.range[1]
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_funnel_labels_of_narrow_stages_are_outside_in_both_languages(lang):
+    fig = ac.funnel_chart([("事業所", 14350), ("登録", 6000), ("データ連携", 946)], lang)
+    assert list(fig.data[0].textposition) == ["inside", "inside", "outside"]   # 946 is 6.6 % of the first
+    assert fig.data[0].outsidetextfont.color == "#1a202c"
+    assert fig.data[0].text[2] == ("946（6.6%）" if lang == "ja" else "946 (6.6%)")
