@@ -55,6 +55,8 @@ def test_page_defaults_inputs_and_reset(duck_url):
     deltas = {t.label: t.delta for t in at.metric}
     assert deltas["ケアマネ1人あたり送信回数（月）"] == "-29.7 回"   # 0.3 − 30 on paper, with its unit
     assert m["元が取れるデータ連携の割合"] == "2.6%"
+    # one plain sentence under the tiles: 799,416 yen a year incl. the licence, 21,000 / 68,368 = 0.31 months
+    assert "ライセンス料 年21,000円に対し、削減効果は年約80万円（約0.3か月で回収）" in [x.value for x in at.markdown]
     # the empty database hides the office option and says why
     assert [r for r in at.radio if r.key == "effect_mode"][0].options == ["割合を指定する", "登録済みの取引先数から"]
     assert any("取り込むと使えるようになります" in c.value for c in at.caption)
@@ -141,6 +143,8 @@ def test_page_in_english(duck_url, lang):
     assert m["Saving (month)"] == "66,618 yen" and m["Saving (year)"] == "799,416 yen"
     assert m["Staff cost saved (month)"] == "62,434 yen" and m["Saving excl. licence (month)"] == "68,368 yen"
     assert not any("万" in t.value or "万" in (t.help or "") for t in at.metric)
+    assert ("Against a licence of 21,000 yen a year, the saving is about 799,416 yen a year (the licence is "
+            "recovered in about 0.3 months).") in [x.value for x in at.markdown]
     table = _dataframe_with(at, "preset")
     assert set(table["preset"]) == {"per user", "the slide's example office", "both"}
     assert "yen/month" in table["unit"].tolist() and not any("円" in u for u in table["unit"])
@@ -168,6 +172,7 @@ def test_licence_text_follows_the_free_pass_and_the_edited_licence(duck_url):
     assert "ライセンス料（0円（フリーパス））を差し引いた額" in helps["削減効果（月）"]
     assert "21,000" not in helps["削減効果（年）"]
     assert _metrics(at)["削減効果（月）"] == "68,368 円"
+    assert "ライセンス料はかからず（フリーパス）、削減効果は年約82万円" in [x.value for x in at.markdown]  # 12 × 68,368
     at.checkbox(key="effect_free").uncheck().run()
 
     _edit_assumption(at, "licence_yen_year", 30000)

@@ -42,6 +42,19 @@ def _yen(yen: int) -> str:
     return tr("effect.unit.yen", value=f"{yen:,}")
 
 
+def plain_sentence(values: dict, licence_year: float, language: str) -> str:
+    """The effect in one sentence under the tiles: 「ライセンス料 年21,000円に対し、削減効果は年約107万円
+    （約0.2か月で回収）」. The yearly saving includes the licence; 万円 in Japanese, yen in English."""
+    saving, months = values["saving_year"], values["months_to_recover"]
+    shown = formats.yen_man(saving, "ja", digits=0) if language == "ja" else formats.yen(saving, "en")
+    if not licence_year:
+        return tr("effect.plain.free", saving=shown)
+    licence = formats.yen(licence_year, language)
+    if months is None or saving <= 0:
+        return tr("effect.plain.never", licence=licence, saving=shown)
+    return tr("effect.plain.paid", licence=licence, saving=shown, months=f"{months:,.1f}")
+
+
 def _yen_help(yen: int, key: str = "effect.unit.man_note", **fmt) -> str:
     """The 万円 reading as a secondary note (Japanese only: English has no 万)."""
     return tr(key, man=f"{yen / 10000:,.2f}", value=f"{yen:,}", **fmt)
@@ -232,6 +245,7 @@ k[0].metric(tr("effect.kpi.break_even"), tr("effect.never") if be is None else _
 k[1].metric(tr("effect.kpi.months"), tr("effect.never") if months is None else
             tr("effect.unit.months", value=f"{months:,.1f}"))
 st.caption(tr("effect.hours_line", before=_hours(v["hours_before"]), after=_hours(v["hours_after"])))
+st.markdown(plain_sentence(v, 0 if free else assumptions.licence_yen_year, lang))
 
 # --- cost lines and the waterfall ---------------------------------------------------------------------------------
 st.subheader(tr("effect.costs"))
