@@ -3,6 +3,8 @@ partners were registered, the busiest offices to choose from, and a log the user
 (nothing stored). Office-level detail: the page checks that the scope may see the office."""
 from __future__ import annotations
 
+import pandas as pd
+
 from analytics.store import office_partners as op
 from analytics.store import queries_channels as qc
 
@@ -21,3 +23,26 @@ busiest_offices = op.busiest_offices
 latest_month = op.latest_month
 office_profile = op.office_profile
 partners_for_effect = op.office_partners
+
+
+def own_code_in_log(log) -> str | None:
+    """The office an uploaded log is most likely from: the sender of the most sheets (ties: the lowest
+    事業所番号); None for an empty log. 事業所ビュー proposes it and says so."""
+    if log is None or log.empty:
+        return None
+    sent = log.groupby("sender_code")["sheets"].sum().reset_index()
+    sent = sent.sort_values(["sheets", "sender_code"], ascending=[False, True])
+    return str(sent["sender_code"].iloc[0])
+
+
+
+def registered_with_log(registered: set, log) -> set:
+    """(month, office_code) registered per the database, plus both offices of every データ連携 row of an
+    uploaded log in its month: an exchange by data means both were registered then, so the log decides
+    where the database has not caught up (its office said 「未登録」 beside its own digital sheets)."""
+    if log is None or log.empty:
+        return set(registered)
+    digital = log[(log["channel"] == "digital") & (log["sheets"] > 0)]
+    months = [pd.Timestamp(m).date() for m in digital["month"]]
+    return (set(registered) | set(zip(months, digital["sender_code"]))
+            | set(zip(months, digital["receiver_code"])))

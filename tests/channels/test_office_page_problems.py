@@ -138,3 +138,23 @@ def test_file_whose_every_row_is_left_out_says_so_not_office_missing(net_duck):
     [table] = [d.value for d in at.dataframe if "理由" in d.value.columns]
     assert table["行"].tolist() == [2, 3] and table["列"].tolist() == ["送信方法", "送信方法"]
     assert not at.metric
+
+
+OWN_LOG = ("対象年月,送信元事業所番号,送信先事業所番号,帳票,送信方法,件数\n"
+           f"2025-08,{nw.K3},{nw.S3},予定,データ連携,9\n"      # K3 and S3: not registered in the database
+           f"2025-08,{nw.S3},{nw.K3},実績,データ連携,9\n"
+           f"2025-08,{nw.K3},{nw.S4},予定,FAX,4\n")
+
+
+def test_office_number_is_read_from_the_log_and_the_log_decides_registration(net_duck):
+    """Nothing typed: the most frequent sender (K3, 13 sheets sent) is the own office, and the page says so.
+    The log's データ連携 rows mean K3 and S3 were registered in August although the database has neither:
+    no 「未登録」 notice, and 18 of K3's 22 sheets are digital."""
+    at = upload_page(net_duck)
+    assert [i.value for i in at.info][-1].startswith("提供票のやり取りのログ")   # asks for the file first
+    at.get("file_uploader")[0].upload("log.csv", OWN_LOG.encode("cp932"), "text/csv").run()
+    assert not at.exception and not at.error
+    assert f"ログで送信の最も多い事業所番号 {nw.K3} を自分の事業所番号としました" in page_text(at)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["提供票件数"] == "22" and metrics["データ連携の割合"] == "81.8%"
+    assert "利用登録がないため" not in page_text(at)   # officeview.self_unregistered: the database's view

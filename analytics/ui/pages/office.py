@@ -66,24 +66,30 @@ if source == "db":
     def self_registered_in(month) -> bool:
         return bool(glue.cached(so.is_registered, office_code, month))
 else:
+    def only_own(code: str) -> None:
+        """An office user sees its own office only."""
+        if scope.role == "office" and code != scope.area:
+            st.error(glue.tr("officeview.not_own_code", code=scope.area))
+            st.stop()
+
     st.caption(glue.tr("officeview.upload_hint"))
-    typed = st.text_input(glue.tr("officeview.office_code"), key="office_code_typed",
-                          value=scope.area if scope.role == "office" else "")
     upload = st.file_uploader(glue.tr("officeview.upload"), type=["csv", "txt", "xlsx", "parquet", "zip"],
                               key="office_upload")
-    if not typed.strip():
-        st.stop()
-    office_code = codes.normalise_office_code(typed)
-    if office_code is None:
-        # say what is wrong with it (digits, letters, prefecture, check digit), not only what to type
-        problem = codes.office_code_problem(typed)
-        st.error(glue.tr("officeview.bad_code_why", why=problem[0 if lang == "ja" else 1])
-                 if problem else glue.tr("officeview.bad_code"))
-        st.stop()
-    if scope.role == "office" and office_code != scope.area:
-        st.error(glue.tr("officeview.not_own_code", code=scope.area))
-        st.stop()
+    typed = st.text_input(glue.tr("officeview.office_code"), key="office_code_typed",
+                          value=scope.area if scope.role == "office" else "",
+                          help=glue.tr("officeview.office_code_help"))
+    office_code = None
+    if typed.strip():  # checked at once, before any file comes
+        office_code = codes.normalise_office_code(typed)
+        if office_code is None:
+            # say what is wrong with it (digits, letters, prefecture, check digit), not only what to type
+            problem = codes.office_code_problem(typed)
+            st.error(glue.tr("officeview.bad_code_why", why=problem[0 if lang == "ja" else 1])
+                     if problem else glue.tr("officeview.bad_code"))
+            st.stop()
+        only_own(office_code)
     if not upload:
+        st.info(glue.tr("officeview.upload_first"))
         st.stop()
     from analytics.errors import FileRefused
     try:
@@ -97,11 +103,16 @@ else:
         # every row was left out: saying the office is "not in the file" (with an empty list) would be wrong
         st.error(glue.tr("officeview.no_valid_rows"))
         st.stop()
+    if office_code is None:  # not typed: the log's most frequent sender, said so
+        office_code = so.own_code_in_log(log)
+        st.info(glue.tr("officeview.code_from_log", code=office_code))
+        only_own(office_code)
     in_file = set(log["sender_code"]) | set(log["receiver_code"])
     if office_code not in in_file:
         st.error(glue.tr("officeview.not_in_file", codes="、".join(sorted(in_file)[:5])))
         st.stop()
-    registered = so.registered_pairs(glue.engine(), log["month"].unique(), in_file)
+    # the uploaded log decides the office's own figures: its データ連携 rows mean both sides were registered
+    registered = so.registered_with_log(so.registered_pairs(glue.engine(), log["month"].unique(), in_file), log)
     fx = so.local_flags(log, registered)
     monthly = so.local_office_monthly(fx, office_code)
     partners = so.local_office_partners(fx, office_code, names=so.office_names(glue.engine(), in_file))
