@@ -262,4 +262,4 @@ def test_parsers_of_cell_values_stay_linear_on_long_text(value):
     assert codes.service_from_code(value) is None
     assert codes.normalise_office_code(value) is None
     assert validate.parse_count(value) == (None if value.startswith("=") else -1)   # ="" nested: empty
-    assert validate.parse_count("1" * 200_000) == 10 ** 18   # int() refuses over 4,300 digits
+    assert validate.parse_count("1" * 200_000) == validate.MAX_COUNT + 1   # int() refuses over 4,300 digits
