@@ -380,6 +380,28 @@ def _refuse_bare_office_list(table: Table) -> None:
                       "choose the open-data CSV or an office list", table.file)
 
 
+def _muni_in_row_prefecture(raw: pd.Series, muni: pd.Series, row_pref: pd.Series, problems: _Problems) -> pd.Series:
+    """Municipality codes of another prefecture than the row's (都道府県名, else the office number's first two
+    digits): the leading zero Excel dropped restored, or the row rejected (codes.municipality_in_prefecture).
+    Only the rows that disagree are looked at, once per distinct (code, prefecture)."""
+    other = muni.notna() & row_pref.notna() & (muni.str[:2] != row_pref)
+    if not other.any():
+        return muni
+    pairs = pd.DataFrame({"raw": raw[other].astype(str), "pref": row_pref[other].astype(str)})
+    verdict = {key: codes.municipality_in_prefecture(*key) for key in set(zip(pairs["raw"], pairs["pref"]))}
+    got = pd.Series([verdict[k] for k in zip(pairs["raw"], pairs["pref"])], index=pairs.index, dtype=object)
+    fixed = got.map(lambda v: v[0])
+    muni = muni.astype(object).copy()
+    muni.loc[fixed.index] = fixed
+    refused = got[fixed.isna()]
+    if len(refused):
+        mask = pd.Series(False, index=raw.index)
+        mask.loc[refused.index] = True
+        problems.add(mask, "municipality_code", raw, refused.map(lambda v: v[1][0]).reindex(raw.index),
+                     refused.map(lambda v: v[1][1]).reindex(raw.index))
+    return muni
+
+
 def offices(table: Table, file_service: str | None = None) -> Checked:
     _refuse_bare_office_list(table)
     f, p = _base(table)
@@ -406,6 +428,7 @@ def offices(table: Table, file_service: str | None = None) -> Checked:
         p.add(muni.isna() & (_clean(raw) != ""), "municipality_code", raw,
               "地方公共団体コードが正しくありません（5桁、または検査数字付きの6桁）",
               "invalid local government code (5 digits, or 6 with a correct check digit)")
+        muni = _muni_in_row_prefecture(raw, muni, pref.fillna(out["office_code"].str[:2]), p)
     else:
         muni = pd.Series(None, index=f.index, dtype=object)
     out["municipality_code"] = muni

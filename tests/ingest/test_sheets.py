@@ -1,0 +1,50 @@
+"""Issue #21 items 5–8: files as users keep them (codes damaged by Excel, spreadsheets, the master's word)."""
+from __future__ import annotations
+
+from ingest_helpers import csv_bytes, office, open_data_csv, open_data_row, table
+
+from analytics.domain.codes import municipality_check_digit, municipality_in_prefecture
+from analytics.ingest import ingest_files
+
+
+def _muni(code5: str) -> str:
+    return code5 + municipality_check_digit(code5)
+
+
+SAPPORO_CHUO = _muni("01101")     # 011011
+AOMORI = _muni("02201")           # 青森市
+OSAKA = _muni("27100")
+
+
+def test_municipality_in_prefecture_restores_the_zero_excel_dropped():
+    assert SAPPORO_CHUO == "011011"
+    assert municipality_in_prefecture("11011", "01") == ("011011", None)
+    assert municipality_in_prefecture(AOMORI.lstrip("0"), "02") == (AOMORI, None)
+    assert municipality_in_prefecture("011011", "01") == ("011011", None)
+    assert municipality_in_prefecture("11011", None)[0] == "11011" + municipality_check_digit("11011")
+    code, problem = municipality_in_prefecture(OSAKA, "01")
+    assert code is None and "大阪府" in problem[0] and "北海道" in problem[0] and "Osaka" in problem[1]
+
+
+def test_open_data_saved_in_excel_keeps_each_row_in_its_own_prefecture(engine):
+    hokkaido, aomori, wrong = office(1, 1), office(2, 2), office(1, 3)
+    data = open_data_csv([
+        open_data_row(1, SAPPORO_CHUO.lstrip("0"), "北海道", "札幌市中央区", "居宅A", "居宅介護支援", hokkaido),
+        open_data_row(2, AOMORI.lstrip("0"), "青森県", "青森市", "居宅B", "居宅介護支援", aomori),
+        open_data_row(3, OSAKA, "北海道", "札幌市中央区", "居宅C", "居宅介護支援", wrong),
+    ])
+    s = ingest_files(engine, "offices", [("jigyosho_430.csv", data)], imported_by="tester")
+    assert (s.rows_read, s.accepted, s.rejected) == (3, 2, 1)
+    o = table(engine, "offices", "office_code").set_index("office_code")
+    assert o.loc[hokkaido, "municipality_code"] == "011011" and o.loc[hokkaido, "prefecture_code"] == "01"
+    assert o.loc[aomori, "municipality_code"] == AOMORI and o.loc[aomori, "prefecture_code"] == "02"
+    assert [(e["row"], e["column"], e["value"]) for e in s.errors] == [(4, "municipality_code", OSAKA)]
+    assert "大阪府のコード" in s.errors[0]["reason"] and "北海道" in s.errors[0]["reason"]
+
+
+def test_plain_office_list_without_prefecture_uses_the_office_number(engine):
+    hokkaido = office(1, 7)
+    data = csv_bytes([["事業所番号", "事業所名", "市区町村コード"], [hokkaido, "居宅札幌", "11011"]], "cp932")
+    s = ingest_files(engine, "offices", [("offices.csv", data)], imported_by="tester")
+    assert (s.accepted, s.rejected) == (1, 0)
+    assert table(engine, "offices")["municipality_code"].tolist() == ["011011"]
