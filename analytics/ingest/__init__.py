@@ -33,17 +33,20 @@ class IngestSummary:
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
+    skipped: int = 0                                   # 合計/小計 rows (in rows_read; not data, not rejected)
     errors: list[dict] = field(default_factory=list)   # file, row, column, value, reason ("日本語 / English")
+    notes: list[dict] = field(default_factory=list)    # file, note ("日本語 / English"): what else was done
     refused: list[str] = field(default_factory=list)   # one message per refused file ("file: ja / en")
     refused_files: list[dict] = field(default_factory=list)  # the same as {"file", "reason"}
     batch_ids: list[int] = field(default_factory=list)
 
     def as_json(self) -> dict:
         """DESIGN §6's keys, plus ``refused``: one ``{"file", "reason"}`` per file refused whole (nothing of
-        it stored; the other files may have been)."""
+        it stored; the other files may have been); ``skipped``: total rows (rows_read = accepted +
+        duplicates + rejected + skipped); ``notes``: one ``{"file", "note"}`` per thing said of a file."""
         return {"kind": self.kind, "files": self.files, "rows_read": self.rows_read, "accepted": self.accepted,
                 "duplicates": self.duplicates, "rejected": self.rejected, "errors": self.errors,
-                "refused": list(self.refused_files)}
+                "refused": list(self.refused_files), "skipped": self.skipped, "notes": list(self.notes)}
 
 
 Progress = Callable[[float, str], None]
@@ -165,8 +168,11 @@ def _store(engine, spec: KindSpec, name: str, p: _Prepared, imported_by: str, su
     earlier = load.find_batch(engine, spec.name, p.content_hash)
     if earlier is not None:
         return load.record_duplicate(engine, spec.name, name, p.content_hash, imported_by, int(earlier.rows_read))
-    rows, errors, rows_read, agg = p.checked or _check(spec, name, p.content)
+    checked = p.checked or _check(spec, name, p.content)
+    rows, errors, rows_read, agg = checked
     p.checked = p.content = None  # the rows live only as long as this call
+    summary.skipped += getattr(checked, "skipped", 0)
+    summary.notes.extend({"file": name, "note": f"{ja} / {en}"} for ja, en in getattr(checked, "notes", ()))
     report(base + 0.6 / n, f"{name}: 保存中 / storing")
     counts = load.load(engine, spec, name, p.content_hash, rows, errors, rows_read, imported_by, agg)
     if counts.conflicts is not None and not counts.conflicts.empty:  # keys stored with another count

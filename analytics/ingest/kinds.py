@@ -25,9 +25,19 @@ def fast_path() -> bool:
     return os.environ.get("CAREPLAN_INGEST_FAST", "1") != "0"
 
 
-# what a check returns: (accepted rows, problems with their position, rows read, rows summed on the key
-# or None)
-Checked = tuple
+class Checked(tuple):
+    """What a check returns: (accepted rows, problems with their position, rows read, rows summed on the key
+    or None); besides, ``skipped`` (total rows, counted in rows read) and ``notes`` ((ja, en) sentences the
+    summary says of the input)."""
+    skipped: int = 0
+    notes: tuple = ()
+
+    def __new__(cls, rows, errors, rows_read, aggregated, skipped: int = 0, notes=()):
+        out = super().__new__(cls, (rows, errors, rows_read, aggregated))
+        out.skipped, out.notes = skipped, tuple(notes)
+        return out
+
+
 Check = Callable[[str, object], Checked]
 # what a store returns: (duplicate rows, conflicts: keys stored with another count)
 Store = Callable[[object, int, object, object], tuple]
@@ -65,7 +75,8 @@ def _table_check(kind: str, validator: Callable) -> Check:
     def check(name: str, content) -> Checked:
         table = read.read_table(kind, name, content)
         checked = validator(table, name)
-        return checked.rows, _errors_out(name, checked.errors, table.row_numbers), checked.rows_read, None
+        return Checked(checked.rows, _errors_out(name, checked.errors, table.row_numbers), checked.rows_read,
+                       None, checked.skipped, checked.notes)
     return check
 
 
@@ -79,7 +90,8 @@ _check_offices = _table_check("offices", lambda table, name: validate.offices(ta
 
 
 def _check_exchanges(name: str, content) -> Checked:
-    if fast_path() and not read._EXCEL_NAME.search(name):  # a fake .xlsx: read_table says so
+    # a fake .xlsx: read_table says so; a total row (合計): the table reader skips it
+    if fast_path() and not read._EXCEL_NAME.search(name) and not read.has_total_cell(content):
         quick = fast.check(name, content)  # plain UTF-8 logs: checked inside DuckDB; None = not plain
         if quick is not None:
             rows, errors, rows_read = quick

@@ -34,6 +34,8 @@ class Table:
     ragged: pd.DataFrame | None = None
     header_cells: int = 0
     delimiter: str = ","
+    totals: int = 0              # 合計/小計/計 rows skipped (not data, not rejected; counted in rows_read)
+    notes: list = field(default_factory=list)     # (ja, en) sentences the summary says of the file
 
 
 # ---------------------------------------------------------------- encodings
@@ -226,10 +228,44 @@ def _surely_nonblank(frame: pd.DataFrame) -> bool:
     return False
 
 
+# a cell that labels a row as a total (合計, 小計, 計, 総計, 8月計, Total): the row is a sum, not data
+TOTAL_LABEL = re.compile(r"(?:\d{1,4}年)?(?:\d{1,2}月)?(?:総合計|合計|小計|総計|計)|(?:grand|sub)?total",
+                         re.IGNORECASE)
+# the same in the bytes of a UTF-8 or CP932 CSV: such a cell alone between delimiters (the fast path leaves
+# files that have one to the table reader, which skips the row)
+_TOTAL_CELL = re.compile(rb'(?im)(?:^|[,\t;"])[ \t]*(?:' + b"|".join(
+    re.escape(w.encode(enc)) for w in ("総合計", "合計", "小計", "総計", "計") for enc in ("utf-8", "cp932"))
+    + rb'|(?:grand|sub)?total)[ \t]*(?=$|[,\t;"\r\n])')
+
+
+def has_total_cell(data: bytes) -> bool:
+    """True when a CSV's bytes hold a cell that is only a total's label (合計, 小計, 計, Total)."""
+    return bool(_TOTAL_CELL.search(data))
+
+
+def _total_rows(raw: pd.DataFrame) -> pd.Series:
+    """True for the rows one of whose cells is only a total's label (TOTAL_LABEL), any column."""
+    out = pd.Series(False, index=raw.index)
+    for c in raw.columns:
+        col = raw[c].astype(str)
+        maybe = col.str.contains("計|total", case=False, regex=True, na=False)
+        if maybe.any():   # once per distinct value (a form column may say 居宅サービス計画書 a million times)
+            hits = {v for v in col[maybe].unique() if TOTAL_LABEL.fullmatch(cols.norm_header(v))}
+            if hits:
+                out |= col.isin(hits)
+    return out
+
+
+def totals_note(n: int) -> tuple[str, str]:
+    return (f"合計・小計の行を {n:,} 行読み飛ばしました（データの行ではありません）",
+            f"skipped {n:,} total/subtotal row(s) (not data rows)")
+
+
 def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_number: int,
               ragged: pd.DataFrame | None = None, delimiter: str = ",") -> Table:
     """raw: the data rows (positional columns); header: the header cells; first_row_number: of raw row 0;
-    ragged: rows of another width than the header (pos in raw, cells, blank), their cells in raw empty."""
+    ragged: rows of another width than the header (pos in raw, cells, blank), their cells in raw empty.
+    A total row (合計/小計/計 in any cell) is left out and counted in ``Table.totals``."""
     found = cols.match_headers(kind, header)
     personal = [str(h) for h in header if cols.is_personal(h)]
     frame = pd.DataFrame({name: raw.iloc[:, idx] if idx < raw.shape[1] else "" for name, idx in found.items()},
@@ -239,6 +275,11 @@ def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_n
     cells = pd.Series(-1, index=raw.index, dtype="int64")
     if ragged is not None and len(ragged):
         cells.loc[ragged["pos"].to_numpy()] = ragged["cells"].to_numpy()
+    total = _total_rows(raw)
+    totals = int(total.sum())
+    if totals:
+        keep = ~total
+        frame, row_numbers, cells = frame[keep], row_numbers[keep], cells[keep]
     if len(frame.columns) and not _surely_nonblank(frame):
         # blank lines are layout, not data rows (a row of the wrong width: blank when all its cells are)
         nonblank = (frame.apply(lambda s: s.str.strip()) != "").any(axis=1)
@@ -255,7 +296,8 @@ def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_n
     bad = cells[cells >= 0]
     table_ragged = pd.DataFrame({"pos": bad.index.to_numpy(dtype="int64"), "cells": bad.to_numpy(dtype="int64")})
     return Table(file, frame, row_numbers, personal, headers=[str(h) for h in header], ragged=table_ragged,
-                 header_cells=header_width(header), delimiter=delimiter)
+                 header_cells=header_width(header), delimiter=delimiter, totals=totals,
+                 notes=[totals_note(totals)] if totals else [])
 
 
 def _data_start(text: str, grid: list[list[str]], h: int, delim: str) -> int | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -27,7 +27,9 @@ MAX_COUNT = 1_000_000_000  # sheets, users, care managers: far above any real of
 class Checked:
     rows: pd.DataFrame       # accepted rows, typed, with _pos
     errors: pd.DataFrame     # ERROR_COLUMNS
-    rows_read: int
+    rows_read: int           # data rows, and the total rows skipped (``skipped``)
+    skipped: int = 0         # 合計/小計 rows: neither accepted nor rejected
+    notes: list = field(default_factory=list)   # (ja, en) sentences for the summary
 
 
 class _Problems:
@@ -354,7 +356,8 @@ def _finish(table: Table, out: pd.DataFrame, problems: _Problems) -> Checked:
     out["_pos"] = np.arange(len(out))
     if bad:
         out = out[~out["_pos"].isin(bad)]
-    return Checked(out.reset_index(drop=True), errors, len(table.frame))
+    return Checked(out.reset_index(drop=True), errors, len(table.frame) + table.totals, table.totals,
+                   list(table.notes))
 
 
 # ---------------------------------------------------------------- offices

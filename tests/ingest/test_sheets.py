@@ -48,3 +48,47 @@ def test_plain_office_list_without_prefecture_uses_the_office_number(engine):
     s = ingest_files(engine, "offices", [("offices.csv", data)], imported_by="tester")
     assert (s.accepted, s.rejected) == (1, 0)
     assert table(engine, "offices")["municipality_code"].tolist() == ["011011"]
+
+
+# ---------------------------------------------------------------- 5c: total rows
+
+EXCHANGE_HEADER = ["対象年月", "送信元事業所番号", "送信先事業所番号", "帳票", "送信方法", "件数"]
+
+
+def _exchange_rows():
+    a, b = office(30, 1), office(30, 2)
+    return [["2025-08", a, b, "予定", "FAX", "3"], ["2025-08", b, a, "実績", "FAX", "4"],
+            ["合計", "", "", "", "", "7"]]
+
+
+def test_total_row_is_skipped_with_one_note_not_rejected(engine):
+    data = csv_bytes([EXCHANGE_HEADER] + _exchange_rows() + [["", "小計", "", "", "", "7"]], "cp932")
+    s = ingest_files(engine, "exchanges", [("log.csv", data)], imported_by="tester")
+    assert (s.rows_read, s.accepted, s.duplicates, s.rejected, s.skipped) == (4, 2, 0, 0, 2)
+    assert s.rows_read == s.accepted + s.duplicates + s.rejected + s.skipped
+    assert s.errors == [] and [n["file"] for n in s.notes] == ["log.csv"]
+    assert "合計・小計の行を 2 行" in s.notes[0]["note"]
+    assert table(engine, "rejected_rows").empty
+    assert s.as_json()["skipped"] == 2 and s.as_json()["notes"] == s.notes
+
+
+def test_total_row_in_a_utf8_log_leaves_the_fast_path(engine):
+    data = csv_bytes([EXCHANGE_HEADER] + _exchange_rows(), "utf-8")
+    s = ingest_files(engine, "exchanges", [("log.csv", data)], imported_by="tester")
+    assert (s.rows_read, s.accepted, s.rejected, s.skipped) == (3, 2, 0, 1)
+
+
+def test_total_label_in_a_name_column_is_not_shown_as_personal(engine):
+    data = csv_bytes([["事業所番号", "対象年月", "利用者数", "氏名"], [office(30, 1), "2025-08", "12", "山田"],
+                      ["計", "", "12", ""]], "cp932")
+    s = ingest_files(engine, "profiles", [("profiles.csv", data)], imported_by="tester")
+    assert (s.rows_read, s.accepted, s.rejected, s.skipped) == (2, 1, 0, 1)
+    assert "（個人情報のため非表示）" not in repr(s.as_json())
+
+
+def test_a_form_named_like_a_plan_is_no_total():
+    from analytics.ingest.read import TOTAL_LABEL, has_total_cell
+    assert not TOTAL_LABEL.fullmatch("居宅サービス計画書") and not TOTAL_LABEL.fullmatch("会計")
+    assert TOTAL_LABEL.fullmatch("8月計") and TOTAL_LABEL.fullmatch("total")
+    assert not has_total_cell("x,居宅サービス計画書,会計\r\n".encode("cp932"))
+    assert has_total_cell("x,合計,3\r\n".encode("cp932")) and has_total_cell(b"Total,,3\n")
