@@ -179,7 +179,7 @@ def _store(engine, spec: KindSpec, name: str, p: _Prepared, imported_by: str, su
         errors = pd.concat([errors, counts.conflicts[[c for c in counts.conflicts.columns if c in errors.columns]]],
                            ignore_index=True) if not errors.empty else counts.conflicts
     for e in errors.head(max(0, MAX_ERRORS_IN_SUMMARY - len(summary.errors))).itertuples():
-        summary.errors.append({"file": name, "row": int(e.row), "column": e.column,
+        summary.errors.append({"file": getattr(e, "file", None) or name, "row": int(e.row), "column": e.column,
                                "value": e.value, "reason": f"{e.reason_ja} / {e.reason_en}"})
     return counts
 

@@ -62,12 +62,15 @@ class KindSpec:
 
 # ---------------------------------------------------------------- checks
 
-def _errors_out(file: str, errors, row_numbers):
+def _errors_out(file: str, errors, row_numbers, row_files=None):
+    """Problems with the row as the user counts it and where it was read (row_files: the sheet of each
+    row of a workbook of several sheets)."""
     errors = validate.personal_safe(errors)
     if errors.empty:
         return errors.assign(row=pd.Series(dtype="int64"))
     rows = errors["pos"].map(lambda p: int(row_numbers[p])) if row_numbers is not None else errors["pos"] + 1
-    return errors.assign(row=rows.astype("int64"), file=file)
+    where = errors["pos"].map(row_files) if row_files is not None else file
+    return errors.assign(row=rows.astype("int64"), file=where)
 
 
 def _table_check(kind: str, validator: Callable) -> Check:
@@ -75,7 +78,8 @@ def _table_check(kind: str, validator: Callable) -> Check:
     def check(name: str, content) -> Checked:
         table = read.read_table(kind, name, content)
         checked = validator(table, name)
-        return Checked(checked.rows, _errors_out(name, checked.errors, table.row_numbers), checked.rows_read,
+        return Checked(checked.rows, _errors_out(name, checked.errors, table.row_numbers, table.row_files),
+                       checked.rows_read,
                        None, checked.skipped, checked.notes)
     return check
 

@@ -109,7 +109,9 @@ def _record(conn, batch_id, kind, file, content_hash, imported_by, counts, error
         accepted=counts.accepted, duplicates=counts.duplicates, rejected=counts.rejected))
     if not errors.empty:
         frame = pd.DataFrame({
-            "batch_id": batch_id, "file": file, "row_number": errors["row"].astype("int64"),
+            "batch_id": batch_id, "row_number": errors["row"].astype("int64"),
+            # the sheet of a workbook's row ("book.xlsx [4月]"), else the file
+            "file": errors["file"].fillna(file).astype(str) if "file" in errors else file,
             "column_name": errors["column"], "value": errors["value"].astype(str),
             "reason_ja": errors["reason_ja"], "reason_en": errors["reason_en"]})
         store_engine.bulk_insert(conn, schema.rejected_rows, frame)

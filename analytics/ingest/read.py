@@ -35,6 +35,7 @@ class Table:
     header_cells: int = 0
     delimiter: str = ","
     totals: int = 0              # 合計/小計/計 rows skipped (not data, not rejected; counted in rows_read)
+    row_files: pd.Series | None = None   # per row, where it was read ("book.xlsx [シート]"); None: ``file``
     notes: list = field(default_factory=list)     # (ja, en) sentences the summary says of the file
 
 
@@ -593,7 +594,69 @@ def _cell_text(v) -> str:
     return str(v)
 
 
+def _two_row_header(kind: str, upper: list, lower: list) -> list:
+    """One header from a group row merged over the row under it (送信元 over 送信元事業所番号 / 送信先事業所番号,
+    対象年月 and 件数 in the upper row, merged down): a lower cell names its column (prefixed by its group
+    when only the two together are a header of the kind: 送信元 + 事業所番号); where the lower cell is empty
+    (merged down from above), the upper one does."""
+    known = {cols.norm_header(a) for c in cols.SPECS[kind].columns for a in (c.name,) + c.aliases}
+    out, group = [], ""
+    for j in range(max(len(upper), len(lower))):
+        up = _cell_text(upper[j]).strip() if j < len(upper) else ""
+        low = _cell_text(lower[j]).strip() if j < len(lower) else ""
+        group = up or group   # a merged cell's value is in its first column only
+        if not low:
+            out.append(up)
+        elif cols.norm_header(low) not in known and cols.norm_header(group + low) in known:
+            out.append(group + low)
+        else:
+            out.append(low)
+    return out
+
+
+def _sheet_header(kind: str, rows: list[list], file: str) -> tuple[list, int]:
+    """(header cells, index of the first data row) of a sheet: one header row, else a group row merged
+    over the row under it (``_two_row_header``); the refusal of the one-row search when neither has the
+    kind's columns."""
+    try:
+        h = _find_header(kind, rows, file)
+        return rows[h], h + 1
+    except FileRefused as exc:
+        refusal = exc
+    for i in range(min(len(rows) - 1, MAX_HEADER_SCAN)):
+        header = _two_row_header(kind, rows[i], rows[i + 1])
+        try:
+            _find_header(kind, [header], file)
+        except FileRefused:
+            continue
+        return header, i + 2
+    raise refusal
+
+
+def _sheets_note(read_: list[str], skipped: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """What the summary says of a workbook of several sheets: the sheets read, each sheet skipped and why."""
+    notes = [("シート " + "、".join(f"「{t}」" for t in read_) + " を読みました",
+              "read sheet(s) " + ", ".join(f"'{t}'" for t in read_))]
+    notes += [(f"シート「{t}」は読み飛ばしました: {ja}", f"skipped sheet '{t}': {en}") for t, ja, en in skipped]
+    return notes
+
+
+def _join_sheets(kind: str, file: str, tables: list[tuple[str, Table]]) -> Table:
+    """The tables of a workbook's sheets as one (rows in sheet order; each row knows its sheet)."""
+    first = tables[0][1]
+    frame = pd.concat([t.frame for _, t in tables], ignore_index=True).fillna("")
+    limits.check_rows(file, len(frame))
+    row_numbers = pd.concat([t.row_numbers for _, t in tables], ignore_index=True)
+    row_files = pd.Series([f"{file} [{title}]" for title, t in tables for _ in range(len(t.frame))], dtype=object)
+    personal = list(dict.fromkeys(h for _, t in tables for h in t.dropped_personal))
+    return Table(file, frame, row_numbers, personal, headers=first.headers, ragged=first.ragged,
+                 header_cells=first.header_cells, totals=sum(t.totals for _, t in tables),
+                 notes=[n for _, t in tables for n in t.notes], row_files=row_files)
+
+
 def read_xlsx(kind: str, file: str, data: bytes) -> Table:
+    """Every sheet that has a header of the kind (one row, or a group row merged over the row under it),
+    as one table; with several sheets, the summary names those read and those skipped, and why."""
     import openpyxl
 
     limits.check_xlsx(file, data)  # an .xlsx is a ZIP: no bombs into openpyxl
@@ -606,27 +669,37 @@ def read_xlsx(kind: str, file: str, data: bytes) -> Table:
             "cannot open as an Excel (.xlsx) file; it may be damaged: open it in Excel and save it again",
             file) from None
     last_error: FileRefused | None = None
+    tables: list[tuple[str, Table]] = []
+    skipped: list[tuple[str, str, str]] = []
     try:
-        for ws in wb.worksheets:
+        sheets = list(wb.worksheets)
+        for ws in sheets:
             try:
                 rows = [[_cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
             except Exception:  # openpyxl parses the sheet as it goes: a damaged member fails here, not at open
                 raise damaged_xlsx(file, data, getattr(ws, "_worksheet_path", "")) from None
             if not rows:
+                skipped.append((ws.title, "データがありません", "no data"))
                 continue
             try:
-                h = _find_header(kind, rows, file)
+                header, start = _sheet_header(kind, rows, file)
+                width = max(len(r) for r in rows)
+                raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows[start:]], dtype=str)
+                if raw.shape[1] == 0:
+                    raw = pd.DataFrame(index=range(0), columns=range(width), dtype=str)
+                tables.append((ws.title, _to_table(kind, file, raw, header, start + 1)))
             except FileRefused as exc:
                 last_error = exc
-                continue
-            width = max(len(r) for r in rows)
-            raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows[h + 1:]], dtype=str)
-            if raw.shape[1] == 0:
-                raw = pd.DataFrame(index=range(0), columns=range(width), dtype=str)
-            return _to_table(kind, file, raw, rows[h], h + 2)
+                skipped.append((ws.title, exc.ja, exc.en))
     finally:
         wb.close()
-    raise last_error or FileRefused("シートにデータがありません", "no sheet holds data", file)
+    if not tables:
+        raise last_error or FileRefused("シートにデータがありません", "no sheet holds data", file)
+    if len(sheets) == 1:
+        return tables[0][1]
+    table = _join_sheets(kind, file, tables)
+    table.notes = _sheets_note([t for t, _ in tables], skipped) + table.notes
+    return table
 
 
 def read_parquet(kind: str, file: str, data: bytes) -> Table:

@@ -92,3 +92,74 @@ def test_a_form_named_like_a_plan_is_no_total():
     assert TOTAL_LABEL.fullmatch("8月計") and TOTAL_LABEL.fullmatch("total")
     assert not has_total_cell("x,居宅サービス計画書,会計\r\n".encode("cp932"))
     assert has_total_cell("x,合計,3\r\n".encode("cp932")) and has_total_cell(b"Total,,3\n")
+
+
+# ---------------------------------------------------------------- 5a, 5b: spreadsheets as kept
+
+def _merged_header_sheet(ws, rows):
+    """送信元 merged over 送信元事業所番号 / 送信先事業所番号; 対象年月, 帳票, 送信方法, 件数 merged down."""
+    ws.append(["対象年月", "送信元", None, "帳票", "送信方法", "件数"])
+    ws.append([None, "送信元事業所番号", "送信先事業所番号", None, None, None])
+    ws.merge_cells("B1:C1")
+    for col in "ADEF":
+        ws.merge_cells(f"{col}1:{col}2")
+    for r in rows:
+        ws.append(r)
+
+
+def _workbook(sheets: dict) -> bytes:
+    import io
+
+    import openpyxl
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for title, fill in sheets.items():
+        fill(wb.create_sheet(title))
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_two_row_header_with_merged_group_cells(engine):
+    a, b = office(30, 1), office(30, 2)
+    data = _workbook({"8月": lambda ws: _merged_header_sheet(ws, [["2025-08", a, b, "予定", "FAX", 3],
+                                                                   ["2025-08", b, a, "実績", "郵送", 2]])})
+    s = ingest_files(engine, "exchanges", [("log.xlsx", data)], imported_by="tester")
+    assert (s.refused, s.rows_read, s.accepted, s.rejected) == ([], 2, 2, 0)
+    x = table(engine, "exchanges", "sender_code")
+    assert sorted(x["sender_code"]) == sorted([a, b]) and sorted(x["sheets"]) == [2, 3]
+
+
+def test_two_row_header_group_prefix_names_the_column():
+    from analytics.ingest.read import _two_row_header
+    header = _two_row_header("exchanges", ["対象年月", "送信元", None, "送信先", "帳票", "送信方法"],
+                             [None, "事業所番号", "事業所名", "事業所番号", None, None])
+    assert header == ["対象年月", "送信元事業所番号", "事業所名", "送信先事業所番号", "帳票", "送信方法"]
+
+
+def test_every_sheet_of_the_kind_is_read_and_the_others_named(engine):
+    a, b, c = office(30, 1), office(30, 2), office(30, 3)
+
+    def plain(rows):
+        def fill(ws):
+            ws.append(["対象年月", "送信元事業所番号", "送信先事業所番号", "帳票", "送信方法", "件数"])
+            for r in rows:
+                ws.append(r)
+        return fill
+
+    data = _workbook({
+        "7月": plain([["2025-07", a, b, "予定", "FAX", 1]]),
+        "メモ": lambda ws: ws.append(["この表は事務所の控えです"]),
+        "8月": plain([["2025-08", a, c, "予定", "FAX", 2], ["2025-08", a, "123", "予定", "FAX", 1],
+                      ["合計", None, None, None, None, 3]]),
+    })
+    s = ingest_files(engine, "exchanges", [("log.xlsx", data)], imported_by="tester")
+    assert (s.rows_read, s.accepted, s.rejected, s.skipped) == (4, 2, 1, 1)
+    assert s.rows_read == s.accepted + s.duplicates + s.rejected + s.skipped
+    notes = [n["note"] for n in s.notes]
+    assert notes[0].startswith("シート 「7月」、「8月」 を読みました") and "'7月', '8月'" in notes[0]
+    assert notes[1].startswith("シート「メモ」は読み飛ばしました: 必須の列がありません")
+    assert "合計・小計の行を 1 行" in notes[2]
+    assert [(e["file"], e["row"]) for e in s.errors] == [("log.xlsx [8月]", 3)]
+    assert table(engine, "rejected_rows")["file"].tolist() == ["log.xlsx [8月]"]
+    assert sorted(table(engine, "exchanges")["month"].astype(str).str[:7]) == ["2025-07", "2025-08"]
