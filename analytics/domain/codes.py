@@ -228,6 +228,18 @@ def normalise_office_code(value: object) -> str | None:
     return text if is_valid_office_code(text) else None
 
 
+def office_code_failing_check(value: object) -> str | None:
+    """The 10-character 事業所番号 of a value that is well-formed (shape, prefecture 01–47) but whose check
+    digit does not match, as みなし指定 offices' numbers (built from their 医療機関コード) may be; None
+    otherwise (valid numbers included). The master (offices) is the authority on such numbers."""
+    if is_missing(value):
+        return None
+    text = _office_candidate(value)
+    if not _OFFICE_RE.match(text) or not 1 <= int(text[:2]) <= 47 or is_valid_office_code(text):
+        return None
+    return text
+
+
 def office_code_problem(value: object) -> tuple[str, str] | None:
     """Why a value is not a valid 事業所番号, as (Japanese, English) sentences; None when it is valid."""
     if is_missing(value) or not normalise_text(value):

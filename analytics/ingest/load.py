@@ -13,6 +13,7 @@ import getpass
 import threading
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -81,6 +82,15 @@ def _dates_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
         if _TYPES.get(c) is not None and isinstance(_TYPES[c], sa.Date):
             frame[c] = pd.to_datetime(frame[c]).dt.date.astype(object).where(frame[c].notna(), None)
     return frame
+
+
+def master_codes_failing_check(engine) -> frozenset:
+    """事業所番号 of the office master whose check digit does not match (みなし指定 offices, stored with a
+    warning): the other kinds accept them (the master is the authority on office numbers)."""
+    from analytics.ingest.validate import clean_valid_office_codes
+    with engine.connect() as conn:
+        stored = np.asarray([r[0] for r in conn.execute(sa.select(schema.offices.c.office_code))], dtype=object)
+    return frozenset(stored[~clean_valid_office_codes(stored)].tolist()) if len(stored) else frozenset()
 
 
 def find_batch(engine, kind: str, content_hash: str):

@@ -856,8 +856,11 @@ def read_table(kind: str, file: str, data: bytes) -> Table:
         raise FileRefused("古いExcel形式（.xls）は読めません。.xlsx またはCSVで保存し直してください",
                           "old Excel (.xls) files are not supported; save as .xlsx or CSV", file)
     if fmt == "zip":
-        raise FileRefused("ZIPファイルはケアプランデータ連携の送受信ファイル（cpds）でのみ使えます",
-                          "ZIP archives are accepted only for the system's exchange files (cpds)", file)
+        # kinds that take a ZIP (KindSpec.zip_of_files, cpds) open it before this: a ZIP here is of another kind
+        raise FileRefused("この種類ではZIPファイルは使えません。ZIPを展開して中のファイルを選んでください"
+                          "（ZIPのまま使えるのは事業所マスタ・利用登録・やりとり記録・送受信ファイル（cpds））",
+                          "ZIP archives are not accepted for this kind; unzip it and choose the files inside "
+                          "(a ZIP is accepted for offices, registrations, exchanges and cpds)", file)
     if fmt == "badzip":  # a cut-short .xlsx or .zip: its directory at the end is missing
         raise damaged(file)
     try:

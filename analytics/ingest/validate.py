@@ -5,6 +5,7 @@ and the problems as a frame (pos, column, value, reason_ja, reason_en). A row wi
 """
 from __future__ import annotations
 
+import contextvars
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -30,11 +31,30 @@ class Checked:
     rows_read: int           # data rows, and the total rows skipped (``skipped``)
     skipped: int = 0         # 合計/小計 rows: neither accepted nor rejected
     notes: list = field(default_factory=list)   # (ja, en) sentences for the summary
+    warnings: int = 0        # values stored with a warning (an office number failing its check digit)
+
+
+# 事業所番号 in the office master (offices table) whose check digit does not match (みなし指定 offices): the
+# master is the authority on them, so the other kinds accept them. Set for one import (ingest_files).
+KNOWN_UNCHECKED: contextvars.ContextVar[frozenset] = contextvars.ContextVar("known_unchecked", default=frozenset())
+
+
+def unchecked_note(n: int, stored: bool) -> tuple[str, str]:
+    """What the summary says of office numbers taken although their check digit does not match."""
+    if stored:
+        return (f"検査数字が合わない事業所番号 {n:,} 件を警告つきで保存しました（みなし指定の医療機関などの番号は"
+                "検査数字に従わないことがあります）",
+                f"warning: stored {n:,} office number(s) whose check digit does not match (numbers of みなし指定 "
+                "medical institutions may not follow it)")
+    return (f"検査数字が合わない事業所番号 {n:,} 件は事業所マスタにあるため受け付けました",
+            f"accepted {n:,} office number(s) whose check digit does not match: they are in the office master")
 
 
 class _Problems:
     def __init__(self):
         self.parts: list[pd.DataFrame] = []
+        self.warnings = 0                       # values taken with a warning (counted in the summary)
+        self.notes: list[tuple[str, str]] = []  # (ja, en) sentences for the summary
         # per column, the rows of its cells rejected by their length (``_limit``): no other problem of
         # those cells is listed, they were never parsed
         self.overlong: dict[str, pd.Index] = {}
@@ -214,11 +234,25 @@ def _normalise_office_codes(series: pd.Series) -> pd.Series:
     return pd.Series(mapped[positions], index=series.index, dtype=object)
 
 
-def _office_codes(frame: pd.DataFrame, column: str, problems: _Problems, required: bool = True) -> pd.Series:
+def _office_codes(frame: pd.DataFrame, column: str, problems: _Problems, required: bool = True,
+                  master: bool = False) -> pd.Series:
+    """Valid 事業所番号; a number whose check digit alone is wrong is taken when ``master`` (the office master
+    is the authority: stored with a warning) or when the master holds it (``KNOWN_UNCHECKED``)."""
     frame = _limit(frame, column, problems)
     raw = frame[column]
     code = _normalise_office_codes(raw)
     bad = code.isna()
+    known = KNOWN_UNCHECKED.get()
+    if bad.any() and (master or known):
+        unchecked = _map(raw[bad], codes.office_code_failing_check)
+        taken = unchecked.notna() if master else unchecked.isin(known)
+        if taken.any():
+            code = code.astype(object)
+            code.loc[taken[taken].index] = unchecked[taken]
+            bad = code.isna()
+            n = int(taken.sum())
+            problems.warnings += n if master else 0
+            problems.notes.append(unchecked_note(n, stored=master))
     if not required:
         bad &= _clean(raw) != ""
     if bad.any():
@@ -357,7 +391,7 @@ def _finish(table: Table, out: pd.DataFrame, problems: _Problems) -> Checked:
     if bad:
         out = out[~out["_pos"].isin(bad)]
     return Checked(out.reset_index(drop=True), errors, len(table.frame) + table.totals, table.totals,
-                   list(table.notes))
+                   list(table.notes) + problems.notes, problems.warnings)
 
 
 # ---------------------------------------------------------------- offices
@@ -409,7 +443,7 @@ def offices(table: Table, file_service: str | None = None) -> Checked:
     _refuse_bare_office_list(table)
     f, p = _base(table)
     out = pd.DataFrame(index=f.index)
-    out["office_code"] = _office_codes(f, "office_code", p)
+    out["office_code"] = _office_codes(f, "office_code", p, master=True)
     for c in ("name", "municipality"):
         out[c] = _clean(_limit(f, c, p)[c]).replace("", None) if c in f else None
     file_svc = codes.service_from_code(file_service) if file_service is not None else None

@@ -163,3 +163,78 @@ def test_every_sheet_of_the_kind_is_read_and_the_others_named(engine):
     assert [(e["file"], e["row"]) for e in s.errors] == [("log.xlsx [8月]", 3)]
     assert table(engine, "rejected_rows")["file"].tolist() == ["log.xlsx [8月]"]
     assert sorted(table(engine, "exchanges")["month"].astype(str).str[:7]) == ["2025-07", "2025-08"]
+
+
+# ---------------------------------------------------------------- 8: the master is the authority
+
+def _failing(code: str) -> str:
+    """The same number with a wrong check digit (as a みなし指定 office's may be)."""
+    return code[:9] + str((int(code[9]) + 1) % 10)
+
+
+def test_master_stores_a_number_failing_the_check_digit_with_a_warning(engine):
+    from analytics.domain.codes import office_code_failing_check
+    minashi = _failing(office(30, 9, klass="1"))
+    assert office_code_failing_check(minashi) == minashi and office_code_failing_check(office(30, 9)) is None
+    data = open_data_csv([open_data_row(1, "302015", "和歌山県", "和歌山市", "テスト病院", "訪問看護", minashi),
+                          open_data_row(2, "302015", "和歌山県", "和歌山市", "訪問看護B", "訪問看護", "12345")])
+    s = ingest_files(engine, "offices", [("jigyosho_130.csv", data)], imported_by="tester")
+    assert (s.rows_read, s.accepted, s.rejected, s.warnings) == (2, 1, 1, 1)
+    assert table(engine, "offices")["office_code"].tolist() == [minashi]
+    assert any("検査数字が合わない事業所番号 1 件を警告つきで保存しました" in n["note"] for n in s.notes)
+    assert s.as_json()["warnings"] == 1
+
+
+def test_other_kinds_accept_a_failing_number_only_when_the_master_has_it(engine):
+    minashi = _failing(office(30, 9, klass="1"))
+    stranger = _failing(office(30, 8))
+    master = csv_bytes([["事業所番号", "事業所名", "都道府県"], [minashi, "テスト病院", "和歌山県"]], "cp932")
+    assert ingest_files(engine, "offices", [("offices.csv", master)], imported_by="tester").warnings == 1
+    regs = csv_bytes([["事業所番号", "利用開始日"], [minashi, "2025-06-01"], [stranger, "2025-06-01"]], "cp932")
+    s = ingest_files(engine, "registrations", [("regs.csv", regs)], imported_by="tester")
+    assert (s.accepted, s.rejected, s.warnings) == (1, 1, 0)
+    assert table(engine, "registrations")["office_code"].tolist() == [minashi]
+    assert "検査数字" in s.errors[0]["reason"] and s.errors[0]["value"] == stranger
+    a = office(30, 1)
+    log = csv_bytes([EXCHANGE_HEADER, ["2025-08", a, minashi, "予定", "FAX", "2"],
+                     ["2025-08", a, stranger, "予定", "FAX", "1"]], "utf-8")
+    s = ingest_files(engine, "exchanges", [("log.csv", log)], imported_by="tester")
+    assert (s.accepted, s.rejected) == (1, 1)
+    assert "事業所マスタにあるため受け付けました" in s.notes[0]["note"]
+
+
+# ---------------------------------------------------------------- 7: the open data as a ZIP
+
+def test_zip_of_open_data_csvs_reads_each_member_as_its_own_file(engine):
+    from ingest_helpers import cpds_zip
+    a, b = office(30, 1), office(30, 2)
+    archive = cpds_zip({
+        "jigyosho_430.csv": open_data_csv([open_data_row(1, "302015", "和歌山県", "和歌山市", "居宅A", "居宅介護支援", a)]),
+        "jigyosho_110.csv": open_data_csv([open_data_row(1, "302015", "和歌山県", "和歌山市", "ヘルパーB", "訪問介護", b)]),
+    })
+    s = ingest_files(engine, "offices", [("opendata.zip", archive)], imported_by="tester")
+    assert (s.files, s.accepted, s.rejected, s.refused) == (2, 2, 0, [])
+    svc = table(engine, "office_services", "office_code")
+    assert svc[["office_code", "service_code"]].values.tolist() == [[a, "43"], [b, "11"]]
+    assert table(engine, "import_batches", "batch_id")["file_name"].tolist() == [
+        "opendata.zip/jigyosho_430.csv", "opendata.zip/jigyosho_110.csv"]
+
+
+def test_zip_for_registrations_and_exchanges_and_bomb_limits(engine, monkeypatch):
+    from ingest_helpers import cpds_zip
+    a, b = office(30, 1), office(30, 2)
+    regs = csv_bytes([["事業所番号", "利用開始日"], [a, "2025-06-01"]], "cp932")
+    s = ingest_files(engine, "registrations", [("regs.zip", cpds_zip({"r.csv": regs}))], imported_by="tester")
+    assert (s.files, s.accepted, s.refused) == (1, 1, [])
+    log = csv_bytes([EXCHANGE_HEADER, ["2025-08", a, b, "予定", "FAX", "2"]], "cp932")
+    monkeypatch.setenv("CAREPLAN_MAX_ZIP_ENTRIES", "1")
+    s = ingest_files(engine, "exchanges", [("logs.zip", cpds_zip({"1.csv": log, "2.csv": log}))],
+                     imported_by="tester")
+    assert s.accepted == 0 and len(s.refused) == 1 and s.refused_files[0]["file"] == "logs.zip"
+
+
+def test_zip_still_refused_for_profiles(engine):
+    from ingest_helpers import cpds_zip
+    data = csv_bytes([["事業所番号", "対象年月", "利用者数"], [office(30, 1), "2025-08", "3"]], "cp932")
+    s = ingest_files(engine, "profiles", [("p.zip", cpds_zip({"p.csv": data}))], imported_by="tester")
+    assert s.accepted == 0 and "この種類ではZIPファイルは使えません" in s.refused_files[0]["reason"]
