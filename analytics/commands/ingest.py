@@ -31,6 +31,10 @@ def run(args) -> int:
         print(t("msg.ingest_summary", kind=spec_for(summary.kind).label(lang()), files=summary.files,
                 rows_read=summary.rows_read, accepted=summary.accepted, duplicates=summary.duplicates,
                 rejected=summary.rejected))
+        if summary.skipped:
+            print(t("msg.ingest_skipped", n=summary.skipped))
+        for note in summary.notes:
+            print(t("msg.ingest_note", file=note["file"], note=i18n.part(note["note"], lang())))
         for e in summary.errors[:20]:
             print(t("msg.ingest_error_row", file=e["file"], row=e["row"], column=e["column"], value=repr(e["value"]),
                     reason=i18n.part(e["reason"], lang())))

@@ -228,6 +228,18 @@ def normalise_office_code(value: object) -> str | None:
     return text if is_valid_office_code(text) else None
 
 
+def office_code_failing_check(value: object) -> str | None:
+    """The 10-character 事業所番号 of a value that is well-formed (shape, prefecture 01–47) but whose check
+    digit does not match, as みなし指定 offices' numbers (built from their 医療機関コード) may be; None
+    otherwise (valid numbers included). The master (offices) is the authority on such numbers."""
+    if is_missing(value):
+        return None
+    text = _office_candidate(value)
+    if not _OFFICE_RE.match(text) or not 1 <= int(text[:2]) <= 47 or is_valid_office_code(text):
+        return None
+    return text
+
+
 def office_code_problem(value: object) -> tuple[str, str] | None:
     """Why a value is not a valid 事業所番号, as (Japanese, English) sentences; None when it is valid."""
     if is_missing(value) or not normalise_text(value):
@@ -316,6 +328,32 @@ def normalise_municipality_code(value: object) -> str | None:
     if len(text) == 6 and is_valid_municipality_code(text):
         return text
     return None
+
+
+def municipality_in_prefecture(value: object, prefecture: object) -> tuple[str | None, tuple[str, str] | None]:
+    """(code, problem) of a 地方公共団体コード checked against the prefecture of its own row.
+
+    An open-data CSV opened and saved in Excel loses the leading zero (011011 札幌市中央区 → 11011), and the
+    5 digits left read as a code of another prefecture (埼玉). When the code's prefecture is not the row's,
+    the zero is restored if that gives a valid code of the row's prefecture; else the code is refused with
+    the reason. ``prefecture``: the row's 2-digit prefecture code (None: nothing to compare, code as is)."""
+    code = normalise_municipality_code(value)
+    pref = str(prefecture) if prefecture is not None and not is_missing(prefecture) else None
+    if code is None or pref is None or code[:2] == pref:
+        return code, None
+    text = re.sub(r"[\s\-]", "", normalise_text(value))
+    text = text.split(".")[0] if re.fullmatch(r"\d+\.0+", text) else text
+    candidate = "0" + text
+    if len(candidate) == 6 and is_valid_municipality_code(candidate) and candidate[:2] == pref:
+        return candidate, None
+    theirs = prefecture_name(code[:2]) or code[:2]
+    ours = prefecture_name(pref) or pref
+    theirs_en = prefecture_name(code[:2], "en") or code[:2]
+    ours_en = prefecture_name(pref, "en") or pref
+    return None, (f"地方公共団体コードは{theirs}のコードですが、この行の都道府県は{ours}です。"
+                  "Excelで先頭の0が消えていないか、コードを確認してください",
+                  f"the local government code belongs to {theirs_en} but this row's prefecture is {ours_en}; "
+                  "check the code (Excel may have dropped its leading 0)")
 
 
 # ---------------------------------------------------------------- services

@@ -6,6 +6,7 @@ call. Each file is loaded in its own transaction; a file that cannot be read at 
 """
 from __future__ import annotations
 
+import contextvars
 import hashlib
 import pathlib
 import re
@@ -16,7 +17,7 @@ from typing import Callable, Iterable
 import pandas as pd
 
 from analytics.errors import FileRefused
-from analytics.ingest import columns, limits, load
+from analytics.ingest import columns, limits, load, validate
 from analytics.ingest.kinds import KINDS, KindSpec, fast_path, spec_for
 from analytics.store import engine as store_engine
 
@@ -33,17 +34,22 @@ class IngestSummary:
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
+    skipped: int = 0                                   # 合計/小計 rows (in rows_read; not data, not rejected)
+    warnings: int = 0                                  # values stored with a warning (see notes)
     errors: list[dict] = field(default_factory=list)   # file, row, column, value, reason ("日本語 / English")
+    notes: list[dict] = field(default_factory=list)    # file, note ("日本語 / English"): what else was done
     refused: list[str] = field(default_factory=list)   # one message per refused file ("file: ja / en")
     refused_files: list[dict] = field(default_factory=list)  # the same as {"file", "reason"}
     batch_ids: list[int] = field(default_factory=list)
 
     def as_json(self) -> dict:
         """DESIGN §6's keys, plus ``refused``: one ``{"file", "reason"}`` per file refused whole (nothing of
-        it stored; the other files may have been)."""
+        it stored; the other files may have been); ``skipped``: total rows (rows_read = accepted +
+        duplicates + rejected + skipped); ``notes``: one ``{"file", "note"}`` per thing said of a file."""
         return {"kind": self.kind, "files": self.files, "rows_read": self.rows_read, "accepted": self.accepted,
                 "duplicates": self.duplicates, "rejected": self.rejected, "errors": self.errors,
-                "refused": list(self.refused_files)}
+                "refused": list(self.refused_files), "skipped": self.skipped, "warnings": self.warnings,
+                "notes": list(self.notes)}
 
 
 # (fraction done, the step as a (Japanese, English) pair of the message catalogue)
@@ -74,9 +80,40 @@ def display_name(name: str) -> str:
 
 
 def _inputs(spec: KindSpec, items) -> list[tuple[str, object]]:
-    """(display name, source) where source is bytes, a file path or a list of (member, bytes) for folders.
-    Display names go through ``display_name`` (a name that may name a person is masked)."""
-    return [(display_name(name), source) for name, source in _raw_inputs(spec, items)]
+    """(display name, source) where source is bytes, a file path or a list of (member, bytes) for folders
+    (or the ``FileRefused`` of an archive or member that cannot be read). Display names go through
+    ``display_name`` (a name that may name a person is masked)."""
+    raw = _raw_inputs(spec, items)
+    if spec.zip_of_files:
+        raw = [pair for name, source in raw for pair in _zip_members(name, source)]
+    return [(display_name(name), source) for name, source in raw]
+
+
+def _zip_members(name: str, source) -> list[tuple[str, object]]:
+    """A ZIP of files as its members ("archive.zip/jigyosho_430.csv", bytes), each its own input, with the
+    archive-bomb bounds of ``limits`` (cpds.members_of_zip); any other input as it is. A damaged member is
+    refused in its turn, a whole archive over a bound in the archive's."""
+    from analytics.ingest import cpds, read
+    if isinstance(source, pathlib.Path):
+        try:
+            with source.open("rb") as fh:
+                if fh.read(4) not in (b"PK\x03\x04", b"PK\x05\x06"):
+                    return [(name, source)]
+        except OSError:
+            return [(name, source)]  # its turn says it cannot be opened
+    elif not isinstance(source, bytes) or not source.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return [(name, source)]
+    try:
+        data = _bytes(source, name)
+        if read.sniff_kind(name, data) != "zip":
+            return [(name, data)]
+        members = cpds.members_of_zip(name, data)
+    except FileRefused as exc:
+        return [(name, exc)]
+    if not members:
+        return [(name, FileRefused("ZIPの中にファイルがありません", "the ZIP holds no files", name))]
+    return [(f"{name}/{member}", FileRefused(content.ja, content.en, f"{name}/{member}")
+             if isinstance(content, cpds.Damaged) else content) for member, content in members]
 
 
 def _raw_inputs(spec: KindSpec, items) -> list[tuple[str, object]]:
@@ -151,6 +188,9 @@ def _prepare(engine, spec: KindSpec, name: str, source, ask_stored: bool) -> _Pr
     caller asks again before storing); off where another thread cannot see the database (an in-memory
     DuckDB has one database per thread)."""
     p = _Prepared()
+    if isinstance(source, FileRefused):  # an archive or ZIP member that could not be read (_zip_members)
+        p.refused = source
+        return p
     try:
         p.content_hash, content = _hash(source, name)
         if ask_stored and load.find_batch(engine, spec.name, p.content_hash) is not None:
@@ -171,15 +211,19 @@ def _store(engine, spec: KindSpec, name: str, p: _Prepared, imported_by: str, su
     earlier = load.find_batch(engine, spec.name, p.content_hash)
     if earlier is not None:
         return load.record_duplicate(engine, spec.name, name, p.content_hash, imported_by, int(earlier.rows_read))
-    rows, errors, rows_read, agg = p.checked or _check(spec, name, p.content)
+    checked = p.checked or _check(spec, name, p.content)
+    rows, errors, rows_read, agg = checked
     p.checked = p.content = None  # the rows live only as long as this call
+    summary.skipped += getattr(checked, "skipped", 0)
+    summary.warnings += getattr(checked, "warnings", 0)
+    summary.notes.extend({"file": name, "note": f"{ja} / {en}"} for ja, en in getattr(checked, "notes", ()))
     report(base + 0.6 / n, _say("msg.progress_storing", name=name))
     counts = load.load(engine, spec, name, p.content_hash, rows, errors, rows_read, imported_by, agg)
     if counts.conflicts is not None and not counts.conflicts.empty:  # keys stored with another count
         errors = pd.concat([errors, counts.conflicts[[c for c in counts.conflicts.columns if c in errors.columns]]],
                            ignore_index=True) if not errors.empty else counts.conflicts
     for e in errors.head(max(0, MAX_ERRORS_IN_SUMMARY - len(summary.errors))).itertuples():
-        summary.errors.append({"file": name, "row": int(e.row), "column": e.column,
+        summary.errors.append({"file": getattr(e, "file", None) or name, "row": int(e.row), "column": e.column,
                                "value": e.value, "reason": f"{e.reason_ja} / {e.reason_en}"})
     return counts
 
@@ -204,14 +248,18 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
     n = max(len(inputs), 1)
     ask_stored = not isinstance(engine.pool, sa.pool.SingletonThreadPool)
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="careplan-read")
+    # the master's office numbers that fail the check digit, known to this import's checks (its thread too)
+    known = validate.KNOWN_UNCHECKED.set(load.master_codes_failing_check(engine))
+    context = contextvars.copy_context()
+    submit = lambda *a: pool.submit(context.run, _prepare, *a)  # noqa: E731
     try:
         with store_engine.bulk_writes(engine):  # DuckDB: one checkpoint for the whole call
-            ahead = pool.submit(_prepare, engine, spec, *inputs[0], ask_stored) if inputs else None
+            ahead = submit(engine, spec, *inputs[0], ask_stored) if inputs else None
             for i, (name, _) in enumerate(inputs):
                 summary.files += 1
                 report(i / n, _say("msg.progress_reading", name=name))
                 p = ahead.result()  # an unexpected error of the read surfaces here, in the file's turn
-                ahead = pool.submit(_prepare, engine, spec, *inputs[i + 1], ask_stored) if i + 1 < len(inputs) else None
+                ahead = submit(engine, spec, *inputs[i + 1], ask_stored) if i + 1 < len(inputs) else None
                 try:
                     counts = _store(engine, spec, name, p, imported_by, summary, report, i / n, n)
                 except FileRefused as exc:
@@ -227,5 +275,6 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
     finally:
         # on an error or an interrupt, the file being read ahead is abandoned, not waited for
         pool.shutdown(wait=False, cancel_futures=True)
+        validate.KNOWN_UNCHECKED.reset(known)
     report(1.0, _say("msg.progress_done"))
     return summary

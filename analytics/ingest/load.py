@@ -13,6 +13,7 @@ import getpass
 import threading
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -83,6 +84,15 @@ def _dates_as_objects(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def master_codes_failing_check(engine) -> frozenset:
+    """事業所番号 of the office master whose check digit does not match (みなし指定 offices, stored with a
+    warning): the other kinds accept them (the master is the authority on office numbers)."""
+    from analytics.ingest.validate import clean_valid_office_codes
+    with engine.connect() as conn:
+        stored = np.asarray([r[0] for r in conn.execute(sa.select(schema.offices.c.office_code))], dtype=object)
+    return frozenset(stored[~clean_valid_office_codes(stored)].tolist()) if len(stored) else frozenset()
+
+
 def find_batch(engine, kind: str, content_hash: str):
     """The earlier import of the same content and kind, if any (rows_read of it)."""
     t = schema.import_batches
@@ -109,7 +119,9 @@ def _record(conn, batch_id, kind, file, content_hash, imported_by, counts, error
         accepted=counts.accepted, duplicates=counts.duplicates, rejected=counts.rejected))
     if not errors.empty:
         frame = pd.DataFrame({
-            "batch_id": batch_id, "file": file, "row_number": errors["row"].astype("int64"),
+            "batch_id": batch_id, "row_number": errors["row"].astype("int64"),
+            # the sheet of a workbook's row ("book.xlsx [4月]"), else the file
+            "file": errors["file"].fillna(file).astype(str) if "file" in errors else file,
             "column_name": errors["column"], "value": errors["value"].astype(str),
             "reason_ja": errors["reason_ja"], "reason_en": errors["reason_en"]})
         store_engine.bulk_insert(conn, schema.rejected_rows, frame)

@@ -34,6 +34,9 @@ class Table:
     ragged: pd.DataFrame | None = None
     header_cells: int = 0
     delimiter: str = ","
+    totals: int = 0              # 合計/小計/計 rows skipped (not data, not rejected; counted in rows_read)
+    row_files: pd.Series | None = None   # per row, where it was read ("book.xlsx [シート]"); None: ``file``
+    notes: list = field(default_factory=list)     # (ja, en) sentences the summary says of the file
 
 
 # ---------------------------------------------------------------- encodings
@@ -226,10 +229,44 @@ def _surely_nonblank(frame: pd.DataFrame) -> bool:
     return False
 
 
+# a cell that labels a row as a total (合計, 小計, 計, 総計, 8月計, Total): the row is a sum, not data
+TOTAL_LABEL = re.compile(r"(?:\d{1,4}年)?(?:\d{1,2}月)?(?:総合計|合計|小計|総計|計)|(?:grand|sub)?total",
+                         re.IGNORECASE)
+# the same in the bytes of a UTF-8 or CP932 CSV: such a cell alone between delimiters (the fast path leaves
+# files that have one to the table reader, which skips the row)
+_TOTAL_CELL = re.compile(rb'(?im)(?:^|[,\t;"])[ \t]*(?:' + b"|".join(
+    re.escape(w.encode(enc)) for w in ("総合計", "合計", "小計", "総計", "計") for enc in ("utf-8", "cp932"))
+    + rb'|(?:grand|sub)?total)[ \t]*(?=$|[,\t;"\r\n])')
+
+
+def has_total_cell(data: bytes) -> bool:
+    """True when a CSV's bytes hold a cell that is only a total's label (合計, 小計, 計, Total)."""
+    return bool(_TOTAL_CELL.search(data))
+
+
+def _total_rows(raw: pd.DataFrame) -> pd.Series:
+    """True for the rows one of whose cells is only a total's label (TOTAL_LABEL), any column."""
+    out = pd.Series(False, index=raw.index)
+    for c in raw.columns:
+        col = raw[c].astype(str)
+        maybe = col.str.contains("計|total", case=False, regex=True, na=False)
+        if maybe.any():   # once per distinct value (a form column may say 居宅サービス計画書 a million times)
+            hits = {v for v in col[maybe].unique() if TOTAL_LABEL.fullmatch(cols.norm_header(v))}
+            if hits:
+                out |= col.isin(hits)
+    return out
+
+
+def totals_note(n: int) -> tuple[str, str]:
+    return (f"合計・小計の行を {n:,} 行読み飛ばしました（データの行ではありません）",
+            f"skipped {n:,} total/subtotal row(s) (not data rows)")
+
+
 def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_number: int,
               ragged: pd.DataFrame | None = None, delimiter: str = ",") -> Table:
     """raw: the data rows (positional columns); header: the header cells; first_row_number: of raw row 0;
-    ragged: rows of another width than the header (pos in raw, cells, blank), their cells in raw empty."""
+    ragged: rows of another width than the header (pos in raw, cells, blank), their cells in raw empty.
+    A total row (合計/小計/計 in any cell) is left out and counted in ``Table.totals``."""
     found = cols.match_headers(kind, header)
     personal = [str(h) for h in header if cols.is_personal(h)]
     frame = pd.DataFrame({name: raw.iloc[:, idx] if idx < raw.shape[1] else "" for name, idx in found.items()},
@@ -239,6 +276,11 @@ def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_n
     cells = pd.Series(-1, index=raw.index, dtype="int64")
     if ragged is not None and len(ragged):
         cells.loc[ragged["pos"].to_numpy()] = ragged["cells"].to_numpy()
+    total = _total_rows(raw)
+    totals = int(total.sum())
+    if totals:
+        keep = ~total
+        frame, row_numbers, cells = frame[keep], row_numbers[keep], cells[keep]
     if len(frame.columns) and not _surely_nonblank(frame):
         # blank lines are layout, not data rows (a row of the wrong width: blank when all its cells are)
         nonblank = (frame.apply(lambda s: s.str.strip()) != "").any(axis=1)
@@ -255,7 +297,8 @@ def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_n
     bad = cells[cells >= 0]
     table_ragged = pd.DataFrame({"pos": bad.index.to_numpy(dtype="int64"), "cells": bad.to_numpy(dtype="int64")})
     return Table(file, frame, row_numbers, personal, headers=[str(h) for h in header], ragged=table_ragged,
-                 header_cells=header_width(header), delimiter=delimiter)
+                 header_cells=header_width(header), delimiter=delimiter, totals=totals,
+                 notes=[totals_note(totals)] if totals else [])
 
 
 def _data_start(text: str, grid: list[list[str]], h: int, delim: str) -> int | None:
@@ -551,7 +594,69 @@ def _cell_text(v) -> str:
     return str(v)
 
 
+def _two_row_header(kind: str, upper: list, lower: list) -> list:
+    """One header from a group row merged over the row under it (送信元 over 送信元事業所番号 / 送信先事業所番号,
+    対象年月 and 件数 in the upper row, merged down): a lower cell names its column (prefixed by its group
+    when only the two together are a header of the kind: 送信元 + 事業所番号); where the lower cell is empty
+    (merged down from above), the upper one does."""
+    known = {cols.norm_header(a) for c in cols.SPECS[kind].columns for a in (c.name,) + c.aliases}
+    out, group = [], ""
+    for j in range(max(len(upper), len(lower))):
+        up = _cell_text(upper[j]).strip() if j < len(upper) else ""
+        low = _cell_text(lower[j]).strip() if j < len(lower) else ""
+        group = up or group   # a merged cell's value is in its first column only
+        if not low:
+            out.append(up)
+        elif cols.norm_header(low) not in known and cols.norm_header(group + low) in known:
+            out.append(group + low)
+        else:
+            out.append(low)
+    return out
+
+
+def _sheet_header(kind: str, rows: list[list], file: str) -> tuple[list, int]:
+    """(header cells, index of the first data row) of a sheet: one header row, else a group row merged
+    over the row under it (``_two_row_header``); the refusal of the one-row search when neither has the
+    kind's columns."""
+    try:
+        h = _find_header(kind, rows, file)
+        return rows[h], h + 1
+    except FileRefused as exc:
+        refusal = exc
+    for i in range(min(len(rows) - 1, MAX_HEADER_SCAN)):
+        header = _two_row_header(kind, rows[i], rows[i + 1])
+        try:
+            _find_header(kind, [header], file)
+        except FileRefused:
+            continue
+        return header, i + 2
+    raise refusal
+
+
+def _sheets_note(read_: list[str], skipped: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
+    """What the summary says of a workbook of several sheets: the sheets read, each sheet skipped and why."""
+    notes = [("シート " + "、".join(f"「{t}」" for t in read_) + " を読みました",
+              "read sheet(s) " + ", ".join(f"'{t}'" for t in read_))]
+    notes += [(f"シート「{t}」は読み飛ばしました: {ja}", f"skipped sheet '{t}': {en}") for t, ja, en in skipped]
+    return notes
+
+
+def _join_sheets(kind: str, file: str, tables: list[tuple[str, Table]]) -> Table:
+    """The tables of a workbook's sheets as one (rows in sheet order; each row knows its sheet)."""
+    first = tables[0][1]
+    frame = pd.concat([t.frame for _, t in tables], ignore_index=True).fillna("")
+    limits.check_rows(file, len(frame))
+    row_numbers = pd.concat([t.row_numbers for _, t in tables], ignore_index=True)
+    row_files = pd.Series([f"{file} [{title}]" for title, t in tables for _ in range(len(t.frame))], dtype=object)
+    personal = list(dict.fromkeys(h for _, t in tables for h in t.dropped_personal))
+    return Table(file, frame, row_numbers, personal, headers=first.headers, ragged=first.ragged,
+                 header_cells=first.header_cells, totals=sum(t.totals for _, t in tables),
+                 notes=[n for _, t in tables for n in t.notes], row_files=row_files)
+
+
 def read_xlsx(kind: str, file: str, data: bytes) -> Table:
+    """Every sheet that has a header of the kind (one row, or a group row merged over the row under it),
+    as one table; with several sheets, the summary names those read and those skipped, and why."""
     import openpyxl
 
     limits.check_xlsx(file, data)  # an .xlsx is a ZIP: no bombs into openpyxl
@@ -564,27 +669,37 @@ def read_xlsx(kind: str, file: str, data: bytes) -> Table:
             "cannot open as an Excel (.xlsx) file; it may be damaged: open it in Excel and save it again",
             file) from None
     last_error: FileRefused | None = None
+    tables: list[tuple[str, Table]] = []
+    skipped: list[tuple[str, str, str]] = []
     try:
-        for ws in wb.worksheets:
+        sheets = list(wb.worksheets)
+        for ws in sheets:
             try:
                 rows = [[_cell_text(v) for v in r] for r in ws.iter_rows(values_only=True)]
             except Exception:  # openpyxl parses the sheet as it goes: a damaged member fails here, not at open
                 raise damaged_xlsx(file, data, getattr(ws, "_worksheet_path", "")) from None
             if not rows:
+                skipped.append((ws.title, "データがありません", "no data"))
                 continue
             try:
-                h = _find_header(kind, rows, file)
+                header, start = _sheet_header(kind, rows, file)
+                width = max(len(r) for r in rows)
+                raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows[start:]], dtype=str)
+                if raw.shape[1] == 0:
+                    raw = pd.DataFrame(index=range(0), columns=range(width), dtype=str)
+                tables.append((ws.title, _to_table(kind, file, raw, header, start + 1)))
             except FileRefused as exc:
                 last_error = exc
-                continue
-            width = max(len(r) for r in rows)
-            raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows[h + 1:]], dtype=str)
-            if raw.shape[1] == 0:
-                raw = pd.DataFrame(index=range(0), columns=range(width), dtype=str)
-            return _to_table(kind, file, raw, rows[h], h + 2)
+                skipped.append((ws.title, exc.ja, exc.en))
     finally:
         wb.close()
-    raise last_error or FileRefused("シートにデータがありません", "no sheet holds data", file)
+    if not tables:
+        raise last_error or FileRefused("シートにデータがありません", "no sheet holds data", file)
+    if len(sheets) == 1:
+        return tables[0][1]
+    table = _join_sheets(kind, file, tables)
+    table.notes = _sheets_note([t for t, _ in tables], skipped) + table.notes
+    return table
 
 
 def read_parquet(kind: str, file: str, data: bytes) -> Table:
@@ -741,8 +856,11 @@ def read_table(kind: str, file: str, data: bytes) -> Table:
         raise FileRefused("古いExcel形式（.xls）は読めません。.xlsx またはCSVで保存し直してください",
                           "old Excel (.xls) files are not supported; save as .xlsx or CSV", file)
     if fmt == "zip":
-        raise FileRefused("ZIPファイルはケアプランデータ連携の送受信ファイル（cpds）でのみ使えます",
-                          "ZIP archives are accepted only for the system's exchange files (cpds)", file)
+        # kinds that take a ZIP (KindSpec.zip_of_files, cpds) open it before this: a ZIP here is of another kind
+        raise FileRefused("この種類ではZIPファイルは使えません。ZIPを展開して中のファイルを選んでください"
+                          "（ZIPのまま使えるのは事業所マスタ・利用登録・やりとり記録・送受信ファイル（cpds））",
+                          "ZIP archives are not accepted for this kind; unzip it and choose the files inside "
+                          "(a ZIP is accepted for offices, registrations, exchanges and cpds)", file)
     if fmt == "badzip":  # a cut-short .xlsx or .zip: its directory at the end is missing
         raise damaged(file)
     try:

@@ -5,9 +5,10 @@ and the problems as a frame (pos, column, value, reason_ja, reason_en). A row wi
 """
 from __future__ import annotations
 
+import contextvars
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -27,12 +28,33 @@ MAX_COUNT = 1_000_000_000  # sheets, users, care managers: far above any real of
 class Checked:
     rows: pd.DataFrame       # accepted rows, typed, with _pos
     errors: pd.DataFrame     # ERROR_COLUMNS
-    rows_read: int
+    rows_read: int           # data rows, and the total rows skipped (``skipped``)
+    skipped: int = 0         # 合計/小計 rows: neither accepted nor rejected
+    notes: list = field(default_factory=list)   # (ja, en) sentences for the summary
+    warnings: int = 0        # values stored with a warning (an office number failing its check digit)
+
+
+# 事業所番号 in the office master (offices table) whose check digit does not match (みなし指定 offices): the
+# master is the authority on them, so the other kinds accept them. Set for one import (ingest_files).
+KNOWN_UNCHECKED: contextvars.ContextVar[frozenset] = contextvars.ContextVar("known_unchecked", default=frozenset())
+
+
+def unchecked_note(n: int, stored: bool) -> tuple[str, str]:
+    """What the summary says of office numbers taken although their check digit does not match."""
+    if stored:
+        return (f"検査数字が合わない事業所番号 {n:,} 件を警告つきで保存しました（みなし指定の医療機関などの番号は"
+                "検査数字に従わないことがあります）",
+                f"warning: stored {n:,} office number(s) whose check digit does not match (numbers of みなし指定 "
+                "medical institutions may not follow it)")
+    return (f"検査数字が合わない事業所番号 {n:,} 件は事業所マスタにあるため受け付けました",
+            f"accepted {n:,} office number(s) whose check digit does not match: they are in the office master")
 
 
 class _Problems:
     def __init__(self):
         self.parts: list[pd.DataFrame] = []
+        self.warnings = 0                       # values taken with a warning (counted in the summary)
+        self.notes: list[tuple[str, str]] = []  # (ja, en) sentences for the summary
         # per column, the rows of its cells rejected by their length (``_limit``): no other problem of
         # those cells is listed, they were never parsed
         self.overlong: dict[str, pd.Index] = {}
@@ -212,11 +234,25 @@ def _normalise_office_codes(series: pd.Series) -> pd.Series:
     return pd.Series(mapped[positions], index=series.index, dtype=object)
 
 
-def _office_codes(frame: pd.DataFrame, column: str, problems: _Problems, required: bool = True) -> pd.Series:
+def _office_codes(frame: pd.DataFrame, column: str, problems: _Problems, required: bool = True,
+                  master: bool = False) -> pd.Series:
+    """Valid 事業所番号; a number whose check digit alone is wrong is taken when ``master`` (the office master
+    is the authority: stored with a warning) or when the master holds it (``KNOWN_UNCHECKED``)."""
     frame = _limit(frame, column, problems)
     raw = frame[column]
     code = _normalise_office_codes(raw)
     bad = code.isna()
+    known = KNOWN_UNCHECKED.get()
+    if bad.any() and (master or known):
+        unchecked = _map(raw[bad], codes.office_code_failing_check)
+        taken = unchecked.notna() if master else unchecked.isin(known)
+        if taken.any():
+            code = code.astype(object)
+            code.loc[taken[taken].index] = unchecked[taken]
+            bad = code.isna()
+            n = int(taken.sum())
+            problems.warnings += n if master else 0
+            problems.notes.append(unchecked_note(n, stored=master))
     if not required:
         bad &= _clean(raw) != ""
     if bad.any():
@@ -354,7 +390,8 @@ def _finish(table: Table, out: pd.DataFrame, problems: _Problems) -> Checked:
     out["_pos"] = np.arange(len(out))
     if bad:
         out = out[~out["_pos"].isin(bad)]
-    return Checked(out.reset_index(drop=True), errors, len(table.frame))
+    return Checked(out.reset_index(drop=True), errors, len(table.frame) + table.totals, table.totals,
+                   list(table.notes) + problems.notes, problems.warnings)
 
 
 # ---------------------------------------------------------------- offices
@@ -380,11 +417,33 @@ def _refuse_bare_office_list(table: Table) -> None:
                       "choose the open-data CSV or an office list", table.file)
 
 
+def _muni_in_row_prefecture(raw: pd.Series, muni: pd.Series, row_pref: pd.Series, problems: _Problems) -> pd.Series:
+    """Municipality codes of another prefecture than the row's (都道府県名, else the office number's first two
+    digits): the leading zero Excel dropped restored, or the row rejected (codes.municipality_in_prefecture).
+    Only the rows that disagree are looked at, once per distinct (code, prefecture)."""
+    other = muni.notna() & row_pref.notna() & (muni.str[:2] != row_pref)
+    if not other.any():
+        return muni
+    pairs = pd.DataFrame({"raw": raw[other].astype(str), "pref": row_pref[other].astype(str)})
+    verdict = {key: codes.municipality_in_prefecture(*key) for key in set(zip(pairs["raw"], pairs["pref"]))}
+    got = pd.Series([verdict[k] for k in zip(pairs["raw"], pairs["pref"])], index=pairs.index, dtype=object)
+    fixed = got.map(lambda v: v[0])
+    muni = muni.astype(object).copy()
+    muni.loc[fixed.index] = fixed
+    refused = got[fixed.isna()]
+    if len(refused):
+        mask = pd.Series(False, index=raw.index)
+        mask.loc[refused.index] = True
+        problems.add(mask, "municipality_code", raw, refused.map(lambda v: v[1][0]).reindex(raw.index),
+                     refused.map(lambda v: v[1][1]).reindex(raw.index))
+    return muni
+
+
 def offices(table: Table, file_service: str | None = None) -> Checked:
     _refuse_bare_office_list(table)
     f, p = _base(table)
     out = pd.DataFrame(index=f.index)
-    out["office_code"] = _office_codes(f, "office_code", p)
+    out["office_code"] = _office_codes(f, "office_code", p, master=True)
     for c in ("name", "municipality"):
         out[c] = _clean(_limit(f, c, p)[c]).replace("", None) if c in f else None
     file_svc = codes.service_from_code(file_service) if file_service is not None else None
@@ -406,6 +465,7 @@ def offices(table: Table, file_service: str | None = None) -> Checked:
         p.add(muni.isna() & (_clean(raw) != ""), "municipality_code", raw,
               "地方公共団体コードが正しくありません（5桁、または検査数字付きの6桁）",
               "invalid local government code (5 digits, or 6 with a correct check digit)")
+        muni = _muni_in_row_prefecture(raw, muni, pref.fillna(out["office_code"].str[:2]), p)
     else:
         muni = pd.Series(None, index=f.index, dtype=object)
     out["municipality_code"] = muni

@@ -133,13 +133,15 @@ def strategy(kind: str):
 
 def _accounted(kind: str, name: str, content) -> None:
     try:
-        rows, errors, rows_read, _agg = spec_for(kind).check(name, content)
+        checked = spec_for(kind).check(name, content)
+        rows, errors, rows_read, _agg = checked
     except FileRefused as exc:
         assert exc.ja and exc.en
         return
     rejected = errors["row"].nunique() if len(errors) else 0
-    # every row is either accepted (a row of ``rows``) or rejected (at least one error for its position)
-    assert len(rows) + rejected == rows_read, (len(rows), rejected, rows_read)
+    skipped = getattr(checked, "skipped", 0)   # total rows (合計): counted in rows_read, neither of the others
+    # every row is either accepted (a row of ``rows``), rejected (at least one error for its position) or a total
+    assert len(rows) + rejected + skipped == rows_read, (len(rows), rejected, skipped, rows_read)
     assert not set(rows["_pos"]) & set(errors["pos"]) if "pos" in errors and len(rows) else True
 
 

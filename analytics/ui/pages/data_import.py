@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from analytics import auth
+from analytics import auth, i18n
 from analytics.ingest import KINDS, columns, history, ingest_files, spec_for
 from analytics.ingest.load import default_user
 from analytics.reports import tabular
@@ -58,6 +58,9 @@ if summary is not None:
     cells = st.columns(5)
     for cell, key in zip(cells, ("files", "rows_read", "accepted", "duplicates", "rejected")):
         cell.metric(glue.tr(f"import.m.{key}"), f"{getattr(summary, key):,}")
+    notes = [f"- {n['file']}: {i18n.part(n['note'], glue.lang())}" for n in getattr(summary, "notes", [])]
+    if notes:  # total rows skipped, sheets read and skipped, warnings: said, not rejected
+        st.info("\n".join(notes))
     if summary.refused:
         st.error(glue.tr("import.refused") + "\n\n" + "\n".join(f"- {m}" for m in summary.refused))
     rejected = history.rejected_rows(glue.engine(), [b for b in summary.batch_ids if b is not None])
