@@ -34,6 +34,7 @@ class Table:
     ragged: pd.DataFrame | None = None
     header_cells: int = 0
     delimiter: str = ","
+    title: list = field(default_factory=list)     # the rows above the header, each joined (「…時点」)
 
 
 # ---------------------------------------------------------------- encodings
@@ -526,9 +527,10 @@ def read_csv_text(kind: str, file: str, text: str) -> Table:
     grid, delim = _csv_grid(text, file)
     h = _find_header(kind, grid, file)
     got = _raw_rows(file, text, grid, h, delim) if grid else None
+    title = _title(grid[:h])
     if got is not None:
         raw, ragged = got
-        return _to_table(kind, file, raw, grid[h], h + 2, ragged, delim)
+        return _titled(_to_table(kind, file, raw, grid[h], h + 2, ragged, delim), title)
     try:
         raw = pd.read_csv(io.StringIO(text), sep=delim, header=None, skiprows=h + 1, dtype=str,
                           keep_default_na=False, skip_blank_lines=False, engine="c", on_bad_lines="error",
@@ -536,7 +538,16 @@ def read_csv_text(kind: str, file: str, text: str) -> Table:
     except (pd.errors.ParserError, ValueError) as exc:
         raise FileRefused("CSVとして読めません（列の数が行ごとに違います）",
                           f"cannot read as CSV: {str(exc).splitlines()[0]}", file) from None
-    return _to_table(kind, file, raw, grid[h], h + 2, None, delim)
+    return _titled(_to_table(kind, file, raw, grid[h], h + 2, None, delim), title)
+
+
+def _title(rows: list[list]) -> list[str]:
+    return [" ".join(str(c) for c in r if str(c).strip()) for r in rows if any(str(c).strip() for c in r)]
+
+
+def _titled(table: Table, title: list[str]) -> Table:
+    table.title = title
+    return table
 
 
 def _cell_text(v) -> str:
@@ -581,7 +592,7 @@ def read_xlsx(kind: str, file: str, data: bytes) -> Table:
             raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows[h + 1:]], dtype=str)
             if raw.shape[1] == 0:
                 raw = pd.DataFrame(index=range(0), columns=range(width), dtype=str)
-            return _to_table(kind, file, raw, rows[h], h + 2)
+            return _titled(_to_table(kind, file, raw, rows[h], h + 2), _title(rows[:h]))
     finally:
         wb.close()
     raise last_error or FileRefused("シートにデータがありません", "no sheet holds data", file)

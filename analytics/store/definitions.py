@@ -75,10 +75,25 @@ def registered_months(months, name: str = "regm"):
     return q.cte(name)
 
 
+def from_snapshot(reg=R):
+    """Snapshot registration: in a list without start dates (the offices using the system on a date), the
+    start date is the date of the first list naming the office (registered on or before it) and the end
+    date that of the first later list of its prefecture not naming it; dates of dated lists win.
+
+    In SQL: registered_from_snapshot is true (the rows are derived by analytics.ingest.snapshots.reconcile)."""
+    return reg.c.registered_from_snapshot.is_(True)
+
+
 def is_registered_at(registered_on, ended_on, d: dt.date) -> bool:
     """``registered_at`` for one registration row held in Python (dates; ended_on None/NaT when open)."""
     end = None if ended_on is None or pd.isna(ended_on) else pd.Timestamp(ended_on).date()
     return pd.Timestamp(registered_on).date() <= d and (end is None or end > d)
+
+
+def registered_at_mask(registered_on: pd.Series, ended_on: pd.Series, d) -> pd.Series:
+    """``registered_at`` vectorised over pandas Series (ended_on NaT when open; ``d`` a date or a Series)."""
+    reg, end, day = pd.to_datetime(registered_on), pd.to_datetime(ended_on), pd.to_datetime(d)
+    return (reg <= day) & (end.isna() | (end > day))
 
 
 def is_registered_in_month(registered_on, ended_on, month: dt.date) -> bool:
