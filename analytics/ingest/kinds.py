@@ -17,7 +17,7 @@ import pandas as pd
 from analytics.domain.file_kinds import FILE_KINDS
 from analytics.errors import FileRefused
 from analytics.ingest import columns, cpds, fast, load, read, snapshots, validate
-from analytics.store import aggregates, schema
+from analytics.store import aggregates, definitions, schema
 
 
 def fast_path() -> bool:
@@ -135,14 +135,14 @@ _REGISTRATION_KEY = ("office_code", "registered_on")
 def _store_registrations(conn, batch_id, rows, aggregated):
     """Dated rows upserted as before; a snapshot's rows recorded as one; then the snapshot registrations
     derived again from all snapshots (a dated list changes them too: its dates win)."""
-    dated = rows[rows["registered_on"].notna()].assign(registered_from_snapshot=False)
+    dated = rows[definitions.dated_rows(rows)].assign(registered_from_snapshot=False)
     dup = load.upsert_keyed(conn, batch_id, dated, schema.registrations, list(_REGISTRATION_KEY),
                             ["ended_on", "prefecture_code", "registered_from_snapshot"],
                             coalesce=("ended_on",)) if len(dated) else 0
     snapshot = rows[rows["as_of"].notna()]
     if len(snapshot):
-        undated = snapshot["registered_on"].isna()
-        dup = dup + min(snapshots.store(conn, batch_id, snapshot), int(undated.sum()))
+        undated = int((~definitions.dated_rows(snapshot)).sum())
+        dup = dup + min(snapshots.store(conn, batch_id, snapshot), undated)
     snapshots.reconcile(conn)
     return dup, None
 _PROFILE_KEY = ("office_code", "month")

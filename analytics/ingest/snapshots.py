@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from analytics.domain import dates
 from analytics.errors import FileRefused
+from analytics.ingest import load
 from analytics.store import definitions, schema
 from analytics.store import engine as store_engine
 
@@ -141,63 +142,36 @@ def reconcile(conn) -> None:
                   ["office_code", "registered_on", "ended_on", "prefecture_code", "from_snapshot"])
     regs["registered_on"], regs["ended_on"] = _ts(regs["registered_on"]), _ts(regs["ended_on"])
     from_snapshot = regs["from_snapshot"].fillna(False).astype(bool)
-    dated, old = regs[~from_snapshot].copy(), regs[from_snapshot]
-    present = mem[["office_code", "S"]].assign(present=True)
-
-    # 1. a dated registration current at a later snapshot of its prefecture that does not list it ends then
-    ends = dated.reset_index().merge(cov, on="prefecture_code")
-    ends = ends[definitions.registered_at_mask(ends["registered_on"], ends["ended_on"], ends["S"])
-                & (ends["registered_on"] < ends["S"])]
-    ends = ends.merge(present, on=["office_code", "S"], how="left")
-    ends = ends[ends["present"].isna()].groupby("index")["S"].min()
-    changed_ends = dated.loc[ends.index].assign(ended_on=ends)
-    dated.loc[ends.index, "ended_on"] = ends
-
-    # 2. runs of snapshot dates listing an office that no dated registration explains
-    offices = mem[["office_code", "prefecture_code"]].drop_duplicates("office_code", keep="last")
-    grid = offices.merge(cov, on="prefecture_code").merge(
-        mem[["office_code", "S", "batch_id"]].assign(present=True), on=["office_code", "S"], how="left")
-    grid["present"] = grid["present"].fillna(False).astype(bool)
-    on_dates = grid[["office_code", "S"]].reset_index().merge(dated[["office_code", "registered_on", "ended_on"]],
-                                                              on="office_code")
-    explained = on_dates[definitions.registered_at_mask(on_dates["registered_on"], on_dates["ended_on"],
-                                                        on_dates["S"])]["index"].unique()
-    grid["open"] = grid["present"] & ~grid.index.isin(explained)
-    grid = grid.sort_values(["office_code", "S"], kind="stable").reset_index(drop=True)
-    grid["run"] = (grid["open"] != grid.groupby("office_code")["open"].shift()).cumsum()
-    grid["next_S"] = grid.groupby("office_code")["S"].shift(-1)
-    runs = (grid[grid["open"]].groupby("run")
-            .agg(office_code=("office_code", "first"), registered_on=("S", "min"), ended_on=("next_S", lambda s: s.iloc[-1]),
-                 prefecture_code=("prefecture_code", "first"), batch_id=("batch_id", "first")).reset_index(drop=True))
-    # a dated registration starting inside a run ends the run there
-    later = runs.reset_index().merge(dated[["office_code", "registered_on"]].rename(columns={"registered_on": "d"}),
-                                     on="office_code")
-    later = later[later["d"] > later["registered_on"]].groupby("index")["d"].min()
-    runs.loc[later.index, "ended_on"] = pd.concat([runs.loc[later.index, "ended_on"], later], axis=1).min(axis=1)
-
+    dated, old = regs[~from_snapshot], regs[from_snapshot]
+    runs, changed_ends = definitions.snapshot_registrations(cov, mem, dated)
     _write(conn, runs, old, changed_ends)
 
 
 def _write(conn, runs: pd.DataFrame, old: pd.DataFrame, changed_ends: pd.DataFrame) -> None:
     """Apply the difference between the stored snapshot registrations and the derived ones."""
     key = ["office_code", "registered_on"]
-    both = old[key + ["ended_on"]].merge(runs, on=key, how="outer", suffixes=("_old", ""), indicator=True)
-    gone = both[both["_merge"] == "left_only"]
-    new = both[both["_merge"] == "right_only"]
-    kept = both[both["_merge"] == "both"]
-    moved = kept[~((kept["ended_on"] == kept["ended_on_old"]) | (kept["ended_on"].isna() & kept["ended_on_old"].isna()))]
-    for _, r in gone.iterrows():
-        conn.execute(R.delete().where(R.c.office_code == r["office_code"],
-                                      R.c.registered_on == r["registered_on"].date()))
+    by_key = old[key].merge(runs, on=key, how="outer", indicator=True)
+    gone = by_key[by_key["_merge"] == "left_only"]
+    new = by_key[by_key["_merge"] == "right_only"]
+    # stored with another end (pandas joins an open end, NaT, to NaT): updated in place
+    same = runs.merge(old[key + ["ended_on"]], on=key + ["ended_on"], how="left", indicator=True)
+    moved = same[same["_merge"] == "left_only"].merge(old[key], on=key)
+    def as_dates(frame: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+        out = frame[columns].copy()
+        for c in columns[1:]:
+            out[c] = out[c].map(lambda v: None if pd.isna(v) else pd.Timestamp(v).date()).astype(object)
+        return out
+
+    match = ("registrations.office_code = s.office_code AND registrations.registered_on = s.registered_on")
+    if len(gone):
+        with load.staged(conn, "_stage_snapshot_gone", as_dates(gone, key)) as st:
+            conn.execute(sa.text(f"DELETE FROM registrations WHERE EXISTS (SELECT 1 FROM {st} s WHERE {match})"))
     if len(new):
-        frame = new[key + ["ended_on", "prefecture_code", "batch_id"]].copy()
-        frame["registered_on"] = frame["registered_on"].dt.date
-        frame["ended_on"] = frame["ended_on"].map(lambda v: None if pd.isna(v) else v.date()).astype(object)
-        frame["batch_id"] = frame["batch_id"].astype("int64")
-        frame["registered_from_snapshot"] = True
+        frame = as_dates(new, key + ["ended_on"]).assign(prefecture_code=new["prefecture_code"].to_numpy(),
+                                                      batch_id=new["batch_id"].astype("int64").to_numpy(),
+                                                      registered_from_snapshot=True)
         store_engine.bulk_insert(conn, R, frame)
-    for frame in (moved, changed_ends):
-        for _, r in frame.iterrows():
-            conn.execute(R.update().where(R.c.office_code == r["office_code"],
-                                          R.c.registered_on == r["registered_on"].date())
-                         .values(ended_on=None if pd.isna(r["ended_on"]) else r["ended_on"].date()))
+    ends = pd.concat([moved[key + ["ended_on"]], changed_ends[key + ["ended_on"]]], ignore_index=True)
+    if len(ends):
+        with load.staged(conn, "_stage_snapshot_ends", as_dates(ends, key + ["ended_on"])) as st:
+            conn.execute(sa.text(f"UPDATE registrations SET ended_on = s.ended_on FROM {st} s WHERE {match}"))

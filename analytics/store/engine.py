@@ -389,7 +389,7 @@ def _registration_snapshots(conn: Connection) -> None:
     """5: registrations.registered_from_snapshot (false for every stored row); the snapshot tables are
     created by create_all after the migrations."""
     conn.execute(sa.text("ALTER TABLE registrations ADD COLUMN IF NOT EXISTS registered_from_snapshot "
-                         "BOOLEAN NOT NULL DEFAULT false"))
+                         "BOOLEAN DEFAULT false"))
 
 
 MIGRATIONS: dict[int, list] = {2: [_office_aggregates], 3: [_no_month_index_on_duckdb],

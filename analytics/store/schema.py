@@ -99,7 +99,7 @@ registrations = Table(
     Column("batch_id", BigInteger),
     # true: derived from snapshots (analytics.ingest.snapshots): registered on or before registered_on (the
     # first snapshot listing it), ended_on the first later snapshot of its prefecture that does not list it
-    Column("registered_from_snapshot", Boolean, nullable=False, default=False, server_default="false"),
+    Column("registered_from_snapshot", Boolean, default=False, server_default="false"),
     PrimaryKeyConstraint("office_code", "registered_on"),
 )
 
