@@ -43,10 +43,11 @@ class IngestSummary:
 
     def as_json(self) -> dict:
         """DESIGN §6's keys, plus ``refused``: one ``{"file", "reason"}`` per file refused whole (nothing of
-        it stored; the other files may have been)."""
+        it stored; the other files may have been), and ``snapshots`` when files were read as snapshots: one
+        ``{"file", "as_of", "source"}`` each (source: option, title or name)."""
         return {"kind": self.kind, "files": self.files, "rows_read": self.rows_read, "accepted": self.accepted,
                 "duplicates": self.duplicates, "rejected": self.rejected, "errors": self.errors,
-                "refused": list(self.refused_files), "snapshots": list(self.snapshots)}
+                "refused": list(self.refused_files)} | ({"snapshots": list(self.snapshots)} if self.snapshots else {})
 
 
 Progress = Callable[[float, str], None]

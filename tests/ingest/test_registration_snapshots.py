@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import pathlib
 
 import pytest
@@ -133,6 +134,12 @@ def test_cli_as_of_and_summary_line(tmp_path, duck_url, capsys):
     engine = store_engine.get_engine(duck_url)
     assert registered(engine, SEP) == {A}
     assert registered(engine, AUG) == {A, B}
+    path3 = tmp_path / "wam3.csv"
+    path3.write_bytes(snapshot([A, B, C]))
+    assert cli.main(["--db", duck_url, "ingest", "registrations", str(path3), "--as-of", "2025-10-31", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["accepted"], out["snapshots"]) == (3, [{"file": "wam3.csv", "as_of": "2025-10-31", "source": "option"}])
+    assert registered(engine, OCT) == {A, B, C}
     assert cli.main(["--db", duck_url, "ingest", "exchanges", str(path), "--as-of", "2025-08-31"]) != 0
     assert cli.main(["--db", duck_url, "ingest", "registrations", str(path), "--as-of", "2099-01-01"]) != 0
 
