@@ -7,12 +7,12 @@ import pathlib
 
 import pytest
 import sqlalchemy as sa
+from ingest_helpers import csv_bytes, office, xlsx_bytes
 
 from analytics import cli
 from analytics.ingest import ingest_files, snapshots
 from analytics.store import definitions, schema
 from analytics.store import engine as store_engine
-from ingest_helpers import csv_bytes, office, xlsx_bytes
 
 A, B, C, D = (office(30, i) for i in (1, 2, 3, 4))
 E = office(27, 5)  # another prefecture (大阪): not covered by a 和歌山 snapshot
