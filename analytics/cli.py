@@ -103,6 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", choices=FILE_KINDS)
     p.add_argument("paths", nargs="+")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--as-of", help="registrations: the file is a snapshot, the offices using the system on "
+                                   "this date (else the date in its title rows or name, when it has no date column)")
     p.set_defaults(handler="analytics.commands.ingest:run")
 
     report = sub.add_parser("report", help="tables for areas").add_subparsers(dest="report", required=True)

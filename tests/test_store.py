@@ -84,7 +84,7 @@ def test_migration_4_indexes_the_monthly_aggregate_on_postgresql(engine):
     store_engine.dispose(url)
     eng = store_engine.get_engine(url)   # opening migrates
     with eng.connect() as conn:
-        assert store_engine.current_version(conn) == 4
+        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION
         assert helpers.index_exists(conn, "ix_exchanges_monthly_month") == (conn.dialect.name == "postgresql")
         assert conn.execute(sa.text("SELECT sum(sheets) FROM exchanges_monthly")).scalar() == 7
 
@@ -127,3 +127,31 @@ def test_hash_joins_turns_nested_loops_off_inside_only(engine):
         if pg:
             assert before == "on" and conn.execute(sa.text("SHOW enable_nestloop")).scalar() == "on"
         assert conn.execute(sa.text("SELECT sum(x) FROM _t")).scalar() == 6
+
+
+def test_migration_5_adds_registered_from_snapshot_and_keeps_rows(engine):
+    """A schema-4 database (no snapshot tables, registrations without registered_from_snapshot) gets them when
+    opened; its registrations are kept as dated ones (not from a snapshot) and a snapshot then imports."""
+    from analytics.ingest import ingest_files
+    url = engine.url.render_as_string(hide_password=False)
+    with engine.begin() as conn:
+        for t in ("registrations", "registration_snapshots", "snapshot_offices"):
+            conn.execute(sa.text(f"DROP TABLE {t}"))
+        conn.execute(sa.text("CREATE TABLE registrations (office_code VARCHAR(10) NOT NULL, registered_on DATE NOT NULL, "
+                             "ended_on DATE, prefecture_code VARCHAR(2) NOT NULL, batch_id BIGINT, "
+                             "PRIMARY KEY (office_code, registered_on))"))
+        conn.execute(sa.text("INSERT INTO registrations VALUES ('3071000016', DATE '2024-04-01', NULL, '30', NULL)"))
+        conn.execute(schema.schema_version.delete())
+        conn.execute(schema.schema_version.insert().values(version=4, applied_at=dt.datetime.now(), note="v4"))
+    store_engine.dispose(url)
+    eng = store_engine.get_engine(url)   # opening migrates
+    with eng.connect() as conn:
+        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 5
+        assert conn.execute(sa.text("SELECT office_code, registered_from_snapshot FROM registrations")).all() == [
+            ("3071000016", False)]
+    snap = "事業所番号\r\n3071000032\r\n".encode()
+    s = ingest_files(eng, "registrations", [("s.csv", snap)], as_of=dt.date(2025, 8, 31))
+    assert s.accepted == 1
+    with eng.connect() as conn:
+        assert conn.execute(sa.text("SELECT office_code, ended_on FROM registrations ORDER BY office_code")).all() == [
+            ("3071000016", dt.date(2025, 8, 31)), ("3071000032", None)]

@@ -21,9 +21,12 @@ def run(args) -> int:
     missing = [p for p in args.paths if not pathlib.Path(p).exists()]
     if missing:
         raise UserError("msg.files_not_found", files=", ".join(missing))
-    from analytics.commands import access
+    from analytics.commands import access, arguments
+    as_of = arguments.date(getattr(args, "as_of", None), "--as-of", "基準日")
+    if as_of is not None and not spec_for(args.kind).takes_as_of:
+        raise UserError("msg.as_of_not_taken", kind=spec_for(args.kind).label(lang()))
     signed_in = access.current().username if access.current().username != "local" else None
-    summary = ingest_files(get_engine(args.db), args.kind, args.paths, imported_by=signed_in)
+    summary = ingest_files(get_engine(args.db), args.kind, args.paths, imported_by=signed_in, as_of=as_of)
     if args.json:
         json.dump(summary.as_json(), sys.stdout, ensure_ascii=False)
         sys.stdout.write("\n")
@@ -35,6 +38,9 @@ def run(args) -> int:
             print(t("msg.ingest_skipped", n=summary.skipped))
         for note in summary.notes:
             print(t("msg.ingest_note", file=note["file"], note=i18n.part(note["note"], lang())))
+        for snap in summary.snapshots:
+            print(t("msg.ingest_snapshot", file=snap["file"], date=snap["as_of"],
+                    source=t(f"msg.snapshot_source.{snap['source']}")))
         for e in summary.errors[:20]:
             print(t("msg.ingest_error_row", file=e["file"], row=e["row"], column=e["column"], value=repr(e["value"]),
                     reason=i18n.part(e["reason"], lang())))

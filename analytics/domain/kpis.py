@@ -50,6 +50,13 @@ RULES: dict[str, Rule] = {r.key: r for r in (
          "その月のいずれかの日に登録中（利用開始日 ≤ 月末 かつ（利用終了日なし又は 利用終了日 > 月初））",
          "registered on some day of the month (start date ≤ the month's last day and (no end date or end date "
          "> its first day))"),
+    Rule("from_snapshot", "スナップショットからの登録", "Snapshot registration",
+         "利用開始日のない一覧（ある日に利用している事業所の一覧）では、事業所が初めて載った一覧の基準日を利用開始日とし"
+         "（その日以前から利用）、同じ都道府県の後の一覧に載っていなければその基準日を利用終了日とする。"
+         "利用開始日のある一覧の日付が優先する",
+         "in a list without start dates (the offices using the system on a date), the start date is the date "
+         "of the first list naming the office (registered on or before it) and the end date that of the first "
+         "later list of its prefecture not naming it; dates of dated lists win"),
     Rule("of_kind", "事業所の種別", "Office kind",
          "サービスに居宅介護支援・介護予防支援（43/430、46）が一つでもあれば居宅介護支援、それ以外はサービス事業所",
          "居宅介護支援 (43/430, 46) if any of the office's services is one, else service office"),

@@ -23,7 +23,8 @@ from analytics.store import engine as store_engine
 
 MAX_ERRORS_IN_SUMMARY = 10_000  # all of them are kept in rejected_rows; the summary shows the first ones
 
-__all__ = ["KINDS", "FileRefused", "IngestSummary", "KindSpec", "columns", "fast_path", "ingest_files", "spec_for"]
+__all__ = ["KINDS", "FileRefused", "IngestSummary", "KindSpec", "columns", "fast_path", "ingest_files",
+           "snapshot_date", "spec_for"]
 
 
 @dataclass
@@ -41,15 +42,19 @@ class IngestSummary:
     refused: list[str] = field(default_factory=list)   # one message per refused file ("file: ja / en")
     refused_files: list[dict] = field(default_factory=list)  # the same as {"file", "reason"}
     batch_ids: list[int] = field(default_factory=list)
+    # snapshots read: {"file", "as_of" (ISO), "source": option | title | name}, for the user to confirm
+    snapshots: list[dict] = field(default_factory=list)
 
     def as_json(self) -> dict:
         """DESIGN §6's keys, plus ``refused``: one ``{"file", "reason"}`` per file refused whole (nothing of
         it stored; the other files may have been); ``skipped``: total rows (rows_read = accepted +
-        duplicates + rejected + skipped); ``notes``: one ``{"file", "note"}`` per thing said of a file."""
+        duplicates + rejected + skipped); ``notes``: one ``{"file", "note"}`` per thing said of a file; and
+        ``snapshots`` when files were read as snapshots: one ``{"file", "as_of", "source"}`` each (source:
+        option, title or name)."""
         return {"kind": self.kind, "files": self.files, "rows_read": self.rows_read, "accepted": self.accepted,
                 "duplicates": self.duplicates, "rejected": self.rejected, "errors": self.errors,
                 "refused": list(self.refused_files), "skipped": self.skipped, "warnings": self.warnings,
-                "notes": list(self.notes)}
+                "notes": list(self.notes)} | ({"snapshots": list(self.snapshots)} if self.snapshots else {})
 
 
 # (fraction done, the step as a (Japanese, English) pair of the message catalogue)
@@ -169,9 +174,9 @@ def _hash(source, display: str = "") -> tuple[str, object]:
     return hashlib.sha256(data).hexdigest(), data
 
 
-def _check(spec: KindSpec, name: str, content):
+def _check(spec: KindSpec, name: str, content, as_of=None):
     """Read and check one input: (rows, errors with row numbers, rows_read, aggregated or None)."""
-    return spec.check(name, content)
+    return spec.check(name, content, as_of)
 
 
 @dataclass
@@ -183,7 +188,7 @@ class _Prepared:
     refused: FileRefused | None = None
 
 
-def _prepare(engine, spec: KindSpec, name: str, source, ask_stored: bool) -> _Prepared:
+def _prepare(engine, spec: KindSpec, name: str, source, ask_stored: bool, as_of=None) -> _Prepared:
     """Hash, read and check one file. ``ask_stored``: skip the check of content stored before (the
     caller asks again before storing); off where another thread cannot see the database (an in-memory
     DuckDB has one database per thread)."""
@@ -193,17 +198,19 @@ def _prepare(engine, spec: KindSpec, name: str, source, ask_stored: bool) -> _Pr
         return p
     try:
         p.content_hash, content = _hash(source, name)
+        if as_of is not None:  # the same file on another date is another snapshot
+            p.content_hash = hashlib.sha256(f"{p.content_hash}@{as_of.isoformat()}".encode()).hexdigest()
         if ask_stored and load.find_batch(engine, spec.name, p.content_hash) is not None:
             p.content = content
         else:
-            p.checked = _check(spec, name, content)
+            p.checked = _check(spec, name, content, as_of)
     except FileRefused as exc:  # met in the file's turn, as if raised there
         p.refused = exc
     return p
 
 
 def _store(engine, spec: KindSpec, name: str, p: _Prepared, imported_by: str, summary: IngestSummary,
-           report: Progress, base: float, n: int) -> load.Counts:
+           report: Progress, base: float, n: int, as_of=None) -> load.Counts:
     """Store one prepared file (its own transaction) or record it as a duplicate; FileRefused as read."""
     if p.refused is not None:
         raise p.refused
@@ -211,12 +218,15 @@ def _store(engine, spec: KindSpec, name: str, p: _Prepared, imported_by: str, su
     earlier = load.find_batch(engine, spec.name, p.content_hash)
     if earlier is not None:
         return load.record_duplicate(engine, spec.name, name, p.content_hash, imported_by, int(earlier.rows_read))
-    checked = p.checked or _check(spec, name, p.content)
+    checked = p.checked or _check(spec, name, p.content, as_of)
     rows, errors, rows_read, agg = checked
     p.checked = p.content = None  # the rows live only as long as this call
     summary.skipped += getattr(checked, "skipped", 0)
     summary.warnings += getattr(checked, "warnings", 0)
     summary.notes.extend({"file": name, "note": f"{ja} / {en}"} for ja, en in getattr(checked, "notes", ()))
+    if isinstance(rows, pd.DataFrame) and "as_of" in rows.columns and len(rows) and rows["as_of"].notna().any():
+        summary.snapshots.append({"file": name, "as_of": pd.Timestamp(rows["as_of"].iloc[0]).date().isoformat(),
+                                  "source": rows["as_of_source"].iloc[0]})
     report(base + 0.6 / n, _say("msg.progress_storing", name=name))
     counts = load.load(engine, spec, name, p.content_hash, rows, errors, rows_read, imported_by, agg)
     if counts.conflicts is not None and not counts.conflicts.empty:  # keys stored with another count
@@ -228,10 +238,27 @@ def _store(engine, spec: KindSpec, name: str, p: _Prepared, imported_by: str, su
     return counts
 
 
+def snapshot_date(kind: str, name: str, data: bytes):
+    """For the import page, before importing: (whether the file is a snapshot needing an as-of date, the
+    date found in its title rows or name or None). (False, None) for a kind without as-of dates, a file
+    with a date column, or a file that cannot be read (the import says why)."""
+    from analytics.ingest import read, snapshots
+    if not spec_for(kind).takes_as_of:
+        return False, None
+    try:
+        table = read.read_table(kind, name, data)
+    except FileRefused:
+        return False, None
+    if "registered_on" in table.frame.columns:
+        return False, None
+    return True, snapshots.as_of_for(table.title, name, None)[0]
+
+
 def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: str | None = None,
-                 progress: Progress | None = None) -> IngestSummary:
+                 progress: Progress | None = None, as_of=None) -> IngestSummary:
     """Import files of one kind; each file is its own transaction. Paths, folders (cpds) and
-    (name, bytes) pairs or Streamlit uploads are accepted.
+    (name, bytes) pairs or Streamlit uploads are accepted. ``as_of`` (kinds with ``takes_as_of``): the
+    files are snapshots on that date (analytics.ingest.snapshots).
 
     With several files, the next file is hashed, read and checked in a second thread while the current
     one is stored: pyarrow, DuckDB and hashlib release the GIL, so the two overlap on two cores. Files
@@ -241,6 +268,8 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
 
     import sqlalchemy as sa
     spec = spec_for(kind)  # the one lookup of the kind: the rest of the import asks the spec
+    if as_of is not None and not spec.takes_as_of:
+        raise ValueError(f"kind {kind!r} takes no as-of date")
     imported_by = imported_by or load.default_user()
     summary = IngestSummary(kind=kind)
     inputs = _inputs(spec, paths_or_uploads)
@@ -254,14 +283,14 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
     submit = lambda *a: pool.submit(context.run, _prepare, *a)  # noqa: E731
     try:
         with store_engine.bulk_writes(engine):  # DuckDB: one checkpoint for the whole call
-            ahead = submit(engine, spec, *inputs[0], ask_stored) if inputs else None
+            ahead = submit(engine, spec, *inputs[0], ask_stored, as_of) if inputs else None
             for i, (name, _) in enumerate(inputs):
                 summary.files += 1
                 report(i / n, _say("msg.progress_reading", name=name))
                 p = ahead.result()  # an unexpected error of the read surfaces here, in the file's turn
-                ahead = submit(engine, spec, *inputs[i + 1], ask_stored) if i + 1 < len(inputs) else None
+                ahead = submit(engine, spec, *inputs[i + 1], ask_stored, as_of) if i + 1 < len(inputs) else None
                 try:
-                    counts = _store(engine, spec, name, p, imported_by, summary, report, i / n, n)
+                    counts = _store(engine, spec, name, p, imported_by, summary, report, i / n, n, as_of)
                 except FileRefused as exc:
                     exc.file = exc.file or name
                     summary.refused.append(exc.message())

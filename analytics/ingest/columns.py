@@ -66,8 +66,11 @@ SPECS: dict[str, TableSpec] = {
                               "Registered offices of the care-plan data exchange system", (
         Column("office_code", _OFFICE_CODE, True, "10桁", "10 characters"),
         Column("registered_on", ("利用開始日", "登録日", "利用登録日", "開始日", "利用申請日", "registered_on",
-                                 "registration_date", "registered", "start_date"), True,
-               "日付（2023-10-05, 2023/10/5, 令和5年10月5日, R5.10.5）", "date (ISO, 2023/10/5, 和暦)"),
+                                 "registration_date", "registered", "start_date"),
+               note_ja="日付（2023-10-05, 2023/10/5, 令和5年10月5日, R5.10.5）。ない一覧はスナップショット"
+                       "（基準日: --as-of、表題行「令和7年8月31日時点」またはファイル名 _R070831）",
+               note_en="date (ISO, 2023/10/5, 和暦); a list without it is a snapshot (as-of date: --as-of, a "
+                       "title row such as 令和7年8月31日時点, or the file name _R070831)"),
         Column("ended_on", ("利用終了日", "終了日", "廃止日", "ended_on", "end_date", "ended"),
                note_ja="任意", note_en="optional"),
         Column("name", _NAME, note_ja="任意（保存しません）", note_en="optional (not stored)"),

@@ -16,8 +16,8 @@ import pandas as pd
 
 from analytics.domain.file_kinds import FILE_KINDS
 from analytics.errors import FileRefused
-from analytics.ingest import columns, cpds, fast, load, read, validate
-from analytics.store import aggregates, schema
+from analytics.ingest import columns, cpds, fast, load, read, snapshots, validate
+from analytics.store import aggregates, definitions, schema
 
 
 def fast_path() -> bool:
@@ -39,7 +39,8 @@ class Checked(tuple):
         return out
 
 
-Check = Callable[[str, object], Checked]
+# a check's arguments: (name, bytes or members, as-of date or None: only kinds with takes_as_of get one)
+Check = Callable[..., Checked]
 # what a store returns: (duplicate rows, conflicts: keys stored with another count)
 Store = Callable[[object, int, object, object], tuple]
 
@@ -57,6 +58,7 @@ class KindSpec:
     folder_is_one_input: bool = False           # a folder is one exchange unit (cpds), not a file each
     position_column: str | None = None          # the rows' own position column (members of a folder)
     zip_of_files: bool = False                  # a ZIP of CSVs is taken, each member read as its own file
+    takes_as_of: bool = False                   # a file may be a snapshot on a date (--as-of)
 
     def label(self, lang: str = "ja") -> str:
         return self.label_ja if lang == "ja" else self.label_en
@@ -77,9 +79,9 @@ def _errors_out(file: str, errors, row_numbers, row_files=None):
 
 def _table_check(kind: str, validator: Callable) -> Check:
     """Read the file as a table of the kind's columns, then ``validator(table, file name)``."""
-    def check(name: str, content) -> Checked:
+    def check(name: str, content, as_of=None) -> Checked:
         table = read.read_table(kind, name, content)
-        checked = validator(table, name)
+        checked = validator(table, name, as_of)
         return Checked(checked.rows, _errors_out(name, checked.errors, table.row_numbers, table.row_files),
                        checked.rows_read, None, checked.skipped, checked.notes, checked.warnings)
     return check
@@ -87,14 +89,24 @@ def _table_check(kind: str, validator: Callable) -> Check:
 
 def _rows_only(validator: Callable) -> Callable:
     """A validator that needs only the table (the file's name tells it nothing)."""
-    return lambda table, _name: validator(table)
+    return lambda table, _name, _as_of=None: validator(table)
+
+
+def _registrations(table, name: str, as_of) -> Checked:
+    """A dated list, or a snapshot: the as-of date from the option, the title rows or the file name (only
+    looked for when the option is given or the file has no date column)."""
+    if as_of is None and "registered_on" in table.frame.columns:
+        return validate.registrations(table)
+    day, source = snapshots.as_of_for(table.title, name, as_of)
+    return validate.registrations(table, day, source)
 
 
 # an open-data file's name (jigyosho_430.csv) says which service its offices provide
-_check_offices = _table_check("offices", lambda table, name: validate.offices(table, read.open_data_service(name)))
+_check_offices = _table_check("offices", lambda table, name, _as_of=None:
+                              validate.offices(table, read.open_data_service(name)))
 
 
-def _check_exchanges(name: str, content) -> Checked:
+def _check_exchanges(name: str, content, _as_of=None) -> Checked:
     # a fake .xlsx: read_table says so; a total row (合計): the table reader skips it
     # office numbers the master holds although their check digit fails: the table path knows them
     if (fast_path() and not read._EXCEL_NAME.search(name) and not read.has_total_cell(content)
@@ -106,7 +118,7 @@ def _check_exchanges(name: str, content) -> Checked:
     return _table_check("exchanges", _rows_only(validate.exchanges))(name, content)
 
 
-def _check_cpds(name: str, content) -> Checked:
+def _check_cpds(name: str, content, _as_of=None) -> Checked:
     if isinstance(content, list):  # a folder: (member, bytes) pairs
         members = content
     else:
@@ -138,6 +150,21 @@ def _keyed(table, key: tuple[str, ...], attrs: list[str], coalesce: tuple[str, .
 
 
 _REGISTRATION_KEY = ("office_code", "registered_on")
+
+
+def _store_registrations(conn, batch_id, rows, aggregated):
+    """Dated rows upserted as before; a snapshot's rows recorded as one; then the snapshot registrations
+    derived again from all snapshots (a dated list changes them too: its dates win)."""
+    dated = rows[definitions.dated_rows(rows)].assign(registered_from_snapshot=False)
+    dup = load.upsert_keyed(conn, batch_id, dated, schema.registrations, list(_REGISTRATION_KEY),
+                            ["ended_on", "prefecture_code", "registered_from_snapshot"],
+                            coalesce=("ended_on",)) if len(dated) else 0
+    snapshot = rows[rows["as_of"].notna()]
+    if len(snapshot):
+        undated = int((~definitions.dated_rows(snapshot)).sum())
+        dup = dup + min(snapshots.store(conn, batch_id, snapshot), undated)
+    snapshots.reconcile(conn)
+    return dup, None
 _PROFILE_KEY = ("office_code", "month")
 
 
@@ -150,11 +177,9 @@ def _spec(name: str, **kw) -> KindSpec:
 SPECS: dict[str, KindSpec] = {s.name: s for s in (
     _spec("offices", check=_check_offices, zip_of_files=True, store=_store_offices, dedupe_key=("office_code",),
           refresh=lambda conn, batch_id: aggregates.refresh(conn)),
-    _spec("registrations", check=_table_check("registrations", _rows_only(validate.registrations)),
-          zip_of_files=True,
-          store=_keyed(schema.registrations, _REGISTRATION_KEY, ["ended_on", "prefecture_code"],
-                       coalesce=("ended_on",)),
-          dedupe_key=_REGISTRATION_KEY, refresh=lambda conn, batch_id: aggregates.refresh(conn)),
+    _spec("registrations", check=_table_check("registrations", _registrations), zip_of_files=True,
+          store=_store_registrations, dedupe_key=_REGISTRATION_KEY,
+          refresh=lambda conn, batch_id: aggregates.refresh(conn), takes_as_of=True),
     _spec("exchanges", check=_check_exchanges, zip_of_files=True, store=load.store_exchanges, dedupe_key=tuple(load.EXCHANGE_KEY),
           refresh=aggregates.add_batch),
     _spec("profiles", check=_table_check("profiles", _rows_only(validate.profiles)),

@@ -31,7 +31,7 @@ _TYPES = {
     "service_code": sa.String(3), "registered_on": sa.Date(), "ended_on": sa.Date(), "month": sa.Date(),
     "sender_code": sa.String(10), "receiver_code": sa.String(10), "form": sa.String(10),
     "channel": sa.String(10), "sheets": sa.BigInteger(), "n_rows": sa.BigInteger(), "users": sa.Integer(),
-    "care_managers": sa.Integer(),
+    "care_managers": sa.Integer(), "registered_from_snapshot": sa.Boolean(),
 }
 
 

@@ -37,6 +37,7 @@ class Table:
     totals: int = 0              # 合計/小計/計 rows skipped (not data, not rejected; counted in rows_read)
     row_files: pd.Series | None = None   # per row, where it was read ("book.xlsx [シート]"); None: ``file``
     notes: list = field(default_factory=list)     # (ja, en) sentences the summary says of the file
+    title: list = field(default_factory=list)     # the rows above the header, each joined (「…時点」)
 
 
 # ---------------------------------------------------------------- encodings
@@ -569,9 +570,10 @@ def read_csv_text(kind: str, file: str, text: str) -> Table:
     grid, delim = _csv_grid(text, file)
     h = _find_header(kind, grid, file)
     got = _raw_rows(file, text, grid, h, delim) if grid else None
+    title = _title(grid[:h])
     if got is not None:
         raw, ragged = got
-        return _to_table(kind, file, raw, grid[h], h + 2, ragged, delim)
+        return _titled(_to_table(kind, file, raw, grid[h], h + 2, ragged, delim), title)
     try:
         raw = pd.read_csv(io.StringIO(text), sep=delim, header=None, skiprows=h + 1, dtype=str,
                           keep_default_na=False, skip_blank_lines=False, engine="c", on_bad_lines="error",
@@ -579,7 +581,16 @@ def read_csv_text(kind: str, file: str, text: str) -> Table:
     except (pd.errors.ParserError, ValueError) as exc:
         raise FileRefused("CSVとして読めません（列の数が行ごとに違います）",
                           f"cannot read as CSV: {str(exc).splitlines()[0]}", file) from None
-    return _to_table(kind, file, raw, grid[h], h + 2, None, delim)
+    return _titled(_to_table(kind, file, raw, grid[h], h + 2, None, delim), title)
+
+
+def _title(rows: list[list]) -> list[str]:
+    return [" ".join(str(c) for c in r if str(c).strip()) for r in rows if any(str(c).strip() for c in r)]
+
+
+def _titled(table: Table, title: list[str]) -> Table:
+    table.title = title
+    return table
 
 
 def _cell_text(v) -> str:
@@ -614,13 +625,13 @@ def _two_row_header(kind: str, upper: list, lower: list) -> list:
     return out
 
 
-def _sheet_header(kind: str, rows: list[list], file: str) -> tuple[list, int]:
-    """(header cells, index of the first data row) of a sheet: one header row, else a group row merged
-    over the row under it (``_two_row_header``); the refusal of the one-row search when neither has the
-    kind's columns."""
+def _sheet_header(kind: str, rows: list[list], file: str) -> tuple[list, int, int]:
+    """(header cells, index of the first data row, index of the first header row) of a sheet: one header
+    row, else a group row merged over the row under it (``_two_row_header``); the refusal of the one-row
+    search when neither has the kind's columns. The rows above the header are its title (「…時点」)."""
     try:
         h = _find_header(kind, rows, file)
-        return rows[h], h + 1
+        return rows[h], h + 1, h
     except FileRefused as exc:
         refusal = exc
     for i in range(min(len(rows) - 1, MAX_HEADER_SCAN)):
@@ -629,7 +640,7 @@ def _sheet_header(kind: str, rows: list[list], file: str) -> tuple[list, int]:
             _find_header(kind, [header], file)
         except FileRefused:
             continue
-        return header, i + 2
+        return header, i + 2, i
     raise refusal
 
 
@@ -651,7 +662,7 @@ def _join_sheets(kind: str, file: str, tables: list[tuple[str, Table]]) -> Table
     personal = list(dict.fromkeys(h for _, t in tables for h in t.dropped_personal))
     return Table(file, frame, row_numbers, personal, headers=first.headers, ragged=first.ragged,
                  header_cells=first.header_cells, totals=sum(t.totals for _, t in tables),
-                 notes=[n for _, t in tables for n in t.notes], row_files=row_files)
+                 notes=[n for _, t in tables for n in t.notes], row_files=row_files, title=first.title)
 
 
 def read_xlsx(kind: str, file: str, data: bytes) -> Table:
@@ -682,12 +693,12 @@ def read_xlsx(kind: str, file: str, data: bytes) -> Table:
                 skipped.append((ws.title, "データがありません", "no data"))
                 continue
             try:
-                header, start = _sheet_header(kind, rows, file)
+                header, start, top = _sheet_header(kind, rows, file)
                 width = max(len(r) for r in rows)
                 raw = pd.DataFrame([r + [""] * (width - len(r)) for r in rows[start:]], dtype=str)
                 if raw.shape[1] == 0:
                     raw = pd.DataFrame(index=range(0), columns=range(width), dtype=str)
-                tables.append((ws.title, _to_table(kind, file, raw, header, start + 1)))
+                tables.append((ws.title, _titled(_to_table(kind, file, raw, header, start + 1), _title(rows[:top]))))
             except FileRefused as exc:
                 last_error = exc
                 skipped.append((ws.title, exc.ja, exc.en))

@@ -17,6 +17,7 @@ from analytics import settings
 from analytics.domain import codes, dates
 from analytics.errors import FileRefused
 from analytics.ingest import columns as cols
+from analytics.ingest import snapshots
 from analytics.ingest.read import Table
 from analytics.store import definitions
 
@@ -485,11 +486,20 @@ def offices(table: Table, file_service: str | None = None) -> Checked:
 
 # ---------------------------------------------------------------- registrations
 
-def registrations(table: Table) -> Checked:
+def registrations(table: Table, as_of=None, as_of_source: str | None = None) -> Checked:
+    """A dated list (利用開始日), or a snapshot on ``as_of`` (analytics.ingest.snapshots): without a date
+    column the as-of date is needed; with both, the rows' dates are kept (and may be empty)."""
+    if as_of is None and "registered_on" not in table.frame.columns:
+        raise snapshots.no_date_refusal(table.file)
     f, p = _base(table)
     out = pd.DataFrame(index=f.index)
     out["office_code"] = _office_codes(f, "office_code", p)
-    out["registered_on"] = _dates(f, "registered_on", p, required=True)
+    if "registered_on" in f:
+        out["registered_on"] = _dates(f, "registered_on", p, required=as_of is None)
+    else:
+        out["registered_on"] = None
+    out["as_of"] = as_of
+    out["as_of_source"] = as_of_source
     # a planned (or "never": 9999-12-31) 利用終了日 may lie in the future: only the lower bound applies
     out["ended_on"] = _dates(f, "ended_on", p, required=False, upper=False) if "ended_on" in f else None
     if "ended_on" in f:

@@ -75,10 +75,72 @@ def registered_months(months, name: str = "regm"):
     return q.cte(name)
 
 
+def from_snapshot(reg=R):
+    """Snapshot registration: in a list without start dates (the offices using the system on a date), the
+    start date is the date of the first list naming the office (registered on or before it) and the end
+    date that of the first later list of its prefecture not naming it; dates of dated lists win.
+
+    In SQL: registered_from_snapshot is true (the rows are derived by analytics.ingest.snapshots.reconcile)."""
+    return reg.c.registered_from_snapshot.is_(True)
+
+
+def snapshot_registrations(coverage: pd.DataFrame, members: pd.DataFrame,
+                           dated: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``from_snapshot`` in pandas: the registrations the snapshots say, and the dated ones they end.
+
+    coverage: prefecture_code, S (the snapshot dates of each prefecture); members: office_code, S,
+    prefecture_code, batch_id (who each snapshot lists); dated: office_code, registered_on, ended_on,
+    prefecture_code (the registrations with a 利用開始日). Returns (runs: office_code, registered_on, ended_on,
+    prefecture_code, batch_id; ends: the dated rows that end, with their new ended_on)."""
+    dated = dated.copy()
+    present = members[["office_code", "S"]].assign(present=True)
+    # a dated registration current at a later snapshot of its prefecture that does not list it ends then
+    ends = dated.reset_index().merge(coverage, on="prefecture_code")
+    ends = ends[registered_at_mask(ends["registered_on"], ends["ended_on"], ends["S"])
+                & (ends["registered_on"] < ends["S"])]
+    ends = ends.merge(present, on=["office_code", "S"], how="left")
+    ends = ends[ends["present"].isna()].groupby("index")["S"].min()
+    changed = dated.loc[ends.index].assign(ended_on=ends)
+    dated.loc[ends.index, "ended_on"] = ends
+    # runs of snapshot dates listing an office that no dated registration explains (is current at)
+    offices = members[["office_code", "prefecture_code"]].drop_duplicates("office_code", keep="last")
+    grid = offices.merge(coverage, on="prefecture_code").merge(
+        members[["office_code", "S", "batch_id"]].assign(present=True), on=["office_code", "S"], how="left")
+    grid["present"] = grid["present"].fillna(False).astype(bool)
+    on_dates = grid[["office_code", "S"]].reset_index().merge(dated[["office_code", "registered_on", "ended_on"]],
+                                                              on="office_code")
+    explained = on_dates[registered_at_mask(on_dates["registered_on"], on_dates["ended_on"], on_dates["S"])]["index"]
+    grid["open"] = grid["present"] & ~grid.index.isin(explained.unique())
+    grid = grid.sort_values(["office_code", "S"], kind="stable").reset_index(drop=True)
+    grid["run"] = (grid["open"] != grid.groupby("office_code")["open"].shift()).cumsum()
+    grid["next_S"] = grid.groupby("office_code")["S"].shift(-1)
+    runs = (grid[grid["open"]].groupby("run")
+            .agg(office_code=("office_code", "first"), registered_on=("S", "min"),
+                 ended_on=("next_S", lambda s: s.iloc[-1]), prefecture_code=("prefecture_code", "first"),
+                 batch_id=("batch_id", "first")).reset_index(drop=True))
+    # a dated registration starting inside a run ends the run there
+    later = runs.reset_index().merge(dated[["office_code", "registered_on"]].rename(columns={"registered_on": "d"}),
+                                     on="office_code")
+    later = later[later["d"] > later["registered_on"]].groupby("index")["d"].min()
+    runs.loc[later.index, "ended_on"] = pd.concat([runs.loc[later.index, "ended_on"], later], axis=1).min(axis=1)
+    return runs, changed
+
+
+def dated_rows(rows: pd.DataFrame) -> pd.Series:
+    """The rows of a registration list that carry a 利用開始日 (a snapshot's rows may not)."""
+    return rows["registered_on"].notna()
+
+
 def is_registered_at(registered_on, ended_on, d: dt.date) -> bool:
     """``registered_at`` for one registration row held in Python (dates; ended_on None/NaT when open)."""
     end = None if ended_on is None or pd.isna(ended_on) else pd.Timestamp(ended_on).date()
     return pd.Timestamp(registered_on).date() <= d and (end is None or end > d)
+
+
+def registered_at_mask(registered_on: pd.Series, ended_on: pd.Series, d) -> pd.Series:
+    """``registered_at`` vectorised over pandas Series (ended_on NaT when open; ``d`` a date or a Series)."""
+    reg, end, day = pd.to_datetime(registered_on), pd.to_datetime(ended_on), pd.to_datetime(d)
+    return (reg <= day) & (end.isna() | (end > day))
 
 
 def is_registered_in_month(registered_on, ended_on, month: dt.date) -> bool:

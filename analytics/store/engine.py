@@ -385,8 +385,15 @@ def _monthly_month_index_on_postgresql(conn: Connection) -> None:
         conn.execute(sa.text("CREATE INDEX IF NOT EXISTS ix_exchanges_monthly_month ON exchanges_monthly (month)"))
 
 
+def _registration_snapshots(conn: Connection) -> None:
+    """5: registrations.registered_from_snapshot (false for every stored row); the snapshot tables are
+    created by create_all after the migrations."""
+    conn.execute(sa.text("ALTER TABLE registrations ADD COLUMN IF NOT EXISTS registered_from_snapshot "
+                         "BOOLEAN DEFAULT false"))
+
+
 MIGRATIONS: dict[int, list] = {2: [_office_aggregates], 3: [_no_month_index_on_duckdb],
-                               4: [_monthly_month_index_on_postgresql]}
+                               4: [_monthly_month_index_on_postgresql], 5: [_registration_snapshots]}
 
 
 def current_version(conn: Connection) -> int:

@@ -39,11 +39,18 @@ def _as_date(value) -> dt.date | None:
 def series_months(engine) -> tuple[dt.date, dt.date] | None:
     """(first, last) month of the registration series, or None when there are no registrations.
 
-    First: the month of the earliest registration. Last: the last complete month on or before the data's
-    as-of date (dataset_meta 'as_of'), else the month of the latest registration.
+    First: the month of the earliest registration, but not before the earliest snapshot-derived one: a
+    snapshot says its offices were registered on or before its date, so the months before the first
+    snapshot are unknown, not a climb from 0 (the forecast would read the first snapshot as a spike).
+    Last: the last complete month on or before the data's as-of date (dataset_meta 'as_of'), else the month
+    of the latest registration.
     """
     with engine.connect() as conn:
         lo, hi = conn.execute(sa.select(sa.func.min(r.c.registered_on), sa.func.max(r.c.registered_on))).one()
+        first_snapshot = conn.execute(sa.select(sa.func.min(r.c.registered_on))
+                                      .where(D.from_snapshot(r))).scalar()
+        if first_snapshot is not None:
+            lo = max(_as_date(lo), _as_date(first_snapshot))
         as_of = _as_date(store_engine.get_meta(conn, "as_of"))
     lo, hi = _as_date(lo), _as_date(hi)
     if lo is None:

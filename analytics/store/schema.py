@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -25,8 +26,9 @@ from sqlalchemy import (
 from analytics.domain.codes import CHANNELS, FORMS  # noqa: F401  (re-exported: schema.CHANNELS)
 
 # 2: per-office pre-aggregates (analytics.store.aggregates_office); 3: no month index on DuckDB;
-# 4: PostgreSQL indexes exchanges_monthly by month
-SCHEMA_VERSION = 4
+# 4: PostgreSQL indexes exchanges_monthly by month; 5: registration snapshots (registered_from_snapshot,
+# registration_snapshots, snapshot_offices)
+SCHEMA_VERSION = 5
 
 metadata = MetaData()
 
@@ -95,7 +97,29 @@ registrations = Table(
     Column("ended_on", Date),
     Column("prefecture_code", String(2), nullable=False),
     Column("batch_id", BigInteger),
+    # true: derived from snapshots (analytics.ingest.snapshots): registered on or before registered_on (the
+    # first snapshot listing it), ended_on the first later snapshot of its prefecture that does not list it
+    Column("registered_from_snapshot", Boolean, default=False, server_default="false"),
     PrimaryKeyConstraint("office_code", "registered_on"),
+)
+
+# Registration snapshots: a list of the offices using the system on a date (no 利用開始日), complete for the
+# prefectures it covers. Stored as facts; the snapshot-derived registrations are recomputed from them.
+registration_snapshots = Table(
+    "registration_snapshots", metadata,
+    Column("as_of", Date, nullable=False),
+    Column("prefecture_code", String(2), nullable=False),
+    Column("batch_id", BigInteger),
+    PrimaryKeyConstraint("prefecture_code", "as_of"),
+)
+
+snapshot_offices = Table(
+    "snapshot_offices", metadata,
+    Column("as_of", Date, nullable=False),
+    Column("office_code", String(10), nullable=False),
+    Column("prefecture_code", String(2), nullable=False),
+    Column("batch_id", BigInteger),
+    PrimaryKeyConstraint("office_code", "as_of"),
 )
 
 # 提供票 exchanges aggregated to (month, sender, receiver, form, channel). month = first day of month.

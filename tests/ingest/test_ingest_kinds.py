@@ -231,11 +231,11 @@ def test_several_files_in_one_call_read_ahead_stored_in_order(engine, monkeypatc
     events, second_checked = [], threading.Event()
     check, store = ingest._check, load.load
 
-    def spy_check(kind, name, content):
+    def spy_check(kind, name, content, as_of=None):
         events.append(("check", name, threading.current_thread().name))
         if name == "aug-again.csv":
             second_checked.set()
-        return check(kind, name, content)
+        return check(kind, name, content, as_of)
 
     def spy_load(engine_, kind, name, *args, **kwargs):
         if name == "aug.csv":  # the next file's check runs while this one is being stored
@@ -278,10 +278,10 @@ def test_an_unexpected_error_reading_ahead_surfaces_in_that_files_turn(engine, m
     import analytics.ingest as ingest
     check = ingest._check
 
-    def failing(kind, name, content):
+    def failing(kind, name, content, as_of=None):
         if name == "sep.csv":
             raise RuntimeError("reader bug")
-        return check(kind, name, content)
+        return check(kind, name, content, as_of)
 
     monkeypatch.setattr(ingest, "_check", failing)
     with pytest.raises(RuntimeError, match="reader bug"):

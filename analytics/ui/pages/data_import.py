@@ -5,7 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics import auth, i18n
-from analytics.ingest import KINDS, columns, history, ingest_files, spec_for
+from analytics.domain import dates
+from analytics.ingest import KINDS, columns, history, ingest_files, snapshot_date, spec_for
 from analytics.ingest.load import default_user
 from analytics.reports import tabular
 from analytics.ui import glue
@@ -33,6 +34,18 @@ with st.expander(glue.tr("import.columns"), expanded=False):
 files = st.file_uploader(glue.tr("import.files"), accept_multiple_files=True, key="import_files",
                          type=["csv", "txt", "tsv", "xlsx", "parquet", "zip"])
 
+# a registration list without 利用開始日 is a snapshot: its as-of date, found in the title rows or the name
+# when written there, for the user to confirm or give
+as_of = None
+found = [snapshot_date(kind, f.name, f.getvalue()) for f in files or []]
+if any(needs for needs, _ in found):
+    detected = next((day for needs, day in found if needs and day is not None), None)
+    as_of = st.date_input(glue.tr("import.as_of"), value=detected, key="import_as_of",
+                          min_value=dates.allowed_range()[0], max_value=dates.allowed_range()[1],
+                          help=glue.tr("import.as_of_help"))
+    st.caption(glue.tr("import.as_of_found", date=detected.isoformat()) if detected is not None
+               else glue.tr("import.as_of_missing"))
+
 if st.button(glue.tr("import.run"), type="primary", key="import_run"):
     if not files:
         st.warning(glue.tr("import.no_files"))
@@ -44,7 +57,7 @@ if st.button(glue.tr("import.run"), type="primary", key="import_run"):
 
         imported_by = getattr(glue.scope(), "username", "") or default_user()
         summary = ingest_files(glue.engine(), kind, [(f.name, f.getvalue()) for f in files],
-                               imported_by=imported_by, progress=progress)
+                               imported_by=imported_by, progress=progress, as_of=as_of)
         auth.audit(glue.engine(), imported_by, "import",
                    f"kind={kind} files={summary.files} accepted={summary.accepted} rejected={summary.rejected} "
                    f"refused={len(summary.refused)}")
@@ -61,6 +74,8 @@ if summary is not None:
     notes = [f"- {n['file']}: {i18n.part(n['note'], glue.lang())}" for n in getattr(summary, "notes", [])]
     if notes:  # total rows skipped, sheets read and skipped, warnings: said, not rejected
         st.info("\n".join(notes))
+    for snap in summary.snapshots:
+        st.info(glue.tr("import.snapshot", file=snap["file"], date=snap["as_of"]))
     if summary.refused:
         st.error(glue.tr("import.refused") + "\n\n" + "\n".join(f"- {m}" for m in summary.refused))
     rejected = history.rejected_rows(glue.engine(), [b for b in summary.batch_ids if b is not None])
