@@ -30,7 +30,8 @@ def run(args) -> int:
     else:
         print(t("msg.ingest_summary", kind=spec_for(summary.kind).label(lang()), files=summary.files,
                 rows_read=summary.rows_read, accepted=summary.accepted, duplicates=summary.duplicates,
-                rejected=summary.rejected))
+                rejected=summary.rejected)
+              + (" " + t("msg.ingest_companions", companions=summary.companions) if summary.companions else ""))
         for e in summary.errors[:20]:
             print(t("msg.ingest_error_row", file=e["file"], row=e["row"], column=e["column"], value=repr(e["value"]),
                     reason=i18n.part(e["reason"], lang())))

@@ -33,6 +33,7 @@ class IngestSummary:
     accepted: int = 0
     duplicates: int = 0
     rejected: int = 0
+    companions: int = 0   # known files of an input that are no row of ours (cpds: 利用者補足, 第3表, 削除 …)
     errors: list[dict] = field(default_factory=list)   # file, row, column, value, reason ("日本語 / English")
     refused: list[str] = field(default_factory=list)   # one message per refused file ("file: ja / en")
     refused_files: list[dict] = field(default_factory=list)  # the same as {"file", "reason"}
@@ -40,10 +41,11 @@ class IngestSummary:
 
     def as_json(self) -> dict:
         """DESIGN §6's keys, plus ``refused``: one ``{"file", "reason"}`` per file refused whole (nothing of
-        it stored; the other files may have been)."""
+        it stored; the other files may have been), and ``companions``: rows read that are known files of
+        the input but no row of ours (rows_read = accepted + duplicates + rejected + companions)."""
         return {"kind": self.kind, "files": self.files, "rows_read": self.rows_read, "accepted": self.accepted,
                 "duplicates": self.duplicates, "rejected": self.rejected, "errors": self.errors,
-                "refused": list(self.refused_files)}
+                "refused": list(self.refused_files), "companions": self.companions}
 
 
 Progress = Callable[[float, str], None]
@@ -165,10 +167,11 @@ def _store(engine, spec: KindSpec, name: str, p: _Prepared, imported_by: str, su
     earlier = load.find_batch(engine, spec.name, p.content_hash)
     if earlier is not None:
         return load.record_duplicate(engine, spec.name, name, p.content_hash, imported_by, int(earlier.rows_read))
-    rows, errors, rows_read, agg = p.checked or _check(spec, name, p.content)
+    rows, errors, rows_read, agg, *rest = p.checked or _check(spec, name, p.content)
     p.checked = p.content = None  # the rows live only as long as this call
     report(base + 0.6 / n, f"{name}: 保存中 / storing")
-    counts = load.load(engine, spec, name, p.content_hash, rows, errors, rows_read, imported_by, agg)
+    counts = load.load(engine, spec, name, p.content_hash, rows, errors, rows_read, imported_by, agg,
+                       companions=rest[0] if rest else 0)
     if counts.conflicts is not None and not counts.conflicts.empty:  # keys stored with another count
         errors = pd.concat([errors, counts.conflicts[[c for c in counts.conflicts.columns if c in errors.columns]]],
                            ignore_index=True) if not errors.empty else counts.conflicts
@@ -218,6 +221,7 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
                 summary.accepted += counts.accepted
                 summary.duplicates += counts.duplicates
                 summary.rejected += counts.rejected
+                summary.companions += counts.companions
     finally:
         # on an error or an interrupt, the file being read ahead is abandoned, not waited for
         pool.shutdown(wait=False, cancel_futures=True)

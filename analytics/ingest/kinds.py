@@ -26,7 +26,7 @@ def fast_path() -> bool:
 
 
 # what a check returns: (accepted rows, problems with their position, rows read, rows summed on the key
-# or None)
+# or None[, companions: rows read that are known files of the input but no row of ours (cpds), 0 if left out])
 Checked = tuple
 Check = Callable[[str, object], Checked]
 # what a store returns: (duplicate rows, conflicts: keys stored with another count)
@@ -99,11 +99,11 @@ def _check_cpds(name: str, content) -> Checked:
         else:
             members = [(name, content)]
     try:
-        rows, errors, rows_read, agg = cpds.check(name, members)
+        rows, errors, rows_read, agg, companions = cpds.check(name, members)
     except FileRefused as exc:
         exc.file = exc.file or name
         raise
-    return rows, _errors_out(name, errors, None), rows_read, agg
+    return rows, _errors_out(name, errors, None), rows_read, agg, companions
 
 
 # ---------------------------------------------------------------- stores

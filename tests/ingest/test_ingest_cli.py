@@ -32,7 +32,8 @@ def test_cli_json_and_idempotence(db_url, tmp_path, capsys):
                   "cp932")
     assert main(["--db", db_url, "ingest", "registrations", path, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert list(out) == ["kind", "files", "rows_read", "accepted", "duplicates", "rejected", "errors", "refused"]
+    assert list(out) == ["kind", "files", "rows_read", "accepted", "duplicates", "rejected", "errors", "refused",
+                         "companions"]
     assert out["refused"] == []
     assert (out["kind"], out["files"], out["rows_read"], out["accepted"], out["duplicates"], out["rejected"]) == (
         "registrations", 1, 3, 2, 0, 1)

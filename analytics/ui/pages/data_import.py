@@ -55,8 +55,10 @@ if st.button(glue.tr("import.run"), type="primary", key="import_run"):
 summary = st.session_state.get("import_summary")
 if summary is not None:
     st.subheader(glue.tr("import.summary"))
-    cells = st.columns(5)
-    for cell, key in zip(cells, ("files", "rows_read", "accepted", "duplicates", "rejected")):
+    # companions (known files of a cpds unit that are no exchange) only when there are any
+    keys = ("files", "rows_read", "accepted", "duplicates", "rejected") + (("companions",) if summary.companions else ())
+    cells = st.columns(len(keys))
+    for cell, key in zip(cells, keys):
         cell.metric(glue.tr(f"import.m.{key}"), f"{getattr(summary, key):,}")
     if summary.refused:
         st.error(glue.tr("import.refused") + "\n\n" + "\n".join(f"- {m}" for m in summary.refused))
