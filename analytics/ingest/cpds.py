@@ -31,18 +31,22 @@ from analytics.ingest.validate import ERROR_COLUMNS
 # サービス種類コード: ``UPPLAN_{YYYYMM}_{sender}_{svc}_{receiver}_{svc}_{ts}.CSV``.
 EXCHANGE_FORMS = {"UPPLAN": "plan", "UPJSK": "actual", "UP1KYO": "sheet1", "UP2KYO": "sheet2"}
 # a deletion file withdraws the users it lists from the exchange of the same key (DLTPLAN → UPPLAN …)
-DELETES = {"DLT" + p[2:]: p for p in EXCHANGE_FORMS}
+DELETES = {"DLT" + p[2:]: p for p in EXCHANGE_FORMS}  # DLTPLAN, DLTJSK, DLT1KYO, DLT2KYO
 # known files of a unit that are no exchange of ours: 第3表, 第7表, 利用者補足, 予防 (基本情報, 画像), and the
 # deletions of those
 COMPANIONS = ("UP3KYO", "UPSIKYU", "UPHOSOKU", "UPKIHON_SUB1", "UPKIHON_IMAGE", "UPKIHON",
               "DLT3KYO", "DLTSIKYU", "DLTHOSOKU", "DLTKIHON")
+# 第1表/第2表/第3表 (and their deletions) carry no YYYYMM; every other file does. Only 予防's images are
+# pictures, numbered by a 4-digit 枝番 after the timestamp.
+NO_MONTH = frozenset({"UP1KYO", "UP2KYO", "UP3KYO", "DLT1KYO", "DLT2KYO", "DLT3KYO"})
+IMAGES = frozenset({"UPKIHON_IMAGE"})
 PREFIXES = tuple(sorted({*EXCHANGE_FORMS, *DELETES, *COMPANIONS}, key=len, reverse=True))
 FORM = EXCHANGE_FORMS  # the form of an exchange file's prefix
 _OFFICE, _SVC = r"[0-9A-Za-z]{10}", r"[0-9A-Za-z]{2}"
 NAME = re.compile(rf"^(?P<prefix>{'|'.join(PREFIXES)})_(?:(?P<ym>\d{{6}})_)?"
                   rf"(?P<sender>{_OFFICE})(?:_(?P<sender_service>{_SVC}))?_"
                   rf"(?P<receiver>{_OFFICE})(?:_(?P<receiver_service>{_SVC}))?"
-                  rf"(?:_(?P<ts>\d{{8,14}}))?(?:_(?P<branch>\d{{1,4}}))?\.(?:csv|jpe?g|png|pdf)$", re.IGNORECASE)
+                  rf"(?:_(?P<ts>\d{{8,14}})(?:_(?P<branch>\d{{4}}))?)?\.(?P<ext>csv|jpe?g)$", re.IGNORECASE)
 # a name of the standard's shape whose parts do not read (for the message: which rule it breaks)
 _PREFIX = re.compile(rf"^(?:{'|'.join(PREFIXES)})_", re.IGNORECASE)
 _SERVICE = re.compile(r"^(?:\d{2}|[A-Z][0-9A-Z])$")
@@ -74,6 +78,10 @@ def parse_name(member: str) -> FileName | None:
     if not m:
         return None
     prefix = m["prefix"].upper()
+    image = prefix in IMAGES
+    if (m["ym"] is None) != (prefix in NO_MONTH) or (m["ext"].lower() != "csv") != image or (
+            m["branch"] is not None and not image):
+        return None
     form = EXCHANGE_FORMS.get(prefix) or EXCHANGE_FORMS.get(DELETES.get(prefix, ""))
     role = "exchange" if prefix in EXCHANGE_FORMS else "deletion" if prefix in DELETES else "companion"
     svc = [s.upper() if s else None for s in (m["sender_service"], m["receiver_service"])]

@@ -78,8 +78,16 @@ def test_every_name_of_the_standard_parses(name, want):
     assert cpds.service_problem(n) is None
 
 
-@pytest.mark.parametrize("name", ["UPPLAN_202508.CSV", "PLAN_202508_3070001007_3070002013_20250725101010.CSV",
-                                  "UPPLAN_202508_3070001007_43_3070002013_11_20250725101010.txt", "メモ.txt"])
+@pytest.mark.parametrize("name", [
+    "UPPLAN_202508.CSV", "PLAN_202508_3070001007_3070002013_20250725101010.CSV",
+    "UPPLAN_202508_3070001007_43_3070002013_11_20250725101010.txt", "メモ.txt",
+    "UPPLAN_202508_3070001007_3070002013_1.csv",                          # a number that is no timestamp
+    "UPPLAN_3070001007_43_3070002013_11_20250725101010.CSV",              # a plan names its month
+    "UP1KYO_202508_3070001007_43_3070002013_11_20250725101010.CSV",       # 第1表 names none
+    "UPPLAN_202508_3070001007_43_3070002013_11_20250725101010_0001.CSV",  # 枝番: images only
+    "UPKIHON_IMAGE_202508_3070001007_46_3070002013_11_20250725101010_0001.CSV",
+    "UPPLAN_202508_3070001007_43_3070002013_11_20250725101010.jpg",
+])
 def test_other_names_do_not_parse(name):
     assert cpds.parse_name(name) is None
 
