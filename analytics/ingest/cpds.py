@@ -47,8 +47,6 @@ NAME = re.compile(rf"^(?P<prefix>{'|'.join(PREFIXES)})_(?:(?P<ym>\d{{6}})_)?"
                   rf"(?P<sender>{_OFFICE})(?:_(?P<sender_service>{_SVC}))?_"
                   rf"(?P<receiver>{_OFFICE})(?:_(?P<receiver_service>{_SVC}))?"
                   rf"(?:_(?P<ts>\d{{8,14}})(?:_(?P<branch>\d{{4}}))?)?\.(?P<ext>csv|jpe?g)$", re.IGNORECASE)
-# a name of the standard's shape whose parts do not read (for the message: which rule it breaks)
-_PREFIX = re.compile(rf"^(?:{'|'.join(PREFIXES)})_", re.IGNORECASE)
 _SERVICE = re.compile(r"^(?:\d{2}|[A-Z][0-9A-Z])$")
 
 NAME_RULE_JA = ("UPPLAN_年月_送信元[_サービス種類]_送信先[_サービス種類]_日時.CSV など標準仕様のファイル名"
@@ -189,13 +187,17 @@ def _user_pairs(member: str, data: bytes) -> set[bytes]:
     return pairs
 
 
+_ASCII_NAME = re.compile(r"^[0-9A-Za-z_.\- ()]+$")
+
+
 def _safe_name(member: str) -> str:
     """A member's name for the rejected-rows list: shown unless it may name a care user (a misnamed file
-    may be named after the person: 山田太郎様分.csv); a name of the standard's shape is always shown."""
-    if _PREFIX.match(member):
-        return member
+    may be named after the person: 山田太郎様分.csv, UPPLAN_202508_山田太郎_x.csv). Shown: names in Latin
+    letters, digits and punctuation that do not look personal (利用者, 様 … as ``display_name`` tells);
+    a name with kana or kanji could be a person's and is masked."""
     from analytics.ingest import display_name  # the one rule for names that may name a person
-    return member if display_name(member) == member else cols.PERSONAL_PLACEHOLDER
+    ok = _ASCII_NAME.match(member) and display_name(member) == member
+    return member if ok else cols.PERSONAL_PLACEHOLDER
 
 
 def _month_of(name: FileName):
