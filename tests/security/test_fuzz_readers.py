@@ -133,13 +133,15 @@ def strategy(kind: str):
 
 def _accounted(kind: str, name: str, content) -> None:
     try:
-        rows, errors, rows_read, _agg = spec_for(kind).check(name, content)
+        rows, errors, rows_read, _agg, *rest = spec_for(kind).check(name, content)
     except FileRefused as exc:
         assert exc.ja and exc.en
         return
     rejected = errors["row"].nunique() if len(errors) else 0
-    # every row is either accepted (a row of ``rows``) or rejected (at least one error for its position)
-    assert len(rows) + rejected == rows_read, (len(rows), rejected, rows_read)
+    # every row is either accepted (a row of ``rows``), rejected (at least one error for its position) or
+    # a companion (cpds: a known file of the unit that is no exchange)
+    companions = rest[0] if rest else 0
+    assert len(rows) + rejected + companions == rows_read, (len(rows), rejected, companions, rows_read)
     assert not set(rows["_pos"]) & set(errors["pos"]) if "pos" in errors and len(rows) else True
 
 
