@@ -820,10 +820,12 @@ def invariants(case: Case, summary, before: dict, after: dict) -> list[str]:
         if summary.batch_ids:
             bad.append("refused and stored")
     else:
-        if summary.rows_read != summary.accepted + summary.duplicates + summary.rejected + summary.skipped:
+        if summary.rows_read != (summary.accepted + summary.duplicates + summary.rejected + summary.skipped
+                                 + summary.companions):
             bad.append(f"rows_read {summary.rows_read} != accepted {summary.accepted} + duplicates "
-                       f"{summary.duplicates} + rejected {summary.rejected} + skipped {summary.skipped}")
-        if min(summary.rows_read, summary.accepted, summary.duplicates, summary.rejected) < 0:
+                       f"{summary.duplicates} + rejected {summary.rejected} + skipped {summary.skipped} + "
+                       f"companions {summary.companions}")
+        if min(summary.rows_read, summary.accepted, summary.duplicates, summary.rejected, summary.companions) < 0:
             bad.append("a negative count")
         if len(summary.batch_ids) != 1:
             bad.append(f"{len(summary.batch_ids)} import batches recorded, not 1")

@@ -33,7 +33,8 @@ def run(args) -> int:
     else:
         print(t("msg.ingest_summary", kind=spec_for(summary.kind).label(lang()), files=summary.files,
                 rows_read=summary.rows_read, accepted=summary.accepted, duplicates=summary.duplicates,
-                rejected=summary.rejected))
+                rejected=summary.rejected)
+              + (" " + t("msg.ingest_companions", companions=summary.companions) if summary.companions else ""))
         if summary.skipped:
             print(t("msg.ingest_skipped", n=summary.skipped))
         for note in summary.notes:

@@ -37,6 +37,7 @@ class IngestSummary:
     rejected: int = 0
     skipped: int = 0                                   # 合計/小計 rows (in rows_read; not data, not rejected)
     warnings: int = 0                                  # values stored with a warning (see notes)
+    companions: int = 0   # known files of an input that are no row of ours (cpds: 利用者補足, 第3表, 削除 …)
     errors: list[dict] = field(default_factory=list)   # file, row, column, value, reason ("日本語 / English")
     notes: list[dict] = field(default_factory=list)    # file, note ("日本語 / English"): what else was done
     refused: list[str] = field(default_factory=list)   # one message per refused file ("file: ja / en")
@@ -47,14 +48,15 @@ class IngestSummary:
 
     def as_json(self) -> dict:
         """DESIGN §6's keys, plus ``refused``: one ``{"file", "reason"}`` per file refused whole (nothing of
-        it stored; the other files may have been); ``skipped``: total rows (rows_read = accepted +
-        duplicates + rejected + skipped); ``notes``: one ``{"file", "note"}`` per thing said of a file; and
-        ``snapshots`` when files were read as snapshots: one ``{"file", "as_of", "source"}`` each (source:
-        option, title or name)."""
+        it stored; the other files may have been); ``skipped``: total rows; ``companions``: known files of
+        the input that are no row of ours (cpds), so rows_read = accepted + duplicates + rejected + skipped +
+        companions; ``notes``: one ``{"file", "note"}`` per thing said of a file; and ``snapshots`` when files
+        were read as snapshots: one ``{"file", "as_of", "source"}`` each (source: option, title or name)."""
         return {"kind": self.kind, "files": self.files, "rows_read": self.rows_read, "accepted": self.accepted,
                 "duplicates": self.duplicates, "rejected": self.rejected, "errors": self.errors,
                 "refused": list(self.refused_files), "skipped": self.skipped, "warnings": self.warnings,
-                "notes": list(self.notes)} | ({"snapshots": list(self.snapshots)} if self.snapshots else {})
+                "notes": list(self.notes), "companions": self.companions} | (
+                    {"snapshots": list(self.snapshots)} if self.snapshots else {})
 
 
 # (fraction done, the step as a (Japanese, English) pair of the message catalogue)
@@ -228,7 +230,8 @@ def _store(engine, spec: KindSpec, name: str, p: _Prepared, imported_by: str, su
         summary.snapshots.append({"file": name, "as_of": pd.Timestamp(rows["as_of"].iloc[0]).date().isoformat(),
                                   "source": rows["as_of_source"].iloc[0]})
     report(base + 0.6 / n, _say("msg.progress_storing", name=name))
-    counts = load.load(engine, spec, name, p.content_hash, rows, errors, rows_read, imported_by, agg)
+    counts = load.load(engine, spec, name, p.content_hash, rows, errors, rows_read, imported_by, agg,
+                       companions=getattr(checked, "companions", 0))
     if counts.conflicts is not None and not counts.conflicts.empty:  # keys stored with another count
         errors = pd.concat([errors, counts.conflicts[[c for c in counts.conflicts.columns if c in errors.columns]]],
                            ignore_index=True) if not errors.empty else counts.conflicts
@@ -301,6 +304,7 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
                 summary.accepted += counts.accepted
                 summary.duplicates += counts.duplicates
                 summary.rejected += counts.rejected
+                summary.companions += counts.companions
     finally:
         # on an error or an interrupt, the file being read ahead is abandoned, not waited for
         pool.shutdown(wait=False, cancel_futures=True)

@@ -24,9 +24,81 @@ from analytics.ingest import limits
 from analytics.ingest.read import MEMBER_ERRORS, decode, member_problem
 from analytics.ingest.validate import ERROR_COLUMNS
 
-NAME = re.compile(r"^(UPPLAN|UPJSK)_(\d{6})_([0-9A-Za-z]{10})_([0-9A-Za-z]{10})(?:_(\d{8,14}))?\.csv$",
-                  re.IGNORECASE)
-FORM = {"UPPLAN": "plan", "UPJSK": "actual"}
+# ---------------------------------------------------------------- the file names of the 標準仕様
+# The one table of the standard's file names (domain-facts §6d): every prefix a unit of exchange may hold
+# and what it is. Both generations are read: before v4.0 ``UPPLAN_{YYYYMM}_{sender}_{receiver}_{ts}.CSV``;
+# from v4.0 (令和6年7月) / v4.1 (令和6年10月) each office number is followed by its 2-character
+# サービス種類コード: ``UPPLAN_{YYYYMM}_{sender}_{svc}_{receiver}_{svc}_{ts}.CSV``.
+EXCHANGE_FORMS = {"UPPLAN": "plan", "UPJSK": "actual", "UP1KYO": "sheet1", "UP2KYO": "sheet2"}
+# a deletion file withdraws the users it lists from the exchange of the same key (DLTPLAN → UPPLAN …)
+DELETES = {"DLT" + p[2:]: p for p in EXCHANGE_FORMS}  # DLTPLAN, DLTJSK, DLT1KYO, DLT2KYO
+# known files of a unit that are no exchange of ours: 第3表, 第7表, 利用者補足, 予防 (基本情報, 画像), and the
+# deletions of those
+COMPANIONS = ("UP3KYO", "UPSIKYU", "UPHOSOKU", "UPKIHON_SUB1", "UPKIHON_IMAGE", "UPKIHON",
+              "DLT3KYO", "DLTSIKYU", "DLTHOSOKU", "DLTKIHON")
+# 第1表/第2表/第3表 (and their deletions) carry no YYYYMM; every other file does. Only 予防's images are
+# pictures, numbered by a 4-digit 枝番 after the timestamp.
+NO_MONTH = frozenset({"UP1KYO", "UP2KYO", "UP3KYO", "DLT1KYO", "DLT2KYO", "DLT3KYO"})
+IMAGES = frozenset({"UPKIHON_IMAGE"})
+PREFIXES = tuple(sorted({*EXCHANGE_FORMS, *DELETES, *COMPANIONS}, key=len, reverse=True))
+FORM = EXCHANGE_FORMS  # the form of an exchange file's prefix
+_OFFICE, _SVC = r"[0-9A-Za-z]{10}", r"[0-9A-Za-z]{2}"
+NAME = re.compile(rf"^(?P<prefix>{'|'.join(PREFIXES)})_(?:(?P<ym>\d{{6}})_)?"
+                  rf"(?P<sender>{_OFFICE})(?:_(?P<sender_service>{_SVC}))?_"
+                  rf"(?P<receiver>{_OFFICE})(?:_(?P<receiver_service>{_SVC}))?"
+                  rf"(?:_(?P<ts>\d{{8,14}})(?:_(?P<branch>\d{{4}}))?)?\.(?P<ext>csv|jpe?g)$", re.IGNORECASE)
+_SERVICE = re.compile(r"^(?:\d{2}|[A-Z][0-9A-Z])$")
+
+NAME_RULE_JA = ("UPPLAN_年月_送信元[_サービス種類]_送信先[_サービス種類]_日時.CSV など標準仕様のファイル名"
+                "（UPJSK_, UP1KYO_, UP2KYO_, UP3KYO_, UPSIKYU_, UPHOSOKU_, UPKIHON_, DLT…）")
+NAME_RULE_EN = ("a file name of the standard such as UPPLAN_{YYYYMM}_{sender}[_{service}]_{receiver}[_{service}]_"
+                "{timestamp}.CSV (UPJSK_, UP1KYO_, UP2KYO_, UP3KYO_, UPSIKYU_, UPHOSOKU_, UPKIHON_, DLT…)")
+
+
+@dataclass(frozen=True)
+class FileName:
+    """What a file name of the standard says: its prefix, role (exchange, deletion, companion), the
+    exchange form it is or deletes, the month, both offices and (v4.x) their サービス種類コード."""
+    prefix: str
+    role: str                   # "exchange" | "deletion" | "companion"
+    form: str | None            # the exchange form of the file, or of the exchange a deletion withdraws
+    ym: str | None
+    sender: str
+    receiver: str
+    sender_service: str | None
+    receiver_service: str | None
+    ts: str | None
+
+
+def parse_name(member: str) -> FileName | None:
+    """The parts of a file name of the standard (either generation); None for any other name."""
+    m = NAME.match(member)
+    if not m:
+        return None
+    prefix = m["prefix"].upper()
+    image = prefix in IMAGES
+    if (m["ym"] is None) != (prefix in NO_MONTH) or (m["ext"].lower() != "csv") != image or (
+            m["branch"] is not None and not image):
+        return None
+    form = EXCHANGE_FORMS.get(prefix) or EXCHANGE_FORMS.get(DELETES.get(prefix, ""))
+    role = "exchange" if prefix in EXCHANGE_FORMS else "deletion" if prefix in DELETES else "companion"
+    svc = [s.upper() if s else None for s in (m["sender_service"], m["receiver_service"])]
+    return FileName(prefix, role, form, m["ym"], m["sender"], m["receiver"], *svc, m["ts"])
+
+
+def service_problem(name: FileName) -> tuple[str, str] | None:
+    """A v4.x name's サービス種類コード: both offices have one or neither, each 2 digits or a letter and a
+    character (総合事業 A1…)."""
+    pair = (name.sender_service, name.receiver_service)
+    if (pair[0] is None) != (pair[1] is None):
+        return ("ファイル名のサービス種類コードが片方の事業所にしかありません",
+                "the file name has a service kind code for one office only")
+    for code in pair:
+        if code is not None and not _SERVICE.match(code):
+            return (f"ファイル名のサービス種類コード {code} が読めません",
+                    f"cannot read the service kind code {code} in the file name")
+    return None
+
 
 _INSURER = re.compile(r"^\d{6}$")
 _INSURED = re.compile(r"^[0-9A-Z]{10}$")
@@ -115,27 +187,44 @@ def _user_pairs(member: str, data: bytes) -> set[bytes]:
     return pairs
 
 
-_SAFE_NAME = re.compile(r"^(UPPLAN|UPJSK)_[0-9A-Za-z_.\-]*$", re.IGNORECASE)
+_ASCII_NAME = re.compile(r"^[0-9A-Za-z_.\- ()]+$")
 
 
 def _safe_name(member: str) -> str:
-    """A member's name for the rejected-rows list: shown only when shaped like an exchange file's name
-    (a misnamed file may be named after the care user)."""
-    return member if _SAFE_NAME.match(member) else cols.PERSONAL_PLACEHOLDER
+    """A member's name for the rejected-rows list: shown unless it may name a care user (a misnamed file
+    may be named after the person: 山田太郎様分.csv, UPPLAN_202508_山田太郎_x.csv). Shown: names in Latin
+    letters, digits and punctuation that do not look personal (利用者, 様 … as ``display_name`` tells);
+    a name with kana or kanji could be a person's and is masked."""
+    from analytics.ingest import display_name  # the one rule for names that may name a person
+    ok = _ASCII_NAME.match(member) and display_name(member) == member
+    return member if ok else cols.PERSONAL_PLACEHOLDER
+
+
+def _month_of(name: FileName):
+    """The month a file is for: its YYYYMM, else (第1表/第2表 carry none) the month it was sent."""
+    ym = name.ym or (name.ts[:6] if name.ts else None)
+    return codes.parse_month(ym) if ym else None
 
 
 def check(file: str, members: list[tuple[str, bytes | Damaged]]):
     """Per member: its key and distinct users; errors for names and contents that cannot be counted (a
     ``Damaged`` member, a member that is not CSV text) — one rejected row each, the other members counted.
 
-    Returns (rows, errors, rows_read, aggregated) where aggregated has the exchange key, sheets (distinct
-    users over all files of the key) and n_rows (files of the key).
+    A name of the standard is read in either generation (before or from v4.0, with the offices'
+    サービス種類コード). Companion files of the unit (利用者補足, 第3表, 第7表, 予防 …) are counted as
+    companions, not read. A deletion file (DLTPLAN_ …) withdraws the users it lists from the exchange files
+    of its key sent before it in the same input; an exchange file left with no user is a companion too
+    (withdrawn), and a deletion is a companion whether or not it found its exchange here.
+
+    Returns (rows, errors, rows_read, aggregated, companions) where aggregated has the exchange key,
+    sheets (distinct users over all files of the key) and n_rows (files of the key); rows_read =
+    len(rows) + rejected members + companions.
     """
-    rows, errors, users_by_key = [], [], {}
+    errors, files, deletions, companions = [], [], [], 0
     members = sorted(members, key=lambda m: m[0])
     if not any(NAME.match(m[0]) for m in members):
-        raise FileRefused("UPPLAN_／UPJSK_ で始まる送受信ファイルがありません",
-                          "no UPPLAN_/UPJSK_ exchange files found", file)
+        raise FileRefused("ケアプランデータ連携の送受信ファイル（UPPLAN_／UPJSK_ など）がありません",
+                          "no exchange files of the data exchange standard (UPPLAN_/UPJSK_ …) found", file)
     for pos, (member, data) in enumerate(members):
         def err(ja, en, column="file_name", pos=pos, member=member):  # this file's place and name
             errors.append({"pos": pos, "column": column, "value": _safe_name(member), "reason_ja": ja,
@@ -144,15 +233,20 @@ def check(file: str, members: list[tuple[str, bytes | Damaged]]):
         if isinstance(data, Damaged):  # whatever its name: the archive must be made again
             err(data.ja, data.en)
             continue
-        m = NAME.match(member)
-        if not m:
-            err("ファイル名が UPPLAN_年月_送信元_送信先_日時.CSV の形式ではありません",
-                "the file name is not UPPLAN_/UPJSK_{YYYYMM}_{sender}_{receiver}_{timestamp}.CSV")
+        name = parse_name(member)
+        if name is None:
+            err(f"ファイル名が {NAME_RULE_JA} の形式ではありません", f"the file name is not {NAME_RULE_EN}")
             continue
-        prefix, ym, sender_raw, receiver_raw = m.group(1).upper(), m.group(2), m.group(3), m.group(4)
-        month = codes.parse_month(ym)
-        sender = codes.normalise_office_code(sender_raw)
-        receiver = codes.normalise_office_code(receiver_raw)
+        problem = service_problem(name)
+        if problem is not None:
+            err(*problem)
+            continue
+        if name.role == "companion":
+            companions += 1
+            continue
+        month = _month_of(name)
+        sender = codes.normalise_office_code(name.sender)
+        receiver = codes.normalise_office_code(name.receiver)
         if month is None:
             err("ファイル名の年月が読めません", "cannot read the month in the file name")
             continue
@@ -162,7 +256,7 @@ def check(file: str, members: list[tuple[str, bytes | Damaged]]):
             err(f"ファイル名の{ja}", f"in the file name, {en}")
             continue
         if sender is None or receiver is None:
-            bad = sender_raw if sender is None else receiver_raw
+            bad = name.sender if sender is None else name.receiver
             ja, en = codes.office_code_problem(bad) or ("事業所番号が不正です", "invalid office number")
             err(f"ファイル名の事業所番号 {bad}: {ja}", f"office number {bad} in the file name: {en}")
             continue
@@ -182,10 +276,21 @@ def check(file: str, members: list[tuple[str, bytes | Damaged]]):
             err("利用者（保険者番号・被保険者番号）の行が見つかりません",
                 "no user rows (insurer and insured numbers) found in the file")
             continue
-        key = (month, sender, receiver, FORM[prefix], "digital")
+        key = (month, sender, receiver, name.form, "digital")
+        (files if name.role == "exchange" else deletions).append((pos, key, name.ts or "", pairs))
+    for _pos, key, ts, gone in deletions:  # a deletion withdraws its users from what was sent before it
+        companions += 1
+        for _p, k, sent, pairs in files:
+            if k == key and sent <= ts:
+                pairs -= gone
+    rows, users_by_key = [], {}
+    for pos, key, _ts, pairs in files:
+        if not pairs:  # every user of it withdrawn by a deletion
+            companions += 1
+            continue
         users_by_key.setdefault(key, set()).update(pairs)
-        rows.append({"_pos": pos, "month": month, "sender_code": sender, "receiver_code": receiver,
-                     "form": FORM[prefix], "channel": "digital", "sheets": len(pairs)})
+        rows.append({"_pos": pos, "month": key[0], "sender_code": key[1], "receiver_code": key[2],
+                     "form": key[3], "channel": "digital", "sheets": len(pairs)})
     key_cols = ["month", "sender_code", "receiver_code", "form", "channel"]
     frame = pd.DataFrame(rows, columns=["_pos"] + key_cols + ["sheets"])
     agg = pd.DataFrame([k + (len(v),) for k, v in users_by_key.items()], columns=key_cols + ["sheets"])
@@ -194,4 +299,6 @@ def check(file: str, members: list[tuple[str, bytes | Damaged]]):
     else:
         agg["n_rows"] = pd.Series(dtype="int64")
     users_by_key.clear()  # the pairs go no further than this function
-    return frame, pd.DataFrame(errors, columns=ERROR_COLUMNS), len(members), agg
+    files.clear()
+    deletions.clear()
+    return frame, pd.DataFrame(errors, columns=ERROR_COLUMNS), len(members), agg, companions

@@ -28,14 +28,17 @@ def fast_path() -> bool:
 class Checked(tuple):
     """What a check returns: (accepted rows, problems with their position, rows read, rows summed on the key
     or None); besides, ``skipped`` (total rows, counted in rows read), ``notes`` ((ja, en) sentences the
-    summary says of the input) and ``warnings`` (values stored with a warning)."""
+    summary says of the input), ``warnings`` (values stored with a warning) and ``companions`` (rows read
+    that are known files of the input but no row of ours: cpds' 利用者補足, 第3表, deletions …)."""
     skipped: int = 0
     notes: tuple = ()
     warnings: int = 0
+    companions: int = 0
 
-    def __new__(cls, rows, errors, rows_read, aggregated, skipped: int = 0, notes=(), warnings: int = 0):
+    def __new__(cls, rows, errors, rows_read, aggregated, skipped: int = 0, notes=(), warnings: int = 0,
+                companions: int = 0):
         out = super().__new__(cls, (rows, errors, rows_read, aggregated))
-        out.skipped, out.notes, out.warnings = skipped, tuple(notes), warnings
+        out.skipped, out.notes, out.warnings, out.companions = skipped, tuple(notes), warnings, companions
         return out
 
 
@@ -130,11 +133,11 @@ def _check_cpds(name: str, content, _as_of=None) -> Checked:
         else:
             members = [(name, content)]
     try:
-        rows, errors, rows_read, agg = cpds.check(name, members)
+        rows, errors, rows_read, agg, companions = cpds.check(name, members)
     except FileRefused as exc:
         exc.file = exc.file or name
         raise
-    return rows, _errors_out(name, errors, None), rows_read, agg
+    return Checked(rows, _errors_out(name, errors, None), rows_read, agg, companions=companions)
 
 
 # ---------------------------------------------------------------- stores

@@ -44,6 +44,7 @@ class Counts:
     rejected: int
     # exchange rows whose key is stored with another count (their problems; the first CONFLICTS_IN_SUMMARY)
     conflicts: pd.DataFrame | None = None
+    companions: int = 0  # rows read that are known files of the input but no row of ours (not stored)
 
 
 def default_user() -> str:
@@ -155,7 +156,7 @@ def _one_import_at_a_time(engine):
 
 
 def load(engine, spec, file: str, content_hash: str, rows: pd.DataFrame, errors: pd.DataFrame,
-         rows_read: int, imported_by: str, aggregated: pd.DataFrame | None = None) -> Counts:
+         rows_read: int, imported_by: str, aggregated: pd.DataFrame | None = None, companions: int = 0) -> Counts:
     """Store one file's accepted rows and rejected rows atomically through its kind's spec
     (``analytics.ingest.kinds.KindSpec``: ``store`` writes the rows, ``refresh`` the pre-aggregates);
     returns the counts.
@@ -182,7 +183,8 @@ def load(engine, spec, file: str, content_hash: str, rows: pd.DataFrame, errors:
                 found = stored_other
                 conflicts = _conflict_errors(rows, found, spec.position_column, file)
         conflicted = int(found["n_rows"].sum())
-        counts = Counts(batch_id, rows_read, len(rows) - dup - conflicted, dup, rejected + conflicted)
+        counts = Counts(batch_id, rows_read, len(rows) - dup - conflicted, dup, rejected + conflicted,
+                        companions=companions)
         _record(conn, batch_id, kind, file, content_hash, imported_by, counts,
                 errors if conflicts.empty else conflicts if errors.empty else
                 pd.concat([errors, conflicts[[c for c in conflicts.columns if c in errors.columns]]],

@@ -6,7 +6,7 @@ missing columns, huge and negative numbers) imported into a real DuckDB database
 For every (kind, mutation) a couple of seeds drawn by hypothesis (derandomized, no example database: the same
 cases on every run) and, per case, the invariants of ``badfiles.invariants``: no exception other than a
 refusal leaves ``ingest_files`` (no traceback); a refusal has a message in Japanese and English and leaves every
-table as it was; a loaded file has rows_read = accepted + duplicates + rejected and one recorded import.
+table as it was; a loaded file has rows_read = accepted + duplicates + rejected (+ companions: cpds) and one recorded import.
 Sizes are ``badfiles.SUITE`` (cells of a few KB, a 3 MB bomb); ``make fuzz`` runs the full sizes, many more
 seeds and a time limit per file. A failure names the case: rebuild it with the reproducer in the message.
 """

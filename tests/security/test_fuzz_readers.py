@@ -140,8 +140,12 @@ def _accounted(kind: str, name: str, content) -> None:
         return
     rejected = errors["row"].nunique() if len(errors) else 0
     skipped = getattr(checked, "skipped", 0)   # total rows (合計): counted in rows_read, neither of the others
-    # every row is either accepted (a row of ``rows``), rejected (at least one error for its position) or a total
-    assert len(rows) + rejected + skipped == rows_read, (len(rows), rejected, skipped, rows_read)
+    # a companion (cpds: a known file of the unit that is no exchange) is counted in rows_read too
+    companions = getattr(checked, "companions", 0)
+    # every row is accepted (a row of ``rows``), rejected (at least one error for its position), a total or
+    # a companion
+    assert len(rows) + rejected + skipped + companions == rows_read, (len(rows), rejected, skipped, companions,
+                                                                      rows_read)
     assert not set(rows["_pos"]) & set(errors["pos"]) if "pos" in errors and len(rows) else True
 
 

@@ -68,8 +68,10 @@ if st.button(glue.tr("import.run"), type="primary", key="import_run"):
 summary = st.session_state.get("import_summary")
 if summary is not None:
     st.subheader(glue.tr("import.summary"))
-    cells = st.columns(5)
-    for cell, key in zip(cells, ("files", "rows_read", "accepted", "duplicates", "rejected")):
+    # companions (known files of a cpds unit that are no exchange) only when there are any
+    keys = ("files", "rows_read", "accepted", "duplicates", "rejected") + (("companions",) if summary.companions else ())
+    cells = st.columns(len(keys))
+    for cell, key in zip(cells, keys):
         cell.metric(glue.tr(f"import.m.{key}"), f"{getattr(summary, key):,}")
     notes = [f"- {n['file']}: {i18n.part(n['note'], glue.lang())}" for n in getattr(summary, "notes", [])]
     if notes:  # total rows skipped, sheets read and skipped, warnings: said, not rejected
