@@ -9,8 +9,6 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import pathlib
-import re
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
@@ -68,24 +66,6 @@ def _say(key: str, **values) -> tuple[str, str]:
     return i18n.message(key, "ja", **values), i18n.message(key, "en", **values)
 
 
-# a file or folder name that may name a care user (山田太郎様分.zip, 利用者_鈴木.csv): shown masked everywhere.
-# An honorific only after a name-like word and at its end (then a non-letter, the end, or 分/宛/用 as in
-# 山田太郎様分): 様式第1号.csv, 御殿場.csv and さんぽ会.csv are ordinary names.
-_LETTER = r"[^\W\d_]"
-_PERSONAL_NAME = re.compile(rf"(?<={_LETTER})(?:様|殿|さん)(?:分|宛て?|用)?(?!{_LETTER})|氏名|利用者(?!数)")
-
-
-def display_name(name: str) -> str:
-    """The name an upload is recorded and shown under: the stem replaced by the personal-data placeholder
-    when it looks like it names a person (history, errors and summaries all get this one), the extension kept."""
-    name = str(name)
-    if not _PERSONAL_NAME.search(unicodedata.normalize("NFKC", name)):
-        return name
-    dot = name.rfind(".")
-    ext = name[dot:] if dot > 0 and re.fullmatch(r"\.[0-9A-Za-z]{1,5}", name[dot:]) else ""
-    return columns.PERSONAL_PLACEHOLDER + ext
-
-
 def _inputs(spec: KindSpec, items) -> list[tuple[str, object]]:
     """(display name, source) where source is bytes, a file path or a list of (member, bytes) for folders
     (or the ``FileRefused`` of an archive or member that cannot be read). Display names go through
@@ -93,7 +73,7 @@ def _inputs(spec: KindSpec, items) -> list[tuple[str, object]]:
     raw = _raw_inputs(spec, items)
     if spec.zip_of_files:
         raw = [pair for name, source in raw for pair in _zip_members(name, source)]
-    return [(display_name(name), source) for name, source in raw]
+    return [(columns.display_name(name), source) for name, source in raw]
 
 
 def _zip_members(name: str, source) -> list[tuple[str, object]]:

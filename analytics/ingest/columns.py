@@ -174,3 +174,21 @@ def describe(kind: str, lang: str = "ja") -> list[dict]:
                      "aliases": " / ".join(dict.fromkeys(c.aliases + (c.name,))),
                      "note": c.note_ja if lang == "ja" else c.note_en})
     return rows
+
+
+# a file or folder name that may name a care user (山田太郎様分.zip, 利用者_鈴木.csv): shown masked everywhere.
+# An honorific only after a name-like word and at its end (then a non-letter, the end, or 分/宛/用 as in
+# 山田太郎様分): 様式第1号.csv, 御殿場.csv and さんぽ会.csv are ordinary names.
+_LETTER = r"[^\W\d_]"
+_PERSONAL_NAME = re.compile(rf"(?<={_LETTER})(?:様|殿|さん)(?:分|宛て?|用)?(?!{_LETTER})|氏名|利用者(?!数)")
+
+
+def display_name(name: str) -> str:
+    """The name an upload is recorded and shown under: the stem replaced by the personal-data placeholder
+    when it looks like it names a person (history, errors and summaries all get this one), the extension kept."""
+    name = str(name)
+    if not _PERSONAL_NAME.search(unicodedata.normalize("NFKC", name)):
+        return name
+    dot = name.rfind(".")
+    ext = name[dot:] if dot > 0 and re.fullmatch(r"\.[0-9A-Za-z]{1,5}", name[dot:]) else ""
+    return PERSONAL_PLACEHOLDER + ext

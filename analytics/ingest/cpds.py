@@ -195,8 +195,8 @@ def _safe_name(member: str) -> str:
     may be named after the person: 山田太郎様分.csv, UPPLAN_202508_山田太郎_x.csv). Shown: names in Latin
     letters, digits and punctuation that do not look personal (利用者, 様 … as ``display_name`` tells);
     a name with kana or kanji could be a person's and is masked."""
-    from analytics.ingest import display_name  # the one rule for names that may name a person
-    ok = _ASCII_NAME.match(member) and display_name(member) == member
+    # the one rule for names that may name a person: columns.display_name
+    ok = _ASCII_NAME.match(member) and cols.display_name(member) == member
     return member if ok else cols.PERSONAL_PLACEHOLDER
 
 

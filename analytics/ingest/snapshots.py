@@ -87,15 +87,6 @@ def as_of_for(title: list[str], name: str, option: dt.date | None) -> tuple[dt.d
     return (day, "name") if day is not None else (None, None)
 
 
-def no_date_refusal(file: str) -> FileRefused:
-    return FileRefused(
-        "必須の列がありません: 利用開始日（見出し行を確認してください）。ある日の利用事業所一覧（スナップショット）なら、"
-        "基準日を指定してください（careplan ingest registrations FILE --as-of 2025-08-31、取込画面の「基準日」）",
-        "required column(s) missing: registered_on (check the header row); for a list of the offices using "
-        "the system on a date (a snapshot), give its date (--as-of 2025-08-31, or the import page's as-of date)",
-        file)
-
-
 # ---------------------------------------------------------------- storing
 
 def store(conn, batch_id: int, rows: pd.DataFrame) -> int:

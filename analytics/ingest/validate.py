@@ -17,7 +17,6 @@ from analytics import settings
 from analytics.domain import codes, dates
 from analytics.errors import FileRefused
 from analytics.ingest import columns as cols
-from analytics.ingest import snapshots
 from analytics.ingest.read import Table
 from analytics.store import definitions
 
@@ -490,7 +489,7 @@ def registrations(table: Table, as_of=None, as_of_source: str | None = None) -> 
     """A dated list (利用開始日), or a snapshot on ``as_of`` (analytics.ingest.snapshots): without a date
     column the as-of date is needed; with both, the rows' dates are kept (and may be empty)."""
     if as_of is None and "registered_on" not in table.frame.columns:
-        raise snapshots.no_date_refusal(table.file)
+        raise no_date_refusal(table.file)
     f, p = _base(table)
     out = pd.DataFrame(index=f.index)
     out["office_code"] = _office_codes(f, "office_code", p)
@@ -671,3 +670,12 @@ def personal_safe(errors: pd.DataFrame) -> pd.DataFrame:
 
 
 VALIDATORS = {"offices": offices, "registrations": registrations, "exchanges": exchanges, "profiles": profiles}
+
+
+def no_date_refusal(file: str) -> FileRefused:
+    return FileRefused(
+        "必須の列がありません: 利用開始日（見出し行を確認してください）。ある日の利用事業所一覧（スナップショット）なら、"
+        "基準日を指定してください（careplan ingest registrations FILE --as-of 2025-08-31、取込画面の「基準日」）",
+        "required column(s) missing: registered_on (check the header row); for a list of the offices using "
+        "the system on a date (a snapshot), give its date (--as-of 2025-08-31, or the import page's as-of date)",
+        file)

@@ -11,7 +11,7 @@ from ingest_helpers import all_text, counts, cpds_csv, cpds_zip, csv_bytes, offi
 
 from analytics.domain import dates
 from analytics.errors import FileRefused
-from analytics.ingest import columns, display_name, fast, ingest_files, read
+from analytics.ingest import columns, fast, ingest_files, read
 from analytics.store import engine as store_engine
 
 A, B, C = office(30, 1), office(30, 2), office(30, 3)
@@ -106,7 +106,7 @@ def test_quoted_commas_are_values_not_extra_cells(duck_url):
     ("佐藤さん_4月.csv", f"{columns.PERSONAL_PLACEHOLDER}.csv"), ("山田様宛.csv", f"{columns.PERSONAL_PLACEHOLDER}.csv"),
 ])
 def test_display_name_masks_names_of_people(name, shown):
-    assert display_name(name) == shown
+    assert columns.display_name(name) == shown
 
 
 def test_masked_name_is_what_history_errors_and_refusals_get(duck_url, tmp_path):
