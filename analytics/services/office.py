@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analytics.store import definitions
 from analytics.store import office_partners as op
 from analytics.store import queries_channels as qc
 
@@ -42,7 +43,7 @@ def registered_with_log(registered: set, log) -> set:
     where the database has not caught up (its office said 「未登録」 beside its own digital sheets)."""
     if log is None or log.empty:
         return set(registered)
-    digital = log[(log["channel"] == "digital") & (log["sheets"] > 0)]
+    digital = log[definitions.is_digital(log["channel"]) & (log["sheets"] > 0)]
     months = [pd.Timestamp(m).date() for m in digital["month"]]
     return (set(registered) | set(zip(months, digital["sender_code"]))
             | set(zip(months, digital["receiver_code"])))
