@@ -98,3 +98,17 @@ def all_text(engine) -> str:
                  "rejected_rows", "dataset_meta"):
         parts.append(table(engine, name).astype(str).to_csv(index=False))
     return "\n".join(parts)
+
+
+def import_page(url: str, lang: str = "ja"):
+    """An AppTest that has opened データ取込 on the database at ``url`` in ``lang``."""
+    import pathlib
+
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(pathlib.Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60)
+    at.session_state["db_url"] = url
+    at.session_state["lang"] = lang
+    at.run()
+    at.switch_page("analytics/ui/pages/data_import.py").run()
+    assert not at.exception, at.exception
+    return at

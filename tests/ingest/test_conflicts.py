@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 import pytest
-from ingest_helpers import cpds_csv, cpds_zip, csv_bytes, office, table
+from ingest_helpers import cpds_csv, cpds_zip, csv_bytes, import_page, office, table
 
 from analytics.cli import main
 from analytics.ingest import ingest_files, load, spec_for
@@ -136,14 +136,7 @@ def test_cli_json_counts_add_up(db_url, tmp_path, capsys):
 
 
 def test_import_page_shows_the_conflict(duck_url):
-    import pathlib
-
-    from streamlit.testing.v1 import AppTest
-    root = pathlib.Path(__file__).resolve().parents[2]
-    at = AppTest.from_file(str(root / "app.py"), default_timeout=60)
-    at.session_state["db_url"] = duck_url
-    at.run()
-    at.switch_page("analytics/ui/pages/data_import.py").run()
+    at = import_page(duck_url)
     at.selectbox(key="import_kind").set_value("exchanges").run()
     for name, rows in (("exc_ok.csv", STORED), ("exc_corrected.csv", CORRECTED)):
         at.file_uploader(key="import_files").upload(name, csv_bytes(rows), "text/csv").run()

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from ingest_helpers import cpds_csv, cpds_zip, office, table
+from ingest_helpers import cpds_csv, cpds_zip, import_page, office, table
 
 from analytics.cli import main
 from analytics.ingest import columns, cpds, ingest_files
@@ -201,14 +201,7 @@ def test_no_name_of_the_standard_is_refused(engine):
 
 
 def test_the_import_page_shows_companions(duck_url):
-    import pathlib
-
-    from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file(str(pathlib.Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60)
-    at.session_state["db_url"] = duck_url
-    at.session_state["lang"] = "ja"
-    at.run()
-    at.switch_page("analytics/ui/pages/data_import.py").run()
+    at = import_page(duck_url)
     at.selectbox(key="import_kind").set_value("cpds").run()
     at.file_uploader(key="import_files").upload("unit.zip", cpds_zip(unit()), "application/zip").run()
     at.button(key="import_run").click().run()

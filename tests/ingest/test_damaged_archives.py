@@ -15,14 +15,12 @@ import zlib
 
 import pytest
 from conftest import cli_in_both_languages
-from ingest_helpers import counts, cpds_csv, office, table, xlsx_bytes
-from streamlit.testing.v1 import AppTest
+from ingest_helpers import counts, cpds_csv, import_page, office, table, xlsx_bytes
 
 from analytics.errors import FileRefused
 from analytics.ingest import columns, cpds, ingest_files, preview, read
 from analytics.store import engine as store_engine
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 A, B, C = office(30, 1), office(30, 2), office(30, 3)
 SHEET = "xl/worksheets/sheet1.xml"
 
@@ -366,18 +364,10 @@ def test_cli_refuses_a_damaged_workbook_and_reads_a_damaged_archive(capsys, tmp_
 
 # ---------------------------------------------------------------- the import page
 
-def _import_page(url: str, lang: str) -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["db_url"] = url
-    at.session_state["lang"] = lang
-    at.run()
-    at.switch_page("analytics/ui/pages/data_import.py").run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_import_page_shows_a_damaged_workbook_refused(duck_url):
-    at = _import_page(duck_url, "ja")
+    at = import_page(duck_url, "ja")
     at.selectbox(key="import_kind").set_value("profiles").run()
     at.file_uploader(key="import_files").upload("book.xlsx", cut_sheet("profiles"),
                                                 "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet").run()
@@ -392,7 +382,7 @@ def test_import_page_shows_a_damaged_workbook_refused(duck_url):
 
 
 def test_import_page_lists_the_damaged_member_of_an_archive(duck_url):
-    at = _import_page(duck_url, "en")
+    at = import_page(duck_url, "en")
     at.selectbox(key="import_kind").set_value("cpds").run()
     at.file_uploader(key="import_files").upload("cpds.zip", set_method(cpds_archive(), BAD, 99),
                                                 "application/zip").run()

@@ -1,27 +1,15 @@
 """The データ取込 page: upload a CSV through AppTest, import, and read the summary back."""
 from __future__ import annotations
 
-import pathlib
-
-from ingest_helpers import csv_bytes, office, table
-from streamlit.testing.v1 import AppTest
+from ingest_helpers import csv_bytes, import_page, office, table
 
 A, B, C = office(30, 1), office(30, 2), office(30, 3)
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
-def _page(url: str, lang: str = "ja") -> AppTest:
-    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
-    at.session_state["db_url"] = url
-    at.session_state["lang"] = lang
-    at.run()
-    at.switch_page("analytics/ui/pages/data_import.py").run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_import_page_upload_and_summary(duck_url):
-    at = _page(duck_url)
+    at = import_page(duck_url)
     assert at.title[0].value == "データ取込"
     at.selectbox(key="import_kind").set_value("exchanges").run()
     # the page explains the columns from the same alias table the readers use
@@ -48,7 +36,7 @@ def test_import_page_upload_and_summary(duck_url):
 
 
 def test_import_page_refused_file_and_english(duck_url):
-    at = _page(duck_url, "en")
+    at = import_page(duck_url, "en")
     at.file_uploader(key="import_files").upload("notes.csv", "a,b\n1,2\n".encode(), "text/csv").run()
     at.button(key="import_run").click().run()
     assert not at.exception, at.exception
@@ -61,7 +49,7 @@ def test_import_history_names_the_demo_and_separates_thousands(tmp_path):
     from analytics import demo
     url = f"duckdb:///{tmp_path / 'tiny.duckdb'}"
     demo.load(url, demo.generate("tiny"))
-    at = _page(url)
+    at = import_page(url)
     shown = [df for df in at.dataframe if "ファイル名" in df.value.columns][0]
     assert set(shown.value["種類"]) == {"デモデータ"}
     # counts shown with the viewer's thousands separators (numbers stay numbers for sorting)

@@ -3,11 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import pathlib
 
 import pytest
 import sqlalchemy as sa
-from ingest_helpers import csv_bytes, office, xlsx_bytes
+from ingest_helpers import csv_bytes, import_page, office, xlsx_bytes
 
 from analytics import cli
 from analytics.ingest import ingest_files, snapshots
@@ -154,12 +153,7 @@ def test_forecast_series_starts_at_the_first_snapshot(engine):
 
 
 def test_import_page_asks_for_the_as_of_date(duck_url):
-    from streamlit.testing.v1 import AppTest
-    at = AppTest.from_file(str(pathlib.Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60)
-    at.session_state["db_url"] = duck_url
-    at.session_state["lang"] = "ja"
-    at.run()
-    at.switch_page("analytics/ui/pages/data_import.py").run()
+    at = import_page(duck_url)
     at.selectbox(key="import_kind").set_value("registrations").run()
     assert not at.date_input  # no file yet: no as-of date
     at.file_uploader(key="import_files").upload("wam_R070831.csv", snapshot([A, B, C]), "text/csv").run()
