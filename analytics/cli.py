@@ -79,11 +79,10 @@ def _add_format(p: argparse.ArgumentParser, choices=("table", "json", "csv"), de
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from analytics import locations
-    parser = Parser(prog="careplan", description="ケアプランデータ連携 普及分析・費用対効果",
-                    epilog=f"既定のデータベース / default database: {locations.default_db_path()} "
-                           "(CAREPLAN_DB_URL または .streamlit/secrets.toml があればそちら / unless "
-                           "CAREPLAN_DB_URL or .streamlit/secrets.toml names another)")
+    from analytics import i18n, locations
+    from analytics.commands import output
+    parser = Parser(prog="careplan", description=i18n.t("cli.description", output.lang()),
+                    epilog=i18n.t("cli.epilog", output.lang(), path=locations.default_db_path()))
     parser.add_argument("--db", help="SQLAlchemy URL (default: CAREPLAN_DB_URL, .streamlit/secrets.toml, "
                                      "else the embedded DuckDB file named below)")
     parser.add_argument("--lang", choices=("ja", "en"), help="language of tables and notes (default: from "
@@ -250,6 +249,6 @@ def main(argv: list[str] | None = None) -> int:
         print(i18n.message("msg.error", lang, text=_error_text(exc, lang)), file=sys.stderr)
         return 2
     except OperationalError as exc:  # the database cannot be opened: locked file, server down, bad URL
-        text = i18n.part(store_engine.unavailable_message(store_engine.resolve_url(args.db), exc), lang)
+        text = i18n.pick(store_engine.unavailable_message(store_engine.resolve_url(args.db), exc), lang)
         print(i18n.message("msg.error", lang, text=text), file=sys.stderr)
         return 2

@@ -24,6 +24,11 @@ class UserError(Exception):
         return self.text("ja")
 
 
+class BadValue(UserError, ValueError):
+    """A value a computation cannot take (a preset that does not exist, a yen figure past the model's
+    range): a ``UserError`` for the command line, a ``ValueError`` for a caller that checks values."""
+
+
 class FileRefused(Exception):
     """A file that cannot be read at all: nothing of it is stored. Carries the message in ja and en."""
 

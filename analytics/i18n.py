@@ -39,9 +39,17 @@ def t(key: str, lang: str = DEFAULT_LANG, **fmt) -> str:
     return text.format(**fmt) if fmt else text
 
 
-def both(key: str) -> tuple[str, str]:
-    """A message of the catalogue as its (Japanese, English) pair: a value for another message."""
-    return t(key, "ja"), t(key, "en")
+def both(key: str, **values) -> tuple[str, str]:
+    """A message of the catalogue as its (Japanese, English) pair (a value for another message, a progress
+    line, a note), with ``values`` filled in each language as ``message`` does. A missing key raises, as in ``t``."""
+    if key not in table("ja") or key not in table("en"):
+        raise MissingKey(f"missing locale key {key!r}")
+    return message(key, "ja", **values), message(key, "en", **values)
+
+
+def pick(pair: tuple[str, str], lang: str) -> str:
+    """The part of a (Japanese, English) pair in ``lang``."""
+    return pair[0] if lang == "ja" else pair[1]
 
 
 def message(key: str, lang: str = DEFAULT_LANG, **values) -> str:
@@ -49,7 +57,7 @@ def message(key: str, lang: str = DEFAULT_LANG, **values) -> str:
     as a (Japanese, English) pair (the reason of an ``AuthError`` or a ``FileRefused``) is taken in that
     language too. A key that is not in the catalogue is a message still written 'Japanese / English'
     (``part``)."""
-    values = {k: (v[0] if lang == "ja" else v[1]) if isinstance(v, tuple) and len(v) == 2 else v
+    values = {k: pick(v, lang) if isinstance(v, tuple) and len(v) == 2 else v
               for k, v in values.items()}
     if key in table(lang):
         return t(key, lang, **values)

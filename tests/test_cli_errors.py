@@ -285,10 +285,10 @@ def test_a_read_only_database_file_is_read_but_not_written(capsys, tmp_path, dem
 
 def test_a_local_file_that_cannot_be_opened_gets_the_file_hint_not_the_server_hint():
     exc = sa.exc.OperationalError("connect", {}, Exception("IO Error: Permission denied"))
-    message = store_engine.unavailable_message("duckdb:////srv/x.duckdb", exc)
+    message = " ".join(store_engine.unavailable_message("duckdb:////srv/x.duckdb", exc))
     assert "/srv/x.duckdb" in message and "Permission denied" in message and "permissions" in message
     assert "server" not in message and "サーバー" not in message
-    pg = store_engine.unavailable_message("postgresql+psycopg://u:pw@h/db", exc)
+    pg = " ".join(store_engine.unavailable_message("postgresql+psycopg://u:pw@h/db", exc))
     assert "that the server is running" in pg and "pw@" not in pg
 
 

@@ -28,7 +28,13 @@ def test_locked_database_in_app_and_cli(tmp_path, capsys):
         at.run()
         assert not at.exception
         [error] = at.error
-        assert "別のプログラム" in error.value and "in use by another program" in error.value
+        assert "別のプログラム" in error.value and "in use by another program" not in error.value
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+        at.query_params["lang"] = "en"   # an English reader gets it in English
+        at.session_state["db_url"] = f"duckdb:///{path}"
+        at.run()
+        [error] = at.error
+        assert "in use by another program" in error.value and "別のプログラム" not in error.value
 
         from analytics import cli
         code = cli.main(["--db", f"duckdb:///{path}", "report", "adoption", "--format", "json"])

@@ -1,4 +1,5 @@
 """Locale tables: same keys in every language, no empty strings, and every key used in code exists."""
+import ast
 import pathlib
 import re
 
@@ -38,3 +39,20 @@ def test_missing_key_raises():
         i18n.t("no.such.key", "ja")
     assert i18n.t("common.nation", "en") == "Nation"
     assert i18n.t("common.nation", "ja") == "全国"
+
+
+def test_no_message_is_written_inline_in_both_languages():
+    """Bilingual text lives in the catalogue (analytics/locales): no string literal of the code holds a
+    Japanese sentence and its English one joined by ' / ' (docstrings and comments aside)."""
+    both = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff][^\"']* / [A-Za-z]")
+    found = []
+    for path in sorted((ROOT / "analytics").rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docs = {id(n.body[0].value) for n in ast.walk(tree)
+                if isinstance(n, (ast.Module, ast.FunctionDef, ast.ClassDef, ast.AsyncFunctionDef))
+                and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docs \
+                    and both.search(node.value):
+                found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []

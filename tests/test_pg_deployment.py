@@ -174,7 +174,7 @@ def test_only_connection_failures_count_as_the_database_being_unavailable(pg_ser
             with pytest.raises(sa.exc.DBAPIError) as div:
                 conn.exec_driver_sql("SELECT pg_advisory_xact_lock(1), 1 / 0")
         assert not glue.is_unavailable(div.value)
-        message = store_engine.unavailable_message(url, div.value)
+        message = " ".join(store_engine.unavailable_message(url, div.value))
         assert "DuckDB" not in message and "別のプログラム" not in message
     finally:
         eng.dispose()

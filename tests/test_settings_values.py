@@ -64,8 +64,10 @@ def test_a_whole_number_in_secrets_toml_is_read(monkeypatch):
 
 # ------------------------------------------------------------------ the app
 
-def _app(db_url: str | None = None) -> AppTest:
+def _app(db_url: str | None = None, lang: str | None = None) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    if lang:   # as a shared link opens it (?lang=en): the error is in that language
+        at.query_params["lang"] = lang
     if db_url:
         at.session_state["db_url"] = db_url
     at.run()
@@ -76,8 +78,9 @@ def _app(db_url: str | None = None) -> AppTest:
 def test_app_shows_a_malformed_setting(monkeypatch, duck_url):
     monkeypatch.setenv("CAREPLAN_MAX_UPLOAD_MB", "abc")
     [error] = _app(duck_url).error
-    assert "環境変数 CAREPLAN_MAX_UPLOAD_MB の値「abc」は使えません" in error.value
-    assert "CAREPLAN_MAX_UPLOAD_MB has the value 'abc'" in error.value
+    assert "環境変数 CAREPLAN_MAX_UPLOAD_MB の値「abc」は使えません" in error.value and "has the value" not in error.value
+    [error] = _app(duck_url, lang="en").error
+    assert "CAREPLAN_MAX_UPLOAD_MB has the value 'abc'" in error.value and "環境変数" not in error.value
 
 
 @pytest.mark.parametrize("url,ja,en", [
@@ -88,8 +91,10 @@ def test_app_shows_a_malformed_setting(monkeypatch, duck_url):
 def test_app_shows_an_unusable_database_url(monkeypatch, url, ja, en):
     monkeypatch.setenv("CAREPLAN_DB_URL", url)
     [error] = _app().error
-    assert ja in error.value and en in error.value and "s3cret" not in error.value
+    assert ja in error.value and en not in error.value and "s3cret" not in error.value
     assert "duckdb:///path/to/careplan.duckdb" in error.value or "memory" in url
+    [error] = _app(lang="en").error
+    assert en in error.value and ja not in error.value and "s3cret" not in error.value
 
 
 def test_app_refuses_a_data_file_as_the_database(monkeypatch, tmp_path):
@@ -97,5 +102,7 @@ def test_app_refuses_a_data_file_as_the_database(monkeypatch, tmp_path):
     csv.write_text("対象年月,件数\n2025-04,1\n", encoding="utf-8")
     monkeypatch.setenv("CAREPLAN_DB_URL", f"duckdb:///{csv}")
     [error] = _app().error
+    assert f"{csv} は DuckDB のデータベースファイルではありません" in error.value
+    [error] = _app(lang="en").error
     assert f"{csv} is not a DuckDB database file" in error.value
     assert csv.read_text(encoding="utf-8") == "対象年月,件数\n2025-04,1\n"

@@ -114,9 +114,8 @@ def run(args) -> int:
         result = effects.office_effect(params["users"], params["care_managers"], params["digital_share"],
                                        hourly_wage=params["hourly_wage"], licence_free=params["licence_free"],
                                        preset=params["preset"])
-    except ValueError as exc:  # the model's own checks, written 'Japanese / English'
-        ja, _, en = str(exc).partition(" / ")
-        raise UserError("msg.text", text=(ja, en or ja)) from None
+    except ranges.OutOfRange as exc:  # the model's own range checks
+        raise UserError("msg.text", text=exc.pair) from None
     if args.format == "json":
         json.dump(result.contract(), sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")

@@ -70,6 +70,9 @@ class OutOfRange(ValueError):
                      f"from {rng.text('en')}")
         super().__init__(" / ".join(self.pair))
 
+    def text(self, lang: str = "ja") -> str:
+        return self.pair[0] if lang == "ja" else self.pair[1]
+
 
 def _num(x: float) -> str:
     """1,000,000 (not 1e+06), 0.05, 5 (not 5.000000000000001)."""

@@ -14,6 +14,7 @@ from typing import Callable, Iterable
 
 import pandas as pd
 
+from analytics import i18n
 from analytics.errors import FileRefused
 from analytics.ingest import columns, limits, load, validate
 from analytics.ingest.kinds import KINDS, KindSpec, fast_path, spec_for
@@ -59,11 +60,6 @@ class IngestSummary:
 
 # (fraction done, the step as a (Japanese, English) pair of the message catalogue)
 Progress = Callable[[float, tuple[str, str]], None]
-
-
-def _say(key: str, **values) -> tuple[str, str]:
-    from analytics import i18n
-    return i18n.message(key, "ja", **values), i18n.message(key, "en", **values)
 
 
 def _inputs(spec: KindSpec, items) -> list[tuple[str, object]]:
@@ -203,15 +199,15 @@ def _store(engine, spec: KindSpec, name: str, p: _Prepared, imported_by: str, su
     checked = p.checked or _check(spec, name, p.content, as_of)
     rows, errors, rows_read, agg = checked
     p.checked = p.content = None  # the rows live only as long as this call
-    summary.skipped += getattr(checked, "skipped", 0)
-    summary.warnings += getattr(checked, "warnings", 0)
-    summary.notes.extend({"file": name, "note": f"{ja} / {en}"} for ja, en in getattr(checked, "notes", ()))
+    summary.skipped += checked.skipped
+    summary.warnings += checked.warnings
+    summary.notes.extend({"file": name, "note": f"{ja} / {en}"} for ja, en in checked.notes)
     if isinstance(rows, pd.DataFrame) and "as_of" in rows.columns and len(rows) and rows["as_of"].notna().any():
         summary.snapshots.append({"file": name, "as_of": pd.Timestamp(rows["as_of"].iloc[0]).date().isoformat(),
                                   "source": rows["as_of_source"].iloc[0]})
-    report(base + 0.6 / n, _say("msg.progress_storing", name=name))
+    report(base + 0.6 / n, i18n.both("msg.progress_storing", name=name))
     counts = load.load(engine, spec, name, p.content_hash, rows, errors, rows_read, imported_by, agg,
-                       companions=getattr(checked, "companions", 0))
+                       companions=checked.companions)
     if counts.conflicts is not None and not counts.conflicts.empty:  # keys stored with another count
         errors = pd.concat([errors, counts.conflicts[[c for c in counts.conflicts.columns if c in errors.columns]]],
                            ignore_index=True) if not errors.empty else counts.conflicts
@@ -269,7 +265,7 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
             ahead = submit(engine, spec, *inputs[0], ask_stored, as_of) if inputs else None
             for i, (name, _) in enumerate(inputs):
                 summary.files += 1
-                report(i / n, _say("msg.progress_reading", name=name))
+                report(i / n, i18n.both("msg.progress_reading", name=name))
                 p = ahead.result()  # an unexpected error of the read surfaces here, in the file's turn
                 ahead = submit(engine, spec, *inputs[i + 1], ask_stored, as_of) if i + 1 < len(inputs) else None
                 try:
@@ -289,5 +285,5 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
         # on an error or an interrupt, the file being read ahead is abandoned, not waited for
         pool.shutdown(wait=False, cancel_futures=True)
         validate.KNOWN_UNCHECKED.reset(known)
-    report(1.0, _say("msg.progress_done"))
+    report(1.0, i18n.both("msg.progress_done"))
     return summary

@@ -117,7 +117,7 @@ def _check_exchanges(name: str, content, _as_of=None) -> Checked:
         quick = fast.check(name, content)  # plain UTF-8 logs: checked inside DuckDB; None = not plain
         if quick is not None:
             rows, errors, rows_read = quick
-            return rows, validate.personal_safe(errors).assign(file=name), rows_read, None
+            return Checked(rows, validate.personal_safe(errors).assign(file=name), rows_read, None)
     return _table_check("exchanges", _rows_only(validate.exchanges))(name, content)
 
 

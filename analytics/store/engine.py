@@ -17,7 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from analytics import locations
+from analytics import i18n, locations
 from analytics.store import schema
 from analytics.store.backend import (  # noqa: F401  (re-exported: store_engine.is_duckdb … stay valid)
     analyze_tables,
@@ -132,11 +132,7 @@ def get_engine(url: str | None = None, *, read_only: bool = False) -> Engine:
             if _insufficient_privilege(exc):
                 raise _privilege_error(parsed, exc) from None
             if read_only and "read-only" in str(exc).lower().replace("read only", "read-only"):
-                raise UnusableDatabase(
-                    f"データベースファイル {path} は読み取り専用ですが、このバージョンに合わせた表の更新が必要です。"
-                    f"書き込めるようにして（chmod u+w {path}）一度実行してください",
-                    f"the database file {path} is read-only but its tables need updating to this version; "
-                    f"make it writable (chmod u+w {path}) and run once") from None
+                raise UnusableDatabase("db.read_only_needs_update", path=path) from None
             raise
         _ENGINES[url] = eng
     return eng
@@ -152,12 +148,17 @@ DUCKDB_MAGIC = b"DUCK"  # a DuckDB file holds these bytes at offset 8
 
 
 class UnusableDatabase(Exception):
-    """The database the user named cannot be used as given; ``str()`` is one sentence in Japanese and
-    English saying what to fix (passwords masked)."""
+    """The database the user named cannot be used as given; carries the key of its message in the catalogue
+    (``analytics/locales/<lang>/database.json``) and its values (passwords masked); ``text(lang)`` is it in
+    one language, ``ja`` / ``en`` in each."""
 
-    def __init__(self, ja: str, en: str):
-        self.ja, self.en = ja, en
-        super().__init__(f"{ja} / {en}")
+    def __init__(self, key: str, **values):
+        self.key, self.values = key, values
+        self.ja, self.en = i18n.both(key, **values)
+        super().__init__(self.ja)
+
+    def text(self, lang: str = "ja") -> str:
+        return self.ja if lang == "ja" else self.en
 
 
 def show_url(url) -> str:
@@ -173,8 +174,8 @@ def mask_passwords(text: str) -> str:
     return re.sub(r"([A-Za-z][A-Za-z0-9+.-]*://[^/:@\s]*:)[^@\s]*@", r"\1***@", text)
 
 
-def _forms() -> str:
-    return "、".join(SUPPORTED_FORMS), ", ".join(SUPPORTED_FORMS)
+def _forms() -> tuple[str, str]:
+    return tuple(i18n.t("db.forms_sep", lang).join(SUPPORTED_FORMS) for lang in ("ja", "en"))
 
 
 def _backend_error(url: str) -> UnusableDatabase:
@@ -182,19 +183,11 @@ def _backend_error(url: str) -> UnusableDatabase:
     try:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError:
-        return UnusableDatabase(
-            f"データベースURL「{show_url(url)}」の形式が分かりません。次の形で指定してください: {forms_ja}",
-            f"the database URL {show_url(url)!r} is not understood; use one of: {forms_en}")
+        return UnusableDatabase("db.url_not_understood", url=show_url(url), forms=(forms_ja, forms_en))
     if parsed.get_backend_name() == "postgresql":
-        return UnusableDatabase(
-            f"PostgreSQL には psycopg 3 で接続します。「{parsed.drivername}」ではなく postgresql+psycopg:// で"
-            f"始まるURLを指定してください（{show_url(url)}）",
-            f"PostgreSQL is reached through psycopg 3; start the URL with postgresql+psycopg:// instead of "
-            f"{parsed.drivername!r} ({show_url(url)})")
-    return UnusableDatabase(
-        f"データベースの種類「{parsed.drivername}」には対応していません（{show_url(url)}）。"
-        f"次の形で指定してください: {forms_ja}",
-        f"the database backend {parsed.drivername!r} is not supported ({show_url(url)}); use one of: {forms_en}")
+        return UnusableDatabase("db.pg_driver", driver=parsed.drivername, url=show_url(url))
+    return UnusableDatabase("db.backend_unsupported", driver=parsed.drivername, url=show_url(url),
+                            forms=(forms_ja, forms_en))
 
 
 def check_url(url: str) -> sa.engine.URL:
@@ -222,11 +215,7 @@ def duckdb_path(url) -> pathlib.Path | None:
 
 def _folder_error(path: pathlib.Path, exc: OSError) -> UnusableDatabase:
     reason = exc.strerror or type(exc).__name__
-    return UnusableDatabase(
-        f"データベースのフォルダ {path.parent} を作れません（{reason}）。書き込めるフォルダのパスを --db "
-        f"（または CAREPLAN_DB_URL）に指定してください",
-        f"cannot create the database folder {path.parent} ({reason}); give a path in a writable folder "
-        f"with --db (or CAREPLAN_DB_URL)")
+    return UnusableDatabase("db.folder_error", folder=path.parent, reason=reason)
 
 
 def _insufficient_privilege(exc: sa.exc.DBAPIError) -> bool:
@@ -239,13 +228,7 @@ def _privilege_error(parsed: sa.engine.URL, exc: sa.exc.DBAPIError) -> UnusableD
     may create tables in schema public by default): what to run on the server, with the server's words."""
     user, db = parsed.username or "?", parsed.database or "?"
     reason = str(exc.orig).splitlines()[0][:200]
-    return UnusableDatabase(
-        f"データベース {db} でユーザー {user} に必要な権限がありません（{reason}）。アプリが表を作成・更新できるよう、"
-        f"データベースの所有者にしてください（管理者として: ALTER DATABASE {db} OWNER TO {user}; "
-        f"既に表がある場合はその所有者も {user} に）",
-        f"the database user {user} lacks a privilege in the database {db} ({reason}); the app creates and "
-        f"updates its tables, so make {user} the owner of the database (as an administrator: "
-        f"ALTER DATABASE {db} OWNER TO {user}; and of the tables, if they already exist)")
+    return UnusableDatabase("db.privilege", db=db, user=user, reason=reason)
 
 
 def _is_duckdb_file(path: pathlib.Path) -> bool:
@@ -268,43 +251,25 @@ def prepare_target(url: str, *, write: bool) -> None:
         return
     path = duckdb_path(parsed)
     if path is None:
-        raise UnusableDatabase(
-            f"メモリ上のデータベース（{url}）には保存できません。ファイルのパスを指定してください（例: "
-            f"duckdb:///data/careplan.duckdb）",
-            f"an in-memory database ({url}) keeps nothing; give a file path "
-            f"(e.g. duckdb:///data/careplan.duckdb)")
+        raise UnusableDatabase("db.in_memory", url=url)
     if url in _ENGINES:      # opened before in this process: it was checked then
         return
     if path.is_dir():
-        raise UnusableDatabase(
-            f"{path} はフォルダです。データベースファイルのパスを指定してください（例: {path / 'careplan.duckdb'}）",
-            f"{path} is a folder; give the path of a database file (e.g. {path / 'careplan.duckdb'})")
+        raise UnusableDatabase("db.is_folder", path=path, example=path / "careplan.duckdb")
     if path.exists():
         try:
             is_duck = _is_duckdb_file(path)
         except OSError as exc:
-            raise UnusableDatabase(
-                f"データベースファイル {path} を読めません（{exc.strerror}）。アクセス権を確認してください",
-                f"cannot read the database file {path} ({exc.strerror}); check its permissions") from None
+            raise UnusableDatabase("db.unreadable", path=path, reason=exc.strerror) from None
         if not is_duck:
-            raise UnusableDatabase(
-                f"{path} は DuckDB のデータベースファイルではありません。データファイルは careplan ingest で取り込み、"
-                f"--db にはデータベースファイル（.duckdb）を指定してください",
-                f"{path} is not a DuckDB database file; import data files with careplan ingest and give a "
-                f"database file (.duckdb) with --db")
+            raise UnusableDatabase("db.not_duckdb", path=path)
         if not os.access(path, os.W_OK):
             if write:
-                raise UnusableDatabase(
-                    f"データベースファイル {path} に書き込めません（読み取り専用）。アクセス権を直すか"
-                    f"（chmod u+w {path}）、書き込めるファイルを指定してください",
-                    f"the database file {path} is not writable (read-only); fix its permissions "
-                    f"(chmod u+w {path}) or give a writable file")
+                raise UnusableDatabase("db.not_writable", path=path)
             get_engine(url, read_only=True)
         return
     if not write:
-        raise UnusableDatabase(
-            f"データベースがありません: {path}。パスを確認するか、careplan demo または careplan ingest で作成してください",
-            f"no database at {path}; check the path or create it with careplan demo or careplan ingest")
+        raise UnusableDatabase("db.missing", path=path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -313,8 +278,8 @@ def prepare_target(url: str, *, write: bool) -> None:
         raise _folder_error(path, PermissionError(13, "Permission denied"))
 
 
-def unavailable_message(url: str, exc: Exception) -> str:
-    """One sentence in Japanese and English saying why the database could not be opened and what to do:
+def unavailable_message(url: str, exc: Exception) -> tuple[str, str]:
+    """One sentence, as its (Japanese, English) pair, saying why the database could not be opened and what to do:
     for a DuckDB file the file's hint (in use, permissions, path), for a server the server's."""
     text = str(getattr(exc, "orig", None) or exc)   # the driver's words, not the SQL statement around them
     safe_url = show_url(url)
@@ -323,18 +288,13 @@ def unavailable_message(url: str, exc: Exception) -> str:
     except Exception:  # noqa: BLE001 - not a URL: the general hint below
         path = None
     if path is not None and "lock" in text.lower():
-        return ("データベースファイルを別のプログラム（もう一つの `make run` や実行中の `careplan` コマンドなど）が使用中です。"
-                "そちらを終了してから、もう一度開いてください。 / The database file is in use by another program "
-                f"(another `make run` or a running `careplan` command); close it and try again. ({safe_url})")
+        return i18n.both("db.locked", url=safe_url)
     if path is not None:
         reason = text.splitlines()[0][:200]
-        return (f"データベースファイル {path} を開けません（{reason}）。ファイルのパスとアクセス権を確認してください。"
-                f" / Cannot open the database file {path} ({reason}); check the path and its permissions.")
+        return i18n.both("db.cannot_open", path=path, reason=reason)
     reason = _server_reason(exc)
-    said_ja, said_en = (f"（{reason}）", f" ({reason})") if reason else ("", "")
-    return (f"データベース {safe_url} に接続できません{said_ja}。CAREPLAN_DB_URL（または --db）とサーバーの状態を確認してください。"
-            f" / Cannot connect to the database {safe_url}{said_en}; check CAREPLAN_DB_URL (or --db) and that the "
-            "server is running.")
+    said = i18n.both("db.server_said", reason=reason) if reason else ("", "")
+    return i18n.both("db.cannot_connect", url=safe_url, said=said)
 
 
 def _server_reason(exc: Exception) -> str:

@@ -43,9 +43,9 @@ def engine():
             store_engine.prepare_target(url, write=True)
         return _engine(url)
     except store_engine.UnusableDatabase as exc:
-        raise DatabaseUnavailable(str(exc)) from None
+        raise DatabaseUnavailable(exc.text(lang())) from None
     except sa.exc.OperationalError as exc:
-        raise DatabaseUnavailable(store_engine.unavailable_message(url, exc)) from exc
+        raise DatabaseUnavailable(i18n.pick(store_engine.unavailable_message(url, exc), lang())) from exc
 
 
 # PostgreSQL SQLSTATEs of a server that cannot be reached or is going away: class 08 (connection
@@ -85,7 +85,7 @@ def database_errors():
         if not is_unavailable(exc):
             raise
         url = store_engine.resolve_url(st.session_state.get("db_url"))
-        raise DatabaseUnavailable(store_engine.unavailable_message(url, exc)) from None
+        raise DatabaseUnavailable(i18n.pick(store_engine.unavailable_message(url, exc), lang())) from None
 
 
 def show_unavailable(err: DatabaseUnavailable) -> None:
@@ -101,7 +101,7 @@ def check_settings() -> None:
     try:
         settings.validate_all()
     except settings.SettingError as exc:
-        raise DatabaseUnavailable(str(exc)) from None
+        raise DatabaseUnavailable(i18n.pick((exc.ja, exc.en), lang())) from None
 
 
 def data_version() -> str:
@@ -214,12 +214,12 @@ def refresh_scope() -> None:
 def setup_sidebar() -> None:
     """Language switch (日本語 / English) and the data's as-of date, on every page. Raises
     DatabaseUnavailable (shown by app.py) for a malformed setting or a database that cannot be used."""
-    check_settings()
-    labels = {"ja": "日本語", "en": "English"}
-    # the language lives in the URL too (?lang=en): a reload or a shared link opens in it
+    # the language lives in the URL too (?lang=en): a reload or a shared link opens in it, its errors too
     asked = st.query_params.get("lang")
     if "lang" not in st.session_state and asked in i18n.LANGS:
         st.session_state["lang"] = asked
+    check_settings()
+    labels = {"ja": "日本語", "en": "English"}
     st.sidebar.selectbox(i18n.t("sidebar.language", lang()), options=list(i18n.LANGS),
                          format_func=labels.get, key="lang")
     if st.query_params.get("lang") != lang():   # set again after a page switch, which clears the URL's

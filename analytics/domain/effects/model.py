@@ -18,6 +18,7 @@ import pandas as pd
 
 from analytics.domain import ranges
 from analytics.domain.effects.assumptions import BY_KEY, DEFAULT, Assumptions
+from analytics.errors import BadValue
 
 PRESETS = ("mhlw-example", "per-user")
 COST_ITEMS = ("printing", "communication", "postage", "travel", "software", "licence")
@@ -38,7 +39,7 @@ def _yen(x) -> np.ndarray:
     """Whole yen, half up (costs are never negative; the epsilon absorbs float noise like 391.4999999)."""
     values = np.floor(np.asarray(x, dtype=float) + 0.5 + 1e-7)
     if not np.all(np.abs(values) < _EXACT):
-        raise ValueError("金額が計算できる範囲を超えています / a yen figure is beyond the range the model computes")
+        raise BadValue("effect.error.yen_range")
     return values.astype(np.int64)
 
 
@@ -48,7 +49,7 @@ def _hours(x) -> np.ndarray:
 
 def _check_preset(preset: str) -> None:
     if preset not in PRESETS:
-        raise ValueError(f"プリセットは {', '.join(PRESETS)} のいずれかです / preset must be one of {PRESETS}")
+        raise BadValue("effect.error.preset", presets=", ".join(PRESETS))
 
 
 def effect_frame(users, care_managers=3, digital_share=1.0, *, hourly_wage=None, licence_free=False,

@@ -2,9 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from analytics import i18n
 from analytics.domain import codes, effects, formats, kpis, ranges
 from analytics.domain.text import normalise_text
+from analytics.errors import BadValue
 from analytics.reports import effect_charts
 from analytics.services import office as so
 from analytics.ui import a11y, glue
@@ -204,8 +204,8 @@ try:
     assumptions = effects.DEFAULT.with_overrides(overrides)
     result = effects.office_effect(users, cms, share, hourly_wage=wage, licence_free=free, preset=preset,
                                    assumptions=assumptions)
-except ValueError as err:
-    st.error(tr("effect.error.inputs", error=i18n.part(str(err), lang)))
+except (BadValue, ranges.OutOfRange) as err:
+    st.error(tr("effect.error.inputs", error=err.text(lang)))
     _assumption_editor()
     st.stop()
 v = result.values
