@@ -239,6 +239,19 @@ def setup_sidebar() -> None:
         st.sidebar.warning(tr("common.demo_sampled"))
     elif scale:
         st.sidebar.info(tr("common.demo_full"))
+    # a tile's label and value wrap instead of ending in an ellipsis: Japanese labels are long and a tile
+    # in a row of four is about 200 px at 1366 (tests/browser/test_truncation.py)
+    st.html(_TILES_WRAP)
+
+
+_TILES_WRAP = """<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *,
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] *,
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * {
+  white-space: normal !important; overflow: visible !important; text-overflow: clip !important;
+  overflow-wrap: anywhere;
+}
+</style>"""
 
 
 def chart_footer(*, counts: str, period: str, source: str, data: pd.DataFrame | None = None,

@@ -50,8 +50,9 @@ else:
     frame["source"] = frame["key"].map(lambda k: glue.tr(f"effect.assumption.source.{k}"))
     frame["note_ja"] = frame["key"].map(lambda k: glue.tr(f"effect.assumption.note.{k}"))
     cols = ["label", "documented", "unit", "preset", "source", "date", "note_ja"]
-    st.dataframe(frame[cols].rename(columns=lambda c: glue.tr(f"definitions.acol.{c}")), hide_index=True,
-                 key="definitions_assumptions")
+    # a table to read, not to sort: st.table wraps its text within the page's width (a grid ran past it)
+    st.table(frame[cols].rename(columns=lambda c: glue.tr(f"definitions.acol.{c}")).set_index(
+        glue.tr("definitions.acol.label")))
     for _, a in frame.iterrows():
         st.markdown(glue.tr("definitions.assumption_line", label=a["label"], value=a["documented"], unit=a["unit"],
                             source=a["source"], date=a["date"]))
@@ -59,8 +60,8 @@ else:
 # the one range table (analytics.domain.ranges) and the one date rule (dates.allowed_range)
 st.header(glue.tr("definitions.ranges"))
 st.caption(glue.tr("definitions.ranges_note"))
-st.dataframe(pd.DataFrame(ranges.rows(lang)).drop(columns="key").rename(
-    columns=lambda c: glue.tr(f"definitions.rcol.{c}")), hide_index=True, key="definitions_ranges")
+st.table(pd.DataFrame(ranges.rows(lang)).drop(columns="key").rename(
+    columns=lambda c: glue.tr(f"definitions.rcol.{c}")).set_index(glue.tr("definitions.rcol.label")))
 _lo, _hi = dates.allowed_range()
 st.markdown(glue.tr("definitions.dates_rule", lo=_lo.isoformat(), hi=_hi.isoformat()))
 
@@ -79,5 +80,5 @@ forecast_frame = pd.DataFrame(
       "unit": glue.tr(f"forecast.assumption.unit.{a.key}"),
       "source": glue.tr(f"forecast.assumption.source.{a.key}"), "date": a.date,
       "note_ja": glue.tr(f"forecast.assumption.note.{a.key}")} for a in FORECAST_ASSUMPTIONS])
-st.dataframe(forecast_frame.rename(columns=lambda c: glue.tr(f"definitions.fcol.{c}")), hide_index=True,
-             key="definitions_forecast_assumptions")
+st.table(forecast_frame.rename(columns=lambda c: glue.tr(f"definitions.fcol.{c}")).set_index(
+    glue.tr("definitions.fcol.label")))
