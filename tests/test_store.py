@@ -146,7 +146,7 @@ def test_migration_5_adds_registered_from_snapshot_and_keeps_rows(engine):
     store_engine.dispose(url)
     eng = store_engine.get_engine(url)   # opening migrates
     with eng.connect() as conn:
-        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 5
+        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 6
         assert conn.execute(sa.text("SELECT office_code, registered_from_snapshot FROM registrations")).all() == [
             ("3071000016", False)]
     snap = "事業所番号\r\n3071000032\r\n".encode()

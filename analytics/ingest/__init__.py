@@ -224,10 +224,13 @@ def _store(engine, spec: KindSpec, name: str, p: _Prepared, imported_by: str, su
 def snapshot_date(kind: str, name: str, data: bytes):
     """For the import page, before importing: (whether the file is a snapshot needing an as-of date, the
     date found in its title rows or name or None). (False, None) for a kind without as-of dates, a file
-    with a date column, or a file that cannot be read (the import says why)."""
-    from analytics.ingest import read, snapshots
+    with a date column, or a file that cannot be read (the import says why). An office master may take
+    one (True, the date of its published name or None: the date is optional)."""
+    from analytics.ingest import master_snapshots, read, snapshots
     if not spec_for(kind).takes_as_of:
         return False, None
+    if spec_for(kind).as_of_optional:  # a master: dated (a complete snapshot) or not (open on every day)
+        return True, master_snapshots.date_in_name(name)
     try:
         table = read.read_table(kind, name, data)
     except FileRefused:
