@@ -220,6 +220,18 @@ def test_import_page_shows_the_master_date(duck_url):
     assert open_at(store_engine.get_engine(duck_url), JAN) == {A}
 
 
+def test_a_closed_office_is_no_recruitment_target(engine):
+    from analytics.store import queries_targets as qt
+    ingest_files(engine, "offices", [("jigyosho_430.csv", kyotaku(A, B, C))], as_of=JUN)
+    ingest_files(engine, "registrations", [("reg.csv", registrations(A))])
+    log = csv_bytes([["対象年月", "送信元事業所番号", "送信先事業所番号", "帳票", "送信方法", "件数"],
+                     ["2026-01", A, B, "予定", "FAX", 7], ["2026-01", A, C, "予定", "FAX", 3]])
+    ingest_files(engine, "exchanges", [("log.csv", log)])
+    assert list(qt.unlockable(engine, prefecture="30")["office_code"]) == [B, C]
+    ingest_files(engine, "offices", [("jigyosho_430_all_20251231093000.csv", kyotaku(A, C))])
+    assert list(qt.unlockable(engine, prefecture="30")["office_code"]) == [C]   # B closed in December
+
+
 def test_closures_frame_oracle():
     """The pandas rule on a hand case: coverage per prefecture × service, '*' for a list without services."""
     cov = pd.DataFrame({"S": pd.to_datetime(["2025-06-30", "2025-12-31", "2025-12-31"]),
