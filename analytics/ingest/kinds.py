@@ -112,6 +112,9 @@ def _offices(table, name: str, as_of=None):
     day, source = master_snapshots.as_of_for(name, as_of)
     if day is not None:
         checked.rows = checked.rows.assign(as_of=day, as_of_source=source)
+        # a row rejected for another column (a damaged municipality code) still lists its office: not closed
+        rejected = checked.errors["pos"].unique() if not checked.errors.empty else []
+        checked.rows.attrs["listed_not_stored"] = validate.listed_office_codes(table, rejected)
     return checked
 
 

@@ -73,7 +73,11 @@ def store(conn, batch_id: int, rows: pd.DataFrame) -> None:
     cov = cov[[k not in stored for k in zip(cov["prefecture_code"], cov["service_code"])]]
     if len(cov):
         store_engine.bulk_insert(conn, ms, cov.assign(as_of=as_of, batch_id=batch_id))
-    mem = frame[["office_code", "service_code"]].drop_duplicates()
+    # offices of rejected rows are listed all the same (every service: nothing of theirs closes)
+    listed = [c for c in rows.attrs.get("listed_not_stored", []) if c not in set(frame["office_code"])]
+    mem = pd.concat([frame[["office_code", "service_code"]],
+                     pd.DataFrame({"office_code": listed, "service_code": definitions.ANY_SERVICE}, dtype=object)],
+                    ignore_index=True).drop_duplicates()
     stored = {tuple(r) for r in conn.execute(sa.select(mss.c.office_code, mss.c.service_code)
                                              .where(mss.c.as_of == as_of)).fetchall()}
     mem = mem[[k not in stored for k in zip(mem["office_code"], mem["service_code"])]]

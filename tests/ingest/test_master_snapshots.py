@@ -220,6 +220,17 @@ def test_import_page_shows_the_master_date(duck_url):
     assert open_at(store_engine.get_engine(duck_url), JAN) == {A}
 
 
+def test_a_rejected_row_does_not_close_its_office(engine):
+    """B's row of the December master has a broken 市町村コード: rejected (kept with its reason), yet B is
+    listed, so it stays open; C, absent, closes."""
+    ingest_files(engine, "offices", [("jigyosho_430.csv", kyotaku(A, B, C))], as_of=JUN)
+    rows = [open_data_row(1, WAKAYAMA, "和歌山県", "和歌山市", "居宅A", "居宅介護支援", A),
+            open_data_row(2, "3020X", "和歌山県", "和歌山市", "居宅B", "居宅介護支援", B)]
+    s = ingest_files(engine, "offices", [("jigyosho_430_20251231093000.csv", open_data_csv(rows))])
+    assert (s.accepted + s.duplicates, s.rejected) == (1, 1)
+    assert closures(engine) == [(C, DEC, None)] and open_at(engine, JAN) == {A, B}
+
+
 def test_a_closed_office_is_no_recruitment_target(engine):
     from analytics.store import queries_targets as qt
     ingest_files(engine, "offices", [("jigyosho_430.csv", kyotaku(A, B, C))], as_of=JUN)
