@@ -180,8 +180,11 @@ def _prepare(engine, spec: KindSpec, name: str, source, ask_stored: bool, as_of=
         return p
     try:
         p.content_hash, content = _hash(source, name)
-        if as_of is not None:  # the same file on another date is another snapshot
-            p.content_hash = hashlib.sha256(f"{p.content_hash}@{as_of.isoformat()}".encode()).hexdigest()
+        # the same file on another date is another snapshot (the date given, or the one its name gives:
+        # a master republished unchanged under a new timestamp is still that date's master)
+        day = as_of if as_of is not None else (spec.name_date(name) if spec.name_date is not None else None)
+        if day is not None:
+            p.content_hash = hashlib.sha256(f"{p.content_hash}@{day.isoformat()}".encode()).hexdigest()
         if ask_stored and load.find_batch(engine, spec.name, p.content_hash) is not None:
             p.content = content
         else:

@@ -63,6 +63,7 @@ class KindSpec:
     zip_of_files: bool = False                  # a ZIP of CSVs is taken, each member read as its own file
     takes_as_of: bool = False                   # a file may be a snapshot on a date (--as-of)
     as_of_optional: bool = False                # the date may be left out (an office master without one)
+    name_date: Callable[[str], object] | None = None  # the as-of date a file's name gives, without reading it
 
     def label(self, lang: str = "ja") -> str:
         return self.label_ja if lang == "ja" else self.label_en
@@ -198,7 +199,7 @@ def _spec(name: str, **kw) -> KindSpec:
 SPECS: dict[str, KindSpec] = {s.name: s for s in (
     _spec("offices", check=_check_offices, zip_of_files=True, store=_store_offices, dedupe_key=("office_code",),
           refresh=lambda conn, batch_id: aggregates.refresh(conn), takes_as_of=True,
-          as_of_optional=True),
+          as_of_optional=True, name_date=master_snapshots.date_in_name),
     _spec("registrations", check=_table_check("registrations", _registrations), zip_of_files=True,
           store=_store_registrations, dedupe_key=_REGISTRATION_KEY,
           refresh=lambda conn, batch_id: aggregates.refresh(conn), takes_as_of=True),

@@ -126,6 +126,11 @@ def test_reimport_changes_nothing_and_a_reappearing_office_reopens(engine):
     copy = ingest_files(engine, "offices", [("copy.csv", kyotaku(A, C))], as_of=DEC)
     assert (copy.accepted, copy.duplicates) == (0, 2) and closures(engine) == before
     assert wakayama_kyotaku(engine, JAN) == (2, 1, 0.5)
+    # republished unchanged under a later timestamp: that date's master all the same (nothing closes more)
+    later = ingest_files(engine, "offices", [("jigyosho_430_all_20260131093000.csv", kyotaku(A, C))])
+    assert later.snapshots[0]["as_of"] == "2026-01-31" and closures(engine) == before
+    with engine.connect() as conn:
+        assert dt.date(2026, 1, 31) in {r[0] for r in conn.execute(sa.select(schema.master_snapshots.c.as_of))}
     # June 2026: B is listed again, C has gone
     ingest_files(engine, "offices", [("jigyosho_430.csv", kyotaku(A, B))], as_of=JUN26)
     assert closures(engine) == [(B, DEC, JUN26), (C, JUN26, None)]
