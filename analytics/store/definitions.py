@@ -199,12 +199,18 @@ def office_open_at(d, code_col=None):
 
 def office_open_in_month(first, last, code_col=None):
     """Open in a month: open on some day of it (the month's denominator, as ``registered_in_month`` is its
-    numerator): no closure covering the whole month, closed_on ≤ its first day and (reopened_on null or
-    reopened_on > its last day)."""
+    numerator): no closure covering the whole month (``closed_through_month``)."""
     C = schema.office_closures
     code_col = O.c.office_code if code_col is None else code_col
-    return ~sa.exists().where(C.c.office_code == code_col, C.c.closed_on <= first,
-                              sa.or_(C.c.reopened_on.is_(None), C.c.reopened_on > last))
+    return ~sa.exists().where(C.c.office_code == code_col, closed_through_month(first, last))
+
+
+def closed_through_month(first, last, closures=None):
+    """The closure rows (``office_closures`` or an alias) covering a whole month: closed_on ≤ its first day
+    and (reopened_on null or reopened_on > its last day). A month's count of open offices is the master's
+    count less the offices of these rows (closures are few: no month × office grid is needed)."""
+    c = schema.office_closures if closures is None else closures
+    return sa.and_(c.c.closed_on <= first, sa.or_(c.c.reopened_on.is_(None), c.c.reopened_on > last))
 
 
 ANY_SERVICE = "*"  # master_snapshots / master_snapshot_services: a list without a service column

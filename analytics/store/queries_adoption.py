@@ -147,22 +147,23 @@ def adoption_monthly(engine, start: dt.date, end: dt.date, by: str = "nation",
     if prefectures:
         conds.append(O.c.prefecture_code.in_(list(prefectures)))
     area_cols = {"prefecture": [O.c.prefecture_code], "kind": [O.c.kind]}.get(by, [])
-    # the month's denominator: the offices open on some day of it (a dated master may have closed some)
-    areas = (sa.select(m.c.month, m.c.month_end, *area_cols, sa.func.count().label("offices"))
-             .select_from(m.join(O, D.office_open_in_month(m.c.month, m.c.month_end))).where(*conds)
-             .group_by(m.c.month, m.c.month_end, *area_cols).subquery("areas"))
+    areas = (sa.select(*area_cols, sa.func.count().label("offices")).select_from(O).where(*conds)
+             .group_by(*area_cols).subquery("areas"))
+    # the month's denominator: the offices open on some day of it, i.e. the master's less those a dated
+    # master closed for the whole month (closures are few; no month × office grid)
+    C = schema.office_closures
+    closed = (sa.select(m.c.month, *area_cols, sa.func.count(sa.distinct(C.c.office_code)).label("closed"))
+              .select_from(m.join(C, D.closed_through_month(m.c.month, m.c.month_end, C))
+                           .join(O, O.c.office_code == C.c.office_code))
+              .where(*conds).group_by(m.c.month, *area_cols).subquery("closed"))
     reg = (sa.select(R.c.office_code, R.c.registered_on, R.c.ended_on, *area_cols)
            .select_from(R.join(O, O.c.office_code == R.c.office_code)).where(*conds).subquery("reg"))
-    # every (month × area) cell exists even when nobody is registered in it (nor any office open: 0 offices)
-    if area_cols:
-        every = sa.select(*area_cols).select_from(O).where(*conds).distinct().subquery("every")
-        cells = sa.select(m.c.month, m.c.month_end, *every.c).select_from(m.join(every, sa.true())).subquery("cells")
-    else:
-        cells = sa.select(m.c.month, m.c.month_end).subquery("cells")
-    same_area = [areas.c[c.name] == cells.c[c.name] for c in area_cols]
+    # every (month × area) cell exists even when nobody is registered in it
+    cells = sa.select(m.c.month, m.c.month_end, *areas.c).select_from(m.join(areas, sa.true())).subquery("cells")
+    same_area = [closed.c[c.name] == cells.c[c.name] for c in area_cols]
     grid = (sa.select(cells.c.month, cells.c.month_end, *[cells.c[c.name] for c in area_cols],
-                      sa.func.coalesce(areas.c.offices, 0).label("offices"))
-            .select_from(cells.outerjoin(areas, sa.and_(areas.c.month == cells.c.month, *same_area)))
+                      (cells.c.offices - sa.func.coalesce(closed.c.closed, 0)).label("offices"))
+            .select_from(cells.outerjoin(closed, sa.and_(closed.c.month == cells.c.month, *same_area)))
             .subquery("g"))
     on = sa.and_(D.registered_in_month(grid.c.month, grid.c.month_end, reg),
                  D.office_open_in_month(grid.c.month, grid.c.month_end, reg.c.office_code),
