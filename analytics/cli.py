@@ -103,7 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+")
     p.add_argument("--json", action="store_true")
     p.add_argument("--as-of", help="registrations: the file is a snapshot, the offices using the system on "
-                                   "this date (else the date in its title rows or name, when it has no date column)")
+                                   "this date (else the date in its title rows or name, when it has no date column); "
+                                   "offices: the files are the complete master on this date for the prefectures "
+                                   "and service types they list (else the _YYYYMMDDhhmmss of the published name; "
+                                   "none: nothing is closed)")
     p.set_defaults(handler="analytics.commands.ingest:run")
 
     report = sub.add_parser("report", help="tables for areas").add_subparsers(dest="report", required=True)

@@ -16,7 +16,7 @@ MARK = "suppressed"
 # counts the queries return (adoption, channels, savings, forecasts); a frame's own names are found by these
 COUNT_COLUMNS = ("offices", "registered", "sheets", "digital_sheets", "missed_digital_sheets",
                  "unlockable_sheets", "registered_partners", "not_in_master", "users", "care_managers",
-                 "registered_start", "digital_offices", "paper_sheets", "n_offices", "n_users")
+                 "registered_start", "offices_start", "digital_offices", "paper_sheets", "n_offices", "n_users")
 # derived from the counts of the same row
 DERIVED_HINTS = ("rate", "share", "hours", "yen", "saving", "change", "cost")
 

@@ -146,7 +146,7 @@ def test_migration_5_adds_registered_from_snapshot_and_keeps_rows(engine):
     store_engine.dispose(url)
     eng = store_engine.get_engine(url)   # opening migrates
     with eng.connect() as conn:
-        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 5
+        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 6
         assert conn.execute(sa.text("SELECT office_code, registered_from_snapshot FROM registrations")).all() == [
             ("3071000016", False)]
     snap = "事業所番号\r\n3071000032\r\n".encode()
@@ -155,3 +155,34 @@ def test_migration_5_adds_registered_from_snapshot_and_keeps_rows(engine):
     with eng.connect() as conn:
         assert conn.execute(sa.text("SELECT office_code, ended_on FROM registrations ORDER BY office_code")).all() == [
             ("3071000016", dt.date(2025, 8, 31)), ("3071000032", None)]
+
+
+def test_migration_6_adds_the_master_snapshot_tables_and_closes_nothing(engine):
+    """A schema-5 database (no master snapshot tables) gets them when opened; its offices stay open on every
+    day, and a dated master then closes the one it does not list."""
+    from analytics.ingest import ingest_files
+    from analytics.store import definitions
+    url = engine.url.render_as_string(hide_password=False)
+    plain = "事業所番号,事業所名,都道府県コード,サービス種類コード\r\n3071000016,居宅A,30,43\r\n3071000032,居宅B,30,43\r\n"
+    ingest_files(engine, "offices", [("offices.csv", plain.encode())])
+    with engine.begin() as conn:
+        for t in ("master_snapshots", "master_snapshot_services", "office_closures"):
+            conn.execute(sa.text(f"DROP TABLE {t}"))
+        conn.execute(schema.schema_version.delete())
+        conn.execute(schema.schema_version.insert().values(version=5, applied_at=dt.datetime.now(), note="v5"))
+    store_engine.dispose(url)
+    eng = store_engine.get_engine(url)   # opening migrates
+    o = schema.offices
+
+    def open_at(day):
+        with eng.connect() as conn:
+            return sorted(r[0] for r in conn.execute(sa.select(o.c.office_code).where(definitions.office_open_at(day))))
+
+    with eng.connect() as conn:
+        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 6
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.office_closures)).scalar() == 0
+    assert open_at(dt.date(2030, 1, 1)) == ["3071000016", "3071000032"]
+    later = "事業所番号,事業所名,都道府県コード,サービス種類コード\r\n3071000016,居宅A,30,43\r\n"
+    ingest_files(eng, "offices", [("offices.csv", later.encode())], as_of=dt.date(2025, 12, 31))
+    assert open_at(dt.date(2025, 12, 30)) == ["3071000016", "3071000032"]
+    assert open_at(dt.date(2025, 12, 31)) == ["3071000016"]

@@ -39,9 +39,9 @@ def run(args) -> int:
             print(t("msg.ingest_skipped", n=summary.skipped))
         for note in summary.notes:
             print(t("msg.ingest_note", file=note["file"], note=i18n.part(note["note"], lang())))
+        said = "msg.ingest_master_snapshot" if spec_for(summary.kind).as_of_optional else "msg.ingest_snapshot"
         for snap in summary.snapshots:
-            print(t("msg.ingest_snapshot", file=snap["file"], date=snap["as_of"],
-                    source=t(f"msg.snapshot_source.{snap['source']}")))
+            print(t(said, file=snap["file"], date=snap["as_of"], source=t(f"msg.snapshot_source.{snap['source']}")))
         for e in summary.errors[:20]:
             print(t("msg.ingest_error_row", file=e["file"], row=e["row"], column=e["column"], value=repr(e["value"]),
                     reason=i18n.part(e["reason"], lang())))

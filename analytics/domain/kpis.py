@@ -60,6 +60,12 @@ RULES: dict[str, Rule] = {r.key: r for r in (
     Rule("of_kind", "事業所の種別", "Office kind",
          "サービスに居宅介護支援・介護予防支援（43/430、46）が一つでもあれば居宅介護支援、それ以外はサービス事業所",
          "居宅介護支援 (43/430, 46) if any of the office's services is one, else service office"),
+    Rule("office_open_at", "基準日Dに開いている事業所", "Open at date D",
+         "事業所マスタにあり、D以前の基準日付きマスタ（その都道府県・サービス種類の完全な一覧）から消えて閉鎖となっていない"
+         "（後の一覧に再び載れば再開）。基準日なしで取り込んだマスタの事業所はいつでも開いている",
+         "the office is in the master and not closed at D: closed from the first dated master (complete for its "
+         "prefecture and service types) on or before D that lists none of its services, until a later one "
+         "lists it again; an office of a master imported without a date is open on every day"),
     Rule("in_master", "マスタにある事業所", "In the master",
          "事業所番号が事業所マスタにある。マスタにない番号の登録は別に数えて一覧にし、登録率には含めない",
          "the office number is in the office master; registrations of other numbers are counted and listed "
@@ -109,9 +115,10 @@ class KPI:
 
 KPIS: list[KPI] = [
     KPI("offices", "事業所数", "Offices",
-        "事業所マスタの事業所番号の数（複数サービスの事業所番号も1事業所）", "", "基準日時点のマスタ", SRC_MASTER, "事業所",
+        "事業所マスタの事業所番号の数（複数サービスの事業所番号も1事業所）", "",
+        f"基準日Dに開いている事業所（{rule('office_open_at')}）", SRC_MASTER, "事業所",
         "Distinct office numbers in the office master (one per number, whatever its services)", "",
-        "Master at the as-of date", SRC_MASTER_EN),
+        f"Open at the as-of date D ({rule('office_open_at', 'en')})", SRC_MASTER_EN),
     KPI("registered", "登録事業所数", "Registered offices",
         f"基準日Dに登録中（{rule('registered_at')}）で事業所マスタにある事業所番号の数", "",
         "基準日時点", SRC_REG, "事業所",

@@ -176,8 +176,11 @@ def _prepare(engine, spec: KindSpec, name: str, source, ask_stored: bool, as_of=
         return p
     try:
         p.content_hash, content = _hash(source, name)
-        if as_of is not None:  # the same file on another date is another snapshot
-            p.content_hash = hashlib.sha256(f"{p.content_hash}@{as_of.isoformat()}".encode()).hexdigest()
+        # the same file on another date is another snapshot (the date given, or the one its name gives:
+        # a master republished unchanged under a new timestamp is still that date's master)
+        day = as_of if as_of is not None else (spec.name_date(name) if spec.name_date is not None else None)
+        if day is not None:
+            p.content_hash = hashlib.sha256(f"{p.content_hash}@{day.isoformat()}".encode()).hexdigest()
         if ask_stored and load.find_batch(engine, spec.name, p.content_hash) is not None:
             p.content = content
         else:
@@ -220,10 +223,13 @@ def _store(engine, spec: KindSpec, name: str, p: _Prepared, imported_by: str, su
 def snapshot_date(kind: str, name: str, data: bytes):
     """For the import page, before importing: (whether the file is a snapshot needing an as-of date, the
     date found in its title rows or name or None). (False, None) for a kind without as-of dates, a file
-    with a date column, or a file that cannot be read (the import says why)."""
-    from analytics.ingest import read, snapshots
+    with a date column, or a file that cannot be read (the import says why). An office master may take
+    one (True, the date of its published name or None: the date is optional)."""
+    from analytics.ingest import master_snapshots, read, snapshots
     if not spec_for(kind).takes_as_of:
         return False, None
+    if spec_for(kind).as_of_optional:  # a master: dated (a complete snapshot) or not (open on every day)
+        return True, master_snapshots.date_in_name(name)
     try:
         table = read.read_table(kind, name, data)
     except FileRefused:

@@ -16,7 +16,7 @@ import pandas as pd
 
 from analytics.domain.file_kinds import FILE_KINDS
 from analytics.errors import FileRefused
-from analytics.ingest import columns, cpds, fast, load, read, snapshots, validate
+from analytics.ingest import columns, cpds, fast, load, master_snapshots, read, snapshots, validate
 from analytics.store import aggregates, definitions, schema
 
 
@@ -62,6 +62,8 @@ class KindSpec:
     position_column: str | None = None          # the rows' own position column (members of a folder)
     zip_of_files: bool = False                  # a ZIP of CSVs is taken, each member read as its own file
     takes_as_of: bool = False                   # a file may be a snapshot on a date (--as-of)
+    as_of_optional: bool = False                # the date may be left out (an office master without one)
+    name_date: Callable[[str], object] | None = None  # the as-of date a file's name gives, without reading it
 
     def label(self, lang: str = "ja") -> str:
         return self.label_ja if lang == "ja" else self.label_en
@@ -104,9 +106,20 @@ def _registrations(table, name: str, as_of) -> Checked:
     return validate.registrations(table, day, source)
 
 
-# an open-data file's name (jigyosho_430.csv) says which service its offices provide
-_check_offices = _table_check("offices", lambda table, name, _as_of=None:
-                              validate.offices(table, read.open_data_service(name)))
+def _offices(table, name: str, as_of=None):
+    """An open-data file's name (jigyosho_430.csv) says which service its offices provide; a master on a
+    date (the option, else the _YYYYMMDDhhmmss of the published name) is a snapshot (master_snapshots)."""
+    checked = validate.offices(table, read.open_data_service(name))
+    day, source = master_snapshots.as_of_for(name, as_of)
+    if day is not None:
+        checked.rows = checked.rows.assign(as_of=day, as_of_source=source)
+        # a row rejected for another column (a damaged municipality code) still lists its office: not closed
+        rejected = checked.errors["pos"].unique() if not checked.errors.empty else []
+        checked.rows.attrs["listed_not_stored"] = validate.listed_office_codes(table, rejected)
+    return checked
+
+
+_check_offices = _table_check("offices", _offices)
 
 
 def _check_exchanges(name: str, content, _as_of=None) -> Checked:
@@ -143,7 +156,13 @@ def _check_cpds(name: str, content, _as_of=None) -> Checked:
 # ---------------------------------------------------------------- stores
 
 def _store_offices(conn, batch_id, rows, aggregated):
-    return load.store_offices(conn, batch_id, rows), None
+    """The offices upserted as before; a dated master's coverage and offices recorded; then the closures
+    derived again from all dated masters (an undated import may add offices a dated master covers)."""
+    dup = load.store_offices(conn, batch_id, rows)
+    if "as_of" in rows.columns and len(rows):
+        master_snapshots.store(conn, batch_id, rows)
+    master_snapshots.reconcile(conn)
+    return dup, None
 
 
 def _keyed(table, key: tuple[str, ...], attrs: list[str], coalesce: tuple[str, ...]) -> Store:
@@ -179,7 +198,8 @@ def _spec(name: str, **kw) -> KindSpec:
 
 SPECS: dict[str, KindSpec] = {s.name: s for s in (
     _spec("offices", check=_check_offices, zip_of_files=True, store=_store_offices, dedupe_key=("office_code",),
-          refresh=lambda conn, batch_id: aggregates.refresh(conn)),
+          refresh=lambda conn, batch_id: aggregates.refresh(conn), takes_as_of=True,
+          as_of_optional=True, name_date=master_snapshots.date_in_name),
     _spec("registrations", check=_table_check("registrations", _registrations), zip_of_files=True,
           store=_store_registrations, dedupe_key=_REGISTRATION_KEY,
           refresh=lambda conn, batch_id: aggregates.refresh(conn), takes_as_of=True),

@@ -420,8 +420,9 @@ def store_offices(conn, batch_id: int, rows: pd.DataFrame) -> int:
     services = rows[["office_code", "service_code"]].dropna().drop_duplicates()
     services = services.astype(object)
     with staged(conn, "_stage_offices", merged) as so, staged(conn, "_stage_services", services) as ss:
-        same = " AND ".join(f"COALESCE(s.{c}, o.{c}) IS NOT DISTINCT FROM o.{c}"
-                            for c in _OFFICE_ATTRS if c != "prefecture_code")
+        # lat/lon as stored (FLOAT: 4 bytes on DuckDB), else the same master again never counts as unchanged
+        same = " AND ".join(f"COALESCE({f'CAST(s.{c} AS FLOAT)' if c in ('lat', 'lon') else f's.{c}'}, o.{c}) "
+                            f"IS NOT DISTINCT FROM o.{c}" for c in _OFFICE_ATTRS if c != "prefecture_code")
         unchanged = {r[0] for r in conn.execute(sa.text(
             f"SELECT s.office_code FROM {so} s JOIN offices o ON o.office_code = s.office_code "
             f"WHERE {same} AND (s.prefecture_code = o.prefecture_code OR s.prefecture_code = SUBSTR(s.office_code, 1, 2)) "

@@ -234,6 +234,19 @@ def _normalise_office_codes(series: pd.Series) -> pd.Series:
     return pd.Series(mapped[positions], index=series.index, dtype=object)
 
 
+def listed_office_codes(table: Table, positions) -> list[str]:
+    """The 事業所番号 readable in the rows at ``positions`` (rows rejected for another column): a dated master
+    still lists those offices, so they must not be closed (analytics.ingest.master_snapshots)."""
+    if "office_code" not in table.frame.columns or not len(positions):
+        return []
+    raw = table.frame["office_code"].iloc[sorted(int(p) for p in positions if 0 <= int(p) < len(table.frame))]
+    code = _normalise_office_codes(raw).astype(object)
+    failing = code.isna()
+    if failing.any():  # みなし指定: the master takes them with a warning
+        code.loc[failing] = _map(raw[failing], codes.office_code_failing_check)
+    return sorted({c for c in code if isinstance(c, str)})
+
+
 def _office_codes(frame: pd.DataFrame, column: str, problems: _Problems, required: bool = True,
                   master: bool = False) -> pd.Series:
     """Valid 事業所番号; a number whose check digit alone is wrong is taken when ``master`` (the office master

@@ -185,6 +185,86 @@ def kind_from_services(office_code_col, services=None):
     return sa.case((kyotaku, "kyotaku"), else_="service")
 
 
+def office_open_at(d, code_col=None):
+    """Open at date D: the office is in the master and not closed at D: closed from the first dated master (complete for its prefecture and service types) on or before D that lists none of its services, until a later one lists it again; an office of a master imported without a date is open on every day.
+
+    In SQL: no ``office_closures`` row of the 事業所番号 ``code_col`` (default ``offices.office_code``) with
+    closed_on ≤ D and (reopened_on is null or reopened_on > D); ``d`` a date or a date column. The rows are
+    derived by ``analytics.ingest.master_snapshots.reconcile`` (``office_closures_from_snapshots``)."""
+    C = schema.office_closures
+    code_col = O.c.office_code if code_col is None else code_col
+    return ~sa.exists().where(C.c.office_code == code_col, C.c.closed_on <= d,
+                              sa.or_(C.c.reopened_on.is_(None), C.c.reopened_on > d))
+
+
+def office_open_in_month(first, last, code_col=None):
+    """Open in a month: open on some day of it (the month's denominator, as ``registered_in_month`` is its
+    numerator): no closure covering the whole month (``closed_through_month``)."""
+    C = schema.office_closures
+    code_col = O.c.office_code if code_col is None else code_col
+    return ~sa.exists().where(C.c.office_code == code_col, closed_through_month(first, last))
+
+
+def closed_through_month(first, last, closures=None):
+    """The closure rows (``office_closures`` or an alias) covering a whole month: closed_on ≤ its first day
+    and (reopened_on null or reopened_on > its last day). A month's count of open offices is the master's
+    count less the offices of these rows (closures are few: no month × office grid is needed)."""
+    c = schema.office_closures if closures is None else closures
+    return sa.and_(c.c.closed_on <= first, sa.or_(c.c.reopened_on.is_(None), c.c.reopened_on > last))
+
+
+ANY_SERVICE = "*"  # master_snapshots / master_snapshot_services: a list without a service column
+
+
+def office_closures_from_snapshots(coverage: pd.DataFrame, members: pd.DataFrame, offices: pd.DataFrame,
+                                   services: pd.DataFrame) -> pd.DataFrame:
+    """``office_open_at`` in pandas: the closures the master snapshots say.
+
+    coverage: S, prefecture_code, service_code (what each dated master covers; '*' every service);
+    members: S, office_code, service_code (what it lists); offices: office_code, prefecture_code (the
+    master's); services: office_code, service_code (every service the master ever listed). A service of an
+    office is open until a snapshot covering its prefecture and service does not list it, and open again
+    at one that does; a snapshot not covering it keeps its state (before the first: open). The office is
+    closed on the dates where none of its services is open. Returns office_code, closed_on, reopened_on
+    (NaT: still closed)."""
+    out_cols = ["office_code", "closed_on", "reopened_on"]
+    if coverage.empty:
+        return pd.DataFrame(columns=out_cols)
+    dates_ = pd.DataFrame({"S": sorted(pd.to_datetime(coverage["S"]).unique())})
+    pairs = offices[["office_code", "prefecture_code"]].merge(services[["office_code", "service_code"]],
+                                                            on="office_code", how="left")
+    pairs["service_code"] = pairs["service_code"].fillna(ANY_SERVICE)
+    grid = pairs.merge(dates_, how="cross")
+    cov = coverage.assign(S=pd.to_datetime(coverage["S"]))
+    mem = members.assign(S=pd.to_datetime(members["S"]))
+
+    def flag(frame, keys, table, name):
+        hit = table[keys].drop_duplicates().assign(**{name: True})
+        return frame.merge(hit, on=keys, how="left")[name].fillna(False).astype(bool).to_numpy()
+
+    whole = grid["service_code"] == ANY_SERVICE
+    covered = (flag(grid, ["S", "prefecture_code", "service_code"], cov, "c")
+               | flag(grid.assign(service_code=ANY_SERVICE), ["S", "prefecture_code", "service_code"], cov, "c")
+               | (whole.to_numpy() & flag(grid, ["S", "prefecture_code"], cov, "c")))
+    present = (flag(grid, ["S", "office_code", "service_code"], mem, "p")
+               | flag(grid.assign(service_code=ANY_SERVICE), ["S", "office_code", "service_code"], mem, "p")
+               | (whole.to_numpy() & flag(grid, ["S", "office_code"], mem, "p")))
+    grid["state"] = pd.Series(present, index=grid.index).where(covered)
+    grid = grid.sort_values(["office_code", "service_code", "S"], kind="stable")
+    grid["state"] = grid.groupby(["office_code", "service_code"])["state"].ffill()
+    grid["state"] = grid["state"].fillna(True).astype(bool)
+    office = grid.groupby(["office_code", "S"], as_index=False)["state"].any().sort_values(["office_code", "S"])
+    office["run"] = (office["state"] != office.groupby("office_code")["state"].shift()).cumsum()
+    office["next_S"] = office.groupby("office_code")["S"].shift(-1)
+    closed = office[~office["state"]]
+    if closed.empty:
+        return pd.DataFrame(columns=out_cols)
+    runs = (closed.groupby("run").agg(office_code=("office_code", "first"), closed_on=("S", "min"),
+                                      reopened_on=("next_S", lambda s: s.iloc[-1]))
+            .reset_index(drop=True))
+    return runs[out_cols].sort_values(["office_code", "closed_on"], ignore_index=True)
+
+
 def in_master(code_col):
     """In the master: the office number is in the office master; registrations of other numbers are counted and listed separately, never in a rate.
 

@@ -352,8 +352,14 @@ def _registration_snapshots(conn: Connection) -> None:
                          "BOOLEAN DEFAULT false"))
 
 
+def _master_snapshots(conn: Connection) -> None:
+    """6: office master snapshots: new tables only (master_snapshots, master_snapshot_services,
+    office_closures), created by create_all after the migrations; no stored office closes."""
+
+
 MIGRATIONS: dict[int, list] = {2: [_office_aggregates], 3: [_no_month_index_on_duckdb],
-                               4: [_monthly_month_index_on_postgresql], 5: [_registration_snapshots]}
+                               4: [_monthly_month_index_on_postgresql], 5: [_registration_snapshots],
+                               6: [_master_snapshots]}
 
 
 def current_version(conn: Connection) -> int:

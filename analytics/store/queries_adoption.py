@@ -3,6 +3,8 @@
 The rules (registered at D, registered in month M, office kind, in the master, digital) are
 ``analytics.store.definitions``; this module composes them:
 - an office is one 事業所番号 of the master (``offices``), counted once; its area and kind are the master's.
+  At a date D only the offices open at D count (``office_open_at``: a dated master may have closed it); in a
+  month M those open on some day of M (``office_open_in_month``).
 - adoption rate = registered offices that are in the master / offices in the master, same area and kind.
 - registrations whose office is not in the master are counted separately, by ``registrations.prefecture_code``.
 
@@ -86,7 +88,7 @@ def adoption(engine, as_of: dt.date, by: str = "prefecture", prefecture: str | N
         cols += [sa.func.avg(O.c.lat).label("lat"), sa.func.avg(O.c.lon).label("lon")]
     q = (sa.select(*cols)
          .select_from(O.outerjoin(reg, reg.c.office_code == O.c.office_code))
-         .where(*_office_filters(prefecture, kind)))
+         .where(D.office_open_at(as_of), *_office_filters(prefecture, kind)))
     if groups:
         q = q.group_by(*groups).order_by(*[g for g in groups if g.name != "municipality"])
     out = store_engine.read_df(engine, q)
@@ -94,7 +96,7 @@ def adoption(engine, as_of: dt.date, by: str = "prefecture", prefecture: str | N
 
 
 def _typed(out: pd.DataFrame) -> pd.DataFrame:
-    for c in ("offices", "registered", "registered_start", "registered_end"):
+    for c in ("offices", "offices_start", "registered", "registered_start", "registered_end"):
         if c in out:
             out[c] = out[c].fillna(0).astype("int64")
     for c in ("adoption_rate", "rate_start", "rate_end", "change", "lat", "lon"):
@@ -105,20 +107,25 @@ def _typed(out: pd.DataFrame) -> pd.DataFrame:
 
 def adoption_change(engine, start: dt.date, end: dt.date, by: str = "prefecture",
                     prefecture: str | None = None, kind: str | None = None) -> pd.DataFrame:
-    """Adoption at ``start`` and at ``end`` in one pass; change = rate_end − rate_start (a fraction)."""
+    """Adoption at ``start`` and at ``end`` in one pass; change = rate_end − rate_start (a fraction).
+
+    ``offices``: those open at ``end``; each rate has the offices open at its own date (``offices_start``)."""
+    open_start, open_end = D.office_open_at(start), D.office_open_at(end)
     r_start = sa.select(R.c.office_code).where(D.registered_at(start)).distinct().subquery("rs")
     r_end = sa.select(R.c.office_code).where(D.registered_at(end)).distinct().subquery("re")
     groups = _group_cols(by)
-    offices = sa.func.count(O.c.office_code)
-    n_start = sa.func.count(r_start.c.office_code)
-    n_end = sa.func.count(r_end.c.office_code)
-    q = (sa.select(*groups, offices.label("offices"), n_start.label("registered_start"),
-                   n_end.label("registered_end"), D.rate(n_start, offices).label("rate_start"),
+    offices = sa.func.count(sa.case((open_end, O.c.office_code)))
+    offices_start = sa.func.count(sa.case((open_start, O.c.office_code)))
+    n_start = sa.func.count(sa.case((open_start, r_start.c.office_code)))
+    n_end = sa.func.count(sa.case((open_end, r_end.c.office_code)))
+    q = (sa.select(*groups, offices.label("offices"), offices_start.label("offices_start"),
+                   n_start.label("registered_start"),
+                   n_end.label("registered_end"), D.rate(n_start, offices_start).label("rate_start"),
                    D.rate(n_end, offices).label("rate_end"),
-                   (D.rate(n_end, offices) - D.rate(n_start, offices)).label("change"))
+                   (D.rate(n_end, offices) - D.rate(n_start, offices_start)).label("change"))
          .select_from(O.outerjoin(r_start, r_start.c.office_code == O.c.office_code)
                       .outerjoin(r_end, r_end.c.office_code == O.c.office_code))
-         .where(*_office_filters(prefecture, kind)))
+         .where(sa.or_(open_start, open_end), *_office_filters(prefecture, kind)))
     if groups:
         q = q.group_by(*groups).order_by(*[g for g in groups if g.name != "municipality"])
     return _typed(store_engine.read_df(engine, q))
@@ -142,11 +149,24 @@ def adoption_monthly(engine, start: dt.date, end: dt.date, by: str = "nation",
     area_cols = {"prefecture": [O.c.prefecture_code], "kind": [O.c.kind]}.get(by, [])
     areas = (sa.select(*area_cols, sa.func.count().label("offices")).select_from(O).where(*conds)
              .group_by(*area_cols).subquery("areas"))
+    # the month's denominator: the offices open on some day of it, i.e. the master's less those a dated
+    # master closed for the whole month (closures are few; no month × office grid)
+    C = schema.office_closures
+    closed = (sa.select(m.c.month, *area_cols, sa.func.count(sa.distinct(C.c.office_code)).label("closed"))
+              .select_from(m.join(C, D.closed_through_month(m.c.month, m.c.month_end, C))
+                           .join(O, O.c.office_code == C.c.office_code))
+              .where(*conds).group_by(m.c.month, *area_cols).subquery("closed"))
     reg = (sa.select(R.c.office_code, R.c.registered_on, R.c.ended_on, *area_cols)
            .select_from(R.join(O, O.c.office_code == R.c.office_code)).where(*conds).subquery("reg"))
     # every (month × area) cell exists even when nobody is registered in it
-    grid = sa.select(m.c.month, m.c.month_end, *areas.c).select_from(m.join(areas, sa.true())).subquery("g")
+    cells = sa.select(m.c.month, m.c.month_end, *areas.c).select_from(m.join(areas, sa.true())).subquery("cells")
+    same_area = [closed.c[c.name] == cells.c[c.name] for c in area_cols]
+    grid = (sa.select(cells.c.month, cells.c.month_end, *[cells.c[c.name] for c in area_cols],
+                      (cells.c.offices - sa.func.coalesce(closed.c.closed, 0)).label("offices"))
+            .select_from(cells.outerjoin(closed, sa.and_(closed.c.month == cells.c.month, *same_area)))
+            .subquery("g"))
     on = sa.and_(D.registered_in_month(grid.c.month, grid.c.month_end, reg),
+                 D.office_open_in_month(grid.c.month, grid.c.month_end, reg.c.office_code),
                  *[reg.c[c.name] == grid.c[c.name] for c in area_cols])
     registered = sa.func.count(sa.distinct(reg.c.office_code))
     gcols = [grid.c.month] + [grid.c[c.name] for c in area_cols]
@@ -191,7 +211,7 @@ def office_list(engine, prefecture: str, as_of: dt.date, search: str | None = No
     """Offices of one prefecture with registration status at ``as_of``; search matches 事業所番号 or name."""
     reg = (sa.select(R.c.office_code, sa.func.min(R.c.registered_on).label("registered_on"))
            .where(D.registered_at(as_of)).group_by(R.c.office_code).subquery("reg"))
-    conds = _office_filters(prefecture, kind, municipality)
+    conds = [D.office_open_at(as_of), *_office_filters(prefecture, kind, municipality)]
     if search and search.strip():
         s = search.strip()
         conds.append(sa.or_(O.c.office_code.contains(s, autoescape=True),
@@ -271,6 +291,7 @@ def digital_offices(engine, month: dt.date | None = None, prefecture: str | None
     ).subquery("sides")
     q = (sa.select(sa.func.count(sa.distinct(O.c.office_code)))
          .select_from(sides.join(O, O.c.office_code == sides.c.office_code))
-         .where(*_office_filters(prefecture, None)))
+         .where(D.office_open_in_month(month.replace(day=1), D.month_last_day(month)),
+                *_office_filters(prefecture, None)))
     with engine.connect() as conn:
         return int(conn.execute(q).scalar() or 0)

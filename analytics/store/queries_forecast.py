@@ -91,7 +91,8 @@ def monthly_registered(engine, prefecture: str | None = None, start: dt.date | N
     # registrations; DuckDB the same either way)
     active = (sa.select(*keys, grid.c.month, o.c.kind, r.c.office_code)
               .select_from(grid.join(r, D.registered_at(grid.c.month_end, r))
-                           .join(o, o.c.office_code == r.c.office_code))
+                           .join(o, sa.and_(o.c.office_code == r.c.office_code,
+                                            D.office_open_at(grid.c.month_end, o.c.office_code))))
               .distinct())
     if prefecture:
         active = active.where(o.c.prefecture_code == prefecture)
@@ -116,18 +117,30 @@ def monthly_registered(engine, prefecture: str | None = None, start: dt.date | N
     return out.sort_values(names[:-2] + ["kind", "month"], ignore_index=True)
 
 
-def master_by_prefecture(engine) -> pd.DataFrame:
-    """Columns prefecture_code, kind, offices: the master's size per prefecture and kind (counted in SQL)."""
+def size_day(engine) -> dt.date:
+    """The day the master's size is taken for a forecast: the end of the series' last month (the offices
+    open then, ``office_open_at``), else today."""
+    bounds = series_months(engine)
+    return D.month_last_day(bounds[1]) if bounds is not None else dt.date.today()
+
+
+def master_by_prefecture(engine, on: dt.date | None = None) -> pd.DataFrame:
+    """Columns prefecture_code, kind, offices: the master's size per prefecture and kind (counted in SQL),
+    the offices open on ``on`` (default ``size_day``)."""
+    on = on or size_day(engine)
     q = (sa.select(o.c.prefecture_code, o.c.kind, sa.func.count().label("offices"))
+         .where(D.office_open_at(on))
          .group_by(o.c.prefecture_code, o.c.kind).order_by(o.c.prefecture_code, o.c.kind))
     got = store_engine.read_df(engine, q)
     got["offices"] = got["offices"].astype(int)
     return got
 
 
-def master_size(engine, prefecture: str | None = None) -> pd.DataFrame:
-    """Columns kind, offices: offices in the master by kind (both kinds always present)."""
-    q = sa.select(o.c.kind, sa.func.count().label("offices")).group_by(o.c.kind)
+def master_size(engine, prefecture: str | None = None, on: dt.date | None = None) -> pd.DataFrame:
+    """Columns kind, offices: offices in the master open on ``on`` (default ``size_day``) by kind (both
+    kinds always present)."""
+    on = on or size_day(engine)
+    q = sa.select(o.c.kind, sa.func.count().label("offices")).where(D.office_open_at(on)).group_by(o.c.kind)
     if prefecture:
         q = q.where(o.c.prefecture_code == prefecture)
     got = store_engine.read_df(engine, q)

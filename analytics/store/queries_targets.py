@@ -4,8 +4,9 @@ A sheet is unlockable when it went by a non-digital channel and exactly one of s
 registered that month; the unregistered side is the target. Ranking measure, stated on the page and in
 the CLI help: **unlockable sheets per month, averaged over the window** (default window: the latest month
 in the data, so N in 「登録すると月N件」 is that month's count). Offices registered in the window's last
-month are left out (they are no longer targets). ``registered_partners`` = distinct registered partners
-behind those sheets. Order: unlockable sheets desc, registered partners desc, 事業所番号 asc.
+month are left out (they are no longer targets), and so are offices a dated master closed for the whole of
+it. ``registered_partners`` = distinct registered partners behind those sheets. Order: unlockable sheets
+desc, registered partners desc, 事業所番号 asc.
 """
 from __future__ import annotations
 
@@ -77,7 +78,9 @@ def unlockable(engine, *, prefecture: str | None = None, month_to: dt.date | Non
                    per_target.c.sheets, per_target.c.registered_partners)
          .select_from(per_target.outerjoin(to, to.c.office_code == per_target.c.office_code)
                       .outerjoin(reg_last, reg_last.c.office_code == per_target.c.office_code))
-         .where(reg_last.c.office_code.is_(None))
+         .where(reg_last.c.office_code.is_(None),
+                # a dated master may have closed it meanwhile: no longer a target
+                D.office_open_in_month(last, D.month_last_day(last), per_target.c.office_code))
          .order_by(per_target.c.sheets.desc(), per_target.c.registered_partners.desc(),
                    per_target.c.office_code))
     if prefecture:

@@ -27,8 +27,9 @@ from analytics.domain.codes import CHANNELS, FORMS  # noqa: F401  (re-exported: 
 
 # 2: per-office pre-aggregates (analytics.store.aggregates_office); 3: no month index on DuckDB;
 # 4: PostgreSQL indexes exchanges_monthly by month; 5: registration snapshots (registered_from_snapshot,
-# registration_snapshots, snapshot_offices)
-SCHEMA_VERSION = 5
+# registration_snapshots, snapshot_offices); 6: office master snapshots (master_snapshots,
+# master_snapshot_services, office_closures)
+SCHEMA_VERSION = 6
 
 metadata = MetaData()
 
@@ -88,6 +89,38 @@ office_services = Table(
     Column("service_code", String(3), nullable=False),
     Column("batch_id", BigInteger),
     PrimaryKeyConstraint("office_code", "service_code"),
+)
+
+# Office master snapshots: the open data republished complete (June, December) on a date, for the
+# prefectures × サービス種類 it covers (service_code '*': a list without a service column covers the whole
+# prefecture). Stored as facts; office_closures is recomputed from them (analytics.ingest.master_snapshots).
+master_snapshots = Table(
+    "master_snapshots", metadata,
+    Column("as_of", Date, nullable=False),
+    Column("prefecture_code", String(2), nullable=False),
+    Column("service_code", String(3), nullable=False),
+    Column("batch_id", BigInteger),
+    PrimaryKeyConstraint("as_of", "prefecture_code", "service_code"),
+)
+
+master_snapshot_services = Table(
+    "master_snapshot_services", metadata,
+    Column("as_of", Date, nullable=False),
+    Column("office_code", String(10), nullable=False),
+    Column("service_code", String(3), nullable=False),
+    Column("batch_id", BigInteger),
+    PrimaryKeyConstraint("office_code", "service_code", "as_of"),
+)
+
+# An office closed from closed_on (the first snapshot of its coverage not listing any of its services) until
+# reopened_on (the next one listing it again; null: still closed). No row: open on every day (a master
+# imported without a date, the demo).
+office_closures = Table(
+    "office_closures", metadata,
+    Column("office_code", String(10), nullable=False),
+    Column("closed_on", Date, nullable=False),
+    Column("reopened_on", Date),
+    PrimaryKeyConstraint("office_code", "closed_on"),
 )
 
 registrations = Table(

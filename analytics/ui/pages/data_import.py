@@ -35,16 +35,20 @@ files = st.file_uploader(glue.tr("import.files"), accept_multiple_files=True, ke
                          type=["csv", "txt", "tsv", "xlsx", "parquet", "zip"])
 
 # a registration list without 利用開始日 is a snapshot: its as-of date, found in the title rows or the name
-# when written there, for the user to confirm or give
+# when written there, for the user to confirm or give; an office master may be dated (the published name's
+# timestamp), which makes it the complete master on that day, or not
 as_of = None
 found = [snapshot_date(kind, f.name, f.getvalue()) for f in files or []]
+said = "import.master_" if spec_for(kind).as_of_optional else "import."
 if any(needs for needs, _ in found):
     detected = next((day for needs, day in found if needs and day is not None), None)
-    as_of = st.date_input(glue.tr("import.as_of"), value=detected, key="import_as_of",
+    if st.session_state.get("import_as_of_read", "unset") != detected:  # other files: their date, to confirm
+        st.session_state["import_as_of"] = st.session_state["import_as_of_read"] = detected
+    as_of = st.date_input(glue.tr(f"{said}as_of"), key="import_as_of",
                           min_value=dates.allowed_range()[0], max_value=dates.allowed_range()[1],
-                          help=glue.tr("import.as_of_help"))
-    st.caption(glue.tr("import.as_of_found", date=detected.isoformat()) if detected is not None
-               else glue.tr("import.as_of_missing"))
+                          help=glue.tr(f"{said}as_of_help"))
+    st.caption(glue.tr(f"{said}as_of_found", date=detected.isoformat()) if detected is not None
+               else glue.tr(f"{said}as_of_missing"))
 
 if st.button(glue.tr("import.run"), type="primary", key="import_run"):
     if not files:
@@ -77,7 +81,8 @@ if summary is not None:
     if notes:  # total rows skipped, sheets read and skipped, warnings: said, not rejected
         st.info("\n".join(notes))
     for snap in summary.snapshots:
-        st.info(glue.tr("import.snapshot", file=snap["file"], date=snap["as_of"]))
+        st.info(glue.tr(f"{'import.master_' if spec_for(summary.kind).as_of_optional else 'import.'}snapshot",
+                        file=snap["file"], date=snap["as_of"]))
     if summary.refused:
         st.error(glue.tr("import.refused") + "\n\n" + "\n".join(f"- {m}" for m in summary.refused))
     rejected = history.rejected_rows(glue.engine(), [b for b in summary.batch_ids if b is not None])
