@@ -35,9 +35,9 @@ if not allowed:
 default = scope.area if scope.area in allowed else ("30" if "30" in allowed else allowed[0])
 c1, c2 = st.columns(2)
 pref = c1.selectbox(glue.tr("common.prefecture"), allowed, index=allowed.index(default), key="muni_pref",
-                    format_func=lambda c: f"{c} {pref_name.get(c, c)}")
+                    format_func=lambda c: f"{c} {pref_name.get(c, c)}", placeholder=glue.tr("common.choose"))
 kind = c2.selectbox(glue.tr("adoption.kind"), ["all", "kyotaku", "service"], key="muni_kind",
-                    format_func=lambda k: glue.tr("adoption.kind.all") if k == "all" else glue.tr(f"common.kind.{k}"))
+                    format_func=lambda k: glue.tr("adoption.kind.all") if k == "all" else glue.tr(f"common.kind.{k}"), placeholder=glue.tr("common.choose"))
 kind_arg = None if kind == "all" else kind
 period = glue.tr("adoption.period.as_of", date=as_of.isoformat())
 
@@ -96,9 +96,9 @@ search = f1.text_input(glue.tr("adoption.muni.search"), key="muni_search",
 muni_opts = [""] + sorted(munis["municipality_code"].tolist())
 muni_names = dict(zip(munis["municipality_code"], munis["municipality"]))
 muni = f2.selectbox(glue.tr("common.municipality"), muni_opts, key="muni_filter",
-                    format_func=lambda c: glue.tr("adoption.muni.all") if not c else f"{c} {muni_names.get(c) or ''}")
+                    format_func=lambda c: glue.tr("adoption.muni.all") if not c else f"{c} {muni_names.get(c) or ''}", placeholder=glue.tr("common.choose"))
 status = f3.selectbox(glue.tr("adoption.muni.status"), ["all", "registered", "unregistered"], key="muni_status",
-                      format_func=lambda s: glue.tr(f"adoption.muni.status.{s}"))
+                      format_func=lambda s: glue.tr(f"adoption.muni.status.{s}"), placeholder=glue.tr("common.choose"))
 offices = glue.cached(sa_.office_list, pref, as_of, search or None, kind_arg, muni or None)
 if status != "all":
     offices = offices[offices["registered"] == (status == "registered")]
