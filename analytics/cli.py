@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--by", choices=("prefecture", "municipality", "kind"), default="prefecture")
     p.add_argument("--prefecture")
     p.add_argument("--as-of")
+    p.add_argument("--order", choices=("code", "lagging"), default="code",
+                   help="by municipality: code order, or lagging first (lowest rate among the areas with at least "
+                        "CAREPLAN_MIN_OFFICES_FOR_RANK offices, then the smaller ones)")
     _add_format(p)
     p.set_defaults(handler="analytics.commands.report_adoption:run")
 

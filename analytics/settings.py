@@ -50,6 +50,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("suppress_below", 10, "CAREPLAN_SUPPRESS_BELOW",
             "公開（閲覧者）向けの出力で、この数未満の件数を秘匿します",
             "in public (viewer) output, counts below this are suppressed"),
+    Setting("min_offices_for_rank", 5, "CAREPLAN_MIN_OFFICES_FOR_RANK",
+            "市区町村の順位と「最も高い・最も低い」は、事業所がこの数以上の市区町村だけで決めます（1〜3事業所の100%・0%を成功・失敗と読まないため）",
+            "municipalities are ranked, and named highest or lowest, only with at least this many offices (so "
+            "that 100 % or 0 % of 1–3 offices is not read as a success or a failure)"),
     Setting("hash_secret", "", "CAREPLAN_HASH_SECRET",
             "利用者を数えるときの鍵付きハッシュ（HMAC-SHA256）の秘密鍵。未設定ならプロセスごとの乱数（保存しません）",
             "secret key of the keyed hash (HMAC-SHA256) used to count distinct users; unset = a random "

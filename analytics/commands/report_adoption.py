@@ -19,17 +19,35 @@ def parse_as_of(value: str | None, engine) -> dt.date:
     return arguments.date(value, "--as-of", "基準日")
 
 
-def adoption_rows(engine, by: str, prefecture: str | None, as_of: dt.date, scope=None) -> pd.DataFrame:
+def adoption_rows(engine, by: str, prefecture: str | None, as_of: dt.date, scope=None,
+                  order: str = "code") -> pd.DataFrame:
     """The report's rows with exactly the contract's keys, for the signed-in scope."""
-    return services_adoption.report_rows(engine, scope or access.current(), by, prefecture, as_of)
+    return services_adoption.report_rows(engine, scope or access.current(), by, prefecture, as_of, order)
+
+
+def extremes_note(rows: pd.DataFrame) -> str | None:
+    """By municipality: the highest and lowest among the areas with enough offices, each with its n (the
+    rule of ``services.adoption.rank_areas``), for stderr; None for other groupings."""
+    ext, limit = rows.attrs.get("extremes"), rows.attrs.get("min_offices")
+    if ext is None:
+        return None
+    from analytics.reports import summaries
+    lang = output.lang()
+    if ext["highest"] is None:
+        return output.t("cli.muni.no_extremes", n=limit)
+    return output.t("cli.muni.extremes", n=limit, ranked=ext["rankable"],
+                    hi=summaries.area_with_rate(ext["highest"], lang), lo=summaries.area_with_rate(ext["lowest"], lang))
 
 
 def run(args) -> int:
     engine = store_engine.get_engine(args.db)
     prefecture = arguments.prefecture(args.prefecture)
     as_of = parse_as_of(args.as_of, engine)
-    rows = adoption_rows(engine, args.by, prefecture, as_of)
+    rows = adoption_rows(engine, args.by, prefecture, as_of, order=getattr(args, "order", "code"))
     emit(rows, args.format)
+    note = extremes_note(rows)
+    if note:  # stderr, like the note below: JSON/CSV on stdout keep the contract's keys
+        print(note, file=sys.stderr)
     missing = services_adoption.not_in_master(engine, as_of, prefecture)
     if len(missing):  # stderr, so JSON/CSV on stdout stay machine-readable
         key = "cli.not_in_master.one" if len(missing) == 1 else "cli.not_in_master.many"

@@ -360,6 +360,34 @@ def is_poor_fit(mape: float | None) -> bool:
     return mape is not None and mape > ASSUMPTION_VALUES["mape_warn"]
 
 
+def at_bounds(fit: BassFit) -> list[tuple[str, float, str]]:
+    """(name, value, "lower" | "upper") for each of p and q that ran to its bound (within 1 %): the data did
+    not determine that coefficient, so the curve's shape is the bound's, not the area's."""
+    out = []
+    for name, value, (lo, hi) in (("p", fit.p, P_BOUNDS), ("q", fit.q, Q_BOUNDS)):
+        if value <= lo * 1.01:
+            out.append((name, value, "lower"))
+        elif value >= hi * 0.99:
+            out.append((name, value, "upper"))
+    return out
+
+
+def fit_problems(counts, fit: BassFit, mape: float | None) -> list[str]:
+    """Why a fit is not one to stand behind, in the order a reader should hear them: ``few`` registrations
+    (``min_registered``), a ``short`` history (``min_history_months``), a coefficient ``at_bound``, a ``poor``
+    six-month backtest (``mape_warn``). Empty: the fit is sound (the 将来推計 page opens on such a one)."""
+    problems = []
+    if not is_reliable(counts):
+        problems.append("few")
+    if is_short_history(len(counts)):
+        problems.append("short")
+    if at_bounds(fit):
+        problems.append("at_bound")
+    if is_poor_fit(mape):
+        problems.append("poor")
+    return problems
+
+
 def target_beyond_market(target_rate: float, m: float, master: int) -> bool:
     """The target is at or above the market m: the Bass curve only approaches m, so neither the baseline nor
     a scenario (its additions are capped at m) can reach it — "not within 10 years" would be an artefact of

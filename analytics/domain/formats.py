@@ -5,6 +5,7 @@ writing ``f"{x:.1%}"`` or ``f"{m.year}年{m.month}月"`` themselves, so that a p
 percentage points, a month or a 年度 reads the same everywhere::
 
     percent(0.1234)            '12.3%'          points(0.012)          '+1.2 ポイント' ('+1.2 pt' in en)
+    rate_with_n(1.0, 1)        '100.0%（n=1）'   rate_with_n(1.0, 1, "en")  '100.0% (n=1)'
     yen(95218)                 '95,218円'        yen_man(62434)         '6.2万円'
     hours(52.4)                '52.4時間'        hours(52.4, "en")      '52.4 h'
     month_label(date(2025,7,1))'2025年7月'       month_label(…, "en")   '2025-07'
@@ -58,6 +59,14 @@ def percent(fraction, digits: int = 1, *, scaled: bool = False, trim: bool = Fal
     return f"{value:.{digits}f}%"
 
 
+def rate_with_n(fraction, n, lang: str = "ja", digits: int = 1) -> str:
+    """A rate with the count it is a share of, so that 100 % of one office never reads as a success:
+    (1.0, 1) → '100.0%（n=1）' (ja) / '100.0% (n=1)' (en); a missing rate reads '–（n=0）'."""
+    count_text = MISSING if is_missing(n) else f"{int(round(float(n))):,}"
+    text = percent(fraction, digits)
+    return f"{text}（n={count_text}）" if lang == "ja" else f"{text} (n={count_text})"
+
+
 def points(delta, lang: str = "ja", digits: int = 1, *, unit: bool = True, missing: str = MISSING) -> str:
     """A change of a rate (a difference of fractions) in percentage points, always signed:
     0.012 → '+1.2 ポイント' / '+1.2 pt'; ``unit=False`` → '+1.2' (for a message that names the unit)."""
@@ -95,6 +104,13 @@ def hover_percent(ref: str = "y", digits: int = 1, *, scaled: bool = False, grou
 def hover_points(ref: str = "y", lang: str = "ja", digits: int = 1) -> str:
     """A plotly hover-template field reading percentage points of values already ×100: '%{z:+.1f} ポイント'."""
     return "%{" + ref + f":+.{digits}f}} {POINTS_UNIT.get(lang, POINTS_UNIT['en'])}"
+
+
+def hover_rate_with_n(ref: str, n_ref: str, lang: str = "ja", digits: int = 1) -> str:
+    """The hover field of a rate plotted ×100 with its count, as ``rate_with_n`` writes it:
+    '%{marker.color:.1f}%（n=%{customdata[0]}）' (ja) / '… (n=…)' (en)."""
+    rate = hover_percent(ref, digits, scaled=True)
+    return f"{rate}（n=%{{{n_ref}}}）" if lang == "ja" else f"{rate} (n=%{{{n_ref}}})"
 
 
 def printf_percent(digits: int = 1) -> str:

@@ -204,9 +204,12 @@ def fit_view(lats, lons, width: int, height: int, pad: float = 0.08) -> tuple[di
 
 
 def scatter_map(frame: pd.DataFrame, lang: str = "ja", prefecture: str | None = None,
-                value: str = "adoption_rate", fit: tuple[int, int] | None = None) -> go.Figure:
+                value: str = "adoption_rate", fit: tuple[int, int] | None = None,
+                min_offices: int | None = None) -> go.Figure:
     """Municipalities as circles at the mean of their offices' coordinates (size = offices, colour = rate),
     over the prefecture's outline; frame has municipality, lat, lon, offices, registered, value.
+    The hover reads the rate with its n (「登録率: 100.0%（n=1）」); with ``min_offices`` (and the frame's
+    ``rankable`` of ``services.adoption.rank_areas``) an area too small to rank says so.
     fit: the map's plot size in pixels (width, height) when known (a slide image): the view then fills it."""
     from analytics.domain.geo import prefecture_geojson
     data = frame.dropna(subset=["lat", "lon"])
@@ -217,6 +220,9 @@ def scatter_map(frame: pd.DataFrame, lang: str = "ja", prefecture: str | None = 
             geojson=geo, locations=[prefecture], z=[1], featureidkey="id",
             colorscale=[[0, "#f3f3f3"], [1, "#f3f3f3"]], showscale=False, marker_line_color="#777777",
             marker_line_width=1, hoverinfo="skip"))
+    small = (~data["rankable"].astype(bool)) if (min_offices and "rankable" in data) else pd.Series(False, data.index)
+    note = "<br>" + t("adoption.muni.small_area", lang, n=min_offices) if min_offices else ""
+    notes = [note if s else "" for s in small]
     biggest = max(float(data["offices"].max()) if len(data) else 1.0, 1.0)
     top = max(float(data[value].max()) * 100 if len(data) and data[value].notna().any() else 0.0, 1.0)
     fig.add_trace(go.Scattermap(
@@ -224,11 +230,11 @@ def scatter_map(frame: pd.DataFrame, lang: str = "ja", prefecture: str | None = 
         marker=dict(size=(10 + 30 * (data["offices"] / biggest) ** 0.5).tolist(), color=data[value] * 100,
                     colorscale=POINT_SCALE, cmin=0, cmax=top, cauto=False, showscale=True, opacity=0.9,
                     colorbar=dict(title=t("adoption.chart.rate", lang) + " (%)", thickness=12)),
-        text=data["municipality"], customdata=data[["offices", "registered"]],
+        text=data["municipality"], customdata=list(zip(data["offices"], data["registered"], notes)),
         hovertemplate=("%{text}<br>" + t("adoption.chart.rate", lang) + ": "
-                       + formats.hover_percent("marker.color", scaled=True) + "<br>"
-                       + t("adoption.chart.offices", lang) + ": %{customdata[0]}<br>"
-                       + t("adoption.chart.registered", lang) + ": %{customdata[1]}<extra></extra>")))
+                       + formats.hover_rate_with_n("marker.color", "customdata[0]", lang) + "<br>"
+                       + t("adoption.chart.registered", lang) + ": %{customdata[1]}%{customdata[2]}"
+                       + "<extra></extra>")))
     lons, lats = list(data["lon"]), list(data["lat"])
     if prefecture:
         ring = _outline(prefecture)

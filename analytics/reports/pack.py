@@ -155,9 +155,12 @@ def _map(*, engine, prefecture, lang, names, area_name, as_of, latest, adoption,
         table = frame[["prefecture_code", "prefecture", "offices", "registered", "adoption_rate"]]
         label_col = "prefecture"
     else:
-        frame = adoption(as_of, "municipality", prefecture=prefecture)
-        fig = ac.scatter_map(frame, lang=lang, prefecture=prefecture, fit=SLIDE_MAP_PLOT)
-        table = frame[["municipality_code", "municipality", "offices", "registered", "adoption_rate"]]
+        # the page's function: n beside each rate, ranks and highest/lowest only with enough offices
+        from analytics.services import adoption as service
+        limit = service.min_offices_for_rank()
+        frame = service.municipalities(engine, scope, as_of, prefecture, lang=lang, min_offices=limit).frame
+        fig = ac.scatter_map(frame, lang=lang, prefecture=prefecture, fit=SLIDE_MAP_PLOT, min_offices=limit)
+        table = frame[["municipality_code", "municipality", "offices", "registered", "adoption_rate", "rank"]]
         label_col = "municipality"
     total = adoption(as_of, "nation" if prefecture is None else "prefecture", prefecture=prefecture)
     row = total.iloc[0] if len(total) else None
@@ -171,8 +174,9 @@ def _map(*, engine, prefecture, lang, names, area_name, as_of, latest, adoption,
         key="map", title=t("export.section.map", lang, area=area_name), figure=fig, table=table.reset_index(drop=True),
         highlights=highlights, definition=kpis.describe("adoption_rate", lang),
         period=t("export.period.as_of", lang, date=as_of.isoformat()), source=kpis.source("adoption_rate", lang),
-        summary=summaries.describe("ranking", table.rename(columns={label_col: "label"}), lang,
-                                   area=area_name, value="adoption_rate"))
+        summary=(summaries.describe("ranking", table.rename(columns={label_col: "label"}), lang,
+                                    area=area_name, value="adoption_rate") if prefecture is None
+                 else summaries.describe("municipalities", frame, lang, area=area_name, min_offices=limit)))
 
 
 def _ranking(*, engine, prefecture, lang, names, area_name, as_of, latest, adoption, scope=None):
@@ -351,6 +355,8 @@ def display(frame: pd.DataFrame) -> pd.DataFrame:
         elif c.endswith("_yen") or c in ("before", "after", "change", "offices", "registered", "sheets",
                                           "digital_sheets"):
             out[c] = out[c].map(lambda v: "–" if pd.isna(v) else f"{round(float(v)):,}")
+        elif c == "rank":  # blank where an area is too small to rank (services.adoption.rank_areas)
+            out[c] = out[c].map(lambda v: "–" if pd.isna(v) else f"{int(v)}")
         elif c.endswith("_hours"):
             out[c] = out[c].map(lambda v: "–" if pd.isna(v) else f"{float(v):,.1f}")
     return out

@@ -7,6 +7,8 @@ tables (``export.summary.*``).
 
 Kinds and their data:
 - ``ranking`` / ``map``: a frame with ``label`` and ``value`` (default column ``adoption_rate``, a fraction);
+- ``municipalities``: the frame of ``services.adoption.municipalities`` (``rankable``, ``offices``) and
+  ``min_offices``: the highest and lowest among the rankable areas only, each with its n;
 - ``trend``: a frame with ``month`` and ``value`` (one series, sorted by month);
 - ``channel_mix``: a frame with ``month``, ``channel`` (label), ``sheets`` (and optionally ``share``);
 - ``savings``: a frame with ``label``, ``realised_yen``, ``potential_yen``, ``realised_hours``, ``potential_hours``;
@@ -22,7 +24,7 @@ import pandas as pd
 from analytics.domain import formats
 from analytics.i18n import t
 
-KINDS = ("ranking", "map", "trend", "channel_mix", "savings", "effect")
+KINDS = ("ranking", "map", "municipalities", "trend", "channel_mix", "savings", "effect")
 
 
 _pct = formats.percent
@@ -38,7 +40,7 @@ def _sep(lang: str) -> str:
 
 def describe(fig_kind: str, data, lang: str = "ja", **ctx) -> str:
     """One or two sentences describing the figure's data in lang."""
-    fn = {"ranking": _ranking, "map": _ranking, "trend": _trend, "channel_mix": _channel_mix,
+    fn = {"ranking": _ranking, "map": _ranking, "municipalities": _municipalities, "trend": _trend, "channel_mix": _channel_mix,
           "savings": _savings, "effect": _effect}.get(fig_kind)
     if fn is None:
         n = len(data) if data is not None else 0
@@ -57,6 +59,24 @@ def _ranking(data: pd.DataFrame, lang: str, area: str = "", value: str = "adopti
     if national is not None and not (isinstance(national, float) and math.isnan(national)):
         text += t("export.summary.national", lang, value=_pct(national))
     return text
+
+
+def area_with_rate(row, lang: str, value: str = "adoption_rate", label: str = "municipality") -> str:
+    """'田辺市 42.9%（n=7）': an area's name, its rate and the count it is a share of."""
+    return f"{row[label]} {formats.rate_with_n(row[value], row['offices'], lang)}"
+
+
+def _municipalities(data: pd.DataFrame, lang: str, area: str = "", min_offices: int = 1,
+                    value: str = "adoption_rate", **_ctx) -> str:
+    from analytics.services.adoption import extremes  # the one rule: only areas with enough offices
+    if data is None or data.empty:
+        return t("export.summary.empty", lang)
+    ext = extremes(data, value)
+    if ext["highest"] is None:
+        return t("export.summary.municipalities_none", lang, area=area, total=len(data), n=min_offices)
+    return t("export.summary.municipalities", lang, area=area, total=len(data), n=min_offices,
+             ranked=ext["rankable"], hi=area_with_rate(ext["highest"], lang, value),
+             lo=area_with_rate(ext["lowest"], lang, value))
 
 
 def _trend(data: pd.DataFrame, lang: str, area: str = "", value: str = "adoption_rate", **_ctx) -> str:

@@ -2,6 +2,7 @@
 period and its monthly trend (DESIGN §3; queries in ``analytics.store.queries_adoption``)."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pandas as pd
@@ -114,11 +115,89 @@ def office_list(engine, prefecture: str, as_of: dt.date, search: str | None = No
     return qa.office_list(engine, prefecture, as_of, search, kind, municipality)
 
 
-def report_rows(engine, scope, by: str, prefecture: str | None, as_of: dt.date) -> pd.DataFrame:
-    """``careplan report adoption``'s rows with exactly the contract's keys (DESIGN §6)."""
-    frame = adoption(engine, scope, as_of, REPORT_GROUPS[by], prefecture).frame
+def report_rows(engine, scope, by: str, prefecture: str | None, as_of: dt.date, order: str = "code") -> pd.DataFrame:
+    """``careplan report adoption``'s rows with exactly the contract's keys (DESIGN §6); by municipality in
+    ``order`` (``municipalities``: code order, or lagging first), ``attrs["extremes"]`` and ``min_offices``
+    kept for the note on stderr."""
+    if by == "municipality":
+        full = municipalities(engine, scope, as_of, prefecture, order=order).frame
+    else:
+        full = adoption(engine, scope, as_of, REPORT_GROUPS[by], prefecture).frame
+    frame = full
     extra = {"prefecture": [], "municipality": ["municipality_code", "municipality"], "kind": ["kind"]}[by]
     cols = ["prefecture_code", "prefecture", *extra, "offices", "registered", "adoption_rate"]
     if "suppressed" in frame.columns:
         cols.append("suppressed")
-    return frame[cols].reset_index(drop=True)
+    out = frame[cols].reset_index(drop=True)
+    out.attrs.update(full.attrs)
+    return out
+
+
+# ---- municipalities: n beside every rate, ranks and highest/lowest only where the count can carry them ----
+
+MUNICIPALITY_ORDERS = ("code", "lagging")
+
+
+def min_offices_for_rank() -> int:
+    """``CAREPLAN_MIN_OFFICES_FOR_RANK`` (setting ``min_offices_for_rank``): the fewest offices a
+    municipality needs to be ranked or named highest/lowest; read when asked (a deployment may change it)."""
+    from analytics import settings
+    return int(settings.get("min_offices_for_rank"))
+
+
+def rank_areas(frame: pd.DataFrame, min_offices: int, value: str = "adoption_rate") -> pd.DataFrame:
+    """The one rule for ranking small areas: an area is ``rankable`` when it has at least ``min_offices``
+    offices and a value; ``rank`` 1 is the highest value among the rankable areas (equal values share a
+    rank), <NA> for the others (their 100 % or 0 % of 1–3 offices is shown, with its n, but not ranked)."""
+    out = frame.copy()
+    rankable = (out["offices"] >= int(min_offices)) & out[value].notna()
+    if "suppressed" in out.columns:
+        rankable &= ~out["suppressed"].fillna(False).astype(bool)
+    out["rankable"] = rankable.astype(bool)
+    ranks = out.loc[rankable, value].rank(method="min", ascending=False)
+    out["rank"] = pd.array([pd.NA] * len(out), dtype="Int64")
+    if len(ranks):
+        out.loc[rankable, "rank"] = ranks.astype("int64").to_numpy()
+    return out
+
+
+def extremes(frame: pd.DataFrame, value: str = "adoption_rate") -> dict:
+    """The highest and the lowest of the rankable areas of ``rank_areas`` (ties: the area with more offices,
+    then the lower code), as row dicts; both None when fewer than two areas are rankable (a single area is
+    neither the highest nor the lowest of anything)."""
+    pool = frame[frame["rankable"]] if "rankable" in frame.columns else frame.iloc[0:0]
+    if len(pool) < 2:
+        return {"highest": None, "lowest": None, "rankable": len(pool)}
+    code = "municipality_code" if "municipality_code" in pool.columns else "prefecture_code"
+    hi = pool.sort_values([value, "offices", code], ascending=[False, False, True]).iloc[0]
+    lo = pool.sort_values([value, "offices", code], ascending=[True, False, True]).iloc[0]
+    return {"highest": hi.to_dict(), "lowest": lo.to_dict(), "rankable": len(pool)}
+
+
+def order_areas(frame: pd.DataFrame, order: str = "code", value: str = "adoption_rate") -> pd.DataFrame:
+    """``code``: JIS code order. ``lagging``: the rankable areas first, lowest value first (ties: more
+    offices first, since more offices are waiting), then the areas too small to rank, in the same order."""
+    if order not in MUNICIPALITY_ORDERS:
+        raise ValueError(f"unknown order {order!r}")
+    code = "municipality_code" if "municipality_code" in frame.columns else "prefecture_code"
+    if order == "code":
+        return frame.sort_values(code).reset_index(drop=True)
+    key = frame.assign(_small=~frame["rankable"], _missing=frame[value].isna())
+    key = key.sort_values(["_small", "_missing", value, "offices", code],
+                          ascending=[True, True, True, False, True])
+    return key.drop(columns=["_small", "_missing"]).reset_index(drop=True)
+
+
+def municipalities(engine, scope, as_of: dt.date | None = None, prefecture: str | None = None,
+                   kind: str | None = None, lang: str = "ja", order: str = "code",
+                   min_offices: int | None = None) -> Figure:
+    """Adoption by municipality of one prefecture with ``rankable`` and ``rank`` (``rank_areas`` with the
+    ``min_offices_for_rank`` setting unless given) in ``order``: the 市区町村 page, its downloads, the CLI's
+    ``--by municipality`` and the prefecture pack read this one function. ``frame.attrs``: min_offices and
+    the ``extremes``."""
+    fig = adoption(engine, scope, as_of, "municipality", prefecture, kind, lang)
+    limit = min_offices_for_rank() if min_offices is None else int(min_offices)
+    frame = order_areas(rank_areas(fig.frame, limit), order)
+    frame.attrs["min_offices"] = limit
+    frame.attrs["extremes"] = extremes(frame)
+    return dataclasses.replace(fig, frame=frame)

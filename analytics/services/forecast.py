@@ -88,6 +88,55 @@ def _notes(kind: str, res: fc.ForecastResult, target_rate: float, n_months: int,
     return out
 
 
+KIND_ORDER = ("kyotaku", "service")  # 居宅介護支援 first: the plans start there
+
+
+def fit_check(engine, prefecture: str | None, kind: str) -> dict:
+    """The baseline fit of one area and kind without the band (what the page fits first), with its
+    six-month backtest and ``fit_problems``: {"kind", "months", "registered", "offices", "fit", "mape",
+    "problems"}; ``fit`` None (problems ["no_data"]) when fewer than 3 months or no offices."""
+    series, master = qf.area_series(engine, prefecture)
+    s = series[series["kind"] == kind]
+    offices = int(master.get(kind, 0))
+    out = {"kind": kind, "months": len(s), "offices": offices, "fit": None, "mape": None,
+           "registered": int(s["registered"].iat[-1]) if len(s) else 0, "problems": ["no_data"]}
+    if len(s) < 3 or offices == 0:
+        return out
+    counts = s["registered"].to_numpy()
+    fit = fc.fit_bass(counts, max(fc.ASSUMPTION_VALUES["saturation_share"] * offices, float(counts.max()), 1.0))
+    _, mape = fc.backtest(s["month"].tolist(), counts, offices)
+    out.update(fit=fit, mape=mape, problems=fc.fit_problems(counts, fit, mape))
+    return out
+
+
+def default_view(engine, prefecture: str | None = None) -> dict:
+    """The kind the 将来推計 page opens on for an area (the reader's own prefecture, else the nation): the
+    first of ``KIND_ORDER`` whose fit the app stands behind (no ``fit_problems``). When neither kind has
+    one, the kind with data and the fewest problems (ties in ``KIND_ORDER``) and ``fits`` False, with its
+    problems: the page then says in one sentence why the data cannot support a fit yet and what would.
+    {"kind", "fits", "problems", "checks"}."""
+    checks = {kind: fit_check(engine, prefecture, kind) for kind in KIND_ORDER}
+    for kind in KIND_ORDER:
+        if not checks[kind]["problems"]:
+            return {"kind": kind, "fits": True, "problems": [], "checks": checks}
+    with_data = [k for k in KIND_ORDER if checks[k]["fit"] is not None] or list(KIND_ORDER)
+    kind = min(with_data, key=lambda k: (len(checks[k]["problems"]), KIND_ORDER.index(k)))
+    return {"kind": kind, "fits": False, "problems": checks[kind]["problems"], "checks": checks}
+
+
+def why_no_fit(view: dict, area: str, lang: str = "ja") -> str:
+    """One sentence (catalogue ``forecast.default.why.*``) on why the default view's data cannot support a fit
+    yet and what would, from its first problem (``fit_problems`` order)."""
+    from analytics.i18n import t
+    check = view["checks"][view["kind"]]
+    problem = view["problems"][0] if view["problems"] else "no_data"
+    v = fc.ASSUMPTION_VALUES
+    return t(f"forecast.default.why.{problem}", lang, area=area, kind=t(f"common.kind.{view['kind']}", lang),
+             registered=check["registered"], n=v["min_registered"], months=check["months"],
+             need=v["min_history_months"], mape=formats.percent(check["mape"]) if check["mape"] is not None else "–",
+             limit=formats.percent(v["mape_warn"], 0))
+
+
 def describe(scenario: fc.Scenario | None) -> str:
     """The scenario in words for the output ('baseline' when none)."""
     if scenario is None or scenario.is_baseline():

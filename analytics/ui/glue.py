@@ -221,7 +221,7 @@ def setup_sidebar() -> None:
     check_settings()
     labels = {"ja": "日本語", "en": "English"}
     st.sidebar.selectbox(i18n.t("sidebar.language", lang()), options=list(i18n.LANGS),
-                         format_func=labels.get, key="lang")
+                         format_func=labels.get, key="lang", placeholder=i18n.t("common.choose", lang()))
     if st.query_params.get("lang") != lang():   # set again after a page switch, which clears the URL's
         st.query_params["lang"] = lang()
     m = schema.dataset_meta

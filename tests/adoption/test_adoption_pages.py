@@ -220,7 +220,8 @@ def test_pages_in_english(open_page, page, label, value):
     if label:
         assert metrics(at)[label] == value
     else:
-        assert [h.value for h in at.header] == ["The rules every figure uses", "Suppression of small counts (viewers)", "Indicators",
+        assert [h.value for h in at.header] == ["The rules every figure uses", "Suppression of small counts (viewers)",
+                                                "Ranking municipalities", "Indicators",
                                                 "Effect model assumptions", "Allowed input ranges", "Forecast assumptions"]
 
 

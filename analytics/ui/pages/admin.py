@@ -22,7 +22,7 @@ with st.form("new_user", clear_on_submit=True):
     username = st.text_input(glue.tr("auth.username"), key="admin_new_username")
     password = st.text_input(glue.tr("auth.password"), type="password", key="admin_new_password")
     role = st.selectbox(glue.tr("admin.role"), auth.ROLES, format_func=lambda r: glue.tr(f"auth.role.{r}"),
-                        key="admin_new_role")
+                        key="admin_new_role", placeholder=glue.tr("common.choose"))
     area = st.text_input(glue.tr("admin.scope"), key="admin_new_scope")
     if st.form_submit_button(glue.tr("admin.create")):
         try:
@@ -35,7 +35,7 @@ with st.form("new_user", clear_on_submit=True):
 active = [u["username"] for u in auth.list_users(engine) if not u["disabled"]]
 if active:
     col1, col2 = st.columns([3, 1])
-    target = col1.selectbox(glue.tr("admin.disable"), active, key="admin_disable_user")
+    target = col1.selectbox(glue.tr("admin.disable"), active, key="admin_disable_user", placeholder=glue.tr("common.choose"))
     if col2.button(glue.tr("admin.disable_button")):
         auth.set_disabled(engine, target, True, by=me.username)
         st.rerun()

@@ -21,9 +21,9 @@ if not months:
 pref_name = codes.prefecture_names(lang)
 c1, c2 = st.columns(2)
 area = c1.selectbox(glue.tr("channels.area"), [sc.NATION] + list(pref_name), key="channels_area",
-                    format_func=lambda c: glue.tr("common.nation") if c == sc.NATION else f"{c} {pref_name[c]}")
+                    format_func=lambda c: glue.tr("common.nation") if c == sc.NATION else f"{c} {pref_name[c]}", placeholder=glue.tr("common.choose"))
 month = c2.selectbox(glue.tr("channels.month"), months[::-1], key="channels_month",
-                     format_func=lambda m: formats.month_label(m, lang))
+                     format_func=lambda m: formats.month_label(m, lang), placeholder=glue.tr("common.choose"))
 prefecture = None if area == sc.NATION else area
 area_label = glue.tr("common.nation") if prefecture is None else pref_name[prefecture]
 period_all = glue.tr("channels.period_all", start=formats.month_label(months[0], lang),

@@ -16,7 +16,7 @@ st.write(glue.tr("import.intro"))
 
 # labels resolved now: format_func may be called outside this run (AppTest does)
 kind_labels = {k: glue.tr(f"import.kind.{k}") for k in KINDS}
-kind = st.selectbox(glue.tr("import.kind"), options=list(KINDS), key="import_kind", format_func=kind_labels.get)
+kind = st.selectbox(glue.tr("import.kind"), options=list(KINDS), key="import_kind", format_func=kind_labels.get, placeholder=glue.tr("common.choose"))
 
 with st.expander(glue.tr("import.columns"), expanded=False):
     if spec_for(kind).table is None:  # the system's own files: no table of ours to describe

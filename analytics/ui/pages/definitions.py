@@ -7,6 +7,7 @@ import streamlit as st
 
 from analytics import privacy
 from analytics.domain import dates, kpis, ranges
+from analytics.services import adoption as sa_
 from analytics.ui import glue
 
 lang = glue.lang()
@@ -20,6 +21,10 @@ st.markdown("\n".join(f"- **{r.name_ja if lang == 'ja' else r.name_en}**: {r.rul
 # the one small-count rule (analytics.privacy), as every output applies it
 st.header(glue.tr("definitions.suppression"))
 st.markdown(glue.tr("definitions.suppression_rule", n=privacy.threshold()))
+
+# the one rule for naming municipalities highest/lowest (services.adoption.rank_areas), with its setting
+st.header(glue.tr("definitions.rank_rule"))
+st.markdown(glue.tr("definitions.rank_rule_text", n=sa_.min_offices_for_rank()))
 
 st.header(glue.tr("adoption.def.kpis"))
 for k in kpis.KPIS:

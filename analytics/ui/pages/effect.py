@@ -116,7 +116,7 @@ with right:
         else:
             names = dict(zip(listing["office_code"], listing["name"].fillna("")))
             code = st.selectbox(tr("effect.db.office"), listing["office_code"].tolist(),
-                                format_func=lambda c: f"{c} {names.get(c, '')}", key="effect_office")
+                                format_func=lambda c: f"{c} {names.get(c, '')}", key="effect_office", placeholder=glue.tr("common.choose"))
             month = glue.cached(so.latest_month, code)
             if st.session_state.get("effect_office_filled") != code:
                 profile = glue.cached(so.office_profile, code, month)

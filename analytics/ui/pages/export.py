@@ -26,7 +26,7 @@ scope = glue.scope()
 # a prefecture's pack has municipality detail: only for users who may see that prefecture's detail
 choices = [NATION] + scope.detail_prefectures(list(pref_name))
 area = st.selectbox(glue.tr("export.area"), choices, key="export_area",
-                    format_func=lambda c: glue.tr("common.nation") if c == NATION else f"{c} {pref_name[c]}")
+                    format_func=lambda c: glue.tr("common.nation") if c == NATION else f"{c} {pref_name[c]}", placeholder=glue.tr("common.choose"))
 prefecture = None if area == NATION else area
 pack = glue.cached(pack_mod.build_pack, prefecture, lang, scope=scope)  # a viewer's: small counts suppressed
 
@@ -74,7 +74,7 @@ if files:
 st.subheader(glue.tr("export.csv.title"))
 st.caption(glue.tr("export.csv.note"))
 titles = {s.key: s.title for s in pack.sections}
-chosen = st.selectbox(glue.tr("export.csv.table"), list(titles), format_func=titles.get, key="export_csv_table")
+chosen = st.selectbox(glue.tr("export.csv.table"), list(titles), format_func=titles.get, key="export_csv_table", placeholder=glue.tr("common.choose"))
 table = pack_mod.localised(pack.section(chosen).table, lang)
 cols = st.columns(len(tabular.CSV_ENCODINGS))
 for col, enc in zip(cols, tabular.CSV_ENCODINGS):

@@ -30,11 +30,10 @@ def fit_caveats(fit, master: int) -> list[tuple[str, str]]:
     if fit.m_fixed:
         sat = formats.percent(fit.m / master, 0) if master else "–"
         notes.append(("caption", glue.tr("forecast.caveat.m_fixed", sat=sat, m=f"{fit.m:,.0f}")))
-    for name, value, (lo, hi) in (("p", fit.p, fc.P_BOUNDS), ("q", fit.q, fc.Q_BOUNDS)):
-        if value <= lo * 1.01 or value >= hi * 0.99:
-            side = glue.tr("forecast.caveat.lower" if value <= lo * 1.01 else "forecast.caveat.upper")
-            shown = f"{value:.4f}" if name == "p" else f"{value:.3f}"
-            notes.append(("warning", glue.tr("forecast.caveat.at_bound", name=name, value=shown, side=side)))
+    for name, value, side in fc.at_bounds(fit):   # the one bound rule (fit_problems uses it too)
+        shown = f"{value:.4f}" if name == "p" else f"{value:.3f}"
+        notes.append(("warning", glue.tr("forecast.caveat.at_bound", name=name, value=shown,
+                                         side=glue.tr(f"forecast.caveat.{side}"))))
     return notes
 
 
@@ -50,9 +49,11 @@ default_pref = me.area if getattr(me, "role", "") == "prefecture" and me.area in
 c1, c2, c3 = st.columns([2, 2, 2])
 prefecture = c1.selectbox(glue.tr("common.prefecture"), pref_options, index=pref_options.index(default_pref),
                           format_func=lambda c: glue.tr("common.nation") if not c
-                          else f"{c} {codes.prefecture_name(c, lang)}", key="forecast_pref")
-kind = c2.selectbox(glue.tr("forecast.kind"), ["kyotaku", "service"],
-                    format_func=lambda k: glue.tr(f"common.kind.{k}"), key="forecast_kind")
+                          else f"{c} {codes.prefecture_name(c, lang)}", key="forecast_pref", placeholder=glue.tr("common.choose"))
+# the page opens on a fit the app stands behind (services.forecast.default_view), or says why there is none
+view = glue.cached(sf.default_view, default_pref or None)
+kind = c2.selectbox(glue.tr("forecast.kind"), list(sf.KIND_ORDER), index=sf.KIND_ORDER.index(view["kind"]),
+                    format_func=lambda k: glue.tr(f"common.kind.{k}"), key="forecast_kind", placeholder=glue.tr("common.choose"))
 target_pct = c3.slider(glue.tr("forecast.target_rate"), **R["target_rate"].widget(100), value=50, step=1,
                        format=formats.printf_percent(0), key="forecast_target")
 target_rate = target_pct / 100
@@ -71,6 +72,13 @@ if me.suppresses_small_counts() and counts[-1] < me.suppress_below:  # the rule 
     st.stop()
 last = months[-1]
 first_future = fc.add_months(last, 1)
+if prefecture == default_pref and kind == view["kind"]:   # the default view: why this one, or why none fits
+    if view["fits"]:
+        st.caption(glue.tr("forecast.default.chosen", kind=glue.tr(f"common.kind.{kind}"),
+                           limit=formats.percent(fc.ASSUMPTION_VALUES["mape_warn"], 0),
+                           n=fc.ASSUMPTION_VALUES["min_registered"]))
+    else:
+        st.info(sf.why_no_fit(view, area_name, lang))
 
 
 def target_label(d: dt.date | None) -> str:
@@ -92,7 +100,7 @@ with st.expander(glue.tr("forecast.scenarios"), expanded=True):
                                     key="forecast_fp_factor")
         fp_start = st.selectbox(glue.tr("forecast.sc.free_pass_start"), month_opts,
                                 index=month_opts.index(fc.parse_ym(fc.ASSUMPTION_VALUES["free_pass_start"])),
-                                format_func=ym, key="forecast_fp_start")
+                                format_func=ym, key="forecast_fp_start", placeholder=glue.tr("common.choose"))
         fp_months = st.number_input(glue.tr("forecast.sc.free_pass_months"), **R["free_pass_months"].widget(),
                                     value=int(fc.ASSUMPTION_VALUES["free_pass_months"]), key="forecast_fp_months")
         shogu = st.checkbox(glue.tr("forecast.sc.shogu"), key="forecast_shogu",
@@ -106,12 +114,12 @@ with st.expander(glue.tr("forecast.scenarios"), expanded=True):
                                     key="forecast_subsidy_n",
                                     help=glue.tr("forecast.sc.subsidy_help"))
         subsidy_month = st.selectbox(glue.tr("forecast.sc.subsidy_month"), future_opts, format_func=ym,
-                                     key="forecast_subsidy_month")
+                                     key="forecast_subsidy_month", placeholder=glue.tr("common.choose"))
         target_n = st.number_input(glue.tr("forecast.sc.targets_n"), **R["target_offices"].widget(), value=0, step=5,
                                    key="forecast_targets_n",
                                    help=glue.tr("forecast.sc.targets_help"))
         target_month = st.selectbox(glue.tr("forecast.sc.targets_month"), future_opts, format_func=ym,
-                                    key="forecast_targets_month")
+                                    key="forecast_targets_month", placeholder=glue.tr("common.choose"))
 
 targets = glue.cached(sf.recruitment_targets, prefecture or None, kind, int(target_n)) if target_n else None
 joined = 0 if targets is None else len(targets)

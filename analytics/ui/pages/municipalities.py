@@ -4,6 +4,7 @@ import streamlit as st
 
 from analytics.domain import codes, formats, kpis
 from analytics.reports import adoption_charts as charts
+from analytics.reports import summaries
 from analytics.services import adoption as sa_
 from analytics.ui import a11y, glue
 
@@ -34,9 +35,9 @@ if not allowed:
 default = scope.area if scope.area in allowed else ("30" if "30" in allowed else allowed[0])
 c1, c2 = st.columns(2)
 pref = c1.selectbox(glue.tr("common.prefecture"), allowed, index=allowed.index(default), key="muni_pref",
-                    format_func=lambda c: f"{c} {pref_name.get(c, c)}")
+                    format_func=lambda c: f"{c} {pref_name.get(c, c)}", placeholder=glue.tr("common.choose"))
 kind = c2.selectbox(glue.tr("adoption.kind"), ["all", "kyotaku", "service"], key="muni_kind",
-                    format_func=lambda k: glue.tr("adoption.kind.all") if k == "all" else glue.tr(f"common.kind.{k}"))
+                    format_func=lambda k: glue.tr("adoption.kind.all") if k == "all" else glue.tr(f"common.kind.{k}"), placeholder=glue.tr("common.choose"))
 kind_arg = None if kind == "all" else kind
 period = glue.tr("adoption.period.as_of", date=as_of.isoformat())
 
@@ -59,30 +60,45 @@ if len(kinds):
                       data=kt.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="muni_kinds")
 
 st.subheader(glue.tr("adoption.muni.map"))
-munis = glue.cached(sa_.adoption, scope, as_of, "municipality", pref, kind_arg, lang).frame
-munis = munis.sort_values("municipality_code").reset_index(drop=True)
+# ranks and highest/lowest only among municipalities with enough offices (services.adoption.rank_areas)
+limit = sa_.min_offices_for_rank()
+order = st.radio(glue.tr("adoption.muni.order"), list(sa_.MUNICIPALITY_ORDERS), horizontal=True, key="muni_order",
+                 format_func=lambda o: glue.tr(f"adoption.muni.order.{o}"))
+munis = glue.cached(sa_.municipalities, scope, as_of, pref, kind_arg, lang, order, limit).frame
 if len(munis):
+    ext = sa_.extremes(munis)
+    st.caption(glue.tr("adoption.muni.rank_rule", n=limit, ranked=ext["rankable"], total=len(munis)))
+    if ext["highest"] is not None:
+        st.markdown(glue.tr("adoption.muni.extremes", n=limit, hi=summaries.area_with_rate(ext["highest"], lang),
+                            lo=summaries.area_with_rate(ext["lowest"], lang)))
+    else:
+        st.markdown(glue.tr("adoption.muni.no_extremes", n=limit))
+    if lang != "ja":
+        st.caption(glue.tr("adoption.muni.names_note"))
+    summary = summaries.describe("municipalities", munis, lang, area=pref_name.get(pref, pref), min_offices=limit)
     if munis[["lat", "lon"]].notna().all(axis=1).any():
-        plot(charts.scatter_map(munis, lang, pref), "muni_map")
+        a11y.chart(charts.scatter_map(munis, lang, pref, min_offices=limit), summary, key="muni_map")
     else:
         st.caption(glue.tr("adoption.muni.no_coordinates"))
-    table = munis[["municipality_code", "municipality", "offices", "registered", "adoption_rate"]].copy()
+    # n (offices) stands beside every rate; the rank is blank where the area is too small to rank
+    table = munis[["municipality_code", "municipality", "adoption_rate", "offices", "registered", "rank"]].copy()
     table["adoption_rate"] = formats.percent_number(table["adoption_rate"])
-    glue.chart_footer(counts=kpis.describe("adoption_rate", lang) + glue.tr("common.sentence_join") + glue.tr("adoption.muni.map_note"),
-                      period=period, source=kpis.source("adoption_rate", lang),
-                      data=table.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="muni_table")
-    st.dataframe(table.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), hide_index=True, key="muni_df")
+    table = table.rename(columns=lambda c: glue.tr(f"adoption.col.{c}"))
+    glue.chart_footer(counts=kpis.describe("adoption_rate", lang) + glue.tr("common.sentence_join")
+                      + glue.tr("adoption.muni.map_note"),
+                      period=period, source=kpis.source("adoption_rate", lang), data=table, key="muni_table")
+    st.dataframe(table, hide_index=True, key="muni_df")
 
 st.subheader(glue.tr("adoption.muni.offices"))
 f1, f2, f3 = st.columns([2, 2, 1])
 search = f1.text_input(glue.tr("adoption.muni.search"), key="muni_search",
                        placeholder=glue.tr("adoption.muni.search_hint"))
-muni_opts = [""] + munis["municipality_code"].tolist()
+muni_opts = [""] + sorted(munis["municipality_code"].tolist())
 muni_names = dict(zip(munis["municipality_code"], munis["municipality"]))
 muni = f2.selectbox(glue.tr("common.municipality"), muni_opts, key="muni_filter",
-                    format_func=lambda c: glue.tr("adoption.muni.all") if not c else f"{c} {muni_names.get(c) or ''}")
+                    format_func=lambda c: glue.tr("adoption.muni.all") if not c else f"{c} {muni_names.get(c) or ''}", placeholder=glue.tr("common.choose"))
 status = f3.selectbox(glue.tr("adoption.muni.status"), ["all", "registered", "unregistered"], key="muni_status",
-                      format_func=lambda s: glue.tr(f"adoption.muni.status.{s}"))
+                      format_func=lambda s: glue.tr(f"adoption.muni.status.{s}"), placeholder=glue.tr("common.choose"))
 offices = glue.cached(sa_.office_list, pref, as_of, search or None, kind_arg, muni or None)
 if status != "all":
     offices = offices[offices["registered"] == (status == "registered")]

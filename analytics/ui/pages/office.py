@@ -52,14 +52,14 @@ if source == "db":
             st.stop()
         pref = st.selectbox(glue.tr("targets.prefecture"), allowed, key="office_prefecture",
                             index=allowed.index("30") if "30" in allowed else 0,
-                            format_func=lambda c: f"{c} {pref_name[c]}")
+                            format_func=lambda c: f"{c} {pref_name[c]}", placeholder=glue.tr("common.choose"))
         candidates = glue.cached(so.offices_with_exchanges, pref)
     if candidates.empty:
         st.info(glue.tr("officeview.no_offices"))
         st.stop()
     names = dict(zip(candidates["office_code"], candidates["name"]))
     office_code = st.selectbox(glue.tr("officeview.office"), list(names), key="office_code_pick",
-                               format_func=lambda c: f"{c} {names[c]}" if isinstance(names[c], str) else c)
+                               format_func=lambda c: f"{c} {names[c]}" if isinstance(names[c], str) else c, placeholder=glue.tr("common.choose"))
     monthly = glue.cached(so.office_monthly, office_code)
     partners = glue.cached(so.office_partners, office_code)
 

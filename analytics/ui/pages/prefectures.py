@@ -32,13 +32,13 @@ mode = c1.radio(glue.tr("adoption.pref.mode"), ["latest", "change"], horizontal=
 sort = c2.radio(glue.tr("adoption.pref.sort"), ["jis", "value"], horizontal=True, key="pref_sort",
                 format_func=lambda s: glue.tr(f"adoption.pref.sort.{s}"))
 kind = c3.selectbox(glue.tr("adoption.kind"), ["all", "kyotaku", "service"], key="pref_kind",
-                    format_func=lambda k: glue.tr("adoption.kind.all") if k == "all" else glue.tr(f"common.kind.{k}"))
+                    format_func=lambda k: glue.tr("adoption.kind.all") if k == "all" else glue.tr(f"common.kind.{k}"), placeholder=glue.tr("common.choose"))
 kind_arg = None if kind == "all" else kind
 default_hl = scope.area if scope.role == "prefecture" and scope.area in pref_name else None
 options = [""] + list(pref_name)
 highlight = st.selectbox(glue.tr("adoption.pref.highlight"), options, key="pref_highlight",
                          index=options.index(default_hl) if default_hl else 0,
-                         format_func=lambda c: glue.tr("adoption.pref.none") if not c else f"{c} {pref_name[c]}")
+                         format_func=lambda c: glue.tr("adoption.pref.none") if not c else f"{c} {pref_name[c]}", placeholder=glue.tr("common.choose"))
 highlight = highlight or None
 
 if mode == "change":
@@ -121,7 +121,7 @@ with_data = [c for c in pref_name if c in set(frame["prefecture_code"])]
 default_cmp = [c for c in ([highlight] if highlight else []) + with_data if c in with_data]
 default_cmp = list(dict.fromkeys(default_cmp))[:3]
 chosen = st.multiselect(glue.tr("adoption.pref.compare_pick"), with_data, default=default_cmp,
-                        format_func=lambda c: pref_name[c], key="pref_compare")
+                        format_func=lambda c: pref_name[c], key="pref_compare", placeholder=glue.tr("common.choose"))
 if chosen:
     cmp = table[table["prefecture_code"].isin(chosen)].copy()
     cmp = cmp.set_index("prefecture_code").loc[chosen].reset_index()

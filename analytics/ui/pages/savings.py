@@ -21,7 +21,7 @@ if not months:
 c1, c2 = st.columns(2)
 choice = c1.selectbox(glue.tr("savings.period"), [None] + months[::-1], key="savings_month",
                       format_func=lambda m: glue.tr("savings.all_months") if m is None
-                      else formats.month_label(m, lang))
+                      else formats.month_label(m, lang), placeholder=glue.tr("common.choose"))
 measure = c2.radio(glue.tr("savings.measure"), ["realised_yen", "potential_yen"], horizontal=True,
                    key="savings_measure", format_func=lambda v: kpis.label(v, lang))
 if choice is None:
@@ -80,7 +80,7 @@ if with_data:
     st.subheader(glue.tr(f"savings.chart.muni.{unit}"))
     pref = st.selectbox(glue.tr("savings.prefecture"), with_data, key="savings_pref",
                         index=with_data.index("30") if "30" in with_data else 0,
-                        format_func=lambda c: f"{c} {pref_name[c]}")
+                        format_func=lambda c: f"{c} {pref_name[c]}", placeholder=glue.tr("common.choose"))
     muni = glue.cached(sc.savings, scope, "municipality", prefecture=pref, month_from=choice, month_to=choice,
                        lang=lang)
     muni = muni.assign(municipality=muni["municipality"].fillna(glue.tr("savings.unknown_muni")))

@@ -28,14 +28,14 @@ if not allowed:
 c1, c2, c3, c4 = st.columns(4)
 prefecture = c1.selectbox(glue.tr("targets.prefecture"), allowed, key="targets_prefecture",
                           index=allowed.index("30") if "30" in allowed else 0,
-                          format_func=lambda c: f"{c} {pref_name[c]}")
+                          format_func=lambda c: f"{c} {pref_name[c]}", placeholder=glue.tr("common.choose"))
 munis = glue.cached(sc.target_municipalities, prefecture)
 muni_name = dict(zip(munis["municipality_code"], munis["municipality"]))
 municipality = c2.selectbox(glue.tr("targets.municipality"), [""] + list(muni_name), key="targets_municipality",
-                            format_func=lambda c: glue.tr("targets.all") if not c else f"{muni_name[c]}")
+                            format_func=lambda c: glue.tr("targets.all") if not c else f"{muni_name[c]}", placeholder=glue.tr("common.choose"))
 kind = c3.selectbox(glue.tr("targets.kind"), ["", "kyotaku", "service"], key="targets_kind",
-                    format_func=lambda k: glue.tr("targets.all") if not k else glue.tr(f"common.kind.{k}"))
-window = c4.selectbox(glue.tr("targets.window"), [1, 3, 6, 12], key="targets_window")
+                    format_func=lambda k: glue.tr("targets.all") if not k else glue.tr(f"common.kind.{k}"), placeholder=glue.tr("common.choose"))
+window = c4.selectbox(glue.tr("targets.window"), [1, 3, 6, 12], key="targets_window", placeholder=glue.tr("common.choose"))
 
 frame = glue.cached(sc.targets, glue.scope(), prefecture=prefecture, window=window, municipality=municipality or None,
                     kind=kind or None)
