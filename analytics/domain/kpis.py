@@ -115,10 +115,11 @@ class KPI:
 
 KPIS: list[KPI] = [
     KPI("offices", "事業所数", "Offices",
-        "事業所マスタの事業所番号の数（複数サービスの事業所番号も1事業所）", "",
-        f"基準日Dに開いている事業所（{rule('office_open_at')}）", SRC_MASTER, "事業所",
-        "Distinct office numbers in the office master (one per number, whatever its services)", "",
-        f"Open at the as-of date D ({rule('office_open_at', 'en')})", SRC_MASTER_EN),
+        "事業所マスタの事業所番号の数（複数サービスの事業所番号も1事業所）のうち基準日Dに開いているもの"
+        "（「データの定義」の基準日Dに開いている事業所）", "", "基準日時点のマスタ", SRC_MASTER, "事業所",
+        "Distinct office numbers in the office master (one per number, whatever its services), open at the "
+        "as-of date D (see Open at date D on the definitions page)", "",
+        "Master at the as-of date", SRC_MASTER_EN),
     KPI("registered", "登録事業所数", "Registered offices",
         f"基準日Dに登録中（{rule('registered_at')}）で事業所マスタにある事業所番号の数", "",
         "基準日時点", SRC_REG, "事業所",

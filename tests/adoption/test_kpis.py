@@ -23,7 +23,8 @@ def test_entries_are_complete_and_unique():
 @pytest.mark.parametrize("key,lang,expected", [
     ("adoption_rate", "ja", "登録事業所数（マスタにある事業所のみ） ÷ 事業所マスタの事業所数（同じ地域・同じ種別）"),
     ("adoption_rate", "en", "Registered offices that are in the master ÷ Offices in the master (same area and kind)"),
-    ("offices", "en", "Distinct office numbers in the office master (one per number, whatever its services)"),
+    ("offices", "en", "Distinct office numbers in the office master (one per number, whatever its services), "
+                            "open at the as-of date D (see Open at date D on the definitions page)"),
 ])
 def test_describe(key, lang, expected):
     assert kpis.describe(key, lang) == expected
