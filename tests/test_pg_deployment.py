@@ -37,9 +37,14 @@ def test_app_and_cli_while_the_server_is_stopped_and_after_it_is_back(pg_server,
         pg_ctl("stop")
         at.run()
         assert not at.exception, at.exception[0].value if at.exception else None
-        [error] = at.error
-        assert "接続できません" in error.value and "Cannot connect to the database" in error.value
+        [error] = at.error   # in the reader's language (Japanese here, English below)
+        assert "接続できません" in error.value and "Cannot connect to the database" not in error.value
         assert "Traceback" not in error.value
+        at.session_state["lang"] = "en"
+        at.run()
+        [error] = at.error
+        assert "Cannot connect to the database" in error.value and "接続できません" not in error.value
+        at.session_state["lang"] = "ja"
 
         code, _, err = cli_in_both_languages(capsys, ["--db", url, "report", "adoption", "--format", "json"])
         assert code == 2 and err.count("\n") == 1 and "接続できません" in err and "Cannot connect to the database" in err
