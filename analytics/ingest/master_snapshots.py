@@ -19,7 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analytics.domain import dates
-from analytics.errors import FileRefused
+from analytics.ingest import snapshots
 from analytics.store import definitions, schema
 from analytics.store import engine as store_engine
 
@@ -47,10 +47,7 @@ def date_in_name(name: str) -> dt.date | None:
 def as_of_for(name: str, option: dt.date | None) -> tuple[dt.date | None, str | None]:
     """(as-of date, source) of a master file: the option, else the timestamp in its name, else none."""
     if option is not None:
-        problem = dates.out_of_range(option)
-        if problem:
-            raise FileRefused(f"基準日 {option.isoformat()}: {problem[0]}", f"as-of date {option.isoformat()}: {problem[1]}")
-        return option, "option"
+        return snapshots.checked_option(option)
     day = date_in_name(name)
     return (day, "name") if day is not None else (None, None)
 

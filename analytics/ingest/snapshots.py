@@ -73,13 +73,19 @@ def date_in_name(name: str) -> dt.date | None:
     return None
 
 
+def checked_option(option: dt.date) -> tuple[dt.date, str]:
+    """An --as-of date the user gave (registrations and office masters alike), refused outside the allowed
+    range (``dates.allowed_range``)."""
+    problem = dates.out_of_range(option)
+    if problem:
+        raise FileRefused(f"基準日 {option.isoformat()}: {problem[0]}", f"as-of date {option.isoformat()}: {problem[1]}")
+    return option, "option"
+
+
 def as_of_for(title: list[str], name: str, option: dt.date | None) -> tuple[dt.date | None, str | None]:
     """(as-of date, source) of a file without dates: the option, else its title rows, else its name."""
     if option is not None:
-        problem = dates.out_of_range(option)
-        if problem:
-            raise FileRefused(f"基準日 {option.isoformat()}: {problem[0]}", f"as-of date {option.isoformat()}: {problem[1]}")
-        return option, "option"
+        return checked_option(option)
     day = date_in_title(title)
     if day is not None:
         return day, "title"
