@@ -1,6 +1,7 @@
 """Issue #21 items 5–8: files as users keep them (codes damaged by Excel, spreadsheets, the master's word)."""
 from __future__ import annotations
 
+import pytest
 from ingest_helpers import csv_bytes, office, open_data_csv, open_data_row, table
 
 from analytics.domain.codes import municipality_check_digit, municipality_in_prefecture
@@ -92,6 +93,17 @@ def test_a_form_named_like_a_plan_is_no_total():
     assert TOTAL_LABEL.fullmatch("8月計") and TOTAL_LABEL.fullmatch("total")
     assert not has_total_cell("x,居宅サービス計画書,会計\r\n".encode("cp932"))
     assert has_total_cell("x,合計,3\r\n".encode("cp932")) and has_total_cell(b"Total,,3\n")
+
+
+@pytest.mark.parametrize("cell,enc", [("小計", "utf-8"), ("総合計", "cp932"), ("計", "utf-8"), ("Grandtotal", "utf-8"),
+                                      ("SubTotal", "cp932"), ("TOTAL", "utf-8")])
+def test_every_total_label_passes_the_byte_search(cell, enc):
+    """The byte pre-check (計 in UTF-8 or CP932, "total" in any case) must let every label through to the
+    regex; a log with none of them is no total without running it."""
+    from analytics.ingest.read import has_total_cell
+    rows = "2025-08,3070001007,3070002013,plan,data,12\n" * 3
+    assert has_total_cell((rows + f"2025-08,{cell},,,,36\n").encode(enc))
+    assert not has_total_cell((rows + "2025-08,totalled,x\n").encode(enc))
 
 
 # ---------------------------------------------------------------- 5a, 5b: spreadsheets as kept
