@@ -104,14 +104,28 @@ def check_settings() -> None:
         raise DatabaseUnavailable(i18n.pick((exc.ja, exc.en), lang())) from None
 
 
+_VERSION_KEY = "_data_version"
+
+
 def data_version() -> str:
-    """Changes whenever an import lands: the cache key for every query result."""
+    """Changes whenever an import lands: the cache key for every query result. Read once per script run
+    (setup_sidebar forgets it at the start of each run, the import page after an import), not before every
+    cached call: a page makes 3–10 of them and the query was 40 % of a warm page's script time (#22)."""
+    known = st.session_state.get(_VERSION_KEY)
+    if known is not None:
+        return known
     m = schema.dataset_meta
     gen = sa.select(m.c.value).where(m.c.key == "generated_at").scalar_subquery()
-    with engine().connect() as conn:  # one statement: it runs before every cached call
+    with engine().connect() as conn:
         row = conn.execute(sa.select(sa.func.max(schema.import_batches.c.batch_id),
                                      sa.func.count(), gen)).one()
-    return f"{row[0]}:{row[1]}:{'' if row[2] is None else row[2]}"
+    st.session_state[_VERSION_KEY] = version = f"{row[0]}:{row[1]}:{'' if row[2] is None else row[2]}"
+    return version
+
+
+def data_changed() -> None:
+    """After a write in this run (an import): the next cached call reads the new data version."""
+    st.session_state.pop(_VERSION_KEY, None)
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
@@ -219,6 +233,7 @@ def setup_sidebar() -> None:
     if "lang" not in st.session_state and asked in i18n.LANGS:
         st.session_state["lang"] = asked
     check_settings()
+    data_changed()   # a CLI import or another user's may have landed since the last run
     labels = {"ja": "日本語", "en": "English"}
     st.sidebar.selectbox(i18n.t("sidebar.language", lang()), options=list(i18n.LANGS),
                          format_func=labels.get, key="lang", placeholder=i18n.t("common.choose", lang()))

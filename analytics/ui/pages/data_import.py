@@ -62,6 +62,7 @@ if st.button(glue.tr("import.run"), type="primary", key="import_run"):
         imported_by = getattr(glue.scope(), "username", "") or default_user()
         summary = ingest_files(glue.engine(), kind, [(f.name, f.getvalue()) for f in files],
                                imported_by=imported_by, progress=progress, as_of=as_of)
+        glue.data_changed()
         auth.audit(glue.engine(), imported_by, "import",
                    f"kind={kind} files={summary.files} accepted={summary.accepted} rejected={summary.rejected} "
                    f"refused={len(summary.refused)}")
