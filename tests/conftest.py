@@ -133,6 +133,14 @@ def duck_url(tmp_path):
     store_engine.dispose(url)
 
 
+@pytest.fixture
+def net_duck(duck_url):
+    """The partner network of tests/channels/network.py (registrations, targets, 二重管理) in a fresh DuckDB."""
+    from tests.channels import network
+    network.load(duck_url)
+    return duck_url
+
+
 @pytest.fixture(autouse=True)
 def _loopback_app():
     """AppTests run as `make run` does: bound to 127.0.0.1, so the local demo mode (no sign-in) applies.

@@ -3,6 +3,8 @@ partners were registered, the busiest offices to choose from, and a log the user
 (nothing stored). Office-level detail: the page checks that the scope may see the office."""
 from __future__ import annotations
 
+import dataclasses
+
 import pandas as pd
 
 from analytics.store import definitions
@@ -47,3 +49,32 @@ def registered_with_log(registered: set, log) -> set:
     months = [pd.Timestamp(m).date() for m in digital["month"]]
     return (set(registered) | set(zip(months, digital["sender_code"]))
             | set(zip(months, digital["receiver_code"])))
+
+
+@dataclasses.dataclass(frozen=True)
+class LogFigures:
+    """One office's figures from an uploaded log (flagged in memory, nothing stored): its months, its
+    partners in the latest month, and (month, office) registered per the database and the log."""
+    office_code: str
+    monthly: pd.DataFrame
+    partners: pd.DataFrame
+    registered: frozenset
+
+    @property
+    def month(self):
+        return None if self.partners.empty else self.partners["month"].iloc[0]
+
+    def self_registered(self, month=None) -> bool:
+        month = month or self.month
+        return month is not None and (pd.Timestamp(month).date(), self.office_code) in self.registered
+
+
+def from_log(engine, log: pd.DataFrame, office_code: str) -> LogFigures:
+    """事業所ビュー and 効果試算 on an uploaded log: the log decides the office's own figures
+    (``registered_with_log``), the database adds the partners' registrations and names."""
+    in_file = set(log["sender_code"]) | set(log["receiver_code"])
+    registered = registered_with_log(registered_pairs(engine, log["month"].unique(), in_file), log)
+    fx = local_flags(log, registered)
+    return LogFigures(office_code, local_office_monthly(fx, office_code),
+                      local_office_partners(fx, office_code, names=office_names(engine, in_file)),
+                      frozenset(registered))

@@ -19,12 +19,6 @@ def _only_existing_pages(monkeypatch):
     monkeypatch.setattr(nav, "PAGES", [p for p in nav.PAGES if (nav.PAGES_DIR / p[1]).exists()])
 
 
-@pytest.fixture
-def net_duck(duck_url):
-    nw.load(duck_url)
-    return duck_url
-
-
 def upload_page(url: str, lang: str = "ja") -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state["db_url"] = url

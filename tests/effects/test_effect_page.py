@@ -57,8 +57,9 @@ def test_page_defaults_inputs_and_reset(duck_url):
     assert m["元が取れるデータ連携の割合"] == "2.6%"
     # one plain sentence under the tiles: 799,416 yen a year incl. the licence, 21,000 / 68,368 = 0.31 months
     assert "ライセンス料 年21,000円に対し、削減効果は年約80万円（約0.3か月で回収）" in [x.value for x in at.markdown]
-    # the empty database hides the office option and says why
-    assert [r for r in at.radio if r.key == "effect_mode"][0].options == ["割合を指定する", "登録済みの取引先数から"]
+    # the empty database hides the office option and says why; a log the user uploads needs no stored exchange
+    assert [r for r in at.radio if r.key == "effect_mode"][0].options == ["割合を指定する", "登録済みの取引先数から",
+                                                                          "提供票のやり取りの記録ファイルから"]
     assert any("取り込むと使えるようになります" in c.value for c in at.caption)
     # the slide's rounded figures beside the exact ones, and the explanations
     slide = _dataframe_with(at, "資料の表示")

@@ -7,7 +7,7 @@ from analytics.domain.text import normalise_text
 from analytics.errors import BadValue
 from analytics.reports import effect_charts
 from analytics.services import office as so
-from analytics.ui import a11y, glue
+from analytics.ui import a11y, glue, log_upload
 
 tr = glue.tr
 lang = glue.lang()
@@ -60,6 +60,28 @@ def _yen_help(yen: int, key: str = "effect.unit.man_note", **fmt) -> str:
     return tr(key, man=f"{yen / 10000:,.2f}", value=f"{yen:,}", **fmt)
 
 
+PARTNER_COLUMNS = ["partner_code", "name", "sheets_sent", "sheets_received", "sheets", "digital_sheets", "registered"]
+
+
+def _from_partners(frame: pd.DataFrame, month, self_registered: bool, note: str):
+    """The digital share and (sheets, registered) per partner of one office's month (database or log),
+    with what they came from said under the inputs."""
+    if frame.empty:
+        st.info(tr("effect.db.no_partners"))
+        return 0.0, None
+    share = effects.partner_share(frame["sheets"], frame["registered"])
+    actual = frame["digital_sheets"].sum() / max(frame["sheets"].sum(), 1)
+    st.caption(tr("effect.db.month", month=formats.iso_month(month), partners=len(frame),
+                  registered=int(frame["registered"].sum()), share=_pct(share), actual=_pct(actual)))
+    st.caption(note)
+    if not self_registered:
+        st.caption(tr("effect.db.not_registered"))
+    with st.expander(tr("effect.db.partners_table")):
+        shown = frame[PARTNER_COLUMNS]
+        st.dataframe(shown.rename(columns={c: tr(f"effect.col.{c}") for c in shown.columns}), hide_index=True)
+    return share, (frame["sheets"].to_numpy(), frame["registered"].to_numpy())
+
+
 st.title(tr("page.effect.title"))
 st.write(tr("effect.intro"))
 st.button(tr("effect.reset"), on_click=_reset, icon=":material/restart_alt:", key="effect_reset")
@@ -71,7 +93,9 @@ if scope.role not in ("admin", "prefecture", "office"):
     db_reason = tr("effect.db.no_access")
 elif not glue.cached(so.has_exchanges):
     db_reason = tr("effect.db.unavailable")
-modes = ["share", "partners"] + ([] if db_reason else ["database"])
+# the log mode reads partners' registrations from the database too: office-level access, like the database mode
+log_reason = tr("effect.db.no_access") if scope.role not in ("admin", "prefecture", "office") else None
+modes = ["share", "partners"] + ([] if db_reason else ["database"]) + ([] if log_reason else ["log"])
 if st.session_state["effect_mode"] not in modes:
     st.session_state["effect_mode"] = "share"
 
@@ -80,9 +104,11 @@ left, right = st.columns(2)
 
 # The right column runs first: picking an office fills users and care managers before their inputs exist.
 with right:
-    mode = st.radio(tr("effect.mode"), modes, format_func=lambda m: tr(f"effect.mode.{m}"), key="effect_mode")
-    if db_reason:
-        st.caption(db_reason)
+    # labels resolved now: format_func may be called outside this run (AppTest does, in the page's language)
+    mode_labels = {m: tr(f"effect.mode.{m}") for m in modes}
+    mode = st.radio(tr("effect.mode"), modes, format_func=mode_labels.get, key="effect_mode")
+    if db_reason or log_reason:
+        st.caption(db_reason or log_reason)
     partners = None
     if mode == "share":
         st.slider(tr("effect.share"), **R["digital_share"].widget(100), step=1, key="effect_share",
@@ -99,7 +125,7 @@ with right:
         share = effects.partner_share(sheets, is_reg)
         st.caption(tr("effect.partners.note", share=_pct(share)))
         partners = (sheets, is_reg)
-    else:
+    elif mode == "database":
         area = scope.area if scope.role == "prefecture" else None
         searched = None
         if scope.role == "office":
@@ -129,28 +155,37 @@ with right:
                 st.session_state["effect_profile_month"] = profile["month"] if profile and (
                     profile["users"] or profile["care_managers"]) else None
             frame = glue.cached(so.partners_for_effect, code, month)
-            if frame.empty:
-                st.info(tr("effect.db.no_partners"))
-                share = 0.0
-            else:
-                share = effects.partner_share(frame["sheets"], frame["registered"])
-                actual = frame["digital_sheets"].sum() / max(frame["sheets"].sum(), 1)
-                st.caption(tr("effect.db.month", month=formats.iso_month(month), partners=len(frame),
-                              registered=int(frame["registered"].sum()), share=_pct(share), actual=_pct(actual)))
-                if st.session_state.get("effect_profile_month"):
-                    profile_month = formats.iso_month(st.session_state["effect_profile_month"])
-                    st.caption(tr("effect.db.profile", month=profile_month))
-                else:  # the inputs keep what they held (another office's, or the defaults): say so
-                    st.caption(tr("effect.db.no_profile"))
-                if not glue.cached(so.is_registered, code, month):
-                    st.caption(tr("effect.db.not_registered"))
-                partners = (frame["sheets"].to_numpy(), frame["registered"].to_numpy())
-                with st.expander(tr("effect.db.partners_table")):
-                    st.dataframe(frame.rename(columns={c: tr(f"effect.col.{c}") for c in frame.columns}),
-                                 hide_index=True)
+            if st.session_state.get("effect_profile_month"):
+                profile_note = tr("effect.db.profile", month=formats.iso_month(st.session_state["effect_profile_month"]))
+            else:  # the inputs keep what they held (another office's, or the defaults): say so
+                profile_note = tr("effect.db.no_profile")
+            share, partners = _from_partners(frame, month, bool(glue.cached(so.is_registered, code, month)),
+                                             profile_note)
+    else:   # an uploaded log: here, or carried over from 事業所ビュー
+        upload = st.file_uploader(tr("effect.log.upload"), type=log_upload.TYPES, key="effect_upload",
+                                  help=tr("effect.log.upload.help"))
+        if upload is not None:
+            log = log_upload.read(upload, "effect")
+            st.session_state.pop("effect_log", None)
+            if log is not None:
+                own = scope.area if scope.role == "office" else so.own_code_in_log(log)
+                if own in set(log["sender_code"]) | set(log["receiver_code"]):
+                    st.session_state["effect_log"] = {"file": upload.name,
+                                                      "figures": so.from_log(glue.engine(), log, own)}
+                else:   # an office user's own office is not in the file
+                    st.error(tr("officeview.not_own_code", code=scope.area))
+        carried = st.session_state.get("effect_log")
+        if not carried:
+            st.info(tr("effect.log.first"))
+            share = 0.0
+        else:
+            figures = carried["figures"]
+            share, partners = _from_partners(figures.partners, figures.month, figures.self_registered(),
+                                             tr("effect.log.source", file=carried["file"], code=figures.office_code))
 
 with left:
-    preset = st.radio(tr("effect.preset"), list(effects.PRESETS), format_func=lambda p: tr(f"effect.preset.{p}"),
+    preset_labels = {p: tr(f"effect.preset.{p}") for p in effects.PRESETS}
+    preset = st.radio(tr("effect.preset"), list(effects.PRESETS), format_func=preset_labels.get,
                       key="effect_preset", horizontal=True)
     st.caption(tr(f"effect.preset.help.{preset}"))
     c1, c2 = st.columns(2)

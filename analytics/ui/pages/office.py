@@ -4,31 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from analytics.domain import codes, formats, kpis
-from analytics.ingest import preview
 from analytics.reports import channel_charts as charts
 from analytics.services import office as so
-from analytics.ui import a11y, glue
+from analytics.ui import a11y, glue, log_upload, nav
 
 lang = glue.lang()
-
-LOG_COLUMNS = ["month", "sender_code", "receiver_code", "form", "channel", "sheets"]
-
-
-def show_problems(problems: pd.DataFrame) -> None:
-    """Which rows were left out and why (row, column, reason; never the cell's value)."""
-    n = problems["row"].nunique()
-    st.warning(glue.tr("officeview.rejected_listed", n=n))
-    labels = {c: glue.tr(f"officeview.rejected.col.{c}") for c in ("row", "column", "reason")}
-    field = {c: glue.tr(f"officeview.field.{c}") for c in LOG_COLUMNS + ["file_name"]}
-    shown = pd.DataFrame({
-        labels["row"]: problems["row"],
-        labels["column"]: problems["column"].map(lambda c: field.get(c, c or "")),
-        labels["reason"]: problems["reason_ja" if lang == "ja" else "reason_en"]})
-    with st.expander(glue.tr("officeview.rejected.details", n=n), expanded=True):
-        st.dataframe(shown.head(1000), hide_index=True, width="stretch", key="office_rejected_rows",
-                     column_config={labels["reason"]: st.column_config.TextColumn(width="large")})
-        if len(shown) > 1000:
-            st.caption(glue.tr("officeview.rejected.more", n=len(shown)))
 
 st.title(glue.tr("page.office.title"))
 st.caption(glue.tr("officeview.intro"))
@@ -73,8 +53,7 @@ else:
             st.stop()
 
     st.caption(glue.tr("officeview.upload_hint"))
-    upload = st.file_uploader(glue.tr("officeview.upload"), type=["csv", "txt", "xlsx", "parquet", "zip"],
-                              key="office_upload")
+    upload = st.file_uploader(glue.tr("officeview.upload"), type=log_upload.TYPES, key="office_upload")
     typed = st.text_input(glue.tr("officeview.office_code"), key="office_code_typed",
                           value=scope.area if scope.role == "office" else "",
                           help=glue.tr("officeview.office_code_help"))
@@ -91,17 +70,8 @@ else:
     if not upload:
         st.info(glue.tr("officeview.upload_first"))
         st.stop()
-    from analytics.errors import FileRefused
-    try:
-        log, problems = preview.read_uploaded_log(upload.name, upload.getvalue())
-    except FileRefused as err:
-        st.error(glue.tr("officeview.refused", msg=err.ja if lang == "ja" else err.en))
-        st.stop()
-    if not problems.empty:
-        show_problems(problems)
-    if log.empty:
-        # every row was left out: saying the office is "not in the file" (with an empty list) would be wrong
-        st.error(glue.tr("officeview.no_valid_rows"))
+    log = log_upload.read(upload, "office")
+    if log is None:
         st.stop()
     if office_code is None:  # not typed: the log's most frequent sender, said so
         office_code = so.own_code_in_log(log)
@@ -112,13 +82,8 @@ else:
         st.error(glue.tr("officeview.not_in_file", codes="、".join(sorted(in_file)[:5])))
         st.stop()
     # the uploaded log decides the office's own figures: its データ連携 rows mean both sides were registered
-    registered = so.registered_with_log(so.registered_pairs(glue.engine(), log["month"].unique(), in_file), log)
-    fx = so.local_flags(log, registered)
-    monthly = so.local_office_monthly(fx, office_code)
-    partners = so.local_office_partners(fx, office_code, names=so.office_names(glue.engine(), in_file))
-
-    def self_registered_in(month) -> bool:
-        return (pd.Timestamp(month).date(), office_code) in registered
+    from_log = so.from_log(glue.engine(), log, office_code)
+    monthly, partners, self_registered_in = from_log.monthly, from_log.partners, from_log.self_registered
 
 if monthly is None or monthly.empty:
     st.info(glue.tr("officeview.no_data"))
@@ -134,6 +99,24 @@ m2.metric(kpis.label("sheets", lang), f"{sheets:,}", help=kpis.describe("sheets"
 m3.metric(kpis.label("missed_digital_sheets", lang), f"{int(last['missed_digital_sheets'].sum()):,}",
           help=kpis.describe("missed_digital_sheets", lang))
 st.caption(f"{office_code}　{formats.month_label(latest, lang)}")
+
+
+def _to_effect() -> None:
+    """効果試算 with this office's partners: the uploaded log's figures, or the office in the database."""
+    if source == "upload":
+        st.session_state["effect_log"] = {"file": upload.name, "figures": from_log}
+        st.session_state["effect_mode"] = "log"
+    else:
+        st.session_state["effect_mode"] = "database"
+        st.session_state["effect_office_search"] = office_code
+        st.session_state["effect_office"] = office_code
+        st.session_state.pop("effect_office_filled", None)   # its users and care managers are filled in again
+
+
+if st.button(glue.tr("officeview.to_effect"), icon=":material/calculate:", key="office_to_effect",
+             help=glue.tr("officeview.to_effect.help")):
+    _to_effect()
+    st.switch_page(str(nav.PAGES_DIR / "effect.py"))
 
 period = glue.tr("channels.period_all", start=formats.month_label(min(monthly["month"]), lang),
                  end=formats.month_label(latest, lang))
