@@ -90,6 +90,10 @@ def master_codes_failing_check(engine) -> frozenset:
     warning): the other kinds accept them (the master is the authority on office numbers)."""
     from analytics.ingest.validate import clean_valid_office_codes
     with engine.connect() as conn:
+        if store_engine.is_duckdb(conn):   # the check in the engine: only the few failing numbers come back
+            from analytics.ingest.fast import CLEAN_VALID_CODE  # (a national master: 1.5 s → 0.1 s)
+            return frozenset(r[0] for r in conn.exec_driver_sql(
+                f"SELECT v FROM (SELECT office_code AS v FROM {schema.offices.name}) WHERE NOT ({CLEAN_VALID_CODE})"))
         stored = np.asarray([r[0] for r in conn.execute(sa.select(schema.offices.c.office_code))], dtype=object)
     return frozenset(stored[~clean_valid_office_codes(stored)].tolist()) if len(stored) else frozenset()
 

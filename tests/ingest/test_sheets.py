@@ -202,6 +202,10 @@ def test_other_kinds_accept_a_failing_number_only_when_the_master_has_it(engine)
     stranger = _failing(office(30, 8))
     master = csv_bytes([["事業所番号", "事業所名", "都道府県"], [minashi, "テスト病院", "和歌山県"]], "cp932")
     assert ingest_files(engine, "offices", [("offices.csv", master)], imported_by="tester").warnings == 1
+    a_valid = csv_bytes([["事業所番号", "事業所名", "都道府県"], [office(30, 7), "居宅C", "和歌山県"]], "cp932")
+    ingest_files(engine, "offices", [("offices2.csv", a_valid)], imported_by="tester")
+    from analytics.ingest import load  # DuckDB checks the master in SQL, PostgreSQL in Python: the same set
+    assert load.master_codes_failing_check(engine) == {minashi}
     regs = csv_bytes([["事業所番号", "利用開始日"], [minashi, "2025-06-01"], [stranger, "2025-06-01"]], "cp932")
     s = ingest_files(engine, "registrations", [("regs.csv", regs)], imported_by="tester")
     assert (s.accepted, s.rejected, s.warnings) == (1, 1, 0)
