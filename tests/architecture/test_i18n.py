@@ -7,7 +7,7 @@ import pytest
 
 from analytics import i18n
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def test_languages_have_the_same_keys():
