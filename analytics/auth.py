@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from analytics import i18n
 from analytics.store import schema
 
 ROLES = ("admin", "prefecture", "office", "viewer")
@@ -26,14 +27,18 @@ _HASHER = PasswordHasher()
 _DUMMY_HASH: dict[tuple, str] = {}
 # a user name typed at sign-in is stored in the audit log; longer ones are cut (no user name is longer)
 MAX_USERNAME = 100
+MIN_PASSWORD = 10
 
 
 class AuthError(ValueError):
-    """A user-facing refusal; ``args`` are (japanese, english)."""
+    """A user-facing refusal, raised with the key of its message in the catalogue
+    (``analytics/locales/<lang>/auth_errors.json``) and the message's values; ``ja`` / ``en`` are it in each
+    language (``args`` too)."""
 
-    def __init__(self, ja: str, en: str):
-        super().__init__(ja, en)
-        self.ja, self.en = ja, en
+    def __init__(self, key: str, **values):
+        self.key, self.values = key, values
+        self.ja, self.en = i18n.both(key, **values)
+        super().__init__(self.ja, self.en)
 
     def __str__(self) -> str:
         return f"{self.ja} / {self.en}"
@@ -104,14 +109,13 @@ def hash_password(password: str) -> str:
 
 def _check_new_user(username: str, password: str, role: str, area: str | None) -> None:
     if not username or len(username) > MAX_USERNAME:
-        raise AuthError("ユーザー名を1〜100文字で入力してください。", "Enter a user name of 1–100 characters.")
-    if len(password) < 10:
-        raise AuthError("パスワードは10文字以上にしてください。", "Use a password of at least 10 characters.")
+        raise AuthError("auth.error.username_length", max=MAX_USERNAME)
+    if len(password) < MIN_PASSWORD:
+        raise AuthError("auth.error.password_length", min=MIN_PASSWORD)
     if role not in ROLES:
-        raise AuthError(f"役割は {', '.join(ROLES)} のいずれかです。", f"Role must be one of {', '.join(ROLES)}.")
+        raise AuthError("auth.error.role", roles=", ".join(ROLES))
     if not Scope(role, area).valid:
-        raise AuthError("都道府県の役割には都道府県コード（2桁）、事業所の役割には事業所番号（10桁）が必要です。",
-                        "A prefecture role needs a 2-digit prefecture code; an office role a 10-character office number.")
+        raise AuthError("auth.error.area")
 
 
 def create_user(engine, username: str, password: str, role: str, area: str | None = None) -> None:
@@ -120,7 +124,7 @@ def create_user(engine, username: str, password: str, role: str, area: str | Non
         exists = conn.execute(sa.select(schema.users.c.username)
                               .where(schema.users.c.username == username)).first()
         if exists:
-            raise AuthError(f"ユーザー「{username}」は既にあります。", f"User {username!r} already exists.")
+            raise AuthError("auth.error.user_exists", username=username)
         conn.execute(schema.users.insert().values(username=username, password_hash=hash_password(password),
                                                   role=role, scope=area, created_at=dt.datetime.now(),
                                                   disabled=0))
@@ -128,8 +132,7 @@ def create_user(engine, username: str, password: str, role: str, area: str | Non
 
 
 def _no_such_user(username: str) -> AuthError:
-    return AuthError(f"ユーザー「{username}」はいません（careplan users list で確認してください）。",
-                     f"There is no user {username!r} (see careplan users list).")
+    return AuthError("auth.error.no_such_user", username=username)
 
 
 def set_disabled(engine, username: str, disabled: bool, by: str) -> None:
@@ -143,8 +146,8 @@ def set_disabled(engine, username: str, disabled: bool, by: str) -> None:
 
 def set_password(engine, username: str, password: str, by: str) -> None:
     """A new password for an existing user (the same length rule as a new user's); audited, never logged."""
-    if len(password) < 10:
-        raise AuthError("パスワードは10文字以上にしてください。", "Use a password of at least 10 characters.")
+    if len(password) < MIN_PASSWORD:
+        raise AuthError("auth.error.password_length", min=MIN_PASSWORD)
     with engine.begin() as conn:
         changed = conn.execute(schema.users.update().where(schema.users.c.username == username)
                                .values(password_hash=hash_password(password))).rowcount
@@ -174,7 +177,7 @@ def authenticate(engine, username: str, password: str) -> Scope:
         ok = _verify(row["password_hash"] if usable else _dummy_hash(), password) and usable
         _audit(conn, username[:MAX_USERNAME], "sign_in" if ok else "sign_in_failed", None)
     if not ok:
-        raise AuthError("ユーザー名またはパスワードが違います。", "Wrong user name or password.")
+        raise AuthError("auth.error.wrong_credentials")
     return Scope(row["role"], row["scope"], username)
 
 

@@ -1,8 +1,8 @@
 """The errors a user can fix, in one module below every layer (no import circle through them).
 
 ``UserError``: a command-line mistake (a flag, a value, a missing database); the message says how to fix it.
-``FileRefused``: a file that cannot be read at all, so nothing of it is stored; carries the message in
-Japanese and English and the file's name.
+``FileRefused``: a file that cannot be read at all, so nothing of it is stored; carries the key of its message
+in the catalogue (``analytics/locales/<lang>/refused.json``), its values and the file's name.
 """
 from __future__ import annotations
 
@@ -30,11 +30,15 @@ class BadValue(UserError, ValueError):
 
 
 class FileRefused(Exception):
-    """A file that cannot be read at all: nothing of it is stored. Carries the message in ja and en."""
+    """A file that cannot be read at all: nothing of it is stored. Raised with the key of its message in the
+    catalogue and the message's values (a value given as a (Japanese, English) pair is taken in each
+    language); ``ja`` / ``en`` are it in each language, ``text(lang)`` in one."""
 
-    def __init__(self, ja: str, en: str, file: str = ""):
-        self.ja, self.en, self.file = ja, en, file
-        super().__init__(f"{ja} / {en}")
+    def __init__(self, key: str, file: str = "", **values):
+        from analytics import i18n
+        self.key, self.values, self.file = key, values, file
+        self.ja, self.en = i18n.both(key, **values)
+        super().__init__(f"{self.ja} / {self.en}")
 
     def text(self, lang: str = "ja") -> str:
         return self.ja if lang == "ja" else self.en

@@ -13,7 +13,7 @@ import secrets as _secrets
 import tomllib
 from dataclasses import dataclass
 
-from analytics import locations
+from analytics import i18n, locations
 
 MB = 1024 ** 2
 
@@ -75,12 +75,14 @@ def _from_secrets(name: str):
 
 
 class SettingError(ValueError):
-    """A malformed setting: one sentence in Japanese and English naming the variable, the value given and
-    the form it must have (``ja`` and ``en`` separately, ``str()`` is both)."""
+    """A malformed setting: one sentence naming the variable, the value given and the form it must have,
+    raised with the key of the sentence in the catalogue (``values.json``) and its values (``ja`` and ``en``
+    separately, ``str()`` is both)."""
 
-    def __init__(self, ja: str, en: str):
-        self.ja, self.en = ja, en
-        super().__init__(f"{ja} / {en}")
+    def __init__(self, key: str, **values):
+        self.key, self.values = key, values
+        self.ja, self.en = i18n.both(key, **values)
+        super().__init__(f"{self.ja} / {self.en}")
 
 
 # smallest value each whole-number setting accepts (a limit of 0 would refuse every file)
@@ -89,9 +91,8 @@ MINIMUM = {"suppress_below": 0}
 
 def _where(setting: Setting, from_env: bool) -> tuple[str, str]:
     if from_env:
-        return f"環境変数 {setting.env}", f"the environment variable {setting.env}"
-    return (f".streamlit/secrets.toml の [careplan] {setting.name}",
-            f"[careplan] {setting.name} in .streamlit/secrets.toml")
+        return i18n.both("setting.where.env", env=setting.env)
+    return i18n.both("setting.where.secrets", name=setting.name)
 
 
 def _whole_number(setting: Setting, raw, from_env: bool) -> int:
@@ -102,11 +103,8 @@ def _whole_number(setting: Setting, raw, from_env: bool) -> int:
     elif isinstance(raw, str) and re.fullmatch(r"[+-]?[0-9]+", raw.strip()):
         value = int(raw.strip())
     if value is None or value < low:
-        where_ja, where_en = _where(setting, from_env)
-        raise SettingError(
-            f"{where_ja} の値「{raw}」は使えません。{low} 以上の整数にしてください（既定値 {setting.default}）",
-            f"{where_en} has the value {str(raw)!r}; use a whole number of {low} or more "
-            f"(default {setting.default})")
+        raise SettingError("setting.not_whole_number", where=_where(setting, from_env), raw=str(raw), low=low,
+                           default=setting.default)
     return value
 
 

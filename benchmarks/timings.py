@@ -1,7 +1,7 @@
 """``python -m benchmarks.timings``: the times the tests check only by value (tests assert no times).
 
 - demo: ``analytics.demo.build`` at the small scale on a new DuckDB file (measured ≈1–2 s on 2 cores;
-  tests/test_demo.py::test_small_scale_sizes checks its sizes);
+  tests/demo/test_demo.py::test_small_scale_sizes checks its sizes);
 - sign-in: the fastest of ``--repeat`` refusals of a wrong password, an unknown user and a disabled user
   (each should take about as long as a wrong password: without the dummy verification an unknown name was
   answered ~30 times faster, 4 ms vs 130 ms; tests/security/test_review_signin.py checks that the same

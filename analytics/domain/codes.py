@@ -15,7 +15,7 @@ from typing import Iterable
 import numpy as np
 import pandas as pd
 
-from analytics import reference
+from analytics import i18n, reference
 from analytics.domain.dates import (  # noqa: F401  (re-exported API)
     ERAS,
     fiscal_year,
@@ -243,38 +243,28 @@ def office_code_failing_check(value: object) -> str | None:
 def office_code_problem(value: object) -> tuple[str, str] | None:
     """Why a value is not a valid 事業所番号, as (Japanese, English) sentences; None when it is valid."""
     if is_missing(value) or not normalise_text(value):
-        return ("事業所番号が空です。10桁の事業所番号を入力してください。",
-                "The office number is empty; enter the 10-character office number.")
+        return i18n.both("rows.office.empty")
     text = _office_candidate(value)
     bare = re.sub(r"[\s\-‐－ー−]", "", normalise_text(value))
     if re.fullmatch(r"\d{9}(\.0+)?", bare) and not is_valid_office_code(text):
         # 9 digits: a lost leading 0 was tried (and did not give a valid number) or the number is cut
         # short; never suggest a check digit here, it would make up another office's number
-        return ("事業所番号が9桁です。Excelで先頭の0が消えた場合は先頭に0を補ってください。"
-                "それ以外は10桁の番号を確認してください。",
-                "The office number has 9 digits: if Excel dropped a leading 0, add it back; "
-                "otherwise check the 10-digit number.")
+        return i18n.both("rows.office.nine_digits")
     if len(text) != 10:
-        return (f"事業所番号は10桁です（{len(text)}桁になっています）。桁数を確認してください。",
-                f"An office number has 10 characters, this one has {len(text)}; check the number.")
+        return i18n.both("rows.office.length", length=len(text))
     bad = [c for c in text if not (c.isdigit() or ("A" <= c <= "Z"))]
     if bad:
-        return (f"事業所番号に使えない文字「{bad[0]}」が含まれています。数字で入力してください。",
-                f"The office number contains the character '{bad[0]}'; use digits only.")
+        return i18n.both("rows.office.character", char=bad[0])
     letters = [i for i, c in enumerate(text) if not c.isdigit()]
     if any(i != 2 for i in letters):
-        return ("事業所番号で英字が使えるのは3桁目だけです。番号を確認してください。",
-                "Only the 3rd character of an office number may be a letter; check the number.")
+        return i18n.both("rows.office.letter_place")
     if letters and text[2] in "IOQ":
-        return (f"事業所番号の3桁目に「{text[2]}」は使われません。番号を確認してください。",
-                f"The letter '{text[2]}' is never used in an office number; check the 3rd character.")
+        return i18n.both("rows.office.letter_unused", char=text[2])
     if not 1 <= int(text[:2]) <= 47:
-        return (f"事業所番号の先頭2桁「{text[:2]}」は都道府県コード（01〜47）ではありません。",
-                f"The first two digits '{text[:2]}' are not a prefecture code (01–47); check the number.")
+        return i18n.both("rows.office.prefecture", prefix=text[:2])
     expected = office_check_digit(text[:9])
     if expected != text[9]:
-        return (f"事業所番号の検査数字（10桁目）が合いません。この番号なら末尾は {expected} のはずです。",
-                f"The check digit (10th character) is wrong; for this number it should be {expected}.")
+        return i18n.both("rows.office.check_digit", expected=expected)
     return None
 
 
@@ -350,10 +340,7 @@ def municipality_in_prefecture(value: object, prefecture: object) -> tuple[str |
     ours = prefecture_name(pref) or pref
     theirs_en = prefecture_name(code[:2], "en") or code[:2]
     ours_en = prefecture_name(pref, "en") or pref
-    return None, (f"地方公共団体コードは{theirs}のコードですが、この行の都道府県は{ours}です。"
-                  "Excelで先頭の0が消えていないか、コードを確認してください",
-                  f"the local government code belongs to {theirs_en} but this row's prefecture is {ours_en}; "
-                  "check the code (Excel may have dropped its leading 0)")
+    return None, i18n.both("rows.municipality.other_prefecture", theirs=(theirs, theirs_en), ours=(ours, ours_en))
 
 
 # ---------------------------------------------------------------- services

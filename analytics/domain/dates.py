@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from analytics import i18n
 from analytics.domain import formats
 from analytics.domain.formats import fiscal_year_label  # noqa: F401  (re-exported: the label lives in formats)
 from analytics.domain.text import is_missing, normalise_text
@@ -263,19 +264,13 @@ def range_problem(month: bool = False, on: dt.date | None = None, open_end: bool
     (``open_end``: only the lower bound applies, e.g. a planned 利用終了日)."""
     if month:
         lo, hi = month_range(on)
-        return (f"年月が範囲外です。{formats.month_label(lo)}（介護保険の開始）から{formats.month_label(hi)}までの年月を"
-                f"入力してください",
-                f"the month is out of range; enter a month from {formats.iso_month(lo)} (start of long-term care "
-                f"insurance) to {formats.iso_month(hi)}")
+        return i18n.both("rows.month.out_of_range", lo=(formats.month_label(lo), formats.iso_month(lo)),
+                         hi=(formats.month_label(hi), formats.iso_month(hi)))
     lo, hi = date_range(on)
     if open_end:
-        return (f"日付が範囲外です。{formats.date_label(lo)}（介護保険の開始）以降の日付を入力してください",
-                f"the date is out of range; enter a date on or after {lo.isoformat()} (start of long-term care "
-                f"insurance)")
-    return (f"日付が範囲外です。{formats.date_label(lo)}（介護保険の開始）から"
-            f"{formats.date_label(hi)}までの日付を入力してください",
-            f"the date is out of range; enter a date from {lo.isoformat()} (start of long-term care insurance) "
-            f"to {hi.isoformat()}")
+        return i18n.both("rows.date.after", lo=(formats.date_label(lo), lo.isoformat()))
+    return i18n.both("rows.date.out_of_range", lo=(formats.date_label(lo), lo.isoformat()),
+                     hi=(formats.date_label(hi), hi.isoformat()))
 
 
 def _era_of(day: dt.date) -> tuple[str, int] | None:
@@ -321,6 +316,5 @@ def era_hint(value: object, month: bool = False) -> tuple[str, str] | None:
     written = f"{_year_text(kanji, year - start.year + 1)}{mon}月" + ("" if match.re is _ERA_MONTH else f"{day_no}日")
     correct = f"{_year_text(*right)}{mon}月" + ("" if match.re is _ERA_MONTH else f"{day_no}日")
     iso = formats.iso_month(day) if match.re is _ERA_MONTH else day.isoformat()
-    what = "年月" if match.re is _ERA_MONTH else "日付"
-    return (f"{written}という{what}はありません。{correct}（{iso}）のことなら {correct} と入力してください",
-            f"{written} does not exist (outside the {kanji} era); if you mean {iso}, write {correct}")
+    return i18n.both("rows.era.month" if match.re is _ERA_MONTH else "rows.era.date", written=written,
+                     correct=correct, iso=iso, era=kanji)

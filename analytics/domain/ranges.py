@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from analytics import i18n
+
 
 @dataclass(frozen=True)
 class Range:
@@ -62,12 +64,10 @@ class OutOfRange(ValueError):
         else:
             name_ja = name or rng.label_ja   # the CLI passes its option (--users), the page shows the label
             name_en = name or rng.label_en
-        shown = _shown(value)
-        kind_ja = "整数" if rng.integer else "数値"
         sep = " " if name_ja.startswith("-") else ""   # '--users の値', '前提値「郵送費」の値'
-        self.pair = (f"{name_ja}{sep}の値 {shown} は範囲外です。{rng.text('ja')}の{kind_ja}で指定してください",
-                     f"{name_en} {shown} is out of range: give a {'whole number' if rng.integer else 'number'} "
-                     f"from {rng.text('en')}")
+        self.pair = i18n.both("range.out_of_range.integer" if rng.integer else "range.out_of_range.number",
+                              name=(name_ja + sep, name_en), shown=_shown(value),
+                              range=(rng.text("ja"), rng.text("en")))
         super().__init__(" / ".join(self.pair))
 
     def text(self, lang: str = "ja") -> str:

@@ -94,8 +94,8 @@ def _zip_members(name: str, source) -> list[tuple[str, object]]:
     except FileRefused as exc:
         return [(name, exc)]
     if not members:
-        return [(name, FileRefused("ZIPの中にファイルがありません", "the ZIP holds no files", name))]
-    return [(f"{name}/{member}", FileRefused(content.ja, content.en, f"{name}/{member}")
+        return [(name, FileRefused("refused.zip_empty", name))]
+    return [(f"{name}/{member}", FileRefused(content.key, f"{name}/{member}", **content.values)
              if isinstance(content, cpds.Damaged) else content) for member, content in members]
 
 
@@ -128,8 +128,7 @@ def _bytes(source, name: str = "") -> bytes:
             limits.check_size(name or source.name, source.stat().st_size)  # before reading it into memory
             return source.read_bytes()
         except OSError as exc:
-            raise FileRefused("ファイルを開けません（パスを確認してください）",
-                              f"cannot open the file ({exc.strerror}); check the path") from None
+            raise FileRefused("refused.cannot_open", reason=exc.strerror) from None
     limits.check_size(name, len(source))
     return source
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from analytics import settings
+from analytics import i18n, settings
 from analytics.domain import codes, dates
 from analytics.errors import FileRefused
 from analytics.ingest import columns as cols
@@ -49,10 +49,6 @@ NAME = re.compile(rf"^(?P<prefix>{'|'.join(PREFIXES)})_(?:(?P<ym>\d{{6}})_)?"
                   rf"(?:_(?P<ts>\d{{8,14}})(?:_(?P<branch>\d{{4}}))?)?\.(?P<ext>csv|jpe?g)$", re.IGNORECASE)
 _SERVICE = re.compile(r"^(?:\d{2}|[A-Z][0-9A-Z])$")
 
-NAME_RULE_JA = ("UPPLAN_年月_送信元[_サービス種類]_送信先[_サービス種類]_日時.CSV など標準仕様のファイル名"
-                "（UPJSK_, UP1KYO_, UP2KYO_, UP3KYO_, UPSIKYU_, UPHOSOKU_, UPKIHON_, DLT…）")
-NAME_RULE_EN = ("a file name of the standard such as UPPLAN_{YYYYMM}_{sender}[_{service}]_{receiver}[_{service}]_"
-                "{timestamp}.CSV (UPJSK_, UP1KYO_, UP2KYO_, UP3KYO_, UPSIKYU_, UPHOSOKU_, UPKIHON_, DLT…)")
 
 
 @dataclass(frozen=True)
@@ -91,12 +87,10 @@ def service_problem(name: FileName) -> tuple[str, str] | None:
     character (総合事業 A1…)."""
     pair = (name.sender_service, name.receiver_service)
     if (pair[0] is None) != (pair[1] is None):
-        return ("ファイル名のサービス種類コードが片方の事業所にしかありません",
-                "the file name has a service kind code for one office only")
+        return i18n.both("rows.cpds.service_one_side")
     for code in pair:
         if code is not None and not _SERVICE.match(code):
-            return (f"ファイル名のサービス種類コード {code} が読めません",
-                    f"cannot read the service kind code {code} in the file name")
+            return i18n.both("rows.cpds.service_code", code=code)
     return None
 
 
@@ -106,10 +100,15 @@ _INSURED = re.compile(r"^[0-9A-Z]{10}$")
 
 @dataclass(frozen=True)
 class Damaged:
-    """A member of a valid archive whose data cannot be read (CRC, compression, header): what is wrong, in
-    ja and en. ``check`` rejects it as a row; the archive's other members are read."""
-    ja: str
-    en: str
+    """A member of a valid archive whose data cannot be read (CRC, compression, header): what is wrong, as
+    the key of its message in the catalogue and the message's values. ``check`` rejects it as a row; the
+    archive's other members are read."""
+    key: str
+    values: dict
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return i18n.both(self.key, **self.values)
 
 
 def members_of_zip(name: str, data: bytes) -> list[tuple[str, bytes | Damaged]]:
@@ -131,8 +130,7 @@ def members_of_zip(name: str, data: bytes) -> list[tuple[str, bytes | Damaged]]:
             if info.filename.startswith("__MACOSX/") or base.startswith(".") or not base:
                 continue
             if info.flag_bits & 0x1:
-                raise FileRefused("パスワード付きのZIPは読めません", "password-protected archives are not supported",
-                                  name)
+                raise FileRefused("refused.zip_encrypted", name)
             try:
                 out.append((base, budget.read(z, info)))
             except MEMBER_ERRORS as exc:  # this member only (bounds passed are FileRefused: the archive)
@@ -141,15 +139,10 @@ def members_of_zip(name: str, data: bytes) -> list[tuple[str, bytes | Damaged]]:
 
 
 def _damaged(exc: BaseException, info: zipfile.ZipInfo) -> Damaged:
-    ja, en = member_problem(exc, info)
+    problem = member_problem(exc, info)
     if isinstance(exc, NotImplementedError):
-        return Damaged(f"ZIPの中のこのファイルは読めません（{ja}）。標準のZIP（Deflate）で圧縮し直してください",
-                       f"this file in the ZIP cannot be read ({en}); zip it again with standard (Deflate) "
-                       "compression")
-    return Damaged(f"ZIPの中のこのファイルが壊れています（{ja}）。元のファイルからもう一度ZIPを作るか、"
-                   "ダウンロードし直してください",
-                   f"this file in the ZIP is damaged ({en}); zip the original files again or download the "
-                   "archive again")
+        return Damaged("refused.member_unsupported", {"problem": problem})
+    return Damaged("refused.member_damaged", {"problem": problem})
 
 
 def _user_pairs(member: str, data: bytes) -> set[bytes]:
@@ -223,19 +216,18 @@ def check(file: str, members: list[tuple[str, bytes | Damaged]]):
     errors, files, deletions, companions = [], [], [], 0
     members = sorted(members, key=lambda m: m[0])
     if not any(NAME.match(m[0]) for m in members):
-        raise FileRefused("ケアプランデータ連携の送受信ファイル（UPPLAN_／UPJSK_ など）がありません",
-                          "no exchange files of the data exchange standard (UPPLAN_/UPJSK_ …) found", file)
+        raise FileRefused("refused.no_exchange_files", file)
     for pos, (member, data) in enumerate(members):
         def err(ja, en, column="file_name", pos=pos, member=member):  # this file's place and name
             errors.append({"pos": pos, "column": column, "value": _safe_name(member), "reason_ja": ja,
                            "reason_en": en})
 
         if isinstance(data, Damaged):  # whatever its name: the archive must be made again
-            err(data.ja, data.en)
+            err(*data.pair)
             continue
         name = parse_name(member)
         if name is None:
-            err(f"ファイル名が {NAME_RULE_JA} の形式ではありません", f"the file name is not {NAME_RULE_EN}")
+            err(*i18n.both("rows.cpds.name", rule=i18n.both("rows.cpds.name_rule")))
             continue
         problem = service_problem(name)
         if problem is not None:
@@ -248,20 +240,19 @@ def check(file: str, members: list[tuple[str, bytes | Damaged]]):
         sender = codes.normalise_office_code(name.sender)
         receiver = codes.normalise_office_code(name.receiver)
         if month is None:
-            err("ファイル名の年月が読めません", "cannot read the month in the file name")
+            err(*i18n.both("rows.cpds.month"))
             continue
         lo, hi = dates.month_range()
         if not lo <= month <= hi:
-            ja, en = dates.range_problem(month=True)
-            err(f"ファイル名の{ja}", f"in the file name, {en}")
+            err(*i18n.both("rows.cpds.month_range", problem=dates.range_problem(month=True)))
             continue
         if sender is None or receiver is None:
             bad = name.sender if sender is None else name.receiver
-            ja, en = codes.office_code_problem(bad) or ("事業所番号が不正です", "invalid office number")
-            err(f"ファイル名の事業所番号 {bad}: {ja}", f"office number {bad} in the file name: {en}")
+            problem = codes.office_code_problem(bad) or i18n.both("rows.office.invalid")
+            err(*i18n.both("rows.cpds.office", code=bad, problem=problem))
             continue
         if sender == receiver:
-            err("送信元と送信先が同じ事業所です", "sender and receiver are the same office")
+            err(*i18n.both("rows.same_office"))
             continue
         try:
             pairs = _user_pairs(member, data)
@@ -269,12 +260,10 @@ def check(file: str, members: list[tuple[str, bytes | Damaged]]):
             err(exc.ja, exc.en)
             continue
         except csv.Error as exc:  # e.g. a quote left open swallowing the rest into one overlong value
-            err("CSVとして読めません（引用符の閉じ忘れや長すぎる値がないか確認してください）",
-                f"cannot read as CSV ({exc}); check for a quote left open or an overlong value")
+            err(*i18n.both("rows.cpds.csv", reason=str(exc)))
             continue
         if not pairs:
-            err("利用者（保険者番号・被保険者番号）の行が見つかりません",
-                "no user rows (insurer and insured numbers) found in the file")
+            err(*i18n.both("rows.cpds.no_users"))
             continue
         key = (month, sender, receiver, name.form, "digital")
         (files if name.role == "exchange" else deletions).append((pos, key, name.ts or "", pairs))

@@ -23,6 +23,7 @@ import threading
 import numpy as np
 import pandas as pd
 
+from analytics import i18n
 from analytics.domain import codes
 from analytics.ingest import columns as cols
 from analytics.ingest import limits, read, validate
@@ -242,7 +243,7 @@ def _no_problems() -> pd.DataFrame:
 
 def _problems(con, sql: "_Sql", first_row: int) -> pd.DataFrame:
     """One row per problem (a row can have several), in row order then column order."""
-    same_ja, same_en = validate.SAME_OFFICE
+    same_ja, same_en = i18n.both(validate.SAME_OFFICE)
     bad = f"{sql.joins} WHERE r.pos IN (SELECT pos FROM bad_rows)"
     selects = [f"SELECT r.pos, {_ORDER.index(c)} AS k, '{c}' AS col, r.{c} AS value, {sql.reason(c, 'ja')} AS "
                f"reason_ja, {sql.reason(c, 'en')} AS reason_en {bad} AND {sql.reason(c, 'ja')} IS NOT NULL"

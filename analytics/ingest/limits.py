@@ -1,7 +1,8 @@
 """Bounds on what one import may make us read: file size, rows per file, ZIP entries, unpacked size and
 expansion ratio (archive bombs, XLSX included: it is a ZIP too). Values come from ``analytics.settings``.
 
-Every refusal is a ``FileRefused`` with one sentence in Japanese and English that says what to do.
+Every refusal is a ``FileRefused``: the key of one sentence of the catalogue (``refused.json``) that says what
+to do.
 The declared sizes in a ZIP's directory can lie, so members are read through a counting reader that stops
 as soon as a bound is passed.
 """
@@ -24,37 +25,24 @@ def _mb(n: int) -> str:
 def check_size(name: str, nbytes: int) -> None:
     limit = settings.max_upload_bytes()
     if nbytes > limit:
-        raise FileRefused(
-            f"ファイルが大きすぎます（{_mb(nbytes)} MB、上限 {_mb(limit)} MB）。分割するか、"
-            f"CAREPLAN_MAX_UPLOAD_MB で上限を上げてください",
-            f"the file is too large ({_mb(nbytes)} MB, limit {_mb(limit)} MB); split it or raise "
-            f"CAREPLAN_MAX_UPLOAD_MB", name)
+        raise FileRefused("refused.too_large", name, size=_mb(nbytes), limit=_mb(limit))
 
 
 def check_rows(name: str, rows: int) -> None:
     limit = int(settings.get("max_rows_per_file"))
     if rows > limit:
-        raise FileRefused(
-            f"行数が多すぎます（{rows:,} 行、上限 {limit:,} 行）。ファイルを分割するか、"
-            f"CAREPLAN_MAX_ROWS_PER_FILE で上限を上げてください",
-            f"too many rows ({rows:,}, limit {limit:,}); split the file or raise CAREPLAN_MAX_ROWS_PER_FILE",
-            name)
+        raise FileRefused("refused.too_many_rows", name, rows=rows, limit=limit)
 
 
 def check_entries(name: str, count: int) -> None:
     limit = int(settings.get("max_zip_entries"))
     if count > limit:
-        raise FileRefused(
-            f"ZIPの中のファイルが多すぎます（{count:,} 件、上限 {limit:,} 件）。複数のZIPに分けて取り込んでください",
-            f"the archive holds too many files ({count:,}, limit {limit:,}); split it into several archives",
-            name)
+        raise FileRefused("refused.too_many_entries", name, count=count, limit=limit)
 
 
 def _too_big(name: str) -> FileRefused:
     limit = settings.max_unpacked_bytes()
-    return FileRefused(
-        f"ZIPを展開すると大きすぎます（上限 {_mb(limit)} MB）。複数のZIPに分けて取り込んでください",
-        f"the archive unpacks to more than {_mb(limit)} MB; split it into several archives", name)
+    return FileRefused("refused.unpacks_too_big", name, limit=_mb(limit))
 
 
 def check_unpacked(name: str, nbytes: int) -> None:
@@ -65,11 +53,7 @@ def check_unpacked(name: str, nbytes: int) -> None:
 
 def _bomb(name: str) -> FileRefused:
     ratio = int(settings.get("max_zip_ratio"))
-    return FileRefused(
-        f"ZIPの圧縮率が異常です（展開後が{ratio}倍を超えます）。ZIP爆弾の疑いがあるため取り込みません。"
-        f"元のファイルを確認してください",
-        f"the archive expands more than {ratio}-fold, like an archive bomb, so it is refused; check the "
-        f"original files", name)
+    return FileRefused("refused.zip_bomb", name, ratio=ratio)
 
 
 def is_folder(info: zipfile.ZipInfo) -> bool:

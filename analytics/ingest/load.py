@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
+from analytics import i18n
 from analytics.domain import formats
 from analytics.store import definitions, schema
 from analytics.store import engine as store_engine
@@ -359,10 +360,7 @@ def _fetch_conflicts(conn, table: str) -> pd.DataFrame:
 
 def conflict_reason(stored: int, sheets: int) -> tuple[str, str]:
     """Why a row was rejected although it reads well: its key is stored with another count."""
-    return (f"同じ対象年月・送信元・送信先・帳票・送信方法の行が保存済みで、件数が異なります"
-            f"（保存済み {stored:,}、このファイル {sheets:,}）。保存済みの値を残しました",
-            f"a row with the same month, sender, receiver, form and channel is already stored with a "
-            f"different count (stored {stored:,}, this file {sheets:,}); the stored value was kept")
+    return i18n.both("rows.conflict", stored=stored, sheets=sheets)
 
 
 def _row_numbers(rows, position_column: str | None) -> pd.DataFrame | None:

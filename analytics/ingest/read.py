@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from analytics import i18n
 from analytics.errors import FileRefused
 from analytics.ingest import columns as cols
 from analytics.ingest import limits
@@ -72,8 +73,7 @@ def _looks_japanese(text: str) -> bool:
 def decode(data: bytes, file: str = "") -> str:
     """UTF-8 (with or without BOM), UTF-16 with BOM, CP932 or EUC-JP; anything uncertain is refused."""
     if not data.strip(b"\r\n\t \xef\xbb\xbf"):
-        raise FileRefused("ファイルが空です。データの入ったファイルを選んでください",
-                          "the file is empty; choose a file with data", file)
+        raise FileRefused("refused.empty", file)
     if data.startswith(b"\xef\xbb\xbf"):
         try:
             return data[3:].decode("utf-8")
@@ -85,8 +85,7 @@ def decode(data: bytes, file: str = "") -> str:
         except UnicodeDecodeError:
             pass
     elif b"\x00" in data[:4096]:
-        raise FileRefused("表形式のテキストファイルではありません。CSV・XLSX・Parquetで保存してください",
-                          "not a text table; save it as CSV, XLSX or Parquet", file)
+        raise FileRefused("refused.not_text", file)
     else:
         try:
             return data.decode("utf-8")
@@ -102,9 +101,7 @@ def decode(data: bytes, file: str = "") -> str:
             # must agree, or the text must look like Japanese
             if enc == detected or _looks_japanese(text):
                 return text
-    raise FileRefused("文字コードを判別できません。UTF-8（BOM付き可）またはShift_JIS(CP932)で保存し直してください",
-                      "cannot tell the text encoding; save the file as UTF-8 (BOM allowed) or Shift_JIS (CP932)",
-                      file)
+    raise FileRefused("refused.encoding", file)
 
 
 # ---------------------------------------------------------------- grids
@@ -180,8 +177,7 @@ def _csv_grid(text: str, file: str) -> tuple[list[list[str]], str]:
                 break
         except csv.Error as exc:
             if FIELD_LIMIT_ERROR not in str(exc):
-                raise FileRefused("CSVとして読めません（区切りや引用符を確認してください）",
-                                  f"cannot read as CSV ({exc}); check delimiters and quotes", file) from None
+                raise FileRefused("refused.csv_unreadable", file, reason=str(exc)) from None
             nl = text.find("\n", pos)
             end = len(text) if nl < 0 else nl + 1
             cells = split_cells(text[pos:end], delim)
@@ -204,12 +200,10 @@ def _find_header(kind: str, grid: list[list], file: str) -> int:
     missing = [c for c in spec.required if c not in found]
     if missing:
         names_ja = "、".join(spec.column(c).aliases[0] for c in missing)
-        raise FileRefused(f"必須の列がありません: {names_ja}（見出し行を確認してください）",
-                          f"required column(s) missing: {', '.join(missing)} (check the header row)", file)
+        raise FileRefused("refused.required_missing", file, columns=(names_ja, ", ".join(missing)))
     if spec.one_of and not any(c in found for c in spec.one_of):
         names = [spec.column(c).aliases[0] for c in spec.one_of]
-        raise FileRefused(f"次のいずれかの列が必要です: {'、'.join(names)}",
-                          f"one of these columns is needed: {', '.join(spec.one_of)}", file)
+        raise FileRefused("refused.one_of_missing", file, columns=("、".join(names), ", ".join(spec.one_of)))
     return best_i
 
 
@@ -266,8 +260,7 @@ def _total_rows(raw: pd.DataFrame) -> pd.Series:
 
 
 def totals_note(n: int) -> tuple[str, str]:
-    return (f"合計・小計の行を {n:,} 行読み飛ばしました（データの行ではありません）",
-            f"skipped {n:,} total/subtotal row(s) (not data rows)")
+    return i18n.both("import.note.totals", n=n)
 
 
 def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_number: int,
@@ -300,7 +293,7 @@ def _to_table(kind: str, file: str, raw: pd.DataFrame, header: list, first_row_n
     row_numbers = row_numbers.reset_index(drop=True)
     cells = cells.reset_index(drop=True)
     if frame.empty:
-        raise FileRefused("データの行がありません", "the file has no data rows", file)
+        raise FileRefused("refused.no_rows", file)
     limits.check_rows(file, len(frame))
     bad = cells[cells >= 0]
     table_ragged = pd.DataFrame({"pos": bad.index.to_numpy(dtype="int64"), "cells": bad.to_numpy(dtype="int64")})
@@ -362,8 +355,7 @@ class UnclosedQuote(Exception):
 
 
 def unclosed_quote(file: str, row: int) -> FileRefused:
-    return FileRefused(f'{row}行目の " が閉じられていません。値の中の " を確認してください',
-                       f'the quote opened on row {row} is never closed; check the " inside a value', file)
+    return FileRefused("refused.unclosed_quote", file, row=row)
 
 
 def _raw_rows(file: str, text: str, grid: list[list[str]], h: int, delim: str):
@@ -586,8 +578,7 @@ def read_csv_text(kind: str, file: str, text: str) -> Table:
                           keep_default_na=False, skip_blank_lines=False, engine="c", on_bad_lines="error",
                           names=range(max(len(r) for r in grid)) if grid else None)
     except (pd.errors.ParserError, ValueError) as exc:
-        raise FileRefused("CSVとして読めません（列の数が行ごとに違います）",
-                          f"cannot read as CSV: {str(exc).splitlines()[0]}", file) from None
+        raise FileRefused("refused.csv_ragged", file, reason=str(exc).splitlines()[0]) from None
     return _titled(_to_table(kind, file, raw, grid[h], h + 2, None, delim), title)
 
 
@@ -653,9 +644,9 @@ def _sheet_header(kind: str, rows: list[list], file: str) -> tuple[list, int, in
 
 def _sheets_note(read_: list[str], skipped: list[tuple[str, str, str]]) -> list[tuple[str, str]]:
     """What the summary says of a workbook of several sheets: the sheets read, each sheet skipped and why."""
-    notes = [("シート " + "、".join(f"「{t}」" for t in read_) + " を読みました",
-              "read sheet(s) " + ", ".join(f"'{t}'" for t in read_))]
-    notes += [(f"シート「{t}」は読み飛ばしました: {ja}", f"skipped sheet '{t}': {en}") for t, ja, en in skipped]
+    notes = [i18n.both("import.note.sheets_read",
+                       sheets=("、".join(f"「{t}」" for t in read_), ", ".join(f"'{t}'" for t in read_)))]
+    notes += [i18n.both("import.note.sheet_skipped", sheet=t, reason=(ja, en)) for t, ja, en in skipped]
     return notes
 
 
@@ -682,10 +673,7 @@ def read_xlsx(kind: str, file: str, data: bytes) -> Table:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:
         # a member whose data is damaged is named; else openpyxl could not make sense of the workbook
-        raise bad_member_refusal(file, data) or FileRefused(
-            "Excelファイル（.xlsx）として開けません。ファイルが壊れている可能性があります。Excelで開いて保存し直してください",
-            "cannot open as an Excel (.xlsx) file; it may be damaged: open it in Excel and save it again",
-            file) from None
+        raise bad_member_refusal(file, data) or FileRefused("refused.xlsx_unopenable", file) from None
     last_error: FileRefused | None = None
     tables: list[tuple[str, Table]] = []
     skipped: list[tuple[str, str, str]] = []
@@ -697,7 +685,7 @@ def read_xlsx(kind: str, file: str, data: bytes) -> Table:
             except Exception:  # openpyxl parses the sheet as it goes: a damaged member fails here, not at open
                 raise damaged_xlsx(file, data, getattr(ws, "_worksheet_path", "")) from None
             if not rows:
-                skipped.append((ws.title, "データがありません", "no data"))
+                skipped.append((ws.title, *i18n.both("import.note.sheet_empty")))
                 continue
             try:
                 header, start, top = _sheet_header(kind, rows, file)
@@ -712,7 +700,7 @@ def read_xlsx(kind: str, file: str, data: bytes) -> Table:
     finally:
         wb.close()
     if not tables:
-        raise last_error or FileRefused("シートにデータがありません", "no sheet holds data", file)
+        raise last_error or FileRefused("refused.no_sheet_data", file)
     if len(sheets) == 1:
         return tables[0][1]
     table = _join_sheets(kind, file, tables)
@@ -724,7 +712,7 @@ def read_parquet(kind: str, file: str, data: bytes) -> Table:
     try:
         df = pd.read_parquet(io.BytesIO(data))
     except Exception:
-        raise FileRefused("Parquetファイルとして開けません", "cannot open as a Parquet file", file) from None
+        raise FileRefused("refused.parquet", file) from None
     header = [str(c) for c in df.columns]
     _find_header(kind, [header], file)
     raw = pd.DataFrame({i: _series_text(df[c]) for i, c in enumerate(df.columns)})
@@ -771,13 +759,8 @@ _ZIP_NAME = re.compile(r"\.zip$", re.IGNORECASE)
 def damaged(file: str) -> FileRefused:
     """The refusal of a file whose name says Excel or ZIP but whose content is not a readable one."""
     if _ZIP_NAME.search(file):
-        return FileRefused("ZIPファイルが壊れているか、ZIPではありません。元のファイルからもう一度ZIPを作るか、"
-                           "エクスポートし直してください",
-                           "the ZIP file is damaged or not a ZIP; zip or export the files again", file)
-    return FileRefused("Excelファイルが壊れているか、本物のExcelファイル（.xlsx）ではありません。"
-                       "Excelで開いて .xlsx またはCSVで保存し直してください",
-                       "the file is damaged or not a real Excel (.xlsx) file; open it in Excel and save it "
-                       "again as .xlsx or CSV", file)
+        return FileRefused("refused.zip_damaged", file)
+    return FileRefused("refused.xlsx_damaged", file)
 
 
 # what reading one member of a valid ZIP can raise when its data is damaged: CRC or header mismatch,
@@ -792,24 +775,22 @@ MEMBER_ERRORS = (zipfile.BadZipFile, zlib.error, _LZMAError, NotImplementedError
                  RuntimeError)
 
 
-ENCRYPTED = ("パスワードで暗号化されているため読めません。暗号化せずにZIPを作り直してください",
-             "it is encrypted with a password; make the ZIP again without encryption")
+ENCRYPTED = "refused.member.encrypted"  # the key of the problem of a member encrypted with a password
 
 
 def member_problem(exc: BaseException, info: zipfile.ZipInfo) -> tuple[str, str]:
     """What is wrong with one ZIP member that could not be read (``MEMBER_ERRORS``), in ja and en; no
     member name (the caller says which member, when its name may be shown)."""
     if info.flag_bits & 0x1:
-        return ENCRYPTED
+        return i18n.both(ENCRYPTED)
     text = str(exc)
     if isinstance(exc, NotImplementedError) or "compression method" in text:
-        return (f"圧縮方式（{info.compress_type}）に対応していません",
-                f"compression method {info.compress_type} is not supported")
+        return i18n.both("refused.member.compression", method=info.compress_type)
     if "CRC" in text:
-        return "CRCが一致しません", "its CRC does not match"
+        return i18n.both("refused.member.crc")
     if "File name in directory" in text:
-        return "名前がZIPの目次と見出しで違います", "its name in the archive's directory and header differ"
-    return ("データが壊れているか、サイズが合いません", "its data is damaged or its sizes are wrong")
+        return i18n.both("refused.member.name_mismatch")
+    return i18n.both("refused.member.data")
 
 
 def first_bad_member(z: zipfile.ZipFile) -> tuple[str, tuple[str, str]] | None:
@@ -819,7 +800,7 @@ def first_bad_member(z: zipfile.ZipFile) -> tuple[str, tuple[str, str]] | None:
         if limits.is_folder(info):
             continue
         if info.flag_bits & 0x1:  # zipfile raises RuntimeError (a password is needed) on open
-            return info.filename, ENCRYPTED
+            return info.filename, i18n.both(ENCRYPTED)
         try:
             with z.open(info) as fh:
                 while fh.read(limits.CHUNK):
@@ -829,11 +810,8 @@ def first_bad_member(z: zipfile.ZipFile) -> tuple[str, tuple[str, str]] | None:
     return None
 
 
-def _damaged_excel(file: str, what_ja: str, what_en: str) -> FileRefused:
-    return FileRefused(f"Excelファイルが壊れています（{what_ja}）。元のファイルをもう一度保存・ダウンロードするか、"
-                       "Excelで開けるなら保存し直してください",
-                       f"the Excel file is damaged ({what_en}); save or download the original again, or open "
-                       "it in Excel and save it again if Excel can open it", file)
+def _damaged_excel(file: str, what: tuple[str, str]) -> FileRefused:
+    return FileRefused("refused.xlsx_part_damaged", file, what=what)
 
 
 def bad_member_refusal(file: str, data: bytes) -> FileRefused | None:
@@ -845,8 +823,8 @@ def bad_member_refusal(file: str, data: bytes) -> FileRefused | None:
         return None
     if bad is None:
         return None
-    member, (ja, en) = bad
-    return _damaged_excel(file, f"{member} の{ja}", f"{member}: {en}")
+    member, problem = bad
+    return _damaged_excel(file, i18n.both("refused.what.member", member=member, problem=problem))
 
 
 def damaged_xlsx(file: str, data: bytes, sheet_path: str = "") -> FileRefused:
@@ -856,8 +834,7 @@ def damaged_xlsx(file: str, data: bytes, sheet_path: str = "") -> FileRefused:
     if refusal is not None:
         return refusal
     sheet = sheet_path.lstrip("/") or "xl/worksheets/…"
-    return _damaged_excel(file, f"シート {sheet} のXMLが途中で切れているか壊れています",
-                          f"the XML of sheet {sheet} is cut short or broken")
+    return _damaged_excel(file, i18n.both("refused.what.sheet_xml", sheet=sheet))
 
 
 def read_table(kind: str, file: str, data: bytes) -> Table:
@@ -867,18 +844,12 @@ def read_table(kind: str, file: str, data: bytes) -> Table:
     if fmt == "parquet":
         return read_parquet(kind, file, data)
     if fmt == "encrypted":
-        raise FileRefused("パスワード付きのExcelファイルは読めません。Excelでパスワードを解除して保存し直してください",
-                          "the Excel file is password-protected; remove the password in Excel and save it again",
-                          file)
+        raise FileRefused("refused.xlsx_encrypted", file)
     if fmt == "xls":
-        raise FileRefused("古いExcel形式（.xls）は読めません。.xlsx またはCSVで保存し直してください",
-                          "old Excel (.xls) files are not supported; save as .xlsx or CSV", file)
+        raise FileRefused("refused.xls", file)
     if fmt == "zip":
         # kinds that take a ZIP (KindSpec.zip_of_files, cpds) open it before this: a ZIP here is of another kind
-        raise FileRefused("この種類ではZIPファイルは使えません。ZIPを展開して中のファイルを選んでください"
-                          "（ZIPのまま使えるのは事業所マスタ・利用登録・やりとり記録・送受信ファイル（cpds））",
-                          "ZIP archives are not accepted for this kind; unzip it and choose the files inside "
-                          "(a ZIP is accepted for offices, registrations, exchanges and cpds)", file)
+        raise FileRefused("refused.zip_not_for_kind", file)
     if fmt == "badzip":  # a cut-short .xlsx or .zip: its directory at the end is missing
         raise damaged(file)
     try:

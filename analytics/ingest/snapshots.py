@@ -78,7 +78,7 @@ def checked_option(option: dt.date) -> tuple[dt.date, str]:
     range (``dates.allowed_range``)."""
     problem = dates.out_of_range(option)
     if problem:
-        raise FileRefused(f"基準日 {option.isoformat()}: {problem[0]}", f"as-of date {option.isoformat()}: {problem[1]}")
+        raise FileRefused("refused.as_of", date=option.isoformat(), problem=problem)
     return option, "option"
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analytics import settings
+from analytics import i18n, settings
 from analytics.domain import codes, dates
 from analytics.errors import FileRefused
 from analytics.ingest import columns as cols
@@ -41,13 +41,7 @@ KNOWN_UNCHECKED: contextvars.ContextVar[frozenset] = contextvars.ContextVar("kno
 
 def unchecked_note(n: int, stored: bool) -> tuple[str, str]:
     """What the summary says of office numbers taken although their check digit does not match."""
-    if stored:
-        return (f"検査数字が合わない事業所番号 {n:,} 件を警告つきで保存しました（みなし指定の医療機関などの番号は"
-                "検査数字に従わないことがあります）",
-                f"warning: stored {n:,} office number(s) whose check digit does not match (numbers of みなし指定 "
-                "medical institutions may not follow it)")
-    return (f"検査数字が合わない事業所番号 {n:,} 件は事業所マスタにあるため受け付けました",
-            f"accepted {n:,} office number(s) whose check digit does not match: they are in the office master")
+    return i18n.both("import.note.unchecked_stored" if stored else "import.note.unchecked_in_master", n=n)
 
 
 class _Problems:
@@ -128,10 +122,7 @@ def _clean(series: pd.Series) -> pd.Series:
 
 def too_long_reason(chars: int, limit: int) -> tuple[str, str]:
     """Why a cell longer than ``settings.max_cell_chars`` is rejected (its length is checked first)."""
-    return (f"値が長すぎます（{chars:,}文字、上限 {limit:,}文字）。列がずれていないか、別の内容が入っていないか"
-            f"確認してください（上限は CAREPLAN_MAX_CELL_CHARS）",
-            f"the value is too long ({chars:,} characters, limit {limit:,}); check that the columns are not "
-            f"shifted and the cell holds what its column expects (limit: CAREPLAN_MAX_CELL_CHARS)")
+    return i18n.both("rows.too_long", chars=chars, limit=limit)
 
 
 def _lengths(series: pd.Series) -> np.ndarray:
@@ -269,7 +260,7 @@ def _office_codes(frame: pd.DataFrame, column: str, problems: _Problems, require
     if not required:
         bad &= _clean(raw) != ""
     if bad.any():
-        why = _map(raw[bad], lambda v: codes.office_code_problem(v) or ("事業所番号が不正です", "invalid office number"))
+        why = _map(raw[bad], lambda v: codes.office_code_problem(v) or i18n.both("rows.office.invalid"))
         problems.add(bad, column, raw, why.map(lambda t: t[0]), why.map(lambda t: t[1]))
     return code
 
@@ -289,15 +280,11 @@ def _dates(frame, column, problems, required, month=False, upper=True) -> pd.Ser
     outside_value = np.array([d is not None and not lo <= d <= hi for d in per_value], dtype=bool)
     parsed = pd.Series(per_value[positions], index=raw.index, dtype=object)
     outside = pd.Series(outside_value[positions], index=raw.index, dtype=bool)
-    what_ja, what_en = ("年月", "month") if month else ("日付", "date")
     if required:
-        problems.add(empty, column, raw, f"{what_ja}が空です。{what_ja}を入力してください",
-                     f"the {what_en} is empty; fill it in")
-    ex_ja = "2025-08、202508、令和7年8月" if month else "2023-10-05、2023/10/5、令和5年10月5日"
+        problems.add(empty, column, raw, *i18n.both("rows.month.empty" if month else "rows.date.empty"))
     unread = parsed.isna() & ~empty
     if unread.any():
-        generic = (f"{what_ja}として読めません（例: {ex_ja}）",
-                   f"cannot read this as a {what_en} (e.g. {'2025-08' if month else '2023-10-05'})")
+        generic = i18n.both("rows.month.unreadable" if month else "rows.date.unreadable")
         why = _map(raw[unread], lambda v: dates.era_hint(v, month) or generic)
         problems.add(unread, column, raw, why.map(lambda t: t[0]), why.map(lambda t: t[1]))
     if outside.any():
@@ -308,8 +295,7 @@ def _dates(frame, column, problems, required, month=False, upper=True) -> pd.Ser
 
 
 _COUNT = re.compile(r"(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.0+)?")
-COUNT_REASON = ("0以上の整数を入力してください（例: 12、1,200）。小数や 1e9 のような指数表記は使えません",
-                "enter a whole number of 0 or more (e.g. 12 or 1,200); no decimals or exponents such as 1e9")
+COUNT_REASON = "rows.count"  # the key of the reason of a cell that is not a count
 
 
 def parse_count(value, default=None):
@@ -348,10 +334,9 @@ def _ints(frame, column, problems, default=None) -> pd.Series:
         v = parse_count(uniq[i], default)
         per_value[i] = np.nan if v is None else float(v)
     value = pd.Series(per_value[positions], index=raw.index, dtype="float64")
-    problems.add(value < 0, column, raw, *COUNT_REASON)
+    problems.add(value < 0, column, raw, *i18n.both(COUNT_REASON))
     # found by the fuzz tests: 20-digit numbers parse as floats that no integer column can hold
-    problems.add(value > MAX_COUNT, column, raw, f"数が大きすぎます（{MAX_COUNT:,} 以下にしてください）",
-                 f"the number is too large (enter at most {MAX_COUNT:,})")
+    problems.add(value > MAX_COUNT, column, raw, *i18n.both("rows.count_too_large", max=MAX_COUNT))
     return value
 
 
@@ -359,9 +344,7 @@ def _prefecture(frame, column, problems) -> pd.Series:
     frame = _limit(frame, column, problems)
     raw = frame[column] if column in frame else pd.Series("", index=frame.index)
     parsed = _map(raw, codes.parse_prefecture)
-    problems.add(parsed.isna() & (_clean(raw) != ""), column, raw,
-                 "都道府県として読めません（例: 30、JP-30、和歌山県）",
-                 "cannot read this as a prefecture (e.g. 30, JP-30, Wakayama)")
+    problems.add(parsed.isna() & (_clean(raw) != ""), column, raw, *i18n.both("rows.prefecture"))
     return parsed
 
 
@@ -372,9 +355,8 @@ def _base(table: Table) -> tuple[pd.DataFrame, _Problems]:
 def ragged_reason(header_cells: int, row_cells: int, delimiter: str = ",") -> tuple[str, str]:
     """Why a row whose cell count differs from the header's is rejected whole (none of its cells is kept:
     a comma inside a name shifts the name's pieces into other columns)."""
-    sep_ja, sep_en = {"\t": ("タブ", "tab"), ";": ("セミコロン", "semicolon")}.get(delimiter, ("カンマ", "comma"))
-    return (f"列数が見出しと合いません（見出し {header_cells} 列、この行 {row_cells} 列）。値の中の{sep_ja}を確認してください",
-            f"row has {row_cells} cells but the header has {header_cells}; check for a {sep_en} inside a value")
+    sep = {"\t": "rows.sep.tab", ";": "rows.sep.semicolon"}.get(delimiter, "rows.sep.comma")
+    return i18n.both("rows.ragged", header_cells=header_cells, row_cells=row_cells, sep=i18n.both(sep))
 
 
 def ragged_problems(ragged: pd.DataFrame, header_cells: int, delimiter: str) -> pd.DataFrame:
@@ -419,15 +401,10 @@ def _refuse_bare_office_list(table: Table) -> None:
     # date alone (廃止日, 終了日) is also a column of real office lists, so it counts only without a service
     found = cols.match_headers("registrations", table.headers) if table.headers else {}
     if "registered_on" in found or ("ended_on" in found and "service_code" not in table.frame.columns):
-        raise FileRefused("登録一覧のようです。種類「利用登録」（careplan ingest registrations）で取り込んでください",
-                          "this looks like a registration list; import it with `careplan ingest registrations`",
-                          table.file)
+        raise FileRefused("refused.looks_like_registrations", table.file)
     if any(c in table.frame.columns for c in _OFFICE_DESCRIPTIVE):
         return
-    raise FileRefused("事業所マスタには事業所名・都道府県／市区町村・サービス種類のいずれかの列が必要です。"
-                      "オープンデータのCSVまたは事業所一覧を選んでください",
-                      "an office master needs an office name, prefecture/municipality or service column; "
-                      "choose the open-data CSV or an office list", table.file)
+    raise FileRefused("refused.office_master_not_descriptive", table.file)
 
 
 def _muni_in_row_prefecture(raw: pd.Series, muni: pd.Series, row_pref: pd.Series, problems: _Problems) -> pd.Series:
@@ -465,9 +442,7 @@ def offices(table: Table, file_service: str | None = None) -> Checked:
     elif "service_code" in f:
         raw = _limit(f, "service_code", p)["service_code"]
         svc = _map(raw, codes.service_from_code)
-        p.add(svc.isna() & (_clean(raw) != ""), "service_code", raw,
-              "サービス種類が分かりません（2桁のサービス種類コードまたはサービス名）",
-              "unknown service type (2-digit service code or the service name)")
+        p.add(svc.isna() & (_clean(raw) != ""), "service_code", raw, *i18n.both("rows.service"))
         out["service_code"] = svc
     else:
         out["service_code"] = None
@@ -475,21 +450,19 @@ def offices(table: Table, file_service: str | None = None) -> Checked:
     if "municipality_code" in f:
         raw = _limit(f, "municipality_code", p)["municipality_code"]
         muni = _map(raw, codes.normalise_municipality_code)
-        p.add(muni.isna() & (_clean(raw) != ""), "municipality_code", raw,
-              "地方公共団体コードが正しくありません（5桁、または検査数字付きの6桁）",
-              "invalid local government code (5 digits, or 6 with a correct check digit)")
+        p.add(muni.isna() & (_clean(raw) != ""), "municipality_code", raw, *i18n.both("rows.municipality"))
         muni = _muni_in_row_prefecture(raw, muni, pref.fillna(out["office_code"].str[:2]), p)
     else:
         muni = pd.Series(None, index=f.index, dtype=object)
     out["municipality_code"] = muni
     pref = pref.fillna(muni.str[:2]).fillna(out["office_code"].str[:2])
     out["prefecture_code"] = pref
-    for c, lo, hi, ja in (("lat", -90, 90, "緯度"), ("lon", -180, 180, "経度")):
+    for c, lo, hi in (("lat", -90, 90), ("lon", -180, 180)):
         if c in f:
             raw = _limit(f, c, p)[c]
             num = pd.to_numeric(_clean(raw).replace("", None), errors="coerce")
             bad = (num.isna() & (_clean(raw) != "")) | (num < lo) | (num > hi)
-            p.add(bad, c, raw, f"{ja}は数値（度）で入力してください", f"{c} must be a number of degrees")
+            p.add(bad, c, raw, *i18n.both("rows.lat" if c == "lat" else "rows.lon"))
             out[c] = num
         else:
             out[c] = np.nan
@@ -516,8 +489,7 @@ def registrations(table: Table, as_of=None, as_of_source: str | None = None) -> 
     out["ended_on"] = _dates(f, "ended_on", p, required=False, upper=False) if "ended_on" in f else None
     if "ended_on" in f:
         before = definitions.ends_before_start(out["registered_on"], out["ended_on"])
-        p.add(before, "ended_on", f["ended_on"], "利用終了日が利用開始日より前です",
-              "the end date is before the start date")
+        p.add(before, "ended_on", f["ended_on"], *i18n.both("rows.ends_before_start"))
     pref = _prefecture(f, "prefecture_code", p)
     out["prefecture_code"] = pref.fillna(out["office_code"].str[:2])
     return _finish(table, out, p)
@@ -572,23 +544,22 @@ def parse_channel(value) -> str | None:
     return None
 
 
-def _choice(column: str, parse, ja: str, en: str):
-    """The check of a column with a fixed set of values (parse → canonical value or None)."""
+def _choice(column: str, parse, key: str):
+    """The check of a column with a fixed set of values (parse → canonical value or None); ``key``: the
+    reason of a value not in the set."""
     def check(frame, problems) -> pd.Series:
         frame = _limit(frame, column, problems)
         out = _map(frame[column], parse)
-        problems.add(out.isna(), column, frame[column], ja, en)
+        problems.add(out.isna(), column, frame[column], *i18n.both(key))
         return out
     return check
 
 
-_form = _choice("form", parse_form, "帳票が分かりません（予定・実績・第1表・第2表・第6表・第7表）",
-                "unknown form (plan, actual, sheet1, sheet2, sheet6, sheet7)")
-_channel = _choice("channel", parse_channel, "送信方法が分かりません（FAX・郵送・手渡し・メール・データ連携）",
-                   "unknown channel (fax, post, hand, email, digital)")
+_form = _choice("form", parse_form, "rows.form")
+_channel = _choice("channel", parse_channel, "rows.channel")
 
 
-SAME_OFFICE = ("送信元と送信先が同じ事業所です", "sender and receiver are the same office")
+SAME_OFFICE = "rows.same_office"  # the key of the reason of a row sent to its own office
 
 # the checks of one exchanges column, each on its own (analytics.ingest.fast runs them on distinct values)
 EXCHANGE_CHECKS = {
@@ -608,7 +579,7 @@ def exchanges(table: Table) -> Checked:
         out[column] = check(f, p)
         if column == "receiver_code":
             same = out["sender_code"].notna() & (out["sender_code"] == out["receiver_code"])
-            p.add(same, "receiver_code", f["receiver_code"], *SAME_OFFICE)
+            p.add(same, "receiver_code", f["receiver_code"], *i18n.both(SAME_OFFICE))
     return _finish(table, out, p)
 
 
@@ -623,7 +594,7 @@ def profiles(table: Table) -> Checked:
     out["care_managers"] = _ints(f, "care_managers", p)
     none = out["users"].isna() & out["care_managers"].isna()
     col = "users" if "users" in f else "care_managers"
-    p.add(none, col, f[col], "利用者数・ケアマネジャー数がどちらも空です", "both users and care managers are empty")
+    p.add(none, col, f[col], *i18n.both("rows.profile_empty"))
     return _finish(table, out, p)
 
 
@@ -686,9 +657,4 @@ VALIDATORS = {"offices": offices, "registrations": registrations, "exchanges": e
 
 
 def no_date_refusal(file: str) -> FileRefused:
-    return FileRefused(
-        "必須の列がありません: 利用開始日（見出し行を確認してください）。ある日の利用事業所一覧（スナップショット）なら、"
-        "基準日を指定してください（careplan ingest registrations FILE --as-of 2025-08-31、取込画面の「基準日」）",
-        "required column(s) missing: registered_on (check the header row); for a list of the offices using "
-        "the system on a date (a snapshot), give its date (--as-of 2025-08-31, or the import page's as-of date)",
-        file)
+    return FileRefused("refused.no_registered_on", file)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analytics import i18n
 from analytics.domain import codes, formats
 from analytics.domain import forecast as fc
 from analytics.store import queries_forecast as qf
@@ -47,10 +48,7 @@ def forecast_rows(engine, prefecture: str, target_rate: float, draws: int = 0,
                        reliable=_reliable(s["registered"]))
             notes.extend(_notes(kind, res, target_rate, len(s), mape))
         else:  # nothing fitted for this kind: say why instead of leaving an empty row unexplained
-            notes.append((f"{kind}: 推計に必要なデータがありません（事業所マスタ {master.get(kind, 0)} 事業所、"
-                          f"登録の実績 {len(s)} か月。3か月以上が必要です）",
-                          f"{kind}: not enough data to forecast ({master.get(kind, 0)} offices in the master, "
-                          f"{len(s)} months of registrations; at least 3 are needed)"))
+            notes.append(i18n.both("forecast.note.no_data", kind=kind, offices=master.get(kind, 0), months=len(s)))
         rows.append(row)
     frame = pd.DataFrame(rows, columns=COLUMNS)
     frame.attrs["notes"] = notes
@@ -68,23 +66,15 @@ def _notes(kind: str, res: fc.ForecastResult, target_rate: float, n_months: int,
     out = []
     if fc.target_reached_already(res):
         month = formats.iso_month(res.target_month)
-        out.append((f"{kind}: 目標 {rate} には実績の {month} に到達済みです（推計ではありません）",
-                    f"{kind}: the target {rate} was already reached in {month} (observed, not forecast)"))
+        out.append(i18n.both("forecast.note.reached", kind=kind, rate=rate, month=month))
     elif fc.target_beyond_market(target_rate, res.fit.m, res.master):
-        out.append((f"{kind}: 目標 {rate} は市場規模 m の仮定（マスタの{sat}）以上のため、推計では到達しません"
-                    f"（target_month は null。普及の遅さではなく仮定によるもの）",
-                    f"{kind}: the target {rate} is at or above the market m (the {sat} saturation assumption), "
-                    f"so the forecast never reaches it (target_month null by assumption, not slow adoption)"))
+        out.append(i18n.both("forecast.note.beyond_market", kind=kind, rate=rate, sat=sat))
     if fc.is_poor_fit(mape):
         limit, off = formats.percent(fc.ASSUMPTION_VALUES["mape_warn"], 0), formats.percent(mape)
-        out.append((f"{kind}: 6か月先までの検証で推計は実績から平均 {off} ずれました（{limit} 超）。目標到達月は参考値です",
-                    f"{kind}: the six-month backtest was {off} off on average (over {limit}); treat the "
-                    f"target month as indicative"))
+        out.append(i18n.both("forecast.note.poor_fit", kind=kind, off=off, limit=limit))
     if fc.is_short_history(n_months):
         need = fc.ASSUMPTION_VALUES["min_history_months"]
-        out.append((f"{kind}: 実績が {n_months} か月分しかなく（{need} か月未満）、推計を検証できないため参考値です",
-                    f"{kind}: only {n_months} months of data (under {need}): the forecast cannot be backtested "
-                    f"and is indicative only"))
+        out.append(i18n.both("forecast.note.short_history", kind=kind, months=n_months, need=need))
     return out
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from analytics import i18n
 from analytics.domain import ranges
 
 SLIDE_COST = ("厚生労働省「介護現場における生産性向上について〜ケアプランデータ連携システムの導入とねらいと期待される効果〜」"
@@ -169,7 +170,7 @@ DEFAULT = Assumptions()
 
 def _label(key: str) -> tuple[str, str]:
     a = BY_KEY[key]
-    return f"前提値「{a.label_ja}」", f"the assumption '{a.label_en}'"
+    return i18n.both("effect.assumption_name", label=(a.label_ja, a.label_en))
 
 
 def assumptions_frame(lang: str = "ja", assumptions: Assumptions | None = None) -> pd.DataFrame:

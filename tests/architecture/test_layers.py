@@ -8,14 +8,14 @@ function-level import is the same arrow taken later. ``from analytics.x import y
 submodules would otherwise be a circle with every submodule). Imports by name in a string
 (``importlib.import_module``) are not seen.
 
-Run ``python tests/test_layers.py`` to print every circle and back arrow without failing.
+Run ``python tests/architecture/test_layers.py`` to print every circle and back arrow without failing.
 """
 from __future__ import annotations
 
 import ast
 import pathlib
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "analytics"
 
 # lower number = lower layer; a module may import its own layer or any lower one (plus the rules below)

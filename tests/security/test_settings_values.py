@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from analytics import settings
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(autouse=True)

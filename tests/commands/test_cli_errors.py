@@ -17,7 +17,7 @@ from conftest import cli_in_both_languages, need
 from analytics import cli
 from analytics.store import engine as store_engine
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 FORMS = ("duckdb:///", "postgresql+psycopg://")
 EXCHANGES = ("対象年月,送信元事業所番号,送信先事業所番号,帳票,送信方法,件数\n"
              "2025-04,3010100018,3020100016,予定,FAX,10\n"

@@ -8,7 +8,7 @@ import sys
 
 from streamlit.testing.v1 import AppTest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _hold(path: pathlib.Path) -> subprocess.Popen:

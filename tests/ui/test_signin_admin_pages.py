@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import auth, i18n
 from analytics.store import engine as store_engine
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _app(url) -> AppTest:

@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import cli
 from analytics.store import engine as store_engine
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def _app(url: str) -> AppTest:
