@@ -89,6 +89,8 @@ def test_app_shows_a_malformed_setting(monkeypatch, duck_url):
     ("duckdb:///:memory:", "メモリ上のデータベース", "keeps nothing"),
 ])
 def test_app_shows_an_unusable_database_url(monkeypatch, url, ja, en):
+    from analytics.store import engine as store_engine
+    store_engine.dispose_all()   # an in-memory engine an earlier test opened is not the user's URL
     monkeypatch.setenv("CAREPLAN_DB_URL", url)
     [error] = _app().error
     assert ja in error.value and en not in error.value and "s3cret" not in error.value
