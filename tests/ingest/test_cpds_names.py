@@ -218,3 +218,18 @@ def test_the_import_page_shows_companions(duck_url):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"ファイル数": "1", "読込行数": "9", "取込": "4", "重複（登録済み）": "0", "除外": "0",
                        "関連ファイル（補足など）": "5"}
+
+
+def test_one_partner_with_two_services_is_one_partner_its_services_said(engine):
+    """The same office numbers for 訪問介護 (11) and 訪問看護 (13): two exchanges (the pair's services tell
+    which service the sheets were for), one partner in 事業所ビュー with both codes."""
+    from analytics.store import queries_channels as qc
+    files = {v4("UPPLAN"): cpds_csv([U1, U2]), v4("UPPLAN", r_svc="13"): cpds_csv([U1])}
+    s = ingest_files(engine, "cpds", [("two_services.zip", cpds_zip(files))])
+    _check(s)
+    assert s.accepted == 2
+    stored = table(engine, "exchanges", "receiver_service")
+    assert list(zip(stored["receiver_service"], stored["sheets"])) == [("11", 2), ("13", 1)]
+    partners = qc.office_partners(engine, CM)
+    assert partners[["partner_code", "sheets", "services"]].values.tolist() == [[SVC, 3, "11・13"]]
+    assert qc.office_partners(engine, SVC)["services"].tolist() == ["43"]
