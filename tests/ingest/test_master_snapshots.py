@@ -259,3 +259,23 @@ def test_closures_frame_oracle():
     got = definitions.office_closures_from_snapshots(cov, mem, offices, services)
     assert [(r.office_code, r.closed_on.date(), pd.isna(r.reopened_on)) for r in got.itertuples()] == [
         ("b", DEC, True), ("e", DEC, True)]   # x: never covered, open; e: its 27 '*' master lists no one
+
+
+def test_a_registered_office_closed_in_the_master_is_listed_not_lost(duck_url, capsys):
+    """B is registered and vanishes from December's master: from then on it is in neither the numerator nor
+    the denominator, and is listed with the offices not in the master, with its closing date (CLI note, page)."""
+    engine = store_engine.get_engine(duck_url)
+    two_masters(engine)
+    assert qa.not_in_master(engine, AUG).empty
+    got = qa.not_in_master(engine, JAN)
+    assert got[["office_code", "prefecture_code", "closed_on"]].values.tolist() == [[B, "30", DEC]]
+    assert qa.not_in_master_counts(engine, JAN).values.tolist() == [["30", 1]]
+    assert cli.main(["--db", duck_url, "report", "adoption", "--prefecture", "30", "--as-of", "2026-01-31",
+                     "--format", "json"]) == 0
+    assert capsys.readouterr().err.strip().endswith(
+        "注: 事業所マスタにない登録事業所 1 件（基準日にマスタで閉鎖済みの事業所を含む）は登録率に含めていません"
+        "（基準日 2026-01-31）。")
+    # a registration of a number never in the master: listed with no closing date
+    ingest_files(engine, "registrations", [("reg2.csv", registrations(F))])
+    got = qa.not_in_master(engine, JAN).set_index("office_code")["closed_on"].to_dict()
+    assert got == {B: DEC, F: None}
