@@ -34,7 +34,9 @@ def run(args) -> int:
         print(t("msg.ingest_summary", kind=spec_for(summary.kind).label(lang()), files=summary.files,
                 rows_read=summary.rows_read, accepted=summary.accepted, duplicates=summary.duplicates,
                 rejected=summary.rejected)
-              + (" " + t("msg.ingest_companions", companions=summary.companions) if summary.companions else ""))
+              + (" " + t("msg.ingest_companions", companions=summary.companions) if summary.companions else "")
+              + (" " + t("msg.ingest_deletions", deletions=summary.deletions, not_found=summary.deletions_not_found)
+                 if summary.deletions else ""))
         if summary.skipped:
             print(t("msg.ingest_skipped", n=summary.skipped))
         for note in summary.notes:

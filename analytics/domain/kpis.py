@@ -70,6 +70,12 @@ RULES: dict[str, Rule] = {r.key: r for r in (
          "事業所番号が事業所マスタにある。マスタにない番号の登録は別に数えて一覧にし、登録率には含めない",
          "the office number is in the office master; registrations of other numbers are counted and listed "
          "separately, never in a rate"),
+    Rule("in_master_at", "基準日Dにマスタにある事業所", "In the master at D",
+         "事業所番号が事業所マスタにあり、基準日Dに開いている。マスタにない番号の登録と、Dまでにマスタで閉鎖となった"
+         "（基準日付きマスタから消えた）事業所の登録は、閉鎖日とともに別に数えて一覧にし、登録率には含めない",
+         "the office number is in the office master and the office is open at D; a registration of another "
+         "number, or of an office the master closed by D (gone from a dated master), is counted and listed "
+         "separately with its closing date, never in a rate"),
     Rule("is_digital", "データ連携", "Digital",
          "ケアプランデータ連携システムで共有された提供票（FAX・郵送・手渡し・メールはデータ連携ではない）",
          "a sheet shared through the care plan data exchange system (fax, post, hand and e-mail are not)"),
@@ -141,10 +147,12 @@ KPIS: list[KPI] = [
         f"Offices in the master {rule('registered_in_month', 'en')}", "Offices in the master", "Each month",
         f"{SRC_REG_EN} / {SRC_MASTER_EN}"),
     KPI("not_in_master", "マスタにない登録", "Registrations not in the master",
-        "基準日に登録中で、事業所番号が事業所マスタにない事業所の数（登録データの都道府県で集計。登録率には含めない）",
+        "基準日に登録中で、事業所番号が事業所マスタにないか、基準日までにマスタで閉鎖となった事業所の数（閉鎖日を表示。"
+        "登録データの都道府県で集計。登録率には含めない）",
         "", "基準日時点", SRC_REG, "事業所",
-        "Office numbers registered at D that are not in the master, by the registration's prefecture "
-        "(listed separately, never in a rate)", "", "At the as-of date", SRC_REG_EN),
+        "Office numbers registered at D that are not in the master, or that the master closed by D (closing "
+        "date shown), by the registration's prefecture (listed separately, never in a rate)", "",
+        "At the as-of date", SRC_REG_EN),
     KPI("digital_share", "データ連携の割合", "Digital share",
         "データ連携で共有された提供票の件数", "共有された提供票の全件数（FAX・郵送・手渡し・メール・データ連携）",
         "月ごと（表示は最新月）", SRC_EXCH, "%",

@@ -36,7 +36,9 @@ class IngestSummary:
     rejected: int = 0
     skipped: int = 0                                   # 合計/小計 rows (in rows_read; not data, not rejected)
     warnings: int = 0                                  # values stored with a warning (see notes)
-    companions: int = 0   # known files of an input that are no row of ours (cpds: 利用者補足, 第3表, 削除 …)
+    companions: int = 0   # known files of an input that are no row of ours (cpds: 利用者補足, 第3表, 第7表 …)
+    deletions: int = 0    # deletion files (cpds: DLTPLAN_ …), applied to the exchange they withdraw or not found
+    deletions_not_found: int = 0  # of them: the exchange is neither in the input nor in the database
     errors: list[dict] = field(default_factory=list)   # file, row, column, value, reason ("日本語 / English")
     notes: list[dict] = field(default_factory=list)    # file, note ("日本語 / English"): what else was done
     refused: list[str] = field(default_factory=list)   # one message per refused file ("file: ja / en")
@@ -48,13 +50,16 @@ class IngestSummary:
     def as_json(self) -> dict:
         """DESIGN §6's keys, plus ``refused``: one ``{"file", "reason"}`` per file refused whole (nothing of
         it stored; the other files may have been); ``skipped``: total rows; ``companions``: known files of
-        the input that are no row of ours (cpds), so rows_read = accepted + duplicates + rejected + skipped +
-        companions; ``notes``: one ``{"file", "note"}`` per thing said of a file; and ``snapshots`` when files
-        were read as snapshots: one ``{"file", "as_of", "source"}`` each (source: option, title or name)."""
+        the input that are no row of ours (cpds); ``deletions``: deletion files (cpds), so rows_read = accepted +
+        duplicates + rejected + skipped + companions + deletions; ``deletions_not_found``: those of them whose
+        exchange is neither in the input nor stored (each also a note); ``notes``: one ``{"file", "note"}`` per
+        thing said of a file; and ``snapshots`` when files were read as snapshots: one ``{"file", "as_of",
+        "source"}`` each (source: option, title or name)."""
         return {"kind": self.kind, "files": self.files, "rows_read": self.rows_read, "accepted": self.accepted,
                 "duplicates": self.duplicates, "rejected": self.rejected, "errors": self.errors,
                 "refused": list(self.refused_files), "skipped": self.skipped, "warnings": self.warnings,
-                "notes": list(self.notes), "companions": self.companions} | (
+                "notes": list(self.notes), "companions": self.companions, "deletions": self.deletions,
+                "deletions_not_found": self.deletions_not_found} | (
                     {"snapshots": list(self.snapshots)} if self.snapshots else {})
 
 
@@ -209,7 +214,8 @@ def _store(engine, spec: KindSpec, name: str, p: _Prepared, imported_by: str, su
                                   "source": rows["as_of_source"].iloc[0]})
     report(base + 0.6 / n, i18n.both("msg.progress_storing", name=name))
     counts = load.load(engine, spec, name, p.content_hash, rows, errors, rows_read, imported_by, agg,
-                       companions=checked.companions)
+                       companions=checked.companions, deletion_files=checked.deletions)
+    summary.notes.extend({"file": name, "note": f"{ja} / {en}"} for ja, en in counts.notes)
     if counts.conflicts is not None and not counts.conflicts.empty:  # keys stored with another count
         errors = pd.concat([errors, counts.conflicts[[c for c in counts.conflicts.columns if c in errors.columns]]],
                            ignore_index=True) if not errors.empty else counts.conflicts
@@ -286,6 +292,8 @@ def ingest_files(engine, kind: str, paths_or_uploads: Iterable, *, imported_by: 
                 summary.duplicates += counts.duplicates
                 summary.rejected += counts.rejected
                 summary.companions += counts.companions
+                summary.deletions += counts.deletions
+                summary.deletions_not_found += counts.deletions_not_found
     finally:
         # on an error or an interrupt, the file being read ahead is abandoned, not waited for
         pool.shutdown(wait=False, cancel_futures=True)

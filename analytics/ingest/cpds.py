@@ -82,6 +82,17 @@ def parse_name(member: str) -> FileName | None:
     return FileName(prefix, role, form, m["ym"], m["sender"], m["receiver"], *svc, m["ts"])
 
 
+def deletion_key(name: FileName) -> str:
+    """A deletion file's identity: its name's parts without the extension (office numbers, codes and the
+    time it was sent are public; nothing personal), so the same deletion is applied once."""
+    return "_".join(p for p in (name.prefix, name.ym, name.sender, name.sender_service, name.receiver,
+                                name.receiver_service, name.ts) if p)
+
+
+DELETION_COLUMNS = ["_pos", "deletion_key", "month", "sender_code", "receiver_code", "form", "channel",
+                    "sender_service", "receiver_service", "users", "in_input"]
+
+
 def service_problem(name: FileName) -> tuple[str, str] | None:
     """A v4.x name's サービス種類コード: both offices have one or neither, each 2 digits or a letter and a
     character (総合事業 A1…)."""
@@ -204,14 +215,17 @@ def check(file: str, members: list[tuple[str, bytes | Damaged]]):
     ``Damaged`` member, a member that is not CSV text) — one rejected row each, the other members counted.
 
     A name of the standard is read in either generation (before or from v4.0, with the offices'
-    サービス種類コード). Companion files of the unit (利用者補足, 第3表, 第7表, 予防 …) are counted as
-    companions, not read. A deletion file (DLTPLAN_ …) withdraws the users it lists from the exchange files
-    of its key sent before it in the same input; an exchange file left with no user is a companion too
-    (withdrawn), and a deletion is a companion whether or not it found its exchange here.
+    サービス種類コード, kept: the key of an exchange is month, sender, receiver, form, channel and both
+    codes). Companion files of the unit (利用者補足, 第3表, 第7表, 予防 …) are counted as companions, not
+    read. A deletion file (DLTPLAN_ …) withdraws the users it lists from the exchange files of its key sent
+    before it in the same input (an exchange file left with no user is a companion: withdrawn); each
+    deletion is handed back too, for the load to apply to the exchange stored by an earlier import
+    (``load.apply_deletions``) or to report as not found.
 
-    Returns (rows, errors, rows_read, aggregated, companions) where aggregated has the exchange key,
-    sheets (distinct users over all files of the key) and n_rows (files of the key); rows_read =
-    len(rows) + rejected members + companions.
+    Returns (rows, errors, rows_read, aggregated, companions, deletions) where aggregated has the exchange
+    key, sheets (distinct users over all files of the key) and n_rows (files of the key); deletions has
+    ``DELETION_COLUMNS`` (users: the distinct users it lists; in_input: a file of its key is here);
+    rows_read = len(rows) + rejected members + companions + len(deletions).
     """
     errors, files, deletions, companions = [], [], [], 0
     members = sorted(members, key=lambda m: m[0])
@@ -265,29 +279,39 @@ def check(file: str, members: list[tuple[str, bytes | Damaged]]):
         if not pairs:
             err(*i18n.both("rows.cpds.no_users"))
             continue
-        key = (month, sender, receiver, name.form, "digital")
-        (files if name.role == "exchange" else deletions).append((pos, key, name.ts or "", pairs))
-    for _pos, key, ts, gone in deletions:  # a deletion withdraws its users from what was sent before it
-        companions += 1
+        key = (month, sender, receiver, name.form, "digital", name.sender_service, name.receiver_service)
+        if name.role == "exchange":
+            files.append((pos, key, name.ts or "", pairs))
+        else:
+            deletions.append((pos, key, name.ts or "", pairs, deletion_key(name)))
+    withdrawn = []
+    for pos, key, ts, gone, dkey in deletions:  # a deletion withdraws its users from what was sent before it
+        here = False  # its exchange is in the input (sent before it: withdrawn; after it: sent again)
         for _p, k, sent, pairs in files:
-            if k == key and sent <= ts:
-                pairs -= gone
-    rows, users_by_key = [], {}
+            if k == key:
+                here = True
+                if sent <= ts:
+                    pairs -= gone
+        withdrawn.append((pos, dkey, *key, len(gone), here))
+    rows, users_by_key, files_by_key = [], {}, {}
     for pos, key, _ts, pairs in files:
         if not pairs:  # every user of it withdrawn by a deletion
             companions += 1
             continue
         users_by_key.setdefault(key, set()).update(pairs)
+        files_by_key[key] = files_by_key.get(key, 0) + 1
         rows.append({"_pos": pos, "month": key[0], "sender_code": key[1], "receiver_code": key[2],
-                     "form": key[3], "channel": "digital", "sheets": len(pairs)})
-    key_cols = ["month", "sender_code", "receiver_code", "form", "channel"]
+                     "form": key[3], "channel": "digital", "sender_service": key[5],
+                     "receiver_service": key[6], "sheets": len(pairs)})
+    key_cols = ["month", "sender_code", "receiver_code", "form", "channel", "sender_service", "receiver_service"]
     frame = pd.DataFrame(rows, columns=["_pos"] + key_cols + ["sheets"])
-    agg = pd.DataFrame([k + (len(v),) for k, v in users_by_key.items()], columns=key_cols + ["sheets"])
-    if not frame.empty:
-        agg = agg.merge(frame.groupby(key_cols).size().rename("n_rows").reset_index(), on=key_cols)
-    else:
-        agg["n_rows"] = pd.Series(dtype="int64")
+    agg = pd.DataFrame([k + (len(v), files_by_key[k]) for k, v in users_by_key.items()],
+                       columns=key_cols + ["sheets", "n_rows"]).astype({"sheets": "int64", "n_rows": "int64"})
+    for f in (frame, agg):  # text or None (an older name), never a float NaN
+        for c in key_cols[-2:]:
+            f[c] = f[c].astype(object)
     users_by_key.clear()  # the pairs go no further than this function
     files.clear()
     deletions.clear()
-    return frame, pd.DataFrame(errors, columns=ERROR_COLUMNS), len(members), agg, companions
+    return (frame, pd.DataFrame(errors, columns=ERROR_COLUMNS), len(members), agg, companions,
+            pd.DataFrame(withdrawn, columns=DELETION_COLUMNS))

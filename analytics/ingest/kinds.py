@@ -29,16 +29,19 @@ class Checked(tuple):
     """What a check returns: (accepted rows, problems with their position, rows read, rows summed on the key
     or None); besides, ``skipped`` (total rows, counted in rows read), ``notes`` ((ja, en) sentences the
     summary says of the input), ``warnings`` (values stored with a warning) and ``companions`` (rows read
-    that are known files of the input but no row of ours: cpds' 利用者補足, 第3表, deletions …)."""
+    that are known files of the input but no row of ours: cpds' 利用者補足, 第3表 …) and ``deletions``
+(cpds' deletion files, ``cpds.DELETION_COLUMNS``: counted in rows read, applied by the load)."""
     skipped: int = 0
     notes: tuple = ()
     warnings: int = 0
     companions: int = 0
+    deletions: pd.DataFrame | None = None
 
     def __new__(cls, rows, errors, rows_read, aggregated, skipped: int = 0, notes=(), warnings: int = 0,
-                companions: int = 0):
+                companions: int = 0, deletions: pd.DataFrame | None = None):
         out = super().__new__(cls, (rows, errors, rows_read, aggregated))
         out.skipped, out.notes, out.warnings, out.companions = skipped, tuple(notes), warnings, companions
+        out.deletions = deletions
         return out
 
 
@@ -146,11 +149,17 @@ def _check_cpds(name: str, content, _as_of=None) -> Checked:
         else:
             members = [(name, content)]
     try:
-        rows, errors, rows_read, agg, companions = cpds.check(name, members)
+        rows, errors, rows_read, agg, companions, deletions = cpds.check(name, members)
     except FileRefused as exc:
         exc.file = exc.file or name
         raise
-    return Checked(rows, _errors_out(name, errors, None), rows_read, agg, companions=companions)
+    return Checked(rows, _errors_out(name, errors, None), rows_read, agg, companions=companions,
+                   deletions=deletions)
+
+
+def _store_cpds(conn, batch_id, rows, aggregated):
+    """The 標準仕様's files: the exchange key includes both offices' サービス種類コード (null: older names)."""
+    return load.store_exchanges(conn, batch_id, rows, aggregated, key=load.CPDS_KEY)
 
 
 # ---------------------------------------------------------------- stores
@@ -209,7 +218,7 @@ SPECS: dict[str, KindSpec] = {s.name: s for s in (
           store=_keyed(schema.profiles, _PROFILE_KEY, ["users", "care_managers"],
                        coalesce=("users", "care_managers")),
           dedupe_key=_PROFILE_KEY),
-    _spec("cpds", check=_check_cpds, store=load.store_exchanges, dedupe_key=tuple(load.EXCHANGE_KEY),
+    _spec("cpds", check=_check_cpds, store=_store_cpds, dedupe_key=tuple(load.CPDS_KEY),
           refresh=aggregates.add_batch, folder_is_one_input=True, position_column="_pos"),
 )}
 KINDS = FILE_KINDS

@@ -8,6 +8,7 @@ is a duplicate, a key stored with other sheets is rejected (the stored value is 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import getpass
 import threading
@@ -19,10 +20,15 @@ import sqlalchemy as sa
 
 from analytics import i18n
 from analytics.domain import formats
-from analytics.store import definitions, schema
+from analytics.ingest import deletions
+from analytics.store import aggregates, definitions, schema
 from analytics.store import engine as store_engine
 
 EXCHANGE_KEY = ["month", "sender_code", "receiver_code", "form", "channel"]
+# the 標準仕様's files (cpds): the same pair, month and form for other サービス種類コード (a v4.x name's) is
+# another exchange; null codes (an older name) compare equal to each other
+SERVICES = ["sender_service", "receiver_service"]
+CPDS_KEY = EXCHANGE_KEY + SERVICES
 ROW_COLUMN = "_row"  # optional column of the accepted rows: their row number in the file
 CONFLICTS_IN_SUMMARY = 1_000  # conflicts handed back in Counts.conflicts; all are in rejected_rows
 
@@ -33,6 +39,7 @@ _TYPES = {
     "sender_code": sa.String(10), "receiver_code": sa.String(10), "form": sa.String(10),
     "channel": sa.String(10), "sheets": sa.BigInteger(), "n_rows": sa.BigInteger(), "users": sa.Integer(),
     "care_managers": sa.Integer(), "registered_from_snapshot": sa.Boolean(),
+    "sender_service": sa.String(2), "receiver_service": sa.String(2),
 }
 
 
@@ -46,6 +53,9 @@ class Counts:
     # exchange rows whose key is stored with another count (their problems; the first CONFLICTS_IN_SUMMARY)
     conflicts: pd.DataFrame | None = None
     companions: int = 0  # rows read that are known files of the input but no row of ours (not stored)
+    deletions: int = 0   # rows read that are deletion files (cpds' DLT…), applied or not found
+    deletions_not_found: int = 0  # of them: their exchange is neither in the input nor stored
+    notes: list = dataclasses.field(default_factory=list)  # (ja, en) said of the file by the load
 
 
 def default_user() -> str:
@@ -161,14 +171,18 @@ def _one_import_at_a_time(engine):
 
 
 def load(engine, spec, file: str, content_hash: str, rows: pd.DataFrame, errors: pd.DataFrame,
-         rows_read: int, imported_by: str, aggregated: pd.DataFrame | None = None, companions: int = 0) -> Counts:
+         rows_read: int, imported_by: str, aggregated: pd.DataFrame | None = None, companions: int = 0,
+         deletion_files: pd.DataFrame | None = None) -> Counts:
     """Store one file's accepted rows and rejected rows atomically through its kind's spec
     (``analytics.ingest.kinds.KindSpec``: ``store`` writes the rows, ``refresh`` the pre-aggregates);
     returns the counts.
 
     Exchange rows whose natural key is stored with a different count are rejected here, not stored: they
     are counted in ``rejected``, kept in ``rejected_rows`` and returned in ``Counts.conflicts`` (the first
-    ``CONFLICTS_IN_SUMMARY``), so the caller lists them with the file's other problems."""
+    ``CONFLICTS_IN_SUMMARY``), so the caller lists them with the file's other problems.
+
+    ``deletion_files`` (cpds): applied to the exchanges stored before this file, in the same transaction
+    (``analytics.ingest.deletions``), and the pre-aggregates of the months they changed rebuilt."""
     rejected = int(errors["pos"].nunique()) if not errors.empty else 0
     kind = spec.name
     found, conflicts = _no_conflicts_found(), _no_conflicts()
@@ -182,6 +196,7 @@ def load(engine, spec, file: str, content_hash: str, rows: pd.DataFrame, errors:
             return counts
         batch_id = _new_batch_id(conn)
         dup = 0
+        applied = deletions.apply(conn, batch_id, deletion_files)
         if len(rows):  # a frame, or an Arrow table from analytics.ingest.fast
             dup, stored_other = spec.store(conn, batch_id, rows, aggregated)
             if stored_other is not None:
@@ -189,13 +204,16 @@ def load(engine, spec, file: str, content_hash: str, rows: pd.DataFrame, errors:
                 conflicts = _conflict_errors(rows, found, spec.position_column, file)
         conflicted = int(found["n_rows"].sum())
         counts = Counts(batch_id, rows_read, len(rows) - dup - conflicted, dup, rejected + conflicted,
-                        companions=companions)
+                        companions=companions, deletions=applied.files, deletions_not_found=applied.not_found,
+                        notes=applied.notes)
         _record(conn, batch_id, kind, file, content_hash, imported_by, counts,
                 errors if conflicts.empty else conflicts if errors.empty else
                 pd.concat([errors, conflicts[[c for c in conflicts.columns if c in errors.columns]]],
                           ignore_index=True))
         if counts.accepted and spec.refresh is not None:  # keep the pre-aggregates fresh
             spec.refresh(conn, batch_id)
+        if applied.months:  # stored exchanges changed by deletion files: their months again
+            aggregates.refresh_if_fresh(conn, applied.months)
     counts.conflicts = conflicts.head(CONFLICTS_IN_SUMMARY)
     return counts
 
@@ -295,25 +313,33 @@ def _aggregate_arrow(rows):
         con.close()
 
 
-def store_exchanges(conn, batch_id: int, rows: pd.DataFrame,
-                    aggregated: pd.DataFrame | None) -> tuple[int, pd.DataFrame]:
-    """Insert the keys not stored yet; (duplicate rows, conflicts: keys stored with other sheets)."""
-    if aggregated is None and store_engine.is_duckdb(conn):
+def _same(c: str) -> str:
+    """e and s agree on column c (a service code may be null on both sides: an older file name)."""
+    return f"e.{c} IS NOT DISTINCT FROM s.{c}" if c in SERVICES else f"e.{c} = s.{c}"
+
+
+def store_exchanges(conn, batch_id: int, rows: pd.DataFrame, aggregated: pd.DataFrame | None,
+                    key: list[str] = EXCHANGE_KEY) -> tuple[int, pd.DataFrame]:
+    """Insert the keys not stored yet; (duplicate rows, conflicts: keys stored with other sheets). ``key``:
+    the natural key (``CPDS_KEY`` for the 標準仕様's files: with the offices' サービス種類コード)."""
+    if aggregated is None and store_engine.is_duckdb(conn) and key == EXCHANGE_KEY:
         return _load_exchanges_duckdb(conn, batch_id, rows)
     if aggregated is None and not isinstance(rows, pd.DataFrame):  # Arrow rows from analytics.ingest.fast
         agg = _aggregate_arrow(rows)
     else:
         agg = aggregated if aggregated is not None else aggregate_exchanges(rows)
-        agg = _dates_as_objects(agg[EXCHANGE_KEY + ["sheets", "n_rows"]])
+        agg = _dates_as_objects(agg[key + ["sheets", "n_rows"]])
+        for c in set(key) & set(SERVICES):
+            agg[c] = agg[c].astype(object).where(agg[c].notna(), None)
         agg["sheets"] = agg["sheets"].astype("int64")
         agg["n_rows"] = agg["n_rows"].astype("int64")
     lo, hi = _month_span(agg)
     # the stored rows of the file's months only; a file of months not stored yet needs no probe at all
-    on = "e.month BETWEEN :lo AND :hi AND " + " AND ".join(f"e.{c} = s.{c}" for c in EXCHANGE_KEY)
+    on = "e.month BETWEEN :lo AND :hi AND " + " AND ".join(_same(c) for c in key)
     stored_before = _months_stored(conn, lo, hi)
-    st, cols = "_stage_exchanges", ", ".join(EXCHANGE_KEY)
+    st, cols = "_stage_exchanges", ", ".join(key)
     insert = (f"INSERT INTO exchanges ({cols}, sheets, batch_id) "
-              f"SELECT {', '.join('s.' + c for c in EXCHANGE_KEY)}, s.sheets, :b FROM {st} s")
+              f"SELECT {', '.join('s.' + c for c in key)}, s.sheets, :b FROM {st} s")
     with staged(conn, st, agg):
         if not stored_before:
             conn.execute(sa.text(insert), {"b": batch_id})
@@ -321,7 +347,7 @@ def store_exchanges(conn, batch_id: int, rows: pd.DataFrame,
         # another file of a month already stored (a month sent in several files): probed by hash joins
         # (with the staged rows unanalysed, PostgreSQL looped over the month's stored rows for each one)
         with store_engine.hash_joins(conn, analyze=[st]):
-            skeys = ", ".join(f"s.{c}" for c in EXCHANGE_KEY)
+            skeys = ", ".join(f"s.{c}" for c in key)
             conn.execute(sa.text(
                 f"CREATE TEMPORARY TABLE _stage_exchange_match AS "
                 f"SELECT {skeys}, s.sheets, s.n_rows, CAST(SUM(e.sheets) AS BIGINT) AS stored_sheets "
@@ -329,7 +355,7 @@ def store_exchanges(conn, batch_id: int, rows: pd.DataFrame,
                 {"lo": lo, "hi": hi})
             dup = _one(conn, sa.text("SELECT COALESCE(SUM(n_rows), 0) FROM _stage_exchange_match "
                                      "WHERE stored_sheets = sheets"))
-            found = _fetch_conflicts(conn, "_stage_exchange_match")
+            found = _fetch_conflicts(conn, "_stage_exchange_match", key)
             conn.execute(sa.text(f"{insert} WHERE NOT EXISTS (SELECT 1 FROM exchanges e WHERE {on})"),
                          {"b": batch_id, "lo": lo, "hi": hi})
             conn.execute(sa.text("DROP TABLE _stage_exchange_match"))
@@ -343,19 +369,20 @@ _ERROR_COLUMNS = ["pos", "column", "value", "reason_ja", "reason_en", "row", "fi
 
 
 def _no_conflicts_found() -> pd.DataFrame:
-    return pd.DataFrame(columns=_FOUND_COLUMNS)
+    return pd.DataFrame(columns=_FOUND_COLUMNS + SERVICES)
 
 
 def _no_conflicts() -> pd.DataFrame:
     return pd.DataFrame(columns=_ERROR_COLUMNS)
 
 
-def _fetch_conflicts(conn, table: str) -> pd.DataFrame:
+def _fetch_conflicts(conn, table: str, key: list[str] = EXCHANGE_KEY) -> pd.DataFrame:
     """The staged keys stored with other sheets (few: fetched whole; none in the usual re-import)."""
+    names = key + ["sheets", "n_rows", "stored_sheets"]
     found = conn.execute(sa.text(
-        f"SELECT {', '.join(_FOUND_COLUMNS)} FROM {table} WHERE stored_sheets <> sheets "
-        f"ORDER BY {', '.join(EXCHANGE_KEY)}")).fetchall()
-    return pd.DataFrame([tuple(r) for r in found], columns=_FOUND_COLUMNS)
+        f"SELECT {', '.join(names)} FROM {table} WHERE stored_sheets <> sheets "
+        f"ORDER BY {', '.join(key)}")).fetchall()
+    return pd.DataFrame([tuple(r) for r in found], columns=names)
 
 
 def conflict_reason(stored: int, sheets: int) -> tuple[str, str]:
@@ -363,7 +390,7 @@ def conflict_reason(stored: int, sheets: int) -> tuple[str, str]:
     return i18n.both("rows.conflict", stored=stored, sheets=sheets)
 
 
-def _row_numbers(rows, position_column: str | None) -> pd.DataFrame | None:
+def _row_numbers(rows, position_column: str | None, key: list[str]) -> pd.DataFrame | None:
     """The accepted rows' keys with their row number in the file, when the rows carry it: a ``_row``
     column, or the kind's own position column (a member of a folder, numbered from 1 as its other
     problems are)."""
@@ -374,7 +401,7 @@ def _row_numbers(rows, position_column: str | None) -> pd.DataFrame | None:
         source = position_column
     else:
         return None
-    wanted = EXCHANGE_KEY + [source]
+    wanted = key + [source]
     frame = (rows.select(wanted).to_pandas() if not isinstance(rows, pd.DataFrame) else rows[wanted].copy())
     frame = frame.rename(columns={source: "row"})
     if source != ROW_COLUMN:
@@ -390,16 +417,21 @@ def _conflict_errors(rows, found: pd.DataFrame, position_column: str | None, fil
         return _no_conflicts()
     found = found.copy()
     found["month"] = pd.to_datetime(found["month"])
-    numbered = _row_numbers(rows, position_column)
+    key = [c for c in EXCHANGE_KEY + SERVICES if c in found.columns]
+    numbered = _row_numbers(rows, position_column, key)
     if numbered is not None:
-        found = found.merge(numbered, on=EXCHANGE_KEY, how="left")
+        found = found.merge(numbered, on=key, how="left")
         found["row"] = found["row"].fillna(0)
         found = found.sort_values(["row"] + EXCHANGE_KEY, kind="stable")
     else:
         found["row"] = 0
     reasons = [conflict_reason(int(a), int(b)) for a, b in zip(found["stored_sheets"], found["sheets"])]
-    value = (found["month"].map(formats.iso_month) + " " + found["sender_code"].astype(str) + "→"
-             + found["receiver_code"].astype(str) + " " + found["form"].astype(str) + " "
+    def service(c):  # "_43" after an office number of a v4.x name, nothing for an older one
+        return found[c].map(lambda v: f"_{v}" if isinstance(v, str) else "") if c in found else ""
+
+    value = (found["month"].map(formats.iso_month) + " " + found["sender_code"].astype(str)
+             + service("sender_service") + "→" + found["receiver_code"].astype(str)
+             + service("receiver_service") + " " + found["form"].astype(str) + " "
              + found["channel"].astype(str) + ": " + found["sheets"].astype("int64").astype(str))
     return pd.DataFrame({
         "pos": -1 - pd.RangeIndex(len(found)).to_numpy(),  # negative: not a position of the read table

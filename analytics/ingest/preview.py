@@ -13,9 +13,9 @@ def read_uploaded_log(name: str, data: bytes) -> tuple[pd.DataFrame, pd.DataFram
     Raises ``analytics.errors.FileRefused`` for a file that cannot be read at all."""
     cols = ["month", "sender_code", "receiver_code", "form", "channel", "sheets"]
     if read.sniff_kind(name, data) == "zip":
-        _rows, errors, _n, agg, _companions = cpds.check(name, cpds.members_of_zip(name, data))
+        _rows, errors, _n, agg, _companions, _deletions = cpds.check(name, cpds.members_of_zip(name, data))
         numbers = errors["pos"] + 1
-        rows = agg[cols].copy()
+        rows = agg.groupby(cols[:-1], sort=False)["sheets"].sum().reset_index()  # over サービス種類コード
     else:
         table = read.read_table("exchanges", name, data)
         checked = validate.exchanges(table)

@@ -230,6 +230,16 @@ def add_batch(conn, batch_id: int) -> None:
     analyze(conn)
 
 
+def refresh_if_fresh(conn, months: Iterable[dt.date]) -> None:
+    """After stored exchanges of ``months`` changed in place (a deletion file took sheets off): rebuild those
+    months when the pre-aggregates are fresh otherwise; stale ones stay stale (queries read exchanges until
+    the next full refresh). Inside the import's transaction, after its batch row and any ``add_batch``."""
+    lock(conn)
+    stored = backend.get_meta(conn, META_KEY)
+    if stored is not None and stored == token(conn):
+        refresh(conn, months)
+
+
 def ensure_fresh(engine) -> bool:
     """Rebuild when stale (e.g. after a database was filled by hand); True when a rebuild ran."""
     with engine.begin() as conn:

@@ -272,6 +272,21 @@ def in_master(code_col):
     return sa.exists().where(O.c.office_code == code_col)
 
 
+def in_master_at(code_col, d):
+    """In the master at D: the office number is in the office master and the office is open at D; a registration of another number, or of an office the master closed by D (gone from a dated master), is counted and listed separately with its closing date, never in a rate.
+
+    In SQL: ``in_master`` and ``office_open_at`` of the 事業所番号 ``code_col`` at ``d``."""
+    return sa.and_(in_master(code_col), office_open_at(d, code_col))
+
+
+def closed_on_at(code_col, d):
+    """The date the master closed the office ``code_col`` (the closure in force at ``d``), else null."""
+    C = schema.office_closures
+    return (sa.select(sa.func.max(C.c.closed_on))
+            .where(C.c.office_code == code_col, C.c.closed_on <= d,
+                   sa.or_(C.c.reopened_on.is_(None), C.c.reopened_on > d)).scalar_subquery())
+
+
 # ---------------------------------------------------------------- channels
 
 def is_digital(channel_col):

@@ -357,9 +357,16 @@ def _master_snapshots(conn: Connection) -> None:
     office_closures), created by create_all after the migrations; no stored office closes."""
 
 
+def _exchange_services(conn: Connection) -> None:
+    """7: exchanges.sender_service / receiver_service (null for every stored row: their names were not
+    kept); exchange_deletions is created by create_all after the migrations."""
+    for column in ("sender_service", "receiver_service"):
+        conn.execute(sa.text(f"ALTER TABLE exchanges ADD COLUMN IF NOT EXISTS {column} VARCHAR(2)"))
+
+
 MIGRATIONS: dict[int, list] = {2: [_office_aggregates], 3: [_no_month_index_on_duckdb],
                                4: [_monthly_month_index_on_postgresql], 5: [_registration_snapshots],
-                               6: [_master_snapshots]}
+                               6: [_master_snapshots], 7: [_exchange_services]}
 
 
 def current_version(conn: Connection) -> int:

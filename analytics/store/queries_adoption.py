@@ -180,24 +180,29 @@ def adoption_monthly(engine, start: dt.date, end: dt.date, by: str = "nation",
 
 
 def not_in_master(engine, as_of: dt.date, prefecture: str | None = None) -> pd.DataFrame:
-    """Registrations at ``as_of`` whose 事業所番号 is not in the master, one row per office:
-    office_code, prefecture_code (the registration's), registered_on (earliest current start)."""
+    """Registrations at ``as_of`` whose 事業所番号 is not in the master at that date (``in_master_at``:
+    not in it, or closed in it by then), one row per office: office_code, prefecture_code (the
+    registration's), registered_on (earliest current start), closed_on (the master's closing date, else
+    null: not in the master at all)."""
     q = (sa.select(R.c.office_code, sa.func.min(R.c.prefecture_code).label("prefecture_code"),
-                   sa.func.min(R.c.registered_on).label("registered_on"))
+                   sa.func.min(R.c.registered_on).label("registered_on"),
+                   sa.func.max(D.closed_on_at(R.c.office_code, as_of)).label("closed_on"))
          .where(D.registered_at(as_of),
-                ~D.in_master(R.c.office_code),
+                ~D.in_master_at(R.c.office_code, as_of),
                 *([R.c.prefecture_code == prefecture] if prefecture else []))
          .group_by(R.c.office_code).order_by(R.c.office_code))
     out = store_engine.read_df(engine, q)
     if not out.empty:
         out["registered_on"] = pd.to_datetime(out["registered_on"]).dt.date
+        out["closed_on"] = pd.to_datetime(out["closed_on"]).dt.date.astype(object).where(out["closed_on"].notna(), None)
     return out
 
 
 def not_in_master_counts(engine, as_of: dt.date) -> pd.DataFrame:
-    """Per registration prefecture: the number of registered 事業所番号 not in the master."""
+    """Per registration prefecture: the number of registered 事業所番号 not in the master at ``as_of``
+    (``in_master_at``: not in it, or closed in it by then)."""
     inner = (sa.select(R.c.office_code, sa.func.min(R.c.prefecture_code).label("prefecture_code"))
-             .where(D.registered_at(as_of), ~D.in_master(R.c.office_code))
+             .where(D.registered_at(as_of), ~D.in_master_at(R.c.office_code, as_of))
              .group_by(R.c.office_code).subquery("nim"))
     q = (sa.select(inner.c.prefecture_code, sa.func.count().label("not_in_master"))
          .group_by(inner.c.prefecture_code).order_by(inner.c.prefecture_code))

@@ -204,7 +204,25 @@ def office_monthly(engine, office_code: str) -> pd.DataFrame:
 
 
 PARTNER_COLUMNS = ["partner_code", "name", "registered", "sheets", "sheets_sent", "sheets_received",
-                   "digital_sheets", "paper_sheets", "month"]
+                   "digital_sheets", "paper_sheets", "month", "services"]
+SERVICE_SEPARATOR = "・"
+
+
+def _services_text(frame: pd.DataFrame) -> pd.Series:
+    """Per partner_code, its サービス種類コード in the sheets (from v4.x file names; "" when none said)."""
+    frame = frame.dropna(subset=["service"])
+    return frame.groupby("partner_code")["service"].agg(lambda s: SERVICE_SEPARATOR.join(sorted(set(s))))
+
+
+def _partner_services(engine, office_code: str, month) -> pd.Series:
+    """The partners' サービス種類コード (the partner side's, kept from v4.x names of the 標準仕様) in the
+    month: an office number with several services is one partner, its services said."""
+    side = sa.case((e.c.sender_code == office_code, e.c.receiver_code), else_=e.c.sender_code)
+    service = sa.case((e.c.sender_code == office_code, e.c.receiver_service), else_=e.c.sender_service)
+    q = (sa.select(side.label("partner_code"), service.label("service")).distinct()
+         .where(e.c.month == month, sa.or_(e.c.sender_code == office_code, e.c.receiver_code == office_code),
+                service.is_not(None)))
+    return _services_text(read_df(engine, q))
 
 
 def office_partners(engine, office_code: str, *, month: dt.date | None = None) -> pd.DataFrame:
@@ -239,6 +257,7 @@ def office_partners(engine, office_code: str, *, month: dt.date | None = None) -
     df["sheets_received"] = df["sheets"] - df["sheets_sent"]
     df["paper_sheets"] = df["sheets"] - df["digital_sheets"]
     df["month"] = pd.Timestamp(month).date()
+    df["services"] = df["partner_code"].map(_partner_services(engine, office_code, month)).astype(object).fillna("")
     # unregistered partners first, by paper sheets they would turn digital
     return df.sort_values(["registered", "paper_sheets", "partner_code"], ascending=[True, False, True],
                           kind="stable").reset_index(drop=True)[PARTNER_COLUMNS]
@@ -300,6 +319,11 @@ def local_office_partners(fx: pd.DataFrame, office_code: str, month: dt.date | N
     g["sheets_received"] = g["sheets"] - g["sheets_sent"]
     g["paper_sheets"] = g["sheets"] - g["digital_sheets"]
     g["month"] = month
+    if "sender_service" in f.columns:  # a CPDS ZIP read in memory: the partner side's サービス種類コード
+        svc = f.assign(service=f["receiver_service"].where(sent, f["sender_service"]))
+        g["services"] = g["partner_code"].map(_services_text(svc)).astype(object).fillna("")
+    else:
+        g["services"] = ""
     return g.sort_values(["registered", "paper_sheets", "partner_code"], ascending=[True, False, True],
                          kind="stable").reset_index(drop=True)[PARTNER_COLUMNS]
 

@@ -28,8 +28,9 @@ from analytics.domain.codes import CHANNELS, FORMS  # noqa: F401  (re-exported: 
 # 2: per-office pre-aggregates (analytics.store.aggregates_office); 3: no month index on DuckDB;
 # 4: PostgreSQL indexes exchanges_monthly by month; 5: registration snapshots (registered_from_snapshot,
 # registration_snapshots, snapshot_offices); 6: office master snapshots (master_snapshots,
-# master_snapshot_services, office_closures)
-SCHEMA_VERSION = 6
+# master_snapshot_services, office_closures); 7: the サービス種類コード of a v4.x exchange file's name
+# (exchanges.sender_service / receiver_service) and the deletion files applied (exchange_deletions)
+SCHEMA_VERSION = 7
 
 metadata = MetaData()
 
@@ -166,11 +167,33 @@ exchanges = Table(
     Column("channel", String(10), nullable=False),
     Column("sheets", BigInteger, nullable=False),
     Column("batch_id", BigInteger),
+    # the sender's and receiver's サービス種類コード from a v4.x (令和6年7月〜) file name of the 標準仕様
+    # (UPPLAN_{YYYYMM}_{sender}_43_{receiver}_11_…): one office number with several services is one office,
+    # but the pair's services say which service the sheets were for. Null: an older name, or a log without them.
+    Column("sender_service", String(2)),
+    Column("receiver_service", String(2)),
 )
 # PostgreSQL only: DuckDB skips months by its zone maps (exchange logs come a month per file, so stored
 # rows are mostly in month order; a file of several months still reads right, only with fewer skips),
 # while an ART index there costs every import ≈0.2 s per million rows at commit.
 Index("ix_exchanges_month", exchanges.c.month).ddl_if(dialect="postgresql")
+
+# Deletion files of the 標準仕様 (DLTPLAN_/DLTJSK_/DLT1KYO_/DLT2KYO_…) applied to the exchange they withdraw,
+# once each: deletion_key is the file's name without its extension (public office numbers, codes and the
+# time it was sent; no personal data), so the same deletion in a later folder is not applied again.
+# users: the distinct users it withdrew (taken off the exchange's sheets).
+exchange_deletions = Table(
+    "exchange_deletions", metadata,
+    Column("deletion_key", String(80), primary_key=True, autoincrement=False),
+    Column("month", Date, nullable=False),
+    Column("sender_code", String(10), nullable=False),
+    Column("receiver_code", String(10), nullable=False),
+    Column("form", String(10), nullable=False),
+    Column("sender_service", String(2)),
+    Column("receiver_service", String(2)),
+    Column("users", BigInteger, nullable=False),
+    Column("batch_id", BigInteger),
+)
 
 profiles = Table(
     "profiles", metadata,

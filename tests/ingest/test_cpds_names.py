@@ -93,7 +93,8 @@ def test_other_names_do_not_parse(name):
 
 
 def _check(summary):
-    assert summary.rows_read == summary.accepted + summary.duplicates + summary.rejected + summary.companions
+    assert summary.rows_read == (summary.accepted + summary.duplicates + summary.rejected + summary.companions
+                                 + summary.deletions)
     assert not summary.refused
 
 
@@ -125,8 +126,8 @@ def test_a_v41_folder_through_the_cli(db_url, tmp_path, capsys):
         (folder / name).write_bytes(data)
     assert main(["--db", db_url, "ingest", "cpds", str(folder)]) == 0
     line = capsys.readouterr().out.splitlines()[0]
-    assert line.endswith("取込 4 行、重複 0 行、除外 0 行 （ほかに関連ファイル 5 件: 利用者補足・第3表・第7表・予防・"
-                         "削除など、件数には数えません）")
+    assert line.endswith("取込 4 行、重複 0 行、除外 0 行 （ほかに関連ファイル 5 件: 利用者補足・第3表・第7表・予防など、"
+                         "件数には数えません）")
     assert main(["--lang", "en", "--db", db_url, "ingest", "cpds", str(folder), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert (out["rows_read"], out["accepted"], out["duplicates"], out["rejected"], out["companions"]) == (
@@ -140,7 +141,10 @@ def test_old_and_new_names_in_one_zip(engine):
     s = ingest_files(engine, "cpds", [("mixed.zip", cpds_zip(files))])
     _check(s)
     assert (s.accepted, s.companions) == (2, 0)
-    assert table(engine, "exchanges")["sheets"].tolist() == [2]   # one key: both users
+    # two keys: the older name says no サービス種類コード, the v4.1 name says 43 → 11
+    stored = table(engine, "exchanges", "sender_service NULLS FIRST")
+    got = stored[["sender_service", "receiver_service", "sheets"]].astype(object)
+    assert got.where(got.notna(), None).values.tolist() == [[None, None, 1], ["43", "11", 1]]
 
 
 @pytest.mark.parametrize("name,reason", [
@@ -173,7 +177,12 @@ def test_a_deletion_withdraws_its_users_from_the_plan_sent_before_it(engine):
              v4("DLTPLAN", ym="202507"): cpds_csv([U1])}                    # its exchange is not here
     s = ingest_files(engine, "cpds", [("deletions.zip", cpds_zip(files))])
     _check(s)
-    assert (s.rows_read, s.accepted, s.rejected, s.companions) == (7, 2, 0, 5)
+    assert (s.rows_read, s.accepted, s.rejected, s.companions, s.deletions) == (7, 2, 0, 1, 4)
+    assert s.deletions_not_found == 1   # DLTPLAN of 2025-07: neither here nor stored
+    assert [n["note"].split(" / ")[0] for n in s.notes] == [
+        f"削除ファイル {v4('DLTPLAN', ym='202507')[:-4]}: 対象の提供票（2025-07 {CM}→{SVC}）が見つかりません。"
+        "この取込にもデータベースにもないため、何も削除していません（提供票を取り込んだ後に、この削除ファイルを"
+        "もう一度取り込んでください）"]
     stored = table(engine, "exchanges", "form")
     assert list(zip(stored["form"], stored["sheets"])) == [("actual", 1), ("plan", 1)]
     assert set(stored["month"].map(str)) == {"2025-08-01"}
@@ -208,4 +217,19 @@ def test_the_import_page_shows_companions(duck_url):
     assert not at.exception, at.exception
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"ファイル数": "1", "読込行数": "9", "取込": "4", "重複（登録済み）": "0", "除外": "0",
-                       "関連ファイル（補足・削除など）": "5"}
+                       "関連ファイル（補足など）": "5"}
+
+
+def test_one_partner_with_two_services_is_one_partner_its_services_said(engine):
+    """The same office numbers for 訪問介護 (11) and 訪問看護 (13): two exchanges (the pair's services tell
+    which service the sheets were for), one partner in 事業所ビュー with both codes."""
+    from analytics.store import queries_channels as qc
+    files = {v4("UPPLAN"): cpds_csv([U1, U2]), v4("UPPLAN", r_svc="13"): cpds_csv([U1])}
+    s = ingest_files(engine, "cpds", [("two_services.zip", cpds_zip(files))])
+    _check(s)
+    assert s.accepted == 2
+    stored = table(engine, "exchanges", "receiver_service")
+    assert list(zip(stored["receiver_service"], stored["sheets"])) == [("11", 2), ("13", 1)]
+    partners = qc.office_partners(engine, CM)
+    assert partners[["partner_code", "sheets", "services"]].values.tolist() == [[SVC, 3, "11・13"]]
+    assert qc.office_partners(engine, SVC)["services"].tolist() == ["43"]

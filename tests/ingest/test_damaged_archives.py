@@ -276,7 +276,7 @@ CPDS_CASES = {
 
 
 def test_the_good_archive_counts_three_files():
-    _rows, errors, n, agg, _companions = cpds.check("x.zip", cpds.members_of_zip("x.zip", cpds_archive()))
+    _rows, errors, n, agg, _companions, _deletions = cpds.check("x.zip", cpds.members_of_zip("x.zip", cpds_archive()))
     assert (n, len(errors), sorted(agg["sheets"])) == (3, 0, [1, 1, 2])   # BAD intact: A→C plan, one user
 
 

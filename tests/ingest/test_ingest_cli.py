@@ -33,7 +33,7 @@ def test_cli_json_and_idempotence(db_url, tmp_path, capsys):
     assert main(["--db", db_url, "ingest", "registrations", path, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert list(out) == ["kind", "files", "rows_read", "accepted", "duplicates", "rejected", "errors", "refused",
-                         "skipped", "warnings", "notes", "companions"]
+                         "skipped", "warnings", "notes", "companions", "deletions", "deletions_not_found"]
     assert out["refused"] == []
     assert (out["kind"], out["files"], out["rows_read"], out["accepted"], out["duplicates"], out["rejected"]) == (
         "registrations", 1, 3, 2, 0, 1)

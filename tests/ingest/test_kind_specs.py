@@ -21,8 +21,10 @@ def test_every_kind_has_one_spec_with_its_table_and_key():
         assert spec.name == name and spec.label_ja and spec.label_en
         assert spec.table is columns.SPECS.get(name)
     assert spec_for("registrations").dedupe_key == ("office_code", "registered_on")
-    assert spec_for("exchanges").dedupe_key == spec_for("cpds").dedupe_key == (
+    assert spec_for("exchanges").dedupe_key == (
         "month", "sender_code", "receiver_code", "form", "channel")
+    # the 標準仕様's files: the same pair, month and form for other サービス種類コード is another exchange
+    assert spec_for("cpds").dedupe_key == spec_for("exchanges").dedupe_key + ("sender_service", "receiver_service")
     assert [k for k in KINDS if spec_for(k).folder_is_one_input] == ["cpds"]
     assert [k for k in KINDS if spec_for(k).refresh is None] == ["profiles"]
 

@@ -259,3 +259,44 @@ def test_closures_frame_oracle():
     got = definitions.office_closures_from_snapshots(cov, mem, offices, services)
     assert [(r.office_code, r.closed_on.date(), pd.isna(r.reopened_on)) for r in got.itertuples()] == [
         ("b", DEC, True), ("e", DEC, True)]   # x: never covered, open; e: its 27 '*' master lists no one
+
+
+def test_a_registered_office_closed_in_the_master_is_listed_not_lost(db_url, capsys):
+    """B is registered and vanishes from December's master: from then on it is in neither the numerator nor
+    the denominator, and is listed with the offices not in the master, with its closing date (CLI note, page)."""
+    engine = store_engine.get_engine(db_url)
+    two_masters(engine)
+    assert qa.not_in_master(engine, AUG).empty
+    got = qa.not_in_master(engine, JAN)
+    assert got[["office_code", "prefecture_code", "closed_on"]].values.tolist() == [[B, "30", DEC]]
+    assert qa.not_in_master_counts(engine, JAN).values.tolist() == [["30", 1]]
+    assert cli.main(["--db", db_url, "report", "adoption", "--prefecture", "30", "--as-of", "2026-01-31",
+                     "--format", "json"]) == 0
+    assert capsys.readouterr().err.strip().endswith(
+        "注: 事業所マスタにない登録事業所 1 件（基準日にマスタで閉鎖済みの事業所を含む）は登録率に含めていません"
+        "（基準日 2026-01-31）。")
+    # a registration of a number never in the master: listed with no closing date
+    ingest_files(engine, "registrations", [("reg2.csv", registrations(F))])
+    got = qa.not_in_master(engine, JAN).set_index("office_code")["closed_on"].to_dict()
+    assert got == {B: DEC, F: None}
+
+
+def test_the_municipality_page_lists_a_closed_registered_office_with_its_date(duck_url):
+    import pathlib
+
+    from streamlit.testing.v1 import AppTest
+    engine = store_engine.get_engine(duck_url)
+    two_masters(engine)
+    with engine.begin() as conn:
+        store_engine.set_meta(conn, "as_of", JAN.isoformat())
+    at = AppTest.from_file(str(pathlib.Path(__file__).resolve().parents[2] / "app.py"), default_timeout=60)
+    at.session_state["db_url"] = duck_url
+    at.session_state["lang"] = "ja"
+    at.run()
+    at.switch_page("analytics/ui/pages/municipalities.py").run()
+    assert not at.exception, at.exception
+    label = next(e.label for e in at.expander if "マスタにない登録事業所" in e.label)
+    assert label.startswith("事業所マスタにない登録事業所（1 件、基準日にマスタで閉鎖済みの事業所を含む")
+    listed = next(d.value for d in at.dataframe if "マスタでの閉鎖日" in d.value.columns)
+    assert listed["事業所番号"].tolist() == [B]
+    assert pd.Timestamp(listed["マスタでの閉鎖日"].iloc[0]).date() == DEC

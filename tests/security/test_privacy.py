@@ -69,7 +69,7 @@ def test_users_counted_across_files_of_one_key():
     a, b = office(30, 1), office(30, 2)
     members = [(f"UPPLAN_202508_{a}_{b}_20250805120000.csv", cpds_csv([("302018", "0000000001"), ("302018", "0000000002")])),
                (f"UPPLAN_202508_{a}_{b}_20250805120001.csv", cpds_csv([("302018", "0000000002"), ("302018", "0000000003")]))]
-    rows, errors, rows_read, agg, _companions = cpds.check("f", members)
+    rows, errors, rows_read, agg, _companions, _deletions = cpds.check("f", members)
     assert agg["sheets"].tolist() == [3] and rows_read == 2 and errors.empty
 
 

@@ -99,7 +99,8 @@ def test_migration_3_drops_duckdb_month_index_and_keeps_rows(duck_url):
     eng = store_engine.get_engine(duck_url)
     with eng.begin() as conn:   # as a schema-2 database left it: the index, version 2, stored rows
         conn.execute(sa.text("CREATE INDEX ix_exchanges_month ON exchanges (month)"))
-        conn.execute(sa.text("INSERT INTO exchanges VALUES ('2025-04-01', '0110100010', '0110100028', "
+        conn.execute(sa.text("INSERT INTO exchanges (month, sender_code, receiver_code, form, channel, sheets, batch_id) "
+                             "VALUES ('2025-04-01', '0110100010', '0110100028', "
                              "'plan', 'fax', 7, NULL)"))
         conn.execute(schema.schema_version.delete())
         conn.execute(schema.schema_version.insert().values(version=2, applied_at=dt.datetime.now(), note="v2"))
@@ -129,11 +130,24 @@ def test_hash_joins_turns_nested_loops_off_inside_only(engine):
         assert conn.execute(sa.text("SELECT sum(x) FROM _t")).scalar() == 6
 
 
+def _opened_as(engine, version: int):
+    """The database marked as schema ``version``, then opened again (which migrates it) at the current one."""
+    url = engine.url.render_as_string(hide_password=False)
+    with engine.begin() as conn:
+        conn.execute(schema.schema_version.delete())
+        conn.execute(schema.schema_version.insert().values(version=version, applied_at=dt.datetime.now(),
+                                                           note=f"v{version}"))
+    store_engine.dispose(url)
+    eng = store_engine.get_engine(url)
+    with eng.connect() as conn:
+        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 7
+    return eng
+
+
 def test_migration_5_adds_registered_from_snapshot_and_keeps_rows(engine):
     """A schema-4 database (no snapshot tables, registrations without registered_from_snapshot) gets them when
     opened; its registrations are kept as dated ones (not from a snapshot) and a snapshot then imports."""
     from analytics.ingest import ingest_files
-    url = engine.url.render_as_string(hide_password=False)
     with engine.begin() as conn:
         for t in ("registrations", "registration_snapshots", "snapshot_offices"):
             conn.execute(sa.text(f"DROP TABLE {t}"))
@@ -141,12 +155,8 @@ def test_migration_5_adds_registered_from_snapshot_and_keeps_rows(engine):
                              "ended_on DATE, prefecture_code VARCHAR(2) NOT NULL, batch_id BIGINT, "
                              "PRIMARY KEY (office_code, registered_on))"))
         conn.execute(sa.text("INSERT INTO registrations VALUES ('3071000016', DATE '2024-04-01', NULL, '30', NULL)"))
-        conn.execute(schema.schema_version.delete())
-        conn.execute(schema.schema_version.insert().values(version=4, applied_at=dt.datetime.now(), note="v4"))
-    store_engine.dispose(url)
-    eng = store_engine.get_engine(url)   # opening migrates
+    eng = _opened_as(engine, 4)
     with eng.connect() as conn:
-        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 6
         assert conn.execute(sa.text("SELECT office_code, registered_from_snapshot FROM registrations")).all() == [
             ("3071000016", False)]
     snap = "事業所番号\r\n3071000032\r\n".encode()
@@ -179,10 +189,40 @@ def test_migration_6_adds_the_master_snapshot_tables_and_closes_nothing(engine):
             return sorted(r[0] for r in conn.execute(sa.select(o.c.office_code).where(definitions.office_open_at(day))))
 
     with eng.connect() as conn:
-        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 6
+        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 7
         assert conn.execute(sa.select(sa.func.count()).select_from(schema.office_closures)).scalar() == 0
     assert open_at(dt.date(2030, 1, 1)) == ["3071000016", "3071000032"]
     later = "事業所番号,事業所名,都道府県コード,サービス種類コード\r\n3071000016,居宅A,30,43\r\n"
     ingest_files(eng, "offices", [("offices.csv", later.encode())], as_of=dt.date(2025, 12, 31))
     assert open_at(dt.date(2025, 12, 30)) == ["3071000016", "3071000032"]
     assert open_at(dt.date(2025, 12, 31)) == ["3071000016"]
+
+
+def test_migration_7_adds_the_service_codes_and_the_deletions_table(engine):
+    """A schema-6 database (exchanges without sender_service / receiver_service, no exchange_deletions) gets
+    them when opened; its exchanges are kept with no service codes, and a v4.1 file then stores its codes."""
+    import io
+    import zipfile
+
+    from analytics.ingest import ingest_files
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE exchange_deletions"))
+        for c in ("sender_service", "receiver_service"):
+            conn.execute(sa.text(f"ALTER TABLE exchanges DROP COLUMN {c}"))
+        conn.execute(sa.text("INSERT INTO exchanges (month, sender_code, receiver_code, form, channel, sheets, batch_id) "
+                             "VALUES ('2025-04-01', '3071000016', '3071000032', 'plan', 'digital', 7, NULL)"))
+    eng = _opened_as(engine, 6)
+    with eng.connect() as conn:
+        assert conn.execute(sa.text("SELECT sheets, sender_service, receiver_service FROM exchanges")).all() == [
+            (7, None, None)]
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.exchange_deletions)).scalar() == 0
+    name = "UPPLAN_202508_3071000016_43_3071000032_11_20250725101010.CSV"
+    buf = io.BytesIO()   # a v4.1 plan as the software writes it: CP932 records, no header
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr(name, "202410,202508,302018,0000000001,山田太郎,ヤマダタロウ,19400101\r\n".encode("cp932"))
+    s = ingest_files(eng, "cpds", [("unit.zip", buf.getvalue())])
+    assert s.accepted == 1
+    with eng.connect() as conn:
+        assert conn.execute(sa.text("SELECT month, sender_service, receiver_service, sheets FROM exchanges "
+                                    "ORDER BY month")).all() == [(dt.date(2025, 4, 1), None, None, 7),
+                                                                 (dt.date(2025, 8, 1), "43", "11", 1)]

@@ -73,8 +73,9 @@ if st.button(glue.tr("import.run"), type="primary", key="import_run"):
 summary = st.session_state.get("import_summary")
 if summary is not None:
     st.subheader(glue.tr("import.summary"))
-    # companions (known files of a cpds unit that are no exchange) only when there are any
-    keys = ("files", "rows_read", "accepted", "duplicates", "rejected") + (("companions",) if summary.companions else ())
+    # companions (known files of a cpds unit that are no exchange) and deletion files only when there are any
+    keys = (("files", "rows_read", "accepted", "duplicates", "rejected")
+            + (("companions",) if summary.companions else ()) + (("deletions",) if summary.deletions else ()))
     cells = st.columns(len(keys))
     for cell, key in zip(cells, keys):
         cell.metric(glue.tr(f"import.m.{key}"), f"{getattr(summary, key):,}")

@@ -132,7 +132,8 @@ cols = {"partner_code": glue.tr("officeview.col.partner_code"), "name": glue.tr(
         "paper_sheets": glue.tr("officeview.col.paper_sheets"),
         "digital_sheets": glue.tr("officeview.col.digital_sheets"), "sheets": glue.tr("officeview.col.sheets"),
         "sheets_sent": glue.tr("officeview.col.sheets_sent"),
-        "sheets_received": glue.tr("officeview.col.sheets_received")}
+        "sheets_received": glue.tr("officeview.col.sheets_received"),
+        "services": glue.tr("officeview.col.services")}
 month_txt = glue.tr("officeview.month_of", month=formats.month_label(partners["month"].iloc[0], lang)) \
     if not partners.empty else ""
 
