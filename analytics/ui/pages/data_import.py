@@ -76,7 +76,7 @@ if summary is not None:
     keys = ("files", "rows_read", "accepted", "duplicates", "rejected") + (("companions",) if summary.companions else ())
     cells = st.columns(len(keys))
     for cell, key in zip(cells, keys):
-        cell.metric(glue.tr(f"import.m.{key}"), f"{getattr(summary, key):,}")
+        cell.metric(glue.tr(f"import.m.{key}"), f"{getattr(summary, key):,}", help=glue.tr(f"import.m.{key}.help"))
     notes = [f"- {n['file']}: {i18n.part(n['note'], glue.lang())}" for n in getattr(summary, "notes", [])]
     if notes:  # total rows skipped, sheets read and skipped, warnings: said, not rejected
         st.info("\n".join(notes))

@@ -44,9 +44,9 @@ period = glue.tr("adoption.period.as_of", date=as_of.isoformat())
 total = glue.cached(sa_.adoption, scope, as_of, "prefecture", pref, kind_arg, lang).frame
 row = total.iloc[0] if len(total) else pd.Series({"offices": 0, "registered": 0, "adoption_rate": float("nan")})
 m1, m2, m3 = st.columns(3)
-m1.metric(kpis.label("offices", lang), f"{int(row['offices']):,}")
-m2.metric(kpis.label("registered", lang), f"{int(row['registered']):,}")
-m3.metric(kpis.label("adoption_rate", lang), pct(row["adoption_rate"]))
+m1.metric(kpis.label("offices", lang), formats.count(row["offices"]), help=kpis.describe("offices", lang))
+m2.metric(kpis.label("registered", lang), formats.count(row["registered"]), help=kpis.describe("registered", lang))
+m3.metric(kpis.label("adoption_rate", lang), pct(row["adoption_rate"]), help=kpis.describe("adoption_rate", lang))
 
 # 居宅介護支援 / サービス事業所
 st.subheader(glue.tr("adoption.muni.kinds"))
