@@ -32,7 +32,7 @@ with st.expander(glue.tr("import.columns"), expanded=False):
     st.caption(glue.tr("import.personal"))
 
 files = st.file_uploader(glue.tr("import.files"), accept_multiple_files=True, key="import_files",
-                         type=["csv", "txt", "tsv", "xlsx", "parquet", "zip"])
+                         type=list(glue.UPLOAD_TYPES["import_files"]))
 
 # a registration list without 利用開始日 is a snapshot: its as-of date, found in the title rows or the name
 # when written there, for the user to confirm or give; an office master may be dated (the published name's

@@ -73,7 +73,7 @@ else:
             st.stop()
 
     st.caption(glue.tr("officeview.upload_hint"))
-    upload = st.file_uploader(glue.tr("officeview.upload"), type=["csv", "txt", "xlsx", "parquet", "zip"],
+    upload = st.file_uploader(glue.tr("officeview.upload"), type=list(glue.UPLOAD_TYPES["office_upload"]),
                               key="office_upload")
     typed = st.text_input(glue.tr("officeview.office_code"), key="office_code_typed",
                           value=scope.area if scope.role == "office" else "",
