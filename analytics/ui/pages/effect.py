@@ -195,14 +195,20 @@ def _assumption_editor() -> None:
     frame["preset"] = frame["preset"].map(lambda p: tr(f"effect.assumptions.preset.{p}"))
     frame["source"] = frame["key"].map(lambda k: tr(f"effect.assumption.source.{k}"))
     frame["note"] = frame["key"].map(lambda k: tr(f"effect.assumption.note.{k}"))
-    # source and its date side by side, within the page's width; every row shown without scrolling
+    # source and its date side by side, every row and every column header shown without scrolling at
+    # 1366 px (tests/browser/test_truncation.py): fixed widths that hold each header; a cell longer than its
+    # column (a source) is cut, read whole in the notes below; the notes themselves are listed under the grid
     cols = ["label", "value", "documented", "unit", "source", "date", "preset", "note"]
+    widths = {"label": 220, "value": 80, "documented": 80, "unit": 125, "source": 140, "date": 95, "preset": 135}
     st.data_editor(frame[cols], key=editor_key, hide_index=True, height=(len(frame) + 1) * 35 + 3,
-                   disabled=[c for c in cols if c != "value"],
-                   column_config={c: st.column_config.Column(tr(f"effect.assumptions.col.{c}")) for c in cols}
+                   disabled=[c for c in cols if c != "value"], column_order=list(widths),
+                   column_config={c: st.column_config.Column(tr(f"effect.assumptions.col.{c}"), width=w)
+                                  for c, w in widths.items()}
                    | {"value": st.column_config.NumberColumn(tr("effect.assumptions.col.value"), min_value=0.0,
-                                                             format="localized"),
-                      "source": st.column_config.Column(tr("effect.assumptions.col.source"), width="medium")})
+                                                             format="localized", width=widths["value"])})
+    with st.expander(tr("effect.assumptions.notes")):
+        st.markdown("\n".join(tr("effect.assumptions.note_line", label=r.label, note=r.note, source=r.source,
+                                  date=r.date) for r in frame.itertuples()))
     wage_row = effects.BY_KEY["hourly_staff_cost"]
     st.caption(f"{wage_row.label_ja if lang == 'ja' else wage_row.label_en}: {wage_row.value:,.0f} "
                f"{kpis.unit_text(wage_row.unit, lang)} — {tr('effect.assumption.source.hourly_staff_cost')}"
