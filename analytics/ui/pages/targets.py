@@ -85,11 +85,13 @@ unlock, partners = kpis.label("unlockable_sheets", lang), kpis.label("registered
 st.dataframe(table, hide_index=True, key="targets_table",
              column_order=[c for c in table.columns if c != columns["sentence"]],
              column_config={
+                 columns[c]: st.column_config.Column(columns[c], width=w) for c, w in
+                 {"rank": 60, "office_code": 110, "name": 200, "municipality": 120, "kind": 160}.items()} | {
                  unlock: st.column_config.NumberColumn(
-                     glue.tr("targets.col.unlockable_short"), format=formats.printf_number(digits),
+                     glue.tr("targets.col.unlockable_short"), format=formats.printf_number(digits), width=100,
                      help=f"{unlock}: {kpis.describe('unlockable_sheets', lang)}（{period}）" if lang == "ja"
                      else f"{unlock}: {kpis.describe('unlockable_sheets', lang)} ({period})"),
-                 partners: st.column_config.NumberColumn(glue.tr("targets.col.partners_short"),
+                 partners: st.column_config.NumberColumn(glue.tr("targets.col.partners_short"), width=135,
                                                          help=f"{partners}: {kpis.describe('registered_partners', lang)}")})
 st.caption(glue.tr("targets.table_note"))
 
