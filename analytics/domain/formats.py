@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 import re
+from decimal import ROUND_HALF_UP, Decimal
 
 MISSING = "–"
 POINTS_UNIT = {"ja": "ポイント", "en": "pt"}  # percentage points, never "%" (a change of a rate)
@@ -113,12 +114,24 @@ def hover_rate_with_n(ref: str, n_ref: str, lang: str = "ja", digits: int = 1) -
     return f"{rate}（n=%{{{n_ref}}}）" if lang == "ja" else f"{rate} (n=%{{{n_ref}}})"
 
 
+def printf_number(digits: int = 1) -> str:
+    """Streamlit's printf-style format of a plain number (NumberColumn): '%.1f' (52.3333 → 52.3), '%d'."""
+    return f"%.{digits}f" if digits else "%d"
+
+
 def printf_percent(digits: int = 1) -> str:
     """Streamlit's printf-style format of a percent number (NumberColumn, slider): '%.1f%%' → 12.3%."""
     return f"%.{digits}f%%" if digits else "%d%%"
 
 
 # ---------------------------------------------------------------- money, hours, counts
+
+def _fixed(value: float, digits: int, sign: str = "") -> str:
+    """``value`` to ``digits`` decimals with grouping, halves rounded up as a reader does by hand: the
+    model's 17.15 h reads 17.2, not the binary float's 17.1 (17.15 is stored as 17.1499…)."""
+    exact = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP)
+    return f"{exact:{sign},.{digits}f}"
+
 
 def yen_man(yen, lang: str = "ja", digits: int = 1) -> str:
     """62,434 yen → '6.2万円' (ja) / '6.2 ×10k yen' (en: the 万 unit kept, so slides compare). From 1億 on,
@@ -145,7 +158,7 @@ def hours(value, lang: str = "ja", digits: int = 1) -> str:
     """34.3 → '34.3時間' (ja) / '34.3 h' (en)."""
     if is_missing(value):
         return MISSING
-    text = f"{float(value):,.{digits}f}"
+    text = _fixed(value, digits)
     return f"{text}時間" if lang == "ja" else f"{text} h"
 
 
@@ -155,14 +168,17 @@ def hours_number(value) -> str:
     if is_missing(value):
         return MISSING
     value = float(value)
-    return f"{value:,.1f}" if abs(round(value, 1)) < 1000 else f"{value:,.0f}"  # 999.96 → "1,000", not "1,000.0"
+    return _fixed(value, 1) if abs(round(value, 1)) < 1000 else _fixed(value, 0)  # 999.96 → "1,000", not "1,000.0"
 
 
-def count(value, unit_ja: str = "", unit_en: str = "", lang: str = "ja") -> str:
-    """1234 → '1,234事業所' / '1,234 offices'."""
+def count(value, unit_ja: str = "", unit_en: str = "", lang: str = "ja", digits: int = 0,
+          signed: bool = False) -> str:
+    """1234 → '1,234事業所' / '1,234 offices'; ``digits`` for an average or a per-person figure
+    (0.3 → '0.3回' / '0.3 sends'); ``signed`` for a change ('-29.7回', '+2')."""
     if is_missing(value):
         return MISSING
-    text = f"{int(round(float(value))):,}"
+    sign = "+" if signed else ""
+    text = f"{int(round(float(value))):{sign},}" if digits == 0 else _fixed(value, digits, sign)
     unit = unit_ja if lang == "ja" else (f" {unit_en}" if unit_en else "")
     return text + unit
 

@@ -257,6 +257,49 @@ def setup_sidebar() -> None:
     # a tile's label and value wrap instead of ending in an ellipsis: Japanese labels are long and a tile
     # in a row of four is about 200 px at 1366 (tests/browser/test_truncation.py)
     st.html(_TILES_WRAP)
+    # Streamlit's file uploader writes its own English ("Upload", "200MB per file • CSV…", "Drag and drop
+    # files here") and has no option for it: the same words in the reader's language, from the catalogue
+    st.html(uploader_text_css(lang()))
+
+
+# The file types each uploader accepts (its key → extensions): the pages pass these to st.file_uploader and
+# uploader_text_css names them under the drop zone, so the two cannot disagree.
+UPLOAD_TYPES: dict[str, tuple[str, ...]] = {
+    "import_files": ("csv", "txt", "tsv", "xlsx", "parquet", "zip"),
+    "office_upload": ("csv", "txt", "xlsx", "parquet", "zip"),
+    "effect_upload": ("csv", "txt", "xlsx", "parquet", "zip"),   # the same log as 事業所ビュー's
+}
+
+
+def _css_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ") + '"'
+
+
+def uploader_text_css(language: str) -> str:
+    """CSS that swaps the uploader's English texts for the catalogue's: each original text is hidden
+    (display: none, so neither the page nor a screen reader reads it) and the translation is drawn by
+    ``::after`` on its parent. Scoped to the uploader's data-testids (Streamlit 1.67's drop zone: a button
+    with a Markdown label, the instructions span, and a drag-state overlay div without a test id), and per
+    uploader key (``.st-key-…``) for the size limit and file types."""
+    zone = '[data-testid="stFileUploaderDropzone"]'
+    label = f'{zone} button [data-testid="stMarkdownContainer"]'
+    texts = i18n.t("upload.button", language), i18n.t("upload.drop_here", language)
+    mb = int(st.get_option("server.maxUploadSize") or 200)
+    rules = [
+        f'{label} {{ display: none !important; }}',
+        f'{zone} button span[data-has-shortcut]::after {{ content: {_css_string(texts[0])}; }}',
+        f'{zone} > div:not([data-testid]) > span {{ display: none !important; }}',
+        f'{zone} > div:not([data-testid])::after {{ content: {_css_string(texts[1])}; }}',
+        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] > div > span {{ display: none !important; }}',
+        f'{zone} [data-testid="stFileUploaderDropzoneInstructions"] > div::after {{ content: '
+        f'{_css_string(i18n.t("upload.limit", language, mb=f"{mb:,}"))}; }}',
+    ]
+    for key, types in UPLOAD_TYPES.items():
+        shown = i18n.t("upload.limit_types", language, mb=f"{mb:,}",
+                       types=("・" if language == "ja" else ", ").join(t.upper() for t in types))
+        rules.append(f'.st-key-{key} [data-testid="stFileUploaderDropzoneInstructions"] > div::after '
+                     f'{{ content: {_css_string(shown)}; }}')
+    return "<style>\n" + "\n".join(rules) + "\n</style>"
 
 
 _TILES_WRAP = """<style>

@@ -10,7 +10,6 @@ from analytics.ingest import preview
 from analytics.ui import glue
 
 LOG_COLUMNS = ["month", "sender_code", "receiver_code", "form", "channel", "sheets"]
-TYPES = ["csv", "txt", "xlsx", "parquet", "zip"]
 
 
 def show_problems(problems: pd.DataFrame, key: str) -> None:

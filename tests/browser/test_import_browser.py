@@ -64,3 +64,45 @@ def test_switch_pages_and_upload_on_the_import_page(browser_page, streamlit_app,
     page.wait_for_selector("h1:has-text('概要')")
     wait_for_app(page)
     assert _not_in_master(page) == before + 3
+
+
+# what the drop zone shows, as a reader sees it: its visible text, the texts drawn by the catalogue's CSS
+# (::after content) and the button's
+ZONE_TEXT = """() => {
+  const zone = document.querySelector('[data-testid="stFileUploaderDropzone"]');
+  const after = e => { const c = e ? getComputedStyle(e, '::after').content : 'none';
+                       return c && c !== 'none' ? JSON.parse(c) : ''; };
+  return {visible: zone.innerText,
+          button: after(zone.querySelector('button span[data-has-shortcut]')),
+          instructions: after(zone.querySelector('[data-testid="stFileUploaderDropzoneInstructions"] > div')),
+          hidden: [...zone.querySelectorAll('button [data-testid="stMarkdownContainer"], '
+                   + '[data-testid="stFileUploaderDropzoneInstructions"] > div > span')]
+                   .map(e => getComputedStyle(e).display)};
+}"""
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_uploader_speaks_the_readers_language(chromium, streamlit_app, lang):
+    """Streamlit 1.67 writes "Upload", "200MB per file • CSV…" and, while a file is dragged, "Drag and drop
+    files here" whatever the page's language (issue #23 item 7): glue.uploader_text_css draws the
+    catalogue's words instead, with this uploader's size limit and file types."""
+    from analytics import i18n
+    from analytics.ui import glue
+    context = chromium.new_context(viewport={"width": 1366, "height": 768})
+    page = context.new_page()
+    try:
+        page.goto(f"{streamlit_app}/import?lang={lang}")
+        wait_for_app(page, timeout=60_000)
+        page.wait_for_selector('[data-testid="stFileUploaderDropzone"]')
+        shown = page.evaluate(ZONE_TEXT)
+        assert shown["hidden"] == ["none", "none"]      # Streamlit's own words: not drawn, not read out
+        for english in ("Upload", "per file", "Drag and drop", "Browse files"):
+            assert english not in shown["visible"]
+        assert shown["button"] == i18n.t("upload.button", lang)
+        types = ("・" if lang == "ja" else ", ").join(t.upper() for t in glue.UPLOAD_TYPES["import_files"])
+        assert shown["instructions"] == i18n.t("upload.limit_types", lang, mb="200", types=types)
+        if lang == "ja":
+            assert "ドラッグ＆ドロップ" in shown["instructions"] and "200MBまで" in shown["instructions"]
+        screenshot(page, f"uploader-{lang}")
+    finally:
+        context.close()

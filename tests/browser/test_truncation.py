@@ -1,6 +1,12 @@
 """Nothing a reader needs is cut off at 1366×768 (a common office laptop), in Japanese and English: no tile
-label or value ends in an ellipsis, no reading table (st.table) is wider than the page. Every page the
-fixture can show. (Data grids scroll sideways by design and are not checked here.)"""
+label or value ends in an ellipsis, no reading table (st.table) is wider than the page, and every data grid
+(st.dataframe, st.data_editor) shows all its columns without sideways scrolling, with room for every
+header. Every page the fixture can show.
+
+A grid is a glide-data-grid canvas; what it draws is measured from its DOM: the scroller's scrollWidth
+against its clientWidth (a grid wider than its box scrolls), the accessible table's header cells against
+its aria-colcount (columns scrolled out of view are left out of it), and the headers' text widths, measured
+in the grid's header font, against the grid's width (a grid too narrow for its headers cuts them with "…")."""
 from __future__ import annotations
 
 import pytest
@@ -23,6 +29,21 @@ CUT = """() => {
       }
     }
   }
+  const ctx = document.createElement('canvas').getContext('2d');
+  for (const grid of document.querySelectorAll('[data-testid="stDataFrame"]')) {
+    const scroller = grid.querySelector('.dvn-scroller'), table = grid.querySelector('table[role="grid"]');
+    if (!grid.checkVisibility() || !scroller || !table) continue;   // in a closed expander: not shown
+    const heads = [...table.querySelectorAll('th[role="columnheader"]')].map(h => h.innerText.trim());
+    const name = heads.slice(0, 3).join('|');
+    if (scroller.scrollWidth > scroller.clientWidth + 2)
+      out.push(['grid scrolls', name + ' ' + scroller.scrollWidth + '>' + scroller.clientWidth]);
+    if (heads.length < Number(table.getAttribute('aria-colcount')))
+      out.push(['grid hides columns', name + ' ' + heads.length + '<' + table.getAttribute('aria-colcount')]);
+    ctx.font = '600 14px ' + getComputedStyle(grid).fontFamily;   // glide's header font (Streamlit theme)
+    const needed = heads.reduce((sum, h) => sum + ctx.measureText(h).width + 2 * 8, 0);  // 8 px padding a side
+    if (needed > scroller.clientWidth + 2)
+      out.push(['grid headers cut', name + ' ' + Math.round(needed) + '>' + scroller.clientWidth]);
+  }
   for (const table of document.querySelectorAll('[data-testid="stTable"]')) {
     if (table.scrollWidth > table.clientWidth + 2)
       out.push(['stTable', table.innerText.slice(0, 40) + ' ' + table.scrollWidth + '>' + table.clientWidth]);
@@ -33,7 +54,23 @@ CUT = """() => {
 WRAPPED = """() => [...document.querySelectorAll('[data-testid="stMetricLabel"] p')]
   .every(e => getComputedStyle(e).whiteSpace === 'normal')"""
 
+# every grid shown has drawn (its accessible table exists): measured before, a grid is skipped
+GRIDS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stDataFrame"]')]
+  .every(g => !g.checkVisibility() || g.querySelector('table[role="grid"]'))"""
+
 PAGES = [url for _s, _f, _t, _i, url in nav.PAGES if url not in ("admin",)]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _app_registered(chromium, streamlit_app):
+    """Open the app's home once first. A server's very first session that asks for /effect directly runs
+    analytics/ui/pages/effect.py as a pages/-directory page, without app.py (no sidebar set-up, no styles),
+    until app.py's st.navigation has run once; measured then, a page would not be the page readers get."""
+    context = chromium.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.goto(streamlit_app)
+    wait_for_app(page, timeout=60_000)
+    context.close()
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
@@ -45,6 +82,7 @@ def test_nothing_is_cut_off_at_1366(chromium, streamlit_app, url, lang):
         page.goto(f"{streamlit_app}/{'' if url == 'home' else url}?lang={lang}")
         wait_for_app(page, timeout=60_000)
         page.wait_for_function(WRAPPED, timeout=10_000)
+        page.wait_for_function(GRIDS_DRAWN, timeout=20_000)
         page.wait_for_timeout(500)
         cut = page.evaluate(CUT)
         if cut:

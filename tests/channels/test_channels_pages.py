@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import json
 import pathlib
 import zipfile
 
@@ -78,7 +79,7 @@ def test_targets_page_values_and_downloads(net_duck):
     assert table["登録でデータ連携になる件数"].tolist() == [24, 16, 16, 6]
     assert table["働きかけの根拠"].tolist()[1] == "登録すると月16件がデータ連携になります（登録済みの相手2事業所）"
     assert table["事業所名"].tolist()[0] == "（事業所マスタにない事業所）"
-    assert metrics(at)["登録でデータ連携になる件数"] == "62"
+    assert metrics(at)["登録でデータ連携になる件数"] == "62件"
     md = " ".join(m.value for m in at.markdown)
     assert "2. **通所介護みかん**（3070200039・海南市） — 登録すると月16件がデータ連携になります（登録済みの相手2事業所）" in md
     at.selectbox(key="targets_municipality").set_value("302023").run()
@@ -88,6 +89,13 @@ def test_targets_page_values_and_downloads(net_duck):
     assert frame_with(at, "働きかけの根拠")["事業所番号"].tolist() == [nw.S3, nw.S2, nw.S4]
     at.selectbox(key="targets_window").set_value(3).run()  # only 2 months exist: averaged over 2
     assert frame_with(at, "働きかけの根拠")["登録でデータ連携になる件数"].tolist() == [8.0, 8.0, 3.0]
+    # monthly averages read in tenths (no 52.3333) on the tile and in the grid; the sentence column only
+    # in the downloads (the grid fits 1366 px)
+    assert metrics(at)["登録でデータ連携になる件数"] == "19.0件"
+    grid = [d.proto for d in at.dataframe if "働きかけの根拠" in d.value.columns][0]
+    assert list(grid.column_order) and "働きかけの根拠" not in list(grid.column_order)
+    config = json.loads(grid.columns)["登録でデータ連携になる件数"]
+    assert config["label"] == "件数（月）" and config["type_config"]["format"] == "%.1f"
 
 
 def test_targets_chart_has_the_footer_and_a_plain_period(net_duck):

@@ -66,6 +66,8 @@ def test_percent_number_scalar_and_column():
     (formats.hours_number, (1_234_567.4,), "1,234,567"), (formats.hours_number, (None,), "–"),
     (formats.count, (1234, "事業所", "offices"), "1,234事業所"), (formats.count, (1234, "事業所", "offices", "en"), "1,234 offices"),
     (formats.count, (NAN, "件"), "–"),
+    (formats.count, (0.25, "回", "sends", "ja", 1), "0.3回"), (formats.hours, (17.15,), "17.2時間"), (formats.count, (52.3333, "件", "sheets", "en", 1), "52.3 sheets"),
+    (formats.count, (-29.7, "回", "sends", "ja", 1, True), "-29.7回"), (formats.count, (2, "件", "", "en", 0, True), "+2"),
     (formats.fiscal_year_label, (2025,), "2025年度"), (formats.fiscal_year_label, (2025, "en"), "FY2025"),
     (formats.fiscal_year_label, (np.int64(2019), "ja"), "2019年度"),
 ])

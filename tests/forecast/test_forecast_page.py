@@ -92,7 +92,7 @@ def test_recruitment_targets_raise_the_digital_share(synthetic_url):
     m = _metrics(at)
     share = m["データ連携の割合（2025年8月の提供票）"]
     assert share.delta.startswith("+") and float(share.delta.split()[0]) > 0
-    assert float(m["増える削減時間（月）"].value.split()[0].replace(",", "")) > 0
+    assert float(m["増える削減時間（月）"].value.removesuffix("時間").replace(",", "")) > 0
     assert _ym(m["目標到達月（シナリオ）"].value) <= _ym(base)
 
 

@@ -1,9 +1,11 @@
 """Every page registered in analytics/ui/nav.py, in Japanese and in English, on a small demo database:
 no exception (a missing locale key raises analytics.i18n.MissingKey), no raw locale key shown, and in
 English no heading or widget label carries the Japanese text of a key that has an English translation
-(an untranslated string leaking)."""
+(an untranslated string leaking). Every tile (st.metric) has a ? help saying what it counts (issue #23 item 5)."""
 from __future__ import annotations
 
+import ast
+import pathlib
 import re
 
 import pytest
@@ -21,6 +23,7 @@ LABEL_ELEMENTS = ("title", "header", "subheader", "metric", "button", "selectbox
                   "toggle", "checkbox", "text_input", "number_input", "slider", "select_slider", "date_input",
                   "tabs", "expander")
 KEY_RE = re.compile(r"(?<![\w./-])[a-z][a-z0-9_]*(?:\.[a-z0-9_\-]+){1,}(?![\w/])")
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 JAPANESE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
@@ -68,18 +71,23 @@ def leaked_japanese() -> dict[str, str]:
     return out
 
 
-@pytest.mark.parametrize("lang", i18n.LANGS)
-@pytest.mark.parametrize("page", [p[1] for p in nav.PAGES])
-def test_page_has_every_key_and_language(page, lang, locale_db):
+def _open_page(page: str, lang: str, url: str):
     from streamlit.testing.v1 import AppTest
     path = nav.PAGES_DIR / page
     assert path.exists(), f"{page} is registered in nav.PAGES but the file does not exist"
     at = AppTest.from_file(str(nav.PAGES_DIR.parents[2] / "app.py"), default_timeout=90)
-    at.session_state["db_url"] = locale_db
+    at.session_state["db_url"] = url
     at.session_state["lang"] = lang
     at.run()
     at.switch_page(str(path.relative_to(nav.PAGES_DIR.parents[2]))).run()
     assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+@pytest.mark.parametrize("page", [p[1] for p in nav.PAGES])
+def test_page_has_every_key_and_language(page, lang, locale_db):
+    at = _open_page(page, lang, locale_db)
     texts = shown_texts(at)
     assert texts, "the page shows no text"
     keys = set(i18n.table(lang))
@@ -169,3 +177,33 @@ def test_the_language_is_kept_in_the_url(locale_db):
     fresh.run()
     assert fresh.title[0].value == i18n.t("page.home.title", "ja")
     assert fresh.query_params["lang"] == "ja"
+
+
+# the pages that show tiles on the demo data without any action (a test of the walk itself)
+WITH_TILES = {"home.py", "prefectures.py", "municipalities.py", "forecast.py", "channels.py",
+              "savings.py", "office.py", "effect.py"}
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+@pytest.mark.parametrize("page", [p[1] for p in nav.PAGES])
+def test_every_tile_has_a_help(page, lang, locale_db):
+    at = _open_page(page, lang, locale_db)
+    tiles = list(at.metric)
+    if page in WITH_TILES:
+        assert tiles, f"{page} shows no tile on the demo data"
+    without = [m.label for m in tiles if not (m.proto.help or "").strip()]
+    assert without == [], f"tiles without a help on {page} ({lang}): {without}"
+    # a help is text for a reader, not a locale key
+    keys = set(i18n.table(lang))
+    assert [m.proto.help for m in tiles if m.proto.help.strip() in keys] == []
+
+
+def test_every_metric_call_in_the_ui_passes_a_help():
+    """Tiles drawn only after an action (an import's counts, the forecast's targets) are not on the walk."""
+    found = []
+    for path in sorted((ROOT / "analytics" / "ui").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "metric":
+                if "help" not in {k.arg for k in node.keywords}:
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert found == []

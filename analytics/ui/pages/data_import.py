@@ -32,7 +32,7 @@ with st.expander(glue.tr("import.columns"), expanded=False):
     st.caption(glue.tr("import.personal"))
 
 files = st.file_uploader(glue.tr("import.files"), accept_multiple_files=True, key="import_files",
-                         type=["csv", "txt", "tsv", "xlsx", "parquet", "zip"])
+                         type=list(glue.UPLOAD_TYPES["import_files"]))
 
 # a registration list without 利用開始日 is a snapshot: its as-of date, found in the title rows or the name
 # when written there, for the user to confirm or give; an office master may be dated (the published name's
@@ -78,7 +78,7 @@ if summary is not None:
             + (("companions",) if summary.companions else ()) + (("deletions",) if summary.deletions else ()))
     cells = st.columns(len(keys))
     for cell, key in zip(cells, keys):
-        cell.metric(glue.tr(f"import.m.{key}"), f"{getattr(summary, key):,}")
+        cell.metric(glue.tr(f"import.m.{key}"), f"{getattr(summary, key):,}", help=glue.tr(f"import.m.{key}.help"))
     notes = [f"- {n['file']}: {i18n.part(n['note'], glue.lang())}" for n in getattr(summary, "notes", [])]
     if notes:  # total rows skipped, sheets read and skipped, warnings: said, not rejected
         st.info("\n".join(notes))

@@ -34,12 +34,28 @@ def _pct(x: float) -> str:
 
 
 def _hours(x: float) -> str:
-    return f"{x:,.1f}" if round(x, 1) == round(x, 2) else f"{x:,.2f}"
+    """Hours to the tenth whatever the inputs (34.3時間, 17.1時間, 4,116.0時間): one precision on every tile."""
+    return formats.hours(x, lang)
 
 
 def _yen(yen: int) -> str:
     """Money to the yen (DESIGN §4), the same way in every tile of the row."""
-    return tr("effect.unit.yen", value=f"{yen:,}")
+    return formats.yen(yen, lang)
+
+
+def _times(x: float, signed: bool = False) -> str:
+    return formats.count(x, "回", "sends", lang, digits=1, signed=signed)
+
+
+def _months(x: float) -> str:
+    return formats.count(x, "か月", "months", lang, digits=1)
+
+
+def _help(kpi: str, key: str | None = None, **fmt) -> str:
+    """A tile's ? help: what it counts (the KPI registry, as on the definitions page), then this tile's own
+    note from the catalogue (the licence in force, the 万円 reading, what a delta is compared against)."""
+    note = tr(key, **fmt) if key else ""
+    return f"{kpis.describe(kpi, lang)}\n\n{note}" if note else kpis.describe(kpi, lang)
 
 
 def plain_sentence(values: dict, licence_year: float, language: str) -> str:
@@ -52,7 +68,7 @@ def plain_sentence(values: dict, licence_year: float, language: str) -> str:
     licence = formats.yen(licence_year, language)
     if months is None or saving <= 0:
         return tr("effect.plain.never", licence=licence, saving=shown)
-    return tr("effect.plain.paid", licence=licence, saving=shown, months=f"{months:,.1f}")
+    return tr("effect.plain.paid", licence=licence, saving=shown, months=formats.count(months, digits=1))
 
 
 def _yen_help(yen: int, key: str = "effect.unit.man_note", **fmt) -> str:
@@ -162,7 +178,7 @@ with right:
             share, partners = _from_partners(frame, month, bool(glue.cached(so.is_registered, code, month)),
                                              profile_note)
     else:   # an uploaded log: here, or carried over from 事業所ビュー
-        upload = st.file_uploader(tr("effect.log.upload"), type=log_upload.TYPES, key="effect_upload",
+        upload = st.file_uploader(tr("effect.log.upload"), type=list(glue.UPLOAD_TYPES["effect_upload"]), key="effect_upload",
                                   help=tr("effect.log.upload.help"))
         if upload is not None:
             log = log_upload.read(upload, "effect")
@@ -214,14 +230,20 @@ def _assumption_editor() -> None:
     frame["preset"] = frame["preset"].map(lambda p: tr(f"effect.assumptions.preset.{p}"))
     frame["source"] = frame["key"].map(lambda k: tr(f"effect.assumption.source.{k}"))
     frame["note"] = frame["key"].map(lambda k: tr(f"effect.assumption.note.{k}"))
-    # source and its date side by side, within the page's width; every row shown without scrolling
+    # source and its date side by side, every row and every column header shown without scrolling at
+    # 1366 px (tests/browser/test_truncation.py): fixed widths that hold each header; a cell longer than its
+    # column (a source) is cut, read whole in the notes below; the notes themselves are listed under the grid
     cols = ["label", "value", "documented", "unit", "source", "date", "preset", "note"]
+    widths = {"label": 220, "value": 80, "documented": 80, "unit": 125, "source": 140, "date": 95, "preset": 135}
     st.data_editor(frame[cols], key=editor_key, hide_index=True, height=(len(frame) + 1) * 35 + 3,
-                   disabled=[c for c in cols if c != "value"],
-                   column_config={c: st.column_config.Column(tr(f"effect.assumptions.col.{c}")) for c in cols}
+                   disabled=[c for c in cols if c != "value"], column_order=list(widths),
+                   column_config={c: st.column_config.Column(tr(f"effect.assumptions.col.{c}"), width=w)
+                                  for c, w in widths.items()}
                    | {"value": st.column_config.NumberColumn(tr("effect.assumptions.col.value"), min_value=0.0,
-                                                             format="localized"),
-                      "source": st.column_config.Column(tr("effect.assumptions.col.source"), width="medium")})
+                                                             format="localized", width=widths["value"])})
+    with st.expander(tr("effect.assumptions.notes")):
+        st.markdown("\n".join(tr("effect.assumptions.note_line", label=r.label, note=r.note, source=r.source,
+                                  date=r.date) for r in frame.itertuples()))
     wage_row = effects.BY_KEY["hourly_staff_cost"]
     st.caption(f"{wage_row.label_ja if lang == 'ja' else wage_row.label_en}: {wage_row.value:,.0f} "
                f"{kpis.unit_text(wage_row.unit, lang)} — {tr('effect.assumption.source.hourly_staff_cost')}"
@@ -259,27 +281,38 @@ if changed:
 # --- KPI tiles -------------------------------------------------------------------------------------------------
 st.subheader(tr("effect.kpi"))
 k = st.columns(4)
-k[0].metric(tr("effect.kpi.hours_month"), tr("effect.unit.hours", value=_hours(v["hours_saved_month"])))
-k[1].metric(tr("effect.kpi.hours_year"), tr("effect.unit.hours", value=_hours(v["hours_saved_year"])))
+hours_fmt = {"before": _hours(v["hours_before"]), "after": _hours(v["hours_after"])}
+k[0].metric(tr("effect.kpi.hours_month"), _hours(v["hours_saved_month"]),
+            help=_help("effect_hours_saved", "effect.kpi.hours_month.help", **hours_fmt))
+k[1].metric(tr("effect.kpi.hours_year"), _hours(v["hours_saved_year"]),
+            help=_help("effect_hours_saved", "effect.kpi.hours_year.help", month=_hours(v["hours_saved_month"])))
 k[2].metric(tr("effect.kpi.saving_month"), _yen(v["saving_month"]),
-            help=_yen_help(v["saving_month"], "effect.kpi.licence_included", licence=licence_text))
+            help=_help("effect_saving", None) + "\n\n" + _yen_help(v["saving_month"], "effect.kpi.licence_included",
+                                                                  licence=licence_text))
 k[3].metric(tr("effect.kpi.saving_year"), _yen(v["saving_year"]),
-            help=_yen_help(v["saving_year"], "effect.kpi.licence_included", licence=licence_text))
+            help=_help("effect_saving", None) + "\n\n" + _yen_help(v["saving_year"], "effect.kpi.licence_included",
+                                                                  licence=licence_text))
 k = st.columns(4)
-k[0].metric(tr("effect.kpi.staff_saving"), _yen(v["staff_saving_month"]), help=_yen_help(v["staff_saving_month"]))
-k[1].metric(tr("effect.kpi.direct_saving"), _yen(v["direct_saving_month"]), help=_yen_help(v["direct_saving_month"]))
+k[0].metric(tr("effect.kpi.staff_saving"), _yen(v["staff_saving_month"]),
+            help=_help("effect_staff_saving") + "\n\n" + _yen_help(v["staff_saving_month"]))
+k[1].metric(tr("effect.kpi.direct_saving"), _yen(v["direct_saving_month"]),
+            help=_help("effect_direct_saving") + "\n\n" + _yen_help(v["direct_saving_month"]))
 k[2].metric(tr("effect.kpi.saving_excl"), _yen(v["saving_month_excl_licence"]),
-            help=_yen_help(v["saving_month_excl_licence"]))
-k[3].metric(tr("effect.kpi.sends"), tr("effect.unit.sends", value=f"{v['sends_per_care_manager']:,.1f}"),
-            delta=tr("effect.unit.sends",
-                     value=f"{v['sends_per_care_manager'] - v['sends_per_care_manager_before']:+,.1f}"),
-            delta_color="inverse")
+            help=tr("effect.kpi.saving_excl.help") + "\n\n" + _yen_help(v["saving_month_excl_licence"]))
+# the delta says what it is compared against: the same office all on paper ("before")
+sends_before = v["sends_per_care_manager_before"]
+k[3].metric(tr("effect.kpi.sends"), _times(v["sends_per_care_manager"]),
+            delta=tr("effect.kpi.sends.delta", value=_times(v["sends_per_care_manager"] - sends_before, signed=True),
+                     before=_times(sends_before)),
+            delta_color="inverse",
+            help=_help("sends_per_care_manager", "effect.kpi.sends.help", before=_times(sends_before)))
 k = st.columns(4)
 be, months = v["break_even_share"], v["months_to_recover"]
-k[0].metric(tr("effect.kpi.break_even"), tr("effect.never") if be is None else _pct(be))
-k[1].metric(tr("effect.kpi.months"), tr("effect.never") if months is None else
-            tr("effect.unit.months", value=f"{months:,.1f}"))
-st.caption(tr("effect.hours_line", before=_hours(v["hours_before"]), after=_hours(v["hours_after"])))
+k[0].metric(tr("effect.kpi.break_even"), tr("effect.never") if be is None else _pct(be),
+            help=_help("break_even_share", "effect.kpi.break_even.help"))
+k[1].metric(tr("effect.kpi.months"), tr("effect.never") if months is None else _months(months),
+            help=_help("licence_payback_months", "effect.kpi.months.help", licence=licence_text))
+st.caption(tr("effect.hours_line", **hours_fmt))
 st.markdown(plain_sentence(v, 0 if free else assumptions.licence_yen_year, lang))
 
 # --- cost lines and the waterfall ---------------------------------------------------------------------------------
@@ -317,15 +350,15 @@ with st.expander(tr("effect.slide"), expanded=True):
     st.caption(tr("effect.slide.note"))
     ex = effects.office_effect().values
     doc = effects.DOCUMENTED
-    yen = lambda y: tr("effect.unit.yen_tight", value=f"{y:,}")  # noqa: E731
+    yen = _yen
     man = lambda m: tr("effect.slide.man", value=f"{m:g}", yen=f"{round(m * 10_000):,}")  # noqa: E731
-    hours = lambda h: tr("effect.unit.hours_tight", value=h)  # noqa: E731
+    hours = _hours
     rows = [("staff_month", man(doc["staff_saving_month_rounded_man"]), yen(ex["staff_saving_month"])),
             ("staff_year", man(doc["staff_saving_year_rounded_man"]), yen(12 * ex["staff_saving_month"])),
             ("direct_month", yen(doc["direct_saving_month"]), yen(ex["direct_saving_month"])),
             ("direct_year", yen(doc["direct_saving_year"]), yen(ex["direct_saving_year"])),
-            ("hours_month", hours(doc["hours_saved_month"]), hours(_hours(ex["hours_saved_month"]))),
-            ("hours_year", hours(doc["hours_saved_year"]), hours(_hours(ex["hours_saved_year"]))),
+            ("hours_month", hours(doc["hours_saved_month"]), _hours(ex["hours_saved_month"])),
+            ("hours_year", hours(doc["hours_saved_year"]), _hours(ex["hours_saved_year"])),
             ("vol1096_month", yen(doc["vol1096_saving_month"]), yen(ex["saving_month_excl_licence"])),
             ("vol1096_year", tr("effect.slide.about", value=yen(doc["vol1096_saving_year_approx"])),
              yen(ex["saving_year_excl_licence"])),

@@ -4,7 +4,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from analytics.domain import codes, formats, ranges
+from analytics.domain import codes, formats, kpis, ranges
 from analytics.domain import forecast as fc
 from analytics.domain.codes import fiscal_year
 from analytics.domain.formats import fiscal_year_label
@@ -164,10 +164,12 @@ def metric_label(d: dt.date | None) -> str:
     return glue.tr("forecast.metric.reached") if d <= last else ym(d)
 
 
-def metric_help(d: dt.date | None) -> str | None:
+def metric_help(d: dt.date | None) -> str:
+    """What a target tile counts (the KPI registry), then why it reads as it does."""
+    what = kpis.describe("forecast_target_month", lang)
     if d is None:
-        return glue.tr("forecast.not_reached")
-    return target_label(d) if d <= last else None
+        return f"{what}\n\n{glue.tr('forecast.not_reached')}"
+    return f"{what}\n\n{target_label(d)}" if d <= last else what
 
 
 m2.metric(glue.tr("forecast.metric.target_baseline"), metric_label(res.target_month),
@@ -183,7 +185,8 @@ in12 = res.frame[res.frame["month"] == fc.add_months(last, 12)].iloc[0]
 m4.metric(glue.tr("forecast.metric.in12", month=ym(fc.add_months(last, 12))), formats.percent(in12['scenario_rate']),
           delta=glue.tr("forecast.unit.points",
                         value=formats.points(in12["scenario_rate"] - in12["baseline_rate"], lang, unit=False))
-          if not scenario.is_baseline() else None)
+          if not scenario.is_baseline() else None,
+          help=glue.tr("forecast.metric.in12_help"))
 if res.target_month or res.scenario_target_month:
     # budgets are planned by 年度 (April–March): say which one each target month falls in
     def fy(d):
@@ -220,11 +223,12 @@ if targets is not None:
         t1.metric(glue.tr("forecast.targets.share", month=ym(totals["month"])),
                   formats.percent(eff['share_after'] or 0),
                   delta=glue.tr("forecast.unit.points", value=formats.points(
-                      (eff["share_after"] or 0) - (eff["share_before"] or 0), lang, unit=False)))
+                      (eff["share_after"] or 0) - (eff["share_before"] or 0), lang, unit=False)),
+                  help=glue.tr("forecast.targets.share_help"))
         t2.metric(glue.tr("forecast.targets.hours"),
-                  glue.tr("forecast.unit.hours", value=f"{eff['hours_added_month']:,.1f}"))
+                  formats.hours(eff["hours_added_month"], lang), help=kpis.describe("forecast_extra_hours", lang))
         t3.metric(glue.tr("forecast.targets.yen"),
-                  glue.tr("forecast.unit.yen", value=f"{round(eff['yen_added_month'] * 12):,}"))
+                  formats.yen(eff["yen_added_month"] * 12, lang), help=kpis.describe("forecast_extra_yen", lang))
         st.caption(glue.tr("forecast.targets.note", n=joined, sheets=eff["unlocked_sheets"],
                            total=eff["sheets"]))
 
@@ -240,7 +244,8 @@ else:
     # the default cutoff (six months before the last) is the headline's backtest: not fitted twice
     headline_cut = len(months) - 7 >= 2 and cutoff == months[len(months) - 7]
     bt, mape = (headline_bt, headline_mape) if headline_cut else fc.backtest(months, counts, offices, cutoff)
-    st.metric(glue.tr("forecast.backtest.mape"), "–" if mape is None else formats.percent(mape))
+    st.metric(glue.tr("forecast.backtest.mape"), "–" if mape is None else formats.percent(mape),
+              help=kpis.describe("backtest_mape", lang))
     st.markdown(glue.tr("forecast.backtest.explain", cutoff=ym(cutoff), n=len(bt),
                         mape="–" if mape is None else formats.percent(mape)))
     hist = pd.DataFrame({"month": months, "registered": counts})

@@ -32,14 +32,18 @@ month_text = formats.month_label(month, lang) if pd.notna(month) else "–"
 st.caption(glue.tr("adoption.home.as_of", date=as_of.isoformat(), month=month_text))
 
 c1, c2, c3, c4, c5 = st.columns(5)
-c1.metric(kpis.label("offices", lang), formats.count(nation["offices"]))  # "–" when suppressed (viewers)
-c2.metric(kpis.label("registered", lang), formats.count(nation["registered"]))
-c3.metric(kpis.label("adoption_rate", lang), formats.percent(nation['adoption_rate']))
+c1.metric(kpis.label("offices", lang), formats.count(nation["offices"]), help=kpis.describe("offices", lang))  # "–" when suppressed (viewers)
+c2.metric(kpis.label("registered", lang), formats.count(nation["registered"]),
+          help=kpis.describe("registered", lang))
+c3.metric(kpis.label("adoption_rate", lang), formats.percent(nation['adoption_rate']),
+          help=kpis.describe("adoption_rate", lang))
 c4.metric(kpis.label("digital_share", lang),
-          "–" if pd.isna(share["digital_share"]) else formats.percent(share['digital_share']))
+          "–" if pd.isna(share["digital_share"]) else formats.percent(share['digital_share']),
+          help=kpis.describe("digital_share", lang))
 hours_text = kpis.hours_text(hours)
 # the unit in the label: a tile a fifth of the page wide cuts "15,708 時間" off with "…"
-c5.metric(glue.tr("adoption.home.hours_tile", label=kpis.label("hours_saved_realised", lang)), hours_text)
+c5.metric(glue.tr("adoption.home.hours_tile", label=kpis.label("hours_saved_realised", lang)), hours_text,
+          help=kpis.describe("hours_saved_realised", lang))
 st.caption(glue.tr("adoption.home.tiles_note", date=as_of.isoformat(), month=month_text))
 if len(missing):
     st.caption(glue.tr("adoption.not_in_master_note", n=len(missing)))

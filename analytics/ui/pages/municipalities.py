@@ -44,9 +44,9 @@ period = glue.tr("adoption.period.as_of", date=as_of.isoformat())
 total = glue.cached(sa_.adoption, scope, as_of, "prefecture", pref, kind_arg, lang).frame
 row = total.iloc[0] if len(total) else pd.Series({"offices": 0, "registered": 0, "adoption_rate": float("nan")})
 m1, m2, m3 = st.columns(3)
-m1.metric(kpis.label("offices", lang), f"{int(row['offices']):,}")
-m2.metric(kpis.label("registered", lang), f"{int(row['registered']):,}")
-m3.metric(kpis.label("adoption_rate", lang), pct(row["adoption_rate"]))
+m1.metric(kpis.label("offices", lang), formats.count(row["offices"]), help=kpis.describe("offices", lang))
+m2.metric(kpis.label("registered", lang), formats.count(row["registered"]), help=kpis.describe("registered", lang))
+m3.metric(kpis.label("adoption_rate", lang), pct(row["adoption_rate"]), help=kpis.describe("adoption_rate", lang))
 
 # 居宅介護支援 / サービス事業所
 st.subheader(glue.tr("adoption.muni.kinds"))
@@ -108,7 +108,12 @@ shown = offices.assign(
     registered_on=offices["registered_on"].map(lambda d: d.isoformat() if pd.notna(d) else ""))
 shown = shown[["office_code", "name", "municipality", "kind", "registered", "registered_on"]]
 st.caption(glue.tr("adoption.muni.count", n=len(shown)))
-st.dataframe(shown.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), hide_index=True, key="muni_offices")
+# within the page's width at 1366 px (tests/browser/test_truncation.py): a long name or kind is cut in its
+# cell, never a header; the English headers short, their full wording in the header's help
+col = {c: glue.tr(f"adoption.col.{c}") for c in shown.columns}
+widths = {"office_code": 115, "name": 230, "municipality": 150, "kind": 170, "registered": 80, "registered_on": 110}
+st.dataframe(shown.rename(columns=col), hide_index=True, key="muni_offices", column_config={
+    col[c]: st.column_config.Column(glue.tr(f"adoption.col.{c}.short"), width=w, help=col[c]) for c, w in widths.items()})
 glue.chart_footer(counts=kpis.describe("registered", lang), period=period, source=kpis.source("registered", lang),
                   data=shown.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="muni_offices_csv")
 

@@ -53,7 +53,8 @@ else:
             st.stop()
 
     st.caption(glue.tr("officeview.upload_hint"))
-    upload = st.file_uploader(glue.tr("officeview.upload"), type=log_upload.TYPES, key="office_upload")
+    upload = st.file_uploader(glue.tr("officeview.upload"), type=list(glue.UPLOAD_TYPES["office_upload"]),
+                              key="office_upload")
     typed = st.text_input(glue.tr("officeview.office_code"), key="office_code_typed",
                           value=scope.area if scope.role == "office" else "",
                           help=glue.tr("officeview.office_code_help"))

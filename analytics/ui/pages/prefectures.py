@@ -83,13 +83,14 @@ if highlight:  # the own (highlighted) prefecture: its value, rank and differenc
     own = sa_.standing(frame, highlight, national, value)
     area = pref_name[highlight]
     tiles[1].metric(glue.tr("adoption.pref.own_value", area=area, kpi=kpis.label(kpi, lang)),
-                    shown_value(own["value"] if own else None))
+                    shown_value(own["value"] if own else None), help=kpis.describe(kpi, lang))
     tiles[2].metric(glue.tr("adoption.pref.own_rank", area=area),
                     glue.tr("adoption.pref.own_rank_value", rank=own["rank"], n=own["n"]) if own
                     else glue.tr("adoption.pref.own_unranked"),
                     help=glue.tr("adoption.pref.own_rank_help", kpi=kpis.label(kpi, lang)))
     tiles[3].metric(glue.tr("adoption.pref.own_diff"),
-                    formats.points(own["diff"], lang) if own and own["diff"] is not None else "–")
+                    formats.points(own["diff"], lang) if own and own["diff"] is not None else "–",
+                    help=glue.tr("adoption.pref.own_diff_help", area=area, kpi=kpis.label(kpi, lang)))
 
 # table view: all 47 in JIS order, areas without offices in the master shown empty
 table = pd.DataFrame({"prefecture_code": list(pref_name)}).merge(frame, on="prefecture_code", how="left")

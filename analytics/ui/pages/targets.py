@@ -61,7 +61,10 @@ out["municipality"] = out["municipality"].fillna("")
 out["kind"] = out["kind"].map(lambda k: glue.tr(f"common.kind.{k}") if isinstance(k, str) else "")
 out["sentence"] = [sc.target_sentence(n, m, template) for n, m in zip(out["unlockable_sheets"], out["registered_partners"])]
 
-st.metric(kpis.label("unlockable_sheets", lang), f"{out['unlockable_sheets'].sum():,.0f}",
+# a window of several months gives monthly averages (52.3333…): tenths, as the sentences read them
+digits = 0 if len(used) == 1 else 1
+st.metric(kpis.label("unlockable_sheets", lang),
+          formats.count(out["unlockable_sheets"].sum(), "件", "sheets", lang, digits=digits),
           help=kpis.describe("unlockable_sheets", lang))
 st.caption(glue.tr("targets.count", n=len(out)))
 
@@ -76,7 +79,21 @@ columns = {"rank": glue.tr("targets.col.rank"), "office_code": glue.tr("targets.
            "registered_partners": kpis.label("registered_partners", lang),
            "sentence": glue.tr("targets.col.sentence")}
 table = out[list(columns)].rename(columns=columns)
-st.dataframe(table, hide_index=True, key="targets_table")
+# fits the page's width at 1366 px (tests/browser/test_truncation.py): short headers with the full name in
+# their help, and the sentence (the top list above, and the downloads) left out of the grid
+unlock, partners = kpis.label("unlockable_sheets", lang), kpis.label("registered_partners", lang)
+st.dataframe(table, hide_index=True, key="targets_table",
+             column_order=[c for c in table.columns if c != columns["sentence"]],
+             column_config={
+                 columns[c]: st.column_config.Column(columns[c], width=w) for c, w in
+                 {"rank": 60, "office_code": 110, "name": 200, "municipality": 120, "kind": 160}.items()} | {
+                 unlock: st.column_config.NumberColumn(
+                     glue.tr("targets.col.unlockable_short"), format=formats.printf_number(digits), width=100,
+                     help=f"{unlock}: {kpis.describe('unlockable_sheets', lang)}（{period}）" if lang == "ja"
+                     else f"{unlock}: {kpis.describe('unlockable_sheets', lang)} ({period})"),
+                 partners: st.column_config.NumberColumn(glue.tr("targets.col.partners_short"), width=135,
+                                                         help=f"{partners}: {kpis.describe('registered_partners', lang)}")})
+st.caption(glue.tr("targets.table_note"))
 
 d1, d2 = st.columns(2)
 # the workbook is built only when the button is pressed (deferred download: ~1 s for a large table)
