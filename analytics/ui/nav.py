@@ -1,4 +1,4 @@
-"""The page registry: (section key, file under analytics/ui/pages, title key, icon, url path).
+"""The page registry: (section key, file under analytics/ui/views, title key, icon, url path).
 
 app.py builds ``st.navigation`` from it; tests use it to visit every page. Add a page here and nowhere else.
 """
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pathlib
 
-PAGES_DIR = pathlib.Path(__file__).parent / "pages"
+PAGES_DIR = pathlib.Path(__file__).parent / "views"
 
 PAGES: list[tuple[str, str, str, str, str]] = [
     ("nav.section.overview", "home.py", "page.home.title", ":material/home:", "home"),

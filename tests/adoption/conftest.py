@@ -31,7 +31,7 @@ def open_page(fixture_url, monkeypatch):
         for k, v in state.items():
             at.session_state[k] = v
         at.run()
-        at.switch_page(f"analytics/ui/pages/{page}.py").run()
+        at.switch_page(f"analytics/ui/views/{page}.py").run()
         assert not at.exception, [e.message for e in at.exception]
         return at
     return _open

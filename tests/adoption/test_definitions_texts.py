@@ -75,7 +75,7 @@ def test_admin_page_says_when_there_are_no_users(duck_url):
         at.session_state["db_url"] = duck_url
         at.session_state["lang"] = lang
         at.run()
-        at.switch_page("analytics/ui/pages/admin.py").run()
+        at.switch_page("analytics/ui/views/admin.py").run()
         assert not at.exception
         infos = " ".join(i.value for i in at.info)
         assert users in infos and audit in infos

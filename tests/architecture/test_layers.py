@@ -196,12 +196,12 @@ def test_the_graph_sees_module_and_function_level_imports():
 
 def test_circles_and_back_arrows_are_found_on_a_made_up_graph():
     graph = {"analytics.store.a": {"analytics.store.b"}, "analytics.store.b": {"analytics.store.a"},
-             "analytics.store.c": {"analytics.ui.pages.x", "analytics.domain.codes"},
-             "analytics.reports.r": {"analytics.store.a"}, "analytics.ui.pages.x": {"analytics.commands.y"}}
+             "analytics.store.c": {"analytics.ui.views.x", "analytics.domain.codes"},
+             "analytics.reports.r": {"analytics.store.a"}, "analytics.ui.views.x": {"analytics.commands.y"}}
     assert circles(graph) == [["analytics.store.a", "analytics.store.b"]]
     assert [(s, d) for s, d, _ in back_arrows(graph)] == [
-        ("analytics.reports.r", "analytics.store.a"), ("analytics.store.c", "analytics.ui.pages.x"),
-        ("analytics.ui.pages.x", "analytics.commands.y")]
+        ("analytics.reports.r", "analytics.store.a"), ("analytics.store.c", "analytics.ui.views.x"),
+        ("analytics.ui.views.x", "analytics.commands.y")]
 
 
 # --- the rules --------------------------------------------------------------------------------------------

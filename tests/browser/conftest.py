@@ -13,6 +13,7 @@ Chromium is launched from /usr/bin/chromium (Playwright's own browser download i
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import re
@@ -68,16 +69,23 @@ def browser_db_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="module")
 def streamlit_app(browser_db_url, tmp_path_factory):
+    with serve(browser_db_url, tmp_path_factory) as base:
+        yield base
+
+
+@contextlib.contextmanager
+def serve(db_url: str, tmp_path_factory, address: str = "127.0.0.1"):
+    """The app under ``streamlit run`` on a free port (address: where it binds; 0.0.0.0 = sign-in required)."""
     need(pathlib.Path(CHROMIUM).exists(), "Debian chromium not installed (apt-get install chromium)")
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("streamlit") / "streamlit.log"
-    env = {**os.environ, "CAREPLAN_DB_URL": browser_db_url, "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "CAREPLAN_DB_URL": db_url, "PYTHONUNBUFFERED": "1"}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             # as `make run` starts it: the launcher preloads the data stack and the database, then runs
             # `streamlit run app.py` with these options
-            [sys.executable, "-m", "analytics.ui.serve", "--server.address", "127.0.0.1",
+            [sys.executable, "-m", "analytics.ui.serve", "--server.address", address,
              "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
              "--server.fileWatcherType", "none"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)

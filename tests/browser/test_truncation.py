@@ -64,7 +64,7 @@ PAGES = [url for _s, _f, _t, _i, url in nav.PAGES if url not in ("admin",)]
 @pytest.fixture(scope="module", autouse=True)
 def _app_registered(chromium, streamlit_app):
     """Open the app's home once first. A server's very first session that asks for /effect directly runs
-    analytics/ui/pages/effect.py as a pages/-directory page, without app.py (no sidebar set-up, no styles),
+    analytics/ui/views/effect.py as a pages/-directory page, without app.py (no sidebar set-up, no styles),
     until app.py's st.navigation has run once; measured then, a page would not be the page readers get."""
     context = chromium.new_context(viewport=VIEWPORT)
     page = context.new_page()

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from . import network as nw
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-PAGES = "analytics/ui/pages/"
+PAGES = "analytics/ui/views/"
 
 
 @pytest.fixture(autouse=True)

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from tests.channels import network as nw
 from tests.channels.test_office_page_problems import OWN_LOG, ROOT, upload_page
 
-PAGES = "analytics/ui/pages/"
+PAGES = "analytics/ui/views/"
 
 
 def captions(at) -> str:

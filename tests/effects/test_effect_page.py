@@ -11,7 +11,7 @@ from analytics.store import office_partners as op
 from .fixture_partners import OFFICE, PARTNERS
 from .fixture_partners import load as load_partners
 
-PAGE = "analytics/ui/pages/effect.py"
+PAGE = "analytics/ui/views/effect.py"
 APP = str(pathlib.Path(__file__).resolve().parents[2] / "app.py")
 
 

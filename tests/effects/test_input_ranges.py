@@ -180,7 +180,7 @@ def test_effect_page_widgets_carry_the_same_bounds(duck_url):
     at = AppTest.from_file(APP, default_timeout=60)
     at.session_state["db_url"] = duck_url
     at.run()
-    at.switch_page("analytics/ui/pages/effect.py").run()
+    at.switch_page("analytics/ui/views/effect.py").run()
     assert not at.exception
     for key, rng in (("effect_users", R["users"]), ("effect_cms", R["care_managers"]),
                      ("effect_wage", R["hourly_staff_cost"])):

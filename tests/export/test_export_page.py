@@ -16,7 +16,7 @@ def open_export(url, lang="ja", scope=None):
     if scope is not None:
         at.session_state["scope"] = scope
     at.run()
-    at.switch_page("analytics/ui/pages/export.py").run()
+    at.switch_page("analytics/ui/views/export.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 

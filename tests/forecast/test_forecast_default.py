@@ -23,7 +23,7 @@ def _open(url, lang="ja", scope=auth.ADMIN):
     at.session_state["scope"] = scope
     at.session_state["lang"] = lang
     at.run()
-    at.switch_page("analytics/ui/pages/forecast.py").run()
+    at.switch_page("analytics/ui/views/forecast.py").run()
     assert not at.exception, at.exception
     return at
 

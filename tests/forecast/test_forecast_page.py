@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from analytics import auth
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-PAGE = "analytics/ui/pages/forecast.py"
+PAGE = "analytics/ui/views/forecast.py"
 
 
 def _metrics(at) -> dict[str, object]:

@@ -11,7 +11,7 @@ from analytics import auth
 from analytics.domain import forecast as fc
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-PAGE = "analytics/ui/pages/forecast.py"
+PAGE = "analytics/ui/views/forecast.py"
 
 
 def _open(url, lang="ja", **state):

@@ -109,6 +109,6 @@ def import_page(url: str, lang: str = "ja"):
     at.session_state["db_url"] = url
     at.session_state["lang"] = lang
     at.run()
-    at.switch_page("analytics/ui/pages/data_import.py").run()
+    at.switch_page("analytics/ui/views/data_import.py").run()
     assert not at.exception, at.exception
     return at

@@ -293,7 +293,7 @@ def test_the_municipality_page_lists_a_closed_registered_office_with_its_date(du
     at.session_state["db_url"] = duck_url
     at.session_state["lang"] = "ja"
     at.run()
-    at.switch_page("analytics/ui/pages/municipalities.py").run()
+    at.switch_page("analytics/ui/views/municipalities.py").run()
     assert not at.exception, at.exception
     label = next(e.label for e in at.expander if "マスタにない登録事業所" in e.label)
     assert label.startswith("事業所マスタにない登録事業所（1 件、基準日にマスタで閉鎖済みの事業所を含む")

@@ -92,7 +92,7 @@ def test_a_disabled_user_is_signed_out_at_the_next_run(duck_url, public_bind):
     assert "scope" not in at.session_state
     assert [t.value for t in at.title] == [i18n.t("auth.title", "ja")]
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        at.switch_page("analytics/ui/pages/targets.py")
+        at.switch_page("analytics/ui/views/targets.py")
 
 
 def test_signing_in_and_out_starts_a_clean_session(duck_url, public_bind):

@@ -49,7 +49,7 @@ def app(url, scope, **state) -> AppTest:
 
 
 def page(at: AppTest, file: str) -> AppTest:
-    at.switch_page(f"analytics/ui/pages/{file}").run()
+    at.switch_page(f"analytics/ui/views/{file}").run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 
@@ -73,7 +73,7 @@ def test_page_matrix(role, net_url, public_bind):
             assert at.title[0].value == i18n.t(title_key, "ja"), (role, url)
         else:
             with pytest.raises(ValueError, match="Could not find a navigation page"):
-                at.switch_page(f"analytics/ui/pages/{file}")
+                at.switch_page(f"analytics/ui/views/{file}")
 
 
 def test_matrix_agrees_with_nav_allowed():

@@ -53,7 +53,7 @@ def _page(url, scope, file, **toggles):
     at.session_state["db_url"] = url
     at.session_state["scope"] = scope
     at.run()
-    at.switch_page(f"analytics/ui/pages/{file}").run()
+    at.switch_page(f"analytics/ui/views/{file}").run()
     for key in toggles:
         at.toggle(key=key).set_value(True).run()
     assert not at.exception, [e.message for e in at.exception]

@@ -40,7 +40,7 @@ def test_sign_in_form_grants_the_users_scope(duck_url, public_bind):
 
 def test_admin_page_creates_and_disables_users(duck_url):
     at = _app(duck_url)  # loopback: local demo mode acts as admin
-    at.switch_page("analytics/ui/pages/admin.py").run()
+    at.switch_page("analytics/ui/views/admin.py").run()
     assert not at.exception
     at.text_input(key="admin_new_username").set_value("gobo")
     at.text_input(key="admin_new_password").set_value("御坊日高圏域モデル地域")
