@@ -2,6 +2,7 @@
 the database's own query results."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import pathlib
 import shutil
@@ -17,13 +18,19 @@ from analytics.store import queries_adoption as qa
 from analytics.store import queries_savings as qs
 from tests.export.conftest import FORMULA_MUNICIPALITY, FORMULA_OFFICE, PREFECTURE
 
-SECTIONS = ["登録率の地図（和歌山県）", "都道府県別の登録率（順位）", "登録率の推移（和歌山県）", "送信方法の割合（和歌山県）",
-            "削減効果（和歌山県・最新月）", "効果試算の例（厚生労働省資料の事業所例）", "データの定義"]
+# a prefecture's pack: the nation's sections and, after the ranking, 前回比 (since a year before the data's
+# date 2025-08-31, no --since given), the lagging municipalities and the offices to approach first
+SECTIONS = ["登録率の地図（和歌山県）", "都道府県別の登録率（順位）", "前回比（和歌山県・2024-08-31から）",
+            "登録率の低い市区町村（和歌山県）", "働きかけ先（和歌山県・登録で連携が増える事業所）", "登録率の推移（和歌山県）",
+            "送信方法の割合（和歌山県）", "削減効果（和歌山県・最新月）", "効果試算の例（厚生労働省資料の事業所例）", "データの定義"]
+NATION_SECTIONS = ["登録率の地図（全国）", "都道府県別の登録率（順位）", "登録率の推移（全国）", "送信方法の割合（全国）",
+                   "削減効果（全国・最新月）", "効果試算の例（厚生労働省資料の事業所例）", "データの定義"]
 
 
 def test_pack_sections_and_numbers_match_queries(pref_pack, export_engine):
     assert pref_pack.title == "ケアプランデータ連携の普及状況と効果（和歌山県）"
     assert [s.title for s in pref_pack.sections] == SECTIONS
+    assert pref_pack.since == dt.date(2024, 8, 31)
     as_of = qa.default_as_of(export_engine)
     row = qa.adoption(export_engine, as_of, "prefecture", prefecture=PREFECTURE).iloc[0]
     assert dict(pref_pack.section("map").highlights)["登録率"] == f"{row['adoption_rate'] * 100:.1f}%"
@@ -39,6 +46,7 @@ def test_pack_sections_and_numbers_match_queries(pref_pack, export_engine):
 
 
 def test_nation_ranking_is_the_adoption_query(nation_pack, export_engine):
+    assert [s.title for s in nation_pack.sections] == NATION_SECTIONS
     as_of = qa.default_as_of(export_engine)
     expected = qa.adoption(export_engine, as_of, "prefecture").sort_values(
         ["adoption_rate", "prefecture_code"], ascending=[False, True])
@@ -63,11 +71,11 @@ def test_png_per_chart(pref_pack, pref_pngs):
                      "06_effect.png"]
 
 
-def test_pptx_titles_and_numbers(pref_pack, pref_pngs, export_engine):
+def test_pptx_titles_and_numbers(pref_pack, pref_slide_pngs, export_engine):
     from pptx import Presentation
 
     from analytics.reports import pptx_export
-    prs = Presentation(io.BytesIO(pptx_export.to_pptx_bytes(pref_pack, pref_pngs)))
+    prs = Presentation(io.BytesIO(pptx_export.to_pptx_bytes(pref_pack, pref_slide_pngs)))
     slides = list(prs.slides)
     assert len(slides) == 1 + len(SECTIONS)
     assert prs.slide_width * 9 == prs.slide_height * 16
@@ -82,16 +90,16 @@ def test_pptx_titles_and_numbers(pref_pack, pref_pngs, export_engine):
     latest = qa.latest_exchange_month(export_engine)
     sav = qs.savings(export_engine, "municipality", prefecture=PREFECTURE, month_from=latest, month_to=latest)
     # the unrounded municipality values summed, then rounded once to the yen
-    assert f"全件データ連携時の削減額: {round(sav['potential_yen'].sum()):,}円" in texts[4]
-    assert "削減時間（月）: 34.3時間" in texts[5]
+    assert f"全件データ連携時の削減額: {round(sav['potential_yen'].sum()):,}円" in texts[SECTIONS.index("削減効果（和歌山県・最新月）")]
+    assert "削減時間（月）: 34.3時間" in texts[SECTIONS.index("効果試算の例（厚生労働省資料の事業所例）")]
     for text in texts:
         assert "出典:" in text and "定義:" in text      # the source/definition line on every slide
     pictures = [sum(1 for sh in s.shapes if sh.shape_type == 13) for s in slides[1:]]
-    assert pictures == [1, 1, 1, 1, 1, 1, 0]
+    assert pictures == [1, 1, 0, 0, 0, 1, 1, 1, 1, 0]
     assert slides[1].notes_slide.notes_text_frame.text == pref_pack.section("map").summary
 
 
-def test_pdf_pages_render_and_text(pref_pack, pref_pngs, export_engine, tmp_path):
+def test_pdf_pages_render_and_text(pref_pack, pref_chart_pdfs, export_engine, tmp_path):
     from conftest import need
     need(shutil.which("pdftoppm") is not None, "poppler-utils not installed")
     # the pack's Japanese font is the Adobe-Japan1 CID font every viewer maps to an installed one; poppler
@@ -101,7 +109,7 @@ def test_pdf_pages_render_and_text(pref_pack, pref_pngs, export_engine, tmp_path
 
     from analytics.reports import pdf_export
     path = tmp_path / "pack.pdf"
-    path.write_bytes(pdf_export.to_pdf_bytes(pref_pack, pref_pngs))
+    path.write_bytes(pdf_export.to_pdf_bytes(pref_pack, pref_chart_pdfs))
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert pages >= 1 + len(SECTIONS)
