@@ -193,3 +193,32 @@ def test_english_pack_has_no_japanese_outside_place_names(export_engine):
     for s in p.sections:
         texts += [s.title, s.footer("en"), s.definition, s.period] + [label for label, _ in s.highlights]
     assert [text for text in texts if cjk.search(text)] == []
+
+
+def test_pptx_charts_are_drawn_for_their_picture_so_their_type_reads_projected(pref_pack, pref_slide_pngs):
+    """A chart's labels were 1600 × 900 pixels shrunk into 8.6 in (22 px → 8.5 pt); now each chart is
+    laid out for its picture box in points, type SLIDE_CHART_PT (ticks one point less: ≥ 12 pt)."""
+    from PIL import Image
+    box = pptx_export.picture_box()
+    assert box.font_pt - 1 >= 12
+    prs = Presentation(io.BytesIO(pptx_export.to_pptx_bytes(pref_pack, pref_slide_pngs)))
+    slides = list(prs.slides)[1:]
+    for section, slide in zip(pref_pack.sections, slides):
+        pics = [sh for sh in slide.shapes if sh.shape_type == 13]
+        if section.figure is None:
+            assert pics == []
+            continue
+        (pic,) = pics
+        # the picture shows at the box's size: the type is as large on the slide as the layout says
+        assert pic.width == int(box.width * pptx_export.EMU_PER_PT)
+        assert pic.height == int(box.height * pptx_export.EMU_PER_PT)
+        img = Image.open(io.BytesIO(pref_slide_pngs[section.key]))
+        px = style.PX_PER_PT * pptx_export.PNG_SCALE
+        assert img.size[0] / px == pytest.approx(box.width, abs=1), section.key   # kaleido rounds a pixel
+        assert img.size[1] / px == pytest.approx(box.height, abs=1), section.key
+    # the table-only sections (前回比, lagging, 働きかけ先) at 12 pt
+    change = slides[[s.key for s in pref_pack.sections].index("change")]
+    tables = [sh for sh in change.shapes if sh.has_table]
+    sizes = {run.font.size.pt for sh in tables for row in sh.table.rows for cell in row.cells
+             for p in cell.text_frame.paragraphs for run in p.runs}
+    assert sizes == {pptx_export.SECTION_TABLE_FONT} and pptx_export.SECTION_TABLE_FONT >= 12

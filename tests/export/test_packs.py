@@ -208,6 +208,41 @@ def test_cli_export(export_url, tmp_path, capsys):
     assert cli.main(["--db", export_url, "export", "pdf", "--out", str(tmp_path / "no" / "x.pdf")]) == 2
 
 
+@pytest.mark.parametrize("value, lang, said", [
+    ("2025-13-40", "ja", "比較日（--since）「2025-13-40」を日付として読めません"),
+    ("2025-13-40", "en", "cannot read --since '2025-13-40' as a date"),
+    ("2025-08-31", "ja", "比較日（--since）2025-08-31 はデータ基準日 2025-08-31 より前の日付にしてください"),
+    ("2026-01-01", "en", "--since 2026-01-01 must be before the data's date 2025-08-31"),
+])
+def test_cli_export_since_is_checked_in_the_users_language(export_url, tmp_path, capsys, value, lang, said):
+    from analytics import cli
+    out = tmp_path / "pack.xlsx"
+    assert cli.main(["--lang", lang, "--db", export_url, "export", "xlsx", "--out", str(out), "--prefecture", "30",
+                     "--since", value]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err and not out.exists()
+
+
+def test_cli_export_since_sets_the_change_page(export_url, export_engine, tmp_path):
+    from analytics import cli
+    from analytics.services import adoption as service
+    out = tmp_path / "pack.xlsx"
+    assert cli.main(["--db", export_url, "export", "xlsx", "--out", str(out), "--prefecture", "30",
+                     "--since", "令和7年1月31日"]) == 0
+    wb = openpyxl.load_workbook(out)
+    title = "前回比（和歌山県・2025-01-31から）"
+    sheet = wb[xlsx_export.sheet_name(title, set())]
+    rows = list(sheet.iter_rows(values_only=True))
+    change = service.change(export_engine, None, dt.date(2025, 1, 31), qa.default_as_of(export_engine),
+                            "prefecture").frame
+    row = change[change["prefecture_code"] == "30"].iloc[0]
+    found = {r[0]: r[1:] for r in rows if r and r[0]}
+    assert str(found["登録事業所数"][0]) == f"{int(row['registered_start']):,}"
+    assert str(found["登録事業所数"][1]) == f"{int(row['registered_end']):,}"
+    rank_then = service.standing(change, "30", None, "rate_start")
+    assert found["都道府県の中の順位"][0] == f"47都道府県中{rank_then['rank']}位"
+
+
 def test_cli_export_as_viewer_hides_small_counts(tmp_path, monkeypatch):
     from analytics import auth, cli, demo
     from analytics.store import engine as store_engine
