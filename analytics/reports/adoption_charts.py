@@ -265,7 +265,9 @@ def scatter_map(frame: pd.DataFrame, lang: str = "ja", prefecture: str | None = 
     top = max(float(data[value].max()) * 100 if len(data) and data[value].notna().any() else 0.0, 1.0)
     fig.add_trace(go.Scattermap(
         lat=data["lat"], lon=data["lon"], mode="markers",
-        marker=dict(size=(10 + 30 * (data["offices"] / biggest) ** 0.5).tolist(), color=data[value] * 100,
+        # a suppressed count (a viewer's scope) is blank: its circle at the smallest size
+        marker=dict(size=(10 + 30 * (data["offices"].astype(float) / biggest) ** 0.5).fillna(10).tolist(),
+                    color=data[value] * 100,
                     colorscale=POINT_SCALE, cmin=0, cmax=top, cauto=False, showscale=True, opacity=0.9,
                     colorbar=dict(title=t("adoption.chart.rate", lang) + " (%)", thickness=12)),
         text=data["municipality"], customdata=list(zip(data["offices"], data["registered"], notes)),

@@ -293,3 +293,25 @@ def test_a_pack_reads_each_adoption_frame_once_and_the_next_build_reads_again(ex
     assert mapped.sum() == ranked.sum() == nation_pack.section("map").table["registered"].sum() > 0
     pd.testing.assert_series_equal(mapped.sort_index(), ranked.sort_index(), check_dtype=False)
 
+
+
+def test_prefecture_sections_suppress_small_counts_for_a_viewer(export_engine):
+    """前回比, the lagging municipalities and 働きかけ先 read the services with the scope, so a restricted
+    scope's pack has the same blanks as the pages (the tiny demo's 和歌山県 has 11 offices: under 10 per
+    municipality everywhere)."""
+    from analytics import auth
+    from analytics.services import adoption as service
+    viewer = auth.Scope("viewer", suppress_below=10)
+    pack = pack_mod.build_pack(export_engine, PREFECTURE, lang="ja", scope=viewer)
+    assert [s.key for s in pack.sections] == list(pack_mod.PREFECTURE_SECTION_KEYS)
+    change = service.change(export_engine, viewer, pack.since, pack.as_of, "prefecture").frame
+    row = change[change["prefecture_code"] == PREFECTURE].iloc[0]
+    shown = dict(zip(pack.section("change").table["item"], pack.section("change").table["now"]))
+    # a prefecture's total is an area aggregate (shown, README: viewer): the pack says what the service says
+    assert shown["登録事業所数"] == f"{int(row['registered_end']):,}"
+    lagging = pack.section("lagging").table
+    munis = service.municipalities(export_engine, viewer, pack.as_of, PREFECTURE).frame
+    assert munis["suppressed"].any()                           # municipality counts under 10 are blanked
+    assert len(lagging) == int(munis["rankable"].sum()) == 0   # and a blanked area is never ranked
+    for s in pack.sections:
+        assert s.summary and s.source
