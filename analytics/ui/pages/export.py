@@ -64,11 +64,13 @@ if c2.button(glue.tr("export.build"), key="export_build", type="primary"):
     _audit("pptx/pdf/png")
     with st.spinner(glue.tr("export.building")):
         try:
-            # each file's charts drawn for where they go: the slide's picture, the PDF page (vector), a PNG
-            st.session_state[state_key] = {
-                "pptx": pptx_export.to_pptx_bytes(pack, pptx_export.slide_pngs(pack)),
-                "pdf": pdf_export.to_pdf_bytes(pack, pdf_export.chart_pdfs(pack)),
-                "png": png_export.pngs_zip(pack, png_export.pack_pngs(pack))}
+            # each file's charts drawn for where they go (the slide's picture, the PDF page as vector, a PNG),
+            # all in one chromium session
+            with png_export.renderer():
+                st.session_state[state_key] = {
+                    "pptx": pptx_export.to_pptx_bytes(pack, pptx_export.slide_pngs(pack)),
+                    "pdf": pdf_export.to_pdf_bytes(pack, pdf_export.chart_pdfs(pack)),
+                    "png": png_export.pngs_zip(pack, png_export.pack_pngs(pack))}
         except Exception as exc:  # chromium or fonts missing: say what to install
             st.error(glue.tr("export.error.render", error=type(exc).__name__))
 files = st.session_state.get(state_key)
