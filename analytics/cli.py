@@ -165,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("what", choices=("pptx", "pdf", "xlsx"))
     p.add_argument("--out", required=True)
     p.add_argument("--prefecture")
+    p.add_argument("--since", metavar="DATE", help="the date a prefecture pack's 前回比 compares with "
+                                                    "(2024-08-31, 令和6年8月31日; default: a year before the data's date)")
     p.set_defaults(handler="analytics.commands.export:run")
     p = sub.add_parser("serve", help="serve the dashboard (Streamlit) from the installed package")
     p.add_argument("--host", default="127.0.0.1")

@@ -1,4 +1,5 @@
-"""`careplan export pptx|pdf|xlsx --out FILE [--prefecture CODE]`: the presentation pack (DESIGN §6)."""
+"""`careplan export pptx|pdf|xlsx --out FILE [--prefecture CODE] [--since DATE]`: the presentation pack
+(DESIGN §6); --since: the date a prefecture's 前回比 page compares with (default: a year before the data's)."""
 from __future__ import annotations
 
 import os
@@ -40,12 +41,17 @@ def run(args) -> int:
     from analytics.store import engine as store_engine
 
     prefecture = arguments.prefecture(getattr(args, "prefecture", None))
+    since = arguments.date(getattr(args, "since", None), "--since", "比較日")
     out = _check_out(pathlib.Path(args.out), args.what)
     try:
         engine = store_engine.get_engine(store_engine.resolve_url(getattr(args, "db", None)))
         from analytics.commands import access
         scope = access.current()   # signed-in scope (admin without users); viewers get small counts hidden
-        pack = pack_mod.build_pack(engine, prefecture, lang=getattr(args, "lang", None) or "ja", scope=scope)
+        if since is not None and since >= pack_mod.default_as_of(engine):
+            raise UserError("msg.since_not_before", since=since.isoformat(),
+                            as_of=pack_mod.default_as_of(engine).isoformat())
+        pack = pack_mod.build_pack(engine, prefecture, lang=getattr(args, "lang", None) or "ja", scope=scope,
+                                   since=since)
     except (UserError, store_engine.UnusableDatabase, OperationalError):
         raise  # the latter two: cli.main names the database and what to fix (server down, privileges)
     except Exception as exc:
@@ -55,17 +61,13 @@ def run(args) -> int:
         from analytics.reports.xlsx_export import to_xlsx_bytes
         data = to_xlsx_bytes(pack)
     else:
-        from analytics.reports.png_export import pack_pngs
+        from analytics.reports import pdf_export, pptx_export
+        render = pptx_export.slide_pngs if what == "pptx" else pdf_export.chart_pdfs
         try:
-            pngs = pack_pngs(pack)
+            charts = render(pack)
         except Exception as exc:
             raise UserError("msg.export_render_failed", detail=exc) from None
-        if what == "pptx":
-            from analytics.reports.pptx_export import to_pptx_bytes
-            data = to_pptx_bytes(pack, pngs)
-        else:
-            from analytics.reports.pdf_export import to_pdf_bytes
-            data = to_pdf_bytes(pack, pngs)
+        data = pptx_export.to_pptx_bytes(pack, charts) if what == "pptx" else pdf_export.to_pdf_bytes(pack, charts)
     try:
         out.write_bytes(data)
     except OSError as exc:

@@ -156,6 +156,44 @@ def ranking_bar(frame: pd.DataFrame, value: str = "adoption_rate", lang: str = "
     return fig
 
 
+def ranking_columns(frame: pd.DataFrame, value: str = "adoption_rate", lang: str = "ja",
+                    highlight: str | None = None, national: float | None = None, first: int = 24,
+                    percent: bool = True) -> go.Figure:
+    """The 47 prefectures by value (largest first) in two columns side by side, the first ``first`` on the
+    left: on a printed page or a slide each name then has twice the height of one long column (a single
+    column of 47 printed its names at 2.6 pt). Each label carries its rank (「12 青森県」); both columns
+    share one value axis, the national line and the value column of ``ranking_bar``."""
+    from plotly.subplots import make_subplots
+    data = frame.dropna(subset=[value]).sort_values([value, "prefecture_code"], ascending=[False, True])
+    data = data.reset_index(drop=True)
+    data["prefecture"] = [f"{i} {n}" for i, n in enumerate(data["prefecture"], 1)]
+    whole = ranking_bar(data, value, lang, highlight, national, sort="value", percent=percent)
+    x_range = list(whole.layout.xaxis.range)
+    scale = 100 if percent else 1
+    span = (x_range[1] - x_range[0]) or 1
+    fig = make_subplots(rows=1, cols=2, horizontal_spacing=0.14)
+    for col, part in ((1, data.iloc[:first]), (2, data.iloc[first:])):
+        if not len(part):
+            continue
+        sub = ranking_bar(part, value, lang, highlight, national, sort="value", percent=percent)
+        # each column's values just right of its own longest bar and of the national line, on the shared axis
+        ends = list(part[value] * scale) + ([national * scale] if national is not None and not pd.isna(national) else [])
+        column_x = min(max(ends + [0]) + span * 0.02, x_range[1])   # past the range end it is not drawn
+        for trace in sub.data:
+            if trace.type == "scatter" and trace.mode == "text":
+                trace.x = [column_x] * len(trace.y)
+            fig.add_trace(trace, row=1, col=col)
+        for shape in sub.layout.shapes:
+            fig.add_shape(shape, row=1, col=col)
+        for note in sub.layout.annotations:
+            fig.add_annotation(note, row=1, col=col)
+        fig.update_yaxes(autorange="reversed", type="category", title=None, dtick=1, row=1, col=col)
+        fig.update_xaxes(range=x_range, title=whole.layout.xaxis.title.text, row=1, col=col)
+    _layout(fig, 22 * first + 90)
+    fig.update_layout(margin=whole.layout.margin, showlegend=False)
+    return fig
+
+
 def trend_line(frame: pd.DataFrame, series: str = "area", y: str = "adoption_rate", lang: str = "ja",
                percent: bool = True, value_label: str | None = None) -> go.Figure:
     """One line per series (column ``series``) over ``month``; series differ by dash and marker too.
@@ -227,7 +265,9 @@ def scatter_map(frame: pd.DataFrame, lang: str = "ja", prefecture: str | None = 
     top = max(float(data[value].max()) * 100 if len(data) and data[value].notna().any() else 0.0, 1.0)
     fig.add_trace(go.Scattermap(
         lat=data["lat"], lon=data["lon"], mode="markers",
-        marker=dict(size=(10 + 30 * (data["offices"] / biggest) ** 0.5).tolist(), color=data[value] * 100,
+        # a suppressed count (a viewer's scope) is blank: its circle at the smallest size
+        marker=dict(size=(10 + 30 * (data["offices"].astype(float) / biggest) ** 0.5).fillna(10).tolist(),
+                    color=data[value] * 100,
                     colorscale=POINT_SCALE, cmin=0, cmax=top, cauto=False, showscale=True, opacity=0.9,
                     colorbar=dict(title=t("adoption.chart.rate", lang) + " (%)", thickness=12)),
         text=data["municipality"], customdata=list(zip(data["offices"], data["registered"], notes)),

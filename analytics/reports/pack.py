@@ -19,6 +19,12 @@ from analytics.i18n import t
 from analytics.reports import style, summaries
 
 SECTION_KEYS = ("map", "ranking", "trend", "channels", "savings", "effect", "definitions")
+# a prefecture's pack adds what its officials act on: 前回比 (since a date), the lagging municipalities and
+# the offices to approach first (働きかけ先)
+PREFECTURE_SECTION_KEYS = ("map", "ranking", "change", "lagging", "targets", "trend", "channels", "savings",
+                           "effect", "definitions")
+TOP_TARGETS = 10     # offices on the 働きかけ先 page (the full list: the targets page and `report targets`)
+TOP_LAGGING = 10     # municipalities on the lagging page
 # The map's plot area in the slide image (style.SLIDE_SIZE less the margins and the colour bar): a
 # prefecture's outline is zoomed to fill it (the page's own zoom left it a small island in the middle).
 SLIDE_MAP_PLOT = (style.SLIDE_SIZE[0] - 240, style.SLIDE_SIZE[1] - 110)
@@ -61,6 +67,7 @@ class Pack:
     area_name: str
     created: dt.date
     as_of: dt.date
+    since: dt.date | None
     latest_month: dt.date | None
     sources: list[str]
     demo_note: str
@@ -110,9 +117,36 @@ def _adoption_reader(engine, scope, lang):
     return read
 
 
+def default_as_of(engine) -> dt.date:
+    """The date the pack's figures are at (the data's as-of date)."""
+    from analytics.services import adoption as service
+    return service.default_as_of(engine)
+
+
+def default_since(engine, as_of: dt.date) -> tuple[dt.date, str]:
+    """The 前回比 date when the user gives none: the same day a year before the data's date, or the first
+    registration's date when the data starts later; with the key of the note that says which."""
+    from analytics.services import adoption as service
+    year_before = _year_before(as_of)
+    start, _end = service.registration_span(engine)
+    start = pd.Timestamp(start).date() if start is not None and not pd.isna(start) else None
+    if start is not None and start > year_before:
+        return min(start, as_of), "export.change.default_first"
+    return year_before, "export.change.default_year"
+
+
+def _year_before(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:   # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
 def build_pack(engine, prefecture: str | None = None, lang: str = "ja",
-               created: dt.date | None = None, scope=None) -> Pack:
+               created: dt.date | None = None, scope=None, since: dt.date | None = None) -> Pack:
     """Assemble every section for the nation (prefecture None) or one prefecture code '01'..'47'.
+
+    since: the date the prefecture pack's 前回比 compares with (``default_since`` when None).
 
     scope: the reader's (``analytics.auth.Scope``); a viewer's pack has the small counts suppressed by the
     same rule as the pages and the CLI (``analytics.privacy``). None: unrestricted."""
@@ -131,13 +165,22 @@ def build_pack(engine, prefecture: str | None = None, lang: str = "ja",
     ctx = dict(engine=engine, prefecture=prefecture, lang=lang, names=names, area_name=area_name,
                as_of=as_of, latest=latest, scope=scope)
     adoption = _adoption_reader(engine, scope, lang)
-    sections = [_map(**ctx, adoption=adoption), _ranking(**ctx, adoption=adoption), _trend(**ctx),
-                _channels(**ctx), _savings(**ctx), _effect(lang), _definitions(lang, as_of)]
+    made = {"map": lambda: _map(**ctx, adoption=adoption), "ranking": lambda: _ranking(**ctx, adoption=adoption),
+            "trend": lambda: _trend(**ctx), "channels": lambda: _channels(**ctx), "savings": lambda: _savings(**ctx),
+            "effect": lambda: _effect(lang), "definitions": lambda: _definitions(lang, as_of)}
+    if prefecture is not None:
+        note = "export.change.given"
+        if since is None:
+            since, note = default_since(engine, as_of)
+        made.update(change=lambda: _change(**ctx, since=since, note=note),
+                    lagging=lambda: _lagging(**ctx), targets=lambda: _targets(**ctx))
+    keys = SECTION_KEYS if prefecture is None else PREFECTURE_SECTION_KEYS
+    sections = [made[k]() for k in keys]
     sources = sorted({part for s in sections if s.source for part in kpis.split_sources(s.source)})
     if source_meta:
         sources.insert(0, source_meta)
     return Pack(lang=lang, prefecture=prefecture, area_name=area_name, created=created or dt.date.today(),
-                as_of=as_of, latest_month=latest, sources=sources, demo_note=demo_note, sections=sections)
+                as_of=as_of, since=since if prefecture is not None else None, latest_month=latest, sources=sources, demo_note=demo_note, sections=sections)
 
 
 # ---- sections ------------------------------------------------------------------------------------------
@@ -186,7 +229,7 @@ def _ranking(*, engine, prefecture, lang, names, area_name, as_of, latest, adopt
     nation = adoption(as_of, "nation")
     national = nation["adoption_rate"].iloc[0] if len(nation) else None
     national = None if national is None or pd.isna(national) else float(national)  # suppressed: no line
-    fig = ac.ranking_bar(frame, lang=lang, highlight=prefecture, national=national, sort="value")
+    fig = ac.ranking_columns(frame, lang=lang, highlight=prefecture, national=national)
     ranked = service.ranked(frame)
     highlights = [(t("common.nation", lang), style.format_percent(national))]
     if prefecture is not None:
@@ -297,6 +340,120 @@ def _savings(*, engine, prefecture, lang, names, area_name, as_of, latest, scope
         source=kpis.source("realised_yen", lang), summary=summary)
 
 
+def _change(*, engine, prefecture, lang, names, area_name, as_of, latest, scope=None, since, note):
+    """前回比: the prefecture's registered offices, rate and rank at ``since`` and now (one query by
+    prefecture: the ranks at both dates come from the same frame, suppressed for the scope)."""
+    from analytics.services import adoption as service
+    frame = service.change(engine, scope, since, as_of, "prefecture", lang=lang).frame
+    nation = service.change(engine, scope, since, as_of, "nation", lang=lang).frame
+    row = frame[frame["prefecture_code"] == prefecture]
+    then = service.standing(frame, prefecture, _first(nation, "rate_start"), "rate_start")
+    now = service.standing(frame, prefecture, _first(nation, "rate_end"), "rate_end")
+    r = row.iloc[0] if len(row) else None
+
+    def rank(st):
+        return t("export.change.rank", lang, rank=st["rank"], n=st["n"]) if st else formats.MISSING
+
+    def count(v):
+        return style.format_count(v, "事業所", "offices", lang)
+    new = None if r is None or pd.isna(r["registered_end"]) or pd.isna(r["registered_start"]) \
+        else int(r["registered_end"]) - int(r["registered_start"])
+    highlights = [] if r is None else [
+        (t("export.change.registered", lang), f"{count(r['registered_start'])} → {count(r['registered_end'])}"),
+        (t("export.change.new", lang), formats.MISSING if new is None else f"{new:+,}"),
+        (kpis.label("adoption_rate", lang), f"{style.format_percent(r['rate_start'])} → "
+                                            f"{style.format_percent(r['rate_end'])}"),
+        (kpis.label("adoption_change", lang), formats.points(r["change"], lang)),
+        (t("export.change.rank_label", lang), f"{rank(then)} → {rank(now)}")]
+    labels = (t("export.change.then", lang, date=since.isoformat()), t("export.change.now", lang, date=as_of.isoformat()))
+    table = pd.DataFrame({
+        "item": [t("export.change.registered", lang), kpis.label("offices", lang), kpis.label("adoption_rate", lang),
+                 t("export.change.rank_label", lang)],
+        "then": ["–" if r is None else _int_text(r["registered_start"]),
+                 "–" if r is None else _int_text(r["offices_start"]),
+                 "–" if r is None else style.format_percent(r["rate_start"]), rank(then)],
+        "now": ["–" if r is None else _int_text(r["registered_end"]), "–" if r is None else _int_text(r["offices"]),
+                "–" if r is None else style.format_percent(r["rate_end"]), rank(now)]})
+    table.attrs["headers"] = {"then": labels[0], "now": labels[1]}
+    period = t("export.period.range", lang, start=since.isoformat(), end=as_of.isoformat()) + _gap(lang) + \
+        t(note, lang, date=since.isoformat())
+    summary = t("export.change.summary", lang, area=area_name, since=since.isoformat(), date=as_of.isoformat(),
+                then=style.format_percent(r["rate_start"]) if r is not None else formats.MISSING,
+                now=style.format_percent(r["rate_end"]) if r is not None else formats.MISSING,
+                new=formats.MISSING if new is None else f"{new:+,}", rank_then=rank(then), rank_now=rank(now))
+    return Section(
+        key="change", title=t("export.section.change", lang, area=area_name, since=since.isoformat()), figure=None,
+        table=table, highlights=highlights, definition=kpis.describe("adoption_change", lang), period=period,
+        source=kpis.source("adoption_change", lang), summary=summary)
+
+
+def _first(frame: pd.DataFrame, col: str):
+    return frame[col].iloc[0] if len(frame) and col in frame else None
+
+
+def _int_text(v) -> str:
+    return "–" if v is None or pd.isna(v) else f"{int(v):,}"
+
+
+def _lagging(*, engine, prefecture, lang, names, area_name, as_of, latest, scope=None):
+    """The municipalities furthest behind, lowest rate first among those with enough offices to rank
+    (``services.adoption.municipalities`` in its lagging order: the 市区町村 page's rule), with their n."""
+    from analytics.services import adoption as service
+    limit = service.min_offices_for_rank()
+    frame = service.municipalities(engine, scope, as_of, prefecture, lang=lang, order="lagging",
+                                   min_offices=limit).frame
+    ranked = frame[frame["rankable"]] if "rankable" in frame else frame.iloc[0:0]
+    top = ranked.head(TOP_LAGGING).copy()
+    top["municipality"] = top["municipality"].fillna(t("export.unknown_municipality", lang))
+    top["waiting"] = top["offices"] - top["registered"]
+    table = top[["municipality_code", "municipality", "offices", "registered", "waiting", "adoption_rate", "rank"]]
+    small = int((~frame["rankable"]).sum()) if "rankable" in frame else 0
+    highlights = [(t("export.lagging.shown", lang), t("export.lagging.count", lang, n=len(top), total=len(ranked))),
+                  (t("export.lagging.small", lang), t("export.lagging.small_value", lang, n=small, min=limit))]
+    if len(top):
+        first = top.iloc[0]
+        highlights.insert(0, (t("export.lagging.lowest", lang),
+                              f"{first['municipality']} {style.format_percent(first['adoption_rate'])}"
+                              f"（n={_int_text(first['offices'])}）"))
+    summary = (t("export.lagging.summary", lang, area=area_name, n=len(top), min=limit,
+                 names=("、" if lang == "ja" else ", ").join(top["municipality"].head(3))) if len(top)
+               else t("export.lagging.none", lang, area=area_name, min=limit))
+    return Section(
+        key="lagging", title=t("export.section.lagging", lang, area=area_name), figure=None,
+        table=table.reset_index(drop=True), highlights=highlights,
+        definition=kpis.describe("adoption_rate", lang) + _gap(lang) + t("export.lagging.rule", lang, min=limit),
+        period=t("export.period.as_of", lang, date=as_of.isoformat()), source=kpis.source("adoption_rate", lang),
+        summary=summary)
+
+
+def _targets(*, engine, prefecture, lang, names, area_name, as_of, latest, scope=None):
+    """働きかけ先: the unregistered offices whose registration would turn the most sheets digital in the
+    latest month, each with the targets page's sentence (``services.channels.target_sentence``)."""
+    from analytics.services import channels as service
+    frame = service.targets(engine, scope, prefecture=prefecture, month_to=latest, top=TOP_TARGETS)
+    template = t("targets.sentence", lang)
+    out = frame.copy()
+    if len(out):
+        out["name"] = out["name"].fillna(t("targets.unknown_name", lang))
+        out["municipality"] = out["municipality"].fillna("")
+        out["sentence"] = [formats.MISSING if pd.isna(n) or pd.isna(m) else service.target_sentence(n, m, template)
+                           for n, m in zip(out["unlockable_sheets"], out["registered_partners"])]
+    else:
+        out["sentence"] = pd.Series(dtype=object)
+    table = out[["rank", "office_code", "name", "municipality", "unlockable_sheets", "sentence"]].rename(
+        columns={"name": "office_name"})
+    total = pd.to_numeric(out["unlockable_sheets"], errors="coerce").sum() if len(out) else 0
+    highlights = [(t("export.targets.shown", lang), style.format_count(len(out), "事業所", "offices", lang)),
+                  (kpis.label("unlockable_sheets", lang), style.format_count(total, "件", "sheets", lang))]
+    summary = (t("export.targets.summary", lang, area=area_name, n=len(out), sheets=f"{total:,.0f}",
+                 month=_month_text(latest, lang)) if len(out) else t("export.targets.none", lang, area=area_name))
+    return Section(
+        key="targets", title=t("export.section.targets", lang, area=area_name), figure=None, table=table,
+        highlights=highlights, definition=kpis.describe("unlockable_sheets", lang),
+        period=t("export.period.month", lang, month=_month_text(latest, lang)),
+        source=kpis.source("unlockable_sheets", lang), summary=summary)
+
+
 def _effect(lang: str) -> Section:
     from analytics.domain.effects import office_effect
     from analytics.reports import effect_charts as ec
@@ -342,7 +499,8 @@ def localised(frame: pd.DataFrame, lang: str = "ja", percent_cols=("adoption_rat
     for c in out.columns:
         if "month" == c:
             out[c] = out[c].map(lambda m: _month_text(m, lang))
-    out.columns = [names.get(f"export.col.{c}", c) for c in out.columns]
+    headers = frame.attrs.get("headers", {})
+    out.columns = [headers.get(c) or names.get(f"export.col.{c}", c) for c in out.columns]
     return out
 
 
@@ -353,7 +511,7 @@ def display(frame: pd.DataFrame) -> pd.DataFrame:
         if c in ("adoption_rate", "share"):
             out[c] = out[c].map(style.format_percent)
         elif c.endswith("_yen") or c in ("before", "after", "change", "offices", "registered", "sheets",
-                                          "digital_sheets"):
+                                          "digital_sheets", "waiting", "unlockable_sheets"):
             out[c] = out[c].map(lambda v: "–" if pd.isna(v) else f"{round(float(v)):,}")
         elif c == "rank":  # blank where an area is too small to rank (services.adoption.rank_areas)
             out[c] = out[c].map(lambda v: "–" if pd.isna(v) else f"{int(v)}")

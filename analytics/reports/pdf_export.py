@@ -1,5 +1,10 @@
-"""The pack as a PDF report (reportlab, A4 landscape): a title page, then a page per section with the
-chart image, its key figures, the numbers table and the definition/period/source line.
+"""The pack as a PDF report (reportlab, A4 landscape): a title page, then for each figure a page with the
+chart, its key figures, summary and definition/period/source line and a page with its numbers table; a
+section without figure (前回比, the lagging municipalities, 働きかけ先, definitions) is its text and table.
+
+Charts are vector: each is drawn by kaleido as a PDF of exactly its box on the page
+(``figure_render.CHART_BOX``) and laid onto the reportlab page with pypdf, so that chart labels are text
+(searchable, copyable) and at least ``style.PRINT_MIN_PT`` points, like every other text of the report.
 
 Japanese text: Noto Sans CJK is CFF-flavoured OpenType, which reportlab cannot embed, so the text uses
 the Adobe-Japan1 CID font ``HeiseiKakuGo-W5`` built into reportlab (every PDF viewer and poppler map it
@@ -18,12 +23,28 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Image, KeepInFrame, PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from analytics.i18n import t
+from analytics.reports.figure_render import Box
 
 FONT = "HeiseiKakuGo-W5"
-MAX_ROWS = 10   # the full tables are in the XLSX; a page holds the chart and the top rows
+MAX_ROWS = 10   # the full tables are in the XLSX; a page holds the top rows
+PAGE = landscape(A4)
+MARGIN_X, MARGIN_Y, PAD = 14 * mm, 12 * mm, 6   # PAD: the frame's own padding on each side (points)
+WIDTH = PAGE[0] - 2 * MARGIN_X - 2 * PAD
+# every chart gets the page's width and most of its height: the 47 prefectures in two columns of 24/23
+# and a prefecture's map large enough to tell its municipalities apart
+CHART_BOX = Box(width=WIDTH, height=370, font_pt=11)
 # Characters the font's Adobe-Japan1 CMap (UniJIS-UCS2-H) does not map, and the JIS character readers know
 # for each: unmapped, a viewer draws an empty box (「利用開始日 ≤ 月末」 in the trend and definitions pages)
 # and pdftotext drops the character.
@@ -47,8 +68,8 @@ def _styles():
         "title": ParagraphStyle("title", fontName=f, fontSize=24, leading=32, spaceAfter=12),
         "h": ParagraphStyle("h", fontName=f, fontSize=18, leading=24, spaceAfter=6),
         "body": ParagraphStyle("body", fontName=f, fontSize=11, leading=16),
-        "small": ParagraphStyle("small", fontName=f, fontSize=8.5, leading=12, textColor=colors.HexColor("#333333")),
-        "cell": ParagraphStyle("cell", fontName=f, fontSize=7.5, leading=9.5),
+        "small": ParagraphStyle("small", fontName=f, fontSize=9, leading=12.5, textColor=colors.HexColor("#333333")),
+        "cell": ParagraphStyle("cell", fontName=f, fontSize=8.5, leading=11),
     }
 
 
@@ -71,8 +92,11 @@ def _table(frame: pd.DataFrame, st, width: float, lang: str, max_rows: int | Non
     if len(frame) > max_rows:
         more = [Paragraph(escape(t("export.more_rows", lang, n=len(frame) - max_rows)), st["cell"])]
         rows.append(more + [""] * (len(frame.columns) - 1))
-    n = max(len(frame.columns), 1)
-    tbl = Table(rows, colWidths=[width / n] * n, repeatRows=1)
+    # columns as wide as their text asks (a sentence column wider than a rank), within bounds
+    weights = [min(max(len(str(c)), *(len(_cell(v)) for v in frame[c].head(max_rows)), 4), 40)
+               if len(frame) else max(len(str(c)), 4) for c in frame.columns] or [1]
+    total = sum(weights)
+    tbl = Table(rows, colWidths=[width * w / total for w in weights], repeatRows=1)
     tbl.setStyle(TableStyle([
         ("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#999999")),
         ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#E8F1FA")),
@@ -81,19 +105,60 @@ def _table(frame: pd.DataFrame, st, width: float, lang: str, max_rows: int | Non
     return tbl
 
 
-def to_pdf_bytes(pack, pngs: dict[str, bytes] | None = None) -> bytes:
-    if pngs is None:
-        from analytics.reports.png_export import pack_pngs
-        pngs = pack_pngs(pack)
+class ChartBox(Flowable):
+    """The place of a chart on the page: draws nothing, notes its page and position so that the chart's
+    own PDF is laid there after the build."""
+
+    def __init__(self, key: str, box: Box, placed: dict):
+        super().__init__()
+        self.key, self.box, self.placed = key, box, placed
+        self.width, self.height = box.width, box.height
+
+    def wrap(self, avail_width, avail_height):
+        return self.box.width, self.box.height
+
+    def draw(self):
+        x, y = self.canv.absolutePosition(0, 0)
+        self.placed[self.key] = (self.canv.getPageNumber(), x, y)
+
+
+def chart_pdfs(pack) -> dict[str, bytes]:
+    """{section key: vector PDF of its chart at CHART_BOX}, every figure in one chromium session."""
+    from analytics.reports import figure_render
+    return figure_render.render_all({s.key: (s.figure, CHART_BOX) for s in pack.sections if s.figure is not None},
+                                    "pdf")
+
+
+def _lay_charts(report: bytes, charts: dict[str, bytes], placed: dict) -> bytes:
+    """Each chart's PDF page drawn on the report's page at its ChartBox, scaled to the box if it is not
+    exactly its size (kaleido rounds to whole pixels)."""
+    import pypdf
+    writer = pypdf.PdfWriter(clone_from=pypdf.PdfReader(io.BytesIO(report)))
+    for key, (page_no, x, y) in placed.items():
+        if key not in charts:
+            continue
+        chart = pypdf.PdfReader(io.BytesIO(charts[key])).pages[0]
+        cw, ch = float(chart.mediabox.width), float(chart.mediabox.height)
+        s = min(CHART_BOX.width / cw, CHART_BOX.height / ch)
+        dy = (CHART_BOX.height - ch * s) / 2
+        writer.pages[page_no - 1].merge_transformed_page(chart, pypdf.Transformation().scale(s).translate(x, y + dy))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def to_pdf_bytes(pack, charts: dict[str, bytes] | None = None) -> bytes:
+    """PDF bytes of the pack; charts ({section: chart PDF}, ``chart_pdfs``) are rendered when not given."""
+    if charts is None:
+        charts = chart_pdfs(pack)
     from analytics.reports.pack import _gap, _month_text, display, localised
     lang = pack.lang
     st = _styles()
     buf = io.BytesIO()
-    page = landscape(A4)
-    doc = SimpleDocTemplate(buf, pagesize=page, leftMargin=14 * mm, rightMargin=14 * mm, topMargin=12 * mm,
-                            bottomMargin=12 * mm, title=pack.title, author="careplan", lang=lang)
-    pad = 6   # the frame's own padding on each side (points)
-    width = doc.width - 2 * pad
+    doc = SimpleDocTemplate(buf, pagesize=PAGE, leftMargin=MARGIN_X, rightMargin=MARGIN_X, topMargin=MARGIN_Y,
+                            bottomMargin=MARGIN_Y, title=pack.title, author="careplan", lang=lang)
+    width = WIDTH
+    placed: dict = {}
     story = [Spacer(1, 30 * mm), Paragraph(escape(pack.title), st["title"]),
              Paragraph(escape(t("export.title.created", lang, date=pack.created.isoformat())), st["body"]),
              Paragraph(escape(t("export.title.as_of", lang, date=pack.as_of.isoformat())), st["body"]),
@@ -106,22 +171,24 @@ def to_pdf_bytes(pack, pngs: dict[str, bytes] | None = None) -> bytes:
     story += [Paragraph("・" + escape(src), st["small"]) for src in pack.sources]
     for s in pack.sections:
         part = [Paragraph(escape(s.title), st["h"])]
-        if s.key in pngs:
-            img_w = width * 0.45
-            part.append(Image(io.BytesIO(pngs[s.key]), width=img_w, height=img_w * 9 / 16))
+        if s.figure is not None:
+            part.append(ChartBox(s.key, CHART_BOX, placed))
         if s.highlights:
             part.append(Paragraph(escape(t("export.highlights", lang)) + ": " +
                                   _gap(lang).join(escape(f"{a} {b}") for a, b in s.highlights), st["body"]))
         part.append(Paragraph(escape(s.summary), st["small"]))
         part.append(Paragraph(escape(s.footer(lang)), st["small"]))
         part.append(Spacer(1, 3 * mm))
-        if s.figure is None:
-            # the definitions page (no figure) prints every definition, over as many pages as it needs
-            story += [PageBreak()] + part + [_table(localised(display(s.table), lang), st, width, lang, None)]
+        table = localised(display(s.table), lang)
+        story += [PageBreak(), KeepTogether(part)]
+        if s.key == "definitions":
+            # every definition, over as many pages as it needs
+            story.append(_table(table, st, width, lang, None))
+        elif s.figure is None:
+            story.append(_table(table, st, width, lang))
         else:
-            # a figure's page: the chart, its lines and the table's top rows on one page, shrunk a little
-            # when they would not fit (else the table's last rows stood alone on the next page)
-            part.append(_table(localised(display(s.table), lang), st, width, lang))
-            story += [PageBreak(), KeepInFrame(width, doc.height - 2 * pad, part, mode="shrink")]
+            # the figure's numbers on the next page, headed by the figure's title (a page of its own)
+            story += [PageBreak(), KeepTogether([Paragraph(escape(t("export.table_of", lang, title=s.title)), st["h"]),
+                                                 _table(table, st, width, lang)])]
     doc.build(story)
-    return buf.getvalue()
+    return _lay_charts(buf.getvalue(), charts, placed)

@@ -54,11 +54,11 @@ def pack_pngs(pack) -> dict[str, bytes]:
 
 
 def pngs_zip(pack, pngs: dict[str, bytes] | None = None) -> bytes:
-    """A ZIP of one PNG per chart, named <nn>_<section>.png."""
+    """A ZIP of one PNG per chart, named <nn>_<section>.png (nn: the chart's place among the charts)."""
     pngs = pngs if pngs is not None else pack_pngs(pack)
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for i, s in enumerate(pack.sections, 1):
-            if s.key in pngs:
-                zf.writestr(f"{i:02d}_{s.key}.png", pngs[s.key])
+        # numbered among the charts (a prefecture pack's table-only sections leave no gaps)
+        for i, s in enumerate((s for s in pack.sections if s.key in pngs), 1):
+            zf.writestr(f"{i:02d}_{s.key}.png", pngs[s.key])
     return buf.getvalue()

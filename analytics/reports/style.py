@@ -168,3 +168,49 @@ format_hours = formats.hours
 format_percent = formats.percent
 format_count = formats.count
 fiscal_year_label = formats.fiscal_year_label
+
+
+# ---- print: a figure drawn at its size on paper or on a slide ------------------------------------------
+PX_PER_PT = 96 / 72          # plotly's pixels are CSS pixels; a PDF point is 1/72 in
+PRINT_MIN_PT = 8             # nothing on a printed page smaller than this (issue #23)
+# Latin letters and digits from a TrueType font first: chromium writes Noto Sans CJK (CFF) into a PDF as
+# Type 3 glyphs whose digits have no Unicode, so 「9.1%」 would copy as 「 . %」 (Debian fonts-liberation;
+# without it the digits still print, from Noto Sans CJK).
+PRINT_FONT_FAMILY = "Liberation Sans, Arimo, DejaVu Sans, " + FONT_FAMILY
+
+
+def apply_print_style(fig: go.Figure, width_pt: float, height_pt: float, font_pt: float = 11,
+                      title: str | None = None) -> go.Figure:
+    """fig laid out for a box of width_pt × height_pt points (a PDF page's chart box, a slide's picture):
+    every text of the chart, tick labels, the values beside bars, annotations and colour bars, at least
+    font_pt − 1 points there once the image fills the box. A map zoomed for the slide image
+    (``SLIDE_SIZE``: the pack's maps) is zoomed to fill the new box the same way."""
+    apply_style(fig, for_slides=False, title=title)
+    px = PX_PER_PT
+    w, h = round(width_pt * px), round(height_pt * px)
+    base, small = font_pt * px, max(font_pt - 1, PRINT_MIN_PT) * px
+    fig.update_layout(width=w, height=h, font=dict(size=base, family=PRINT_FONT_FAMILY),
+                      legend=dict(font=dict(size=base)),
+                      title=dict(font=dict(size=base + 2 * px)))
+    fig.update_xaxes(title_font=dict(size=base), tickfont=dict(size=small), automargin=True)
+    fig.update_yaxes(title_font=dict(size=base), tickfont=dict(size=small), automargin=True)
+    fig.update_annotations(font_size=small)
+    # room below for the tick labels and the axis title (a builder's page margin of 10 px cut the title)
+    fig.update_layout(margin=dict(b=max(fig.layout.margin.b or 0, round(base * 3.2))))
+    for trace in fig.data:
+        if getattr(trace, "textfont", None) is not None and "text" in (getattr(trace, "mode", "") or "text"):
+            trace.textfont.size = small
+        # only a shown colour bar: setting a colour bar's font on a trace without one would draw one
+        marker = getattr(trace, "marker", None)
+        shown = []
+        if getattr(trace, "colorbar", None) is not None and getattr(trace, "showscale", None) is not False:
+            shown.append(trace.colorbar)
+        if marker is not None and getattr(marker, "showscale", None):
+            shown.append(marker.colorbar)
+        for bar in shown:
+            bar.tickfont.size = small
+            bar.title.font.size = small
+    if fig.layout.map is not None and fig.layout.map.zoom is not None:
+        import math
+        fig.layout.map.zoom += math.log2(min(w / SLIDE_SIZE[0], h / SLIDE_SIZE[1]))
+    return fig

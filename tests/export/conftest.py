@@ -54,3 +54,27 @@ def pref_pngs(pref_pack):
          "Debian chromium not installed (apt-get install chromium fonts-noto-cjk)")
     from analytics.reports import png_export
     return png_export.pack_pngs(pref_pack)
+
+
+def _need_chromium():
+    import shutil
+
+    from conftest import need
+    need(shutil.which("chromium") is not None or shutil.which("chromium-browser") is not None,
+         "Debian chromium not installed (apt-get install chromium fonts-noto-cjk fonts-liberation)")
+
+
+@pytest.fixture(scope="session")
+def pref_slide_pngs(pref_pack):
+    """The slides' chart pictures, drawn for the picture's size on the slide (kaleido, one session)."""
+    _need_chromium()
+    from analytics.reports import pptx_export
+    return pptx_export.slide_pngs(pref_pack)
+
+
+@pytest.fixture(scope="session")
+def pref_chart_pdfs(pref_pack):
+    """The PDF's vector charts (kaleido, one session)."""
+    _need_chromium()
+    from analytics.reports import pdf_export
+    return pdf_export.chart_pdfs(pref_pack)

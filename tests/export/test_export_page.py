@@ -34,6 +34,13 @@ def test_export_page_shows_sections_summaries_and_numbers(export_url, export_eng
     at.selectbox(key="export_area").select(PREFECTURE).run()
     assert not at.exception
     assert "#### 登録率の地図（和歌山県）" in [m.value for m in at.markdown]
+    # 前回比: a year before the data's date unless the user picks another day
+    import datetime as dt
+    assert at.date_input(key="export_since").value == dt.date(2024, 8, 31)
+    assert "#### 前回比（和歌山県・2024-08-31から）" in [m.value for m in at.markdown]
+    at.date_input(key="export_since").set_value(dt.date(2025, 1, 31)).run()
+    assert not at.exception
+    assert "#### 前回比（和歌山県・2025-01-31から）" in [m.value for m in at.markdown]
 
 
 def test_export_page_in_english(export_url):

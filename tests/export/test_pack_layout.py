@@ -22,12 +22,12 @@ from analytics.reports import pack as pack_mod
 CMAP = pathlib.Path("/usr/share/poppler/cMap/Adobe-Japan1/UniJIS-UCS2-H")
 
 
-def _pdf_pages(pack, pngs, tmp_path) -> list[str]:
+def _pdf_pages(pack, charts, tmp_path) -> list[str]:
     from conftest import need
     need(shutil.which("pdftotext") is not None, "poppler-utils not installed")
     need(CMAP.parent.is_dir(), "poppler-data not installed")
     path = tmp_path / "pack.pdf"
-    path.write_bytes(pdf_export.to_pdf_bytes(pack, pngs))
+    path.write_bytes(pdf_export.to_pdf_bytes(pack, charts))
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
     return text.split("\f")[:-1]
 
@@ -42,9 +42,9 @@ def _cmap_codes() -> set[int]:
     return codes
 
 
-def test_pdf_text_has_no_character_the_japanese_font_cannot_show(pref_pack, pref_pngs, tmp_path):
+def test_pdf_text_has_no_character_the_japanese_font_cannot_show(pref_pack, pref_chart_pdfs, tmp_path):
     """「利用開始日 ≤ 月末」 printed an empty box: U+2264 is not in the Adobe-Japan1 CMap; ≦ is."""
-    pages = _pdf_pages(pref_pack, pref_pngs, tmp_path)
+    pages = _pdf_pages(pref_pack, pref_chart_pdfs, tmp_path)
     flat = "".join(pages).replace("\n", "")
     assert "利用開始日 ≦ 月末" in flat
     # nothing else the pack prints (either language's definitions included) lacks a glyph
@@ -55,25 +55,32 @@ def test_pdf_text_has_no_character_the_japanese_font_cannot_show(pref_pack, pref
     assert missing == set()
 
 
-def test_pdf_each_figure_section_is_one_page_and_definitions_are_complete(pref_pack, pref_pngs, tmp_path):
+def test_pdf_each_figure_has_its_page_then_its_table_page_and_definitions_are_complete(pref_pack, pref_chart_pdfs,
+                                                                                       tmp_path):
     import dataclasses
 
     import pandas as pd
-    # a prefecture with more municipalities than the page prints (和歌山県 has 30): the savings page of the
-    # demo's 和歌山県 put its 「…ほか7行」 line alone on a page of its own
+    # a prefecture with more municipalities than the page prints (和歌山県 has 30): the table page holds its
+    # first rows and the 「…ほかN行」 line, never a page of their own
     savings = pref_pack.section("savings")
     many = dataclasses.replace(savings, table=pd.concat([savings.table] * 4, ignore_index=True))
     pref_pack = dataclasses.replace(pref_pack, sections=[many if s.key == "savings" else s
                                                          for s in pref_pack.sections])
     assert len(many.table) > pdf_export.MAX_ROWS
-    pages = _pdf_pages(pref_pack, pref_pngs, tmp_path)
+    pages = _pdf_pages(pref_pack, pref_chart_pdfs, tmp_path)
     firsts = [page.strip().splitlines()[0] for page in pages]
-    titles = [s.title for s in pref_pack.sections]
-    # the title page, one page per figure (its table's last rows never alone on the next page), then the
-    # definitions over as many pages as they need
-    assert firsts[:len(titles)] == [pref_pack.title] + titles[:-1]
-    assert firsts[len(titles)] == "データの定義"
-    definitions = "".join(pages[len(titles):]).replace("\n", "")
+    # the title page; a figure: its chart page (title first) and its table page (「表: title」); a section
+    # without figure (前回比, lagging municipalities, 働きかけ先): one page; then the definitions over as many
+    # pages as they need
+    expected = [pref_pack.title]
+    for s in pref_pack.sections[:-1]:
+        expected += [s.title, f"表: {s.title}"] if s.figure is not None else [s.title]
+    assert firsts[:len(expected)] == expected
+    assert [s.key for s in pref_pack.sections] == list(pack_mod.PREFECTURE_SECTION_KEYS)
+    assert firsts[len(expected)] == "データの定義"
+    savings_table = pages[expected.index(f"表: {savings.title}")].replace("\n", "")
+    assert f"ほか{len(many.table) - pdf_export.MAX_ROWS}行" in savings_table
+    definitions = "".join(pages[len(expected):]).replace("\n", "")
     for key in pack_mod.PACK_KPIS:
         assert kpis.label(key, "ja") in definitions, key
     assert "ほか" not in definitions                  # no 「…ほかN行」: every definition printed
@@ -100,8 +107,8 @@ def _text_height(frame, width_emu: int, default_pt: float) -> float:
     return total / 72 + 0.1
 
 
-def test_pptx_title_slide_is_centred_and_its_sources_fit(pref_pack, pref_pngs):
-    prs = Presentation(io.BytesIO(pptx_export.to_pptx_bytes(pref_pack, pref_pngs)))
+def test_pptx_title_slide_is_centred_and_its_sources_fit(pref_pack, pref_slide_pngs):
+    prs = Presentation(io.BytesIO(pptx_export.to_pptx_bytes(pref_pack, pref_slide_pngs)))
     slide = prs.slides[0]
     for shape in (slide.shapes.title, slide.placeholders[1]):
         assert abs(shape.left + shape.width / 2 - prs.slide_width / 2) < Emu(9144), shape.name
@@ -112,8 +119,8 @@ def test_pptx_title_slide_is_centred_and_its_sources_fit(pref_pack, pref_pngs):
     assert all(f"・{src}" in lines for src in pref_pack.sources)
 
 
-def test_pptx_definitions_slide_lists_every_definition_above_the_footer(pref_pack, pref_pngs):
-    prs = Presentation(io.BytesIO(pptx_export.to_pptx_bytes(pref_pack, pref_pngs)))
+def test_pptx_definitions_slide_lists_every_definition_above_the_footer(pref_pack, pref_slide_pngs):
+    prs = Presentation(io.BytesIO(pptx_export.to_pptx_bytes(pref_pack, pref_slide_pngs)))
     slide = prs.slides[len(prs.slides) - 1]
     table_shape = next(sh for sh in slide.shapes if sh.has_table)
     footer = next(sh for sh in slide.shapes if sh.has_text_frame and sh.text_frame.text.startswith("定義:"))
@@ -186,3 +193,32 @@ def test_english_pack_has_no_japanese_outside_place_names(export_engine):
     for s in p.sections:
         texts += [s.title, s.footer("en"), s.definition, s.period] + [label for label, _ in s.highlights]
     assert [text for text in texts if cjk.search(text)] == []
+
+
+def test_pptx_charts_are_drawn_for_their_picture_so_their_type_reads_projected(pref_pack, pref_slide_pngs):
+    """A chart's labels were 1600 × 900 pixels shrunk into 8.6 in (22 px → 8.5 pt); now each chart is
+    laid out for its picture box in points, type SLIDE_CHART_PT (ticks one point less: ≥ 12 pt)."""
+    from PIL import Image
+    box = pptx_export.picture_box()
+    assert box.font_pt - 1 >= 12
+    prs = Presentation(io.BytesIO(pptx_export.to_pptx_bytes(pref_pack, pref_slide_pngs)))
+    slides = list(prs.slides)[1:]
+    for section, slide in zip(pref_pack.sections, slides):
+        pics = [sh for sh in slide.shapes if sh.shape_type == 13]
+        if section.figure is None:
+            assert pics == []
+            continue
+        (pic,) = pics
+        # the picture shows at the box's size: the type is as large on the slide as the layout says
+        assert pic.width == int(box.width * pptx_export.EMU_PER_PT)
+        assert pic.height == int(box.height * pptx_export.EMU_PER_PT)
+        img = Image.open(io.BytesIO(pref_slide_pngs[section.key]))
+        px = style.PX_PER_PT * pptx_export.PNG_SCALE
+        assert img.size[0] / px == pytest.approx(box.width, abs=1), section.key   # kaleido rounds a pixel
+        assert img.size[1] / px == pytest.approx(box.height, abs=1), section.key
+    # the table-only sections (前回比, lagging, 働きかけ先) at 12 pt
+    change = slides[[s.key for s in pref_pack.sections].index("change")]
+    tables = [sh for sh in change.shapes if sh.has_table]
+    sizes = {run.font.size.pt for sh in tables for row in sh.table.rows for cell in row.cells
+             for p in cell.text_frame.paragraphs for run in p.runs}
+    assert sizes == {pptx_export.SECTION_TABLE_FONT} and pptx_export.SECTION_TABLE_FONT >= 12

@@ -2,6 +2,7 @@
 the database's own query results."""
 from __future__ import annotations
 
+import datetime as dt
 import io
 import pathlib
 import shutil
@@ -17,13 +18,19 @@ from analytics.store import queries_adoption as qa
 from analytics.store import queries_savings as qs
 from tests.export.conftest import FORMULA_MUNICIPALITY, FORMULA_OFFICE, PREFECTURE
 
-SECTIONS = ["登録率の地図（和歌山県）", "都道府県別の登録率（順位）", "登録率の推移（和歌山県）", "送信方法の割合（和歌山県）",
-            "削減効果（和歌山県・最新月）", "効果試算の例（厚生労働省資料の事業所例）", "データの定義"]
+# a prefecture's pack: the nation's sections and, after the ranking, 前回比 (since a year before the data's
+# date 2025-08-31, no --since given), the lagging municipalities and the offices to approach first
+SECTIONS = ["登録率の地図（和歌山県）", "都道府県別の登録率（順位）", "前回比（和歌山県・2024-08-31から）",
+            "登録率の低い市区町村（和歌山県）", "働きかけ先（和歌山県・登録で連携が増える事業所）", "登録率の推移（和歌山県）",
+            "送信方法の割合（和歌山県）", "削減効果（和歌山県・最新月）", "効果試算の例（厚生労働省資料の事業所例）", "データの定義"]
+NATION_SECTIONS = ["登録率の地図（全国）", "都道府県別の登録率（順位）", "登録率の推移（全国）", "送信方法の割合（全国）",
+                   "削減効果（全国・最新月）", "効果試算の例（厚生労働省資料の事業所例）", "データの定義"]
 
 
 def test_pack_sections_and_numbers_match_queries(pref_pack, export_engine):
     assert pref_pack.title == "ケアプランデータ連携の普及状況と効果（和歌山県）"
     assert [s.title for s in pref_pack.sections] == SECTIONS
+    assert pref_pack.since == dt.date(2024, 8, 31)
     as_of = qa.default_as_of(export_engine)
     row = qa.adoption(export_engine, as_of, "prefecture", prefecture=PREFECTURE).iloc[0]
     assert dict(pref_pack.section("map").highlights)["登録率"] == f"{row['adoption_rate'] * 100:.1f}%"
@@ -39,6 +46,7 @@ def test_pack_sections_and_numbers_match_queries(pref_pack, export_engine):
 
 
 def test_nation_ranking_is_the_adoption_query(nation_pack, export_engine):
+    assert [s.title for s in nation_pack.sections] == NATION_SECTIONS
     as_of = qa.default_as_of(export_engine)
     expected = qa.adoption(export_engine, as_of, "prefecture").sort_values(
         ["adoption_rate", "prefecture_code"], ascending=[False, True])
@@ -63,11 +71,11 @@ def test_png_per_chart(pref_pack, pref_pngs):
                      "06_effect.png"]
 
 
-def test_pptx_titles_and_numbers(pref_pack, pref_pngs, export_engine):
+def test_pptx_titles_and_numbers(pref_pack, pref_slide_pngs, export_engine):
     from pptx import Presentation
 
     from analytics.reports import pptx_export
-    prs = Presentation(io.BytesIO(pptx_export.to_pptx_bytes(pref_pack, pref_pngs)))
+    prs = Presentation(io.BytesIO(pptx_export.to_pptx_bytes(pref_pack, pref_slide_pngs)))
     slides = list(prs.slides)
     assert len(slides) == 1 + len(SECTIONS)
     assert prs.slide_width * 9 == prs.slide_height * 16
@@ -82,16 +90,16 @@ def test_pptx_titles_and_numbers(pref_pack, pref_pngs, export_engine):
     latest = qa.latest_exchange_month(export_engine)
     sav = qs.savings(export_engine, "municipality", prefecture=PREFECTURE, month_from=latest, month_to=latest)
     # the unrounded municipality values summed, then rounded once to the yen
-    assert f"全件データ連携時の削減額: {round(sav['potential_yen'].sum()):,}円" in texts[4]
-    assert "削減時間（月）: 34.3時間" in texts[5]
+    assert f"全件データ連携時の削減額: {round(sav['potential_yen'].sum()):,}円" in texts[SECTIONS.index("削減効果（和歌山県・最新月）")]
+    assert "削減時間（月）: 34.3時間" in texts[SECTIONS.index("効果試算の例（厚生労働省資料の事業所例）")]
     for text in texts:
         assert "出典:" in text and "定義:" in text      # the source/definition line on every slide
     pictures = [sum(1 for sh in s.shapes if sh.shape_type == 13) for s in slides[1:]]
-    assert pictures == [1, 1, 1, 1, 1, 1, 0]
+    assert pictures == [1, 1, 0, 0, 0, 1, 1, 1, 1, 0]
     assert slides[1].notes_slide.notes_text_frame.text == pref_pack.section("map").summary
 
 
-def test_pdf_pages_render_and_text(pref_pack, pref_pngs, export_engine, tmp_path):
+def test_pdf_pages_render_and_text(pref_pack, pref_chart_pdfs, export_engine, tmp_path):
     from conftest import need
     need(shutil.which("pdftoppm") is not None, "poppler-utils not installed")
     # the pack's Japanese font is the Adobe-Japan1 CID font every viewer maps to an installed one; poppler
@@ -101,7 +109,7 @@ def test_pdf_pages_render_and_text(pref_pack, pref_pngs, export_engine, tmp_path
 
     from analytics.reports import pdf_export
     path = tmp_path / "pack.pdf"
-    path.write_bytes(pdf_export.to_pdf_bytes(pref_pack, pref_pngs))
+    path.write_bytes(pdf_export.to_pdf_bytes(pref_pack, pref_chart_pdfs))
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True, check=True).stdout
     pages = int(next(line.split()[-1] for line in info.splitlines() if line.startswith("Pages:")))
     assert pages >= 1 + len(SECTIONS)
@@ -200,6 +208,41 @@ def test_cli_export(export_url, tmp_path, capsys):
     assert cli.main(["--db", export_url, "export", "pdf", "--out", str(tmp_path / "no" / "x.pdf")]) == 2
 
 
+@pytest.mark.parametrize("value, lang, said", [
+    ("2025-13-40", "ja", "比較日（--since）「2025-13-40」を日付として読めません"),
+    ("2025-13-40", "en", "cannot read --since '2025-13-40' as a date"),
+    ("2025-08-31", "ja", "比較日（--since）2025-08-31 はデータ基準日 2025-08-31 より前の日付にしてください"),
+    ("2026-01-01", "en", "--since 2026-01-01 must be before the data's date 2025-08-31"),
+])
+def test_cli_export_since_is_checked_in_the_users_language(export_url, tmp_path, capsys, value, lang, said):
+    from analytics import cli
+    out = tmp_path / "pack.xlsx"
+    assert cli.main(["--lang", lang, "--db", export_url, "export", "xlsx", "--out", str(out), "--prefecture", "30",
+                     "--since", value]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "Traceback" not in err and not out.exists()
+
+
+def test_cli_export_since_sets_the_change_page(export_url, export_engine, tmp_path):
+    from analytics import cli
+    from analytics.services import adoption as service
+    out = tmp_path / "pack.xlsx"
+    assert cli.main(["--db", export_url, "export", "xlsx", "--out", str(out), "--prefecture", "30",
+                     "--since", "令和7年1月31日"]) == 0
+    wb = openpyxl.load_workbook(out)
+    title = "前回比（和歌山県・2025-01-31から）"
+    sheet = wb[xlsx_export.sheet_name(title, set())]
+    rows = list(sheet.iter_rows(values_only=True))
+    change = service.change(export_engine, None, dt.date(2025, 1, 31), qa.default_as_of(export_engine),
+                            "prefecture").frame
+    row = change[change["prefecture_code"] == "30"].iloc[0]
+    found = {r[0]: r[1:] for r in rows if r and r[0]}
+    assert str(found["登録事業所数"][0]) == f"{int(row['registered_start']):,}"
+    assert str(found["登録事業所数"][1]) == f"{int(row['registered_end']):,}"
+    rank_then = service.standing(change, "30", None, "rate_start")
+    assert found["都道府県の中の順位"][0] == f"47都道府県中{rank_then['rank']}位"
+
+
 def test_cli_export_as_viewer_hides_small_counts(tmp_path, monkeypatch):
     from analytics import auth, cli, demo
     from analytics.store import engine as store_engine
@@ -250,3 +293,25 @@ def test_a_pack_reads_each_adoption_frame_once_and_the_next_build_reads_again(ex
     assert mapped.sum() == ranked.sum() == nation_pack.section("map").table["registered"].sum() > 0
     pd.testing.assert_series_equal(mapped.sort_index(), ranked.sort_index(), check_dtype=False)
 
+
+
+def test_prefecture_sections_suppress_small_counts_for_a_viewer(export_engine):
+    """前回比, the lagging municipalities and 働きかけ先 read the services with the scope, so a restricted
+    scope's pack has the same blanks as the pages (the tiny demo's 和歌山県 has 11 offices: under 10 per
+    municipality everywhere)."""
+    from analytics import auth
+    from analytics.services import adoption as service
+    viewer = auth.Scope("viewer", suppress_below=10)
+    pack = pack_mod.build_pack(export_engine, PREFECTURE, lang="ja", scope=viewer)
+    assert [s.key for s in pack.sections] == list(pack_mod.PREFECTURE_SECTION_KEYS)
+    change = service.change(export_engine, viewer, pack.since, pack.as_of, "prefecture").frame
+    row = change[change["prefecture_code"] == PREFECTURE].iloc[0]
+    shown = dict(zip(pack.section("change").table["item"], pack.section("change").table["now"]))
+    # a prefecture's total is an area aggregate (shown, README: viewer): the pack says what the service says
+    assert shown["登録事業所数"] == f"{int(row['registered_end']):,}"
+    lagging = pack.section("lagging").table
+    munis = service.municipalities(export_engine, viewer, pack.as_of, PREFECTURE).frame
+    assert munis["suppressed"].any()                           # municipality counts under 10 are blanked
+    assert len(lagging) == int(munis["rankable"].sum()) == 0   # and a blanked area is never ranked
+    for s in pack.sections:
+        assert s.summary and s.source

@@ -1,5 +1,7 @@
 """資料の出力 (export): the presentation pack for the nation or one prefecture as PPTX, PDF, XLSX, chart
 PNGs and CSV tables in three encodings; a preview of every section with its text summary."""
+import datetime as dt
+
 import pandas as pd
 import streamlit as st
 
@@ -28,7 +30,14 @@ choices = [NATION] + scope.detail_prefectures(list(pref_name))
 area = st.selectbox(glue.tr("export.area"), choices, key="export_area",
                     format_func=lambda c: glue.tr("common.nation") if c == NATION else f"{c} {pref_name[c]}", placeholder=glue.tr("common.choose"))
 prefecture = None if area == NATION else area
-pack = glue.cached(pack_mod.build_pack, prefecture, lang, scope=scope)  # a viewer's: small counts suppressed
+since = None
+if prefecture is not None:   # 前回比: the date the prefecture's registrations, rate and rank are compared with
+    as_of = glue.cached(sa_.default_as_of)
+    default, _note = pack_mod.default_since(glue.engine(), as_of)
+    since = st.date_input(glue.tr("export.since"), value=default, max_value=as_of - dt.timedelta(days=1),
+                          key="export_since", help=glue.tr("export.since_help"))
+pack = glue.cached(pack_mod.build_pack, prefecture, lang, scope=scope,
+                   since=since)  # a viewer's: small counts suppressed
 
 
 def _audit(what: str) -> None:
@@ -49,16 +58,19 @@ c1.download_button(glue.tr("export.download_xlsx"), _xlsx,
                    file_name=f"{stem}.xlsx", key="export_xlsx", on_click=_audit, args=("xlsx",),
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
-state_key = f"export_files:{stem}:{lang}:{glue.data_version()}"
+state_key = f"export_files:{stem}:{lang}:{since}:{glue.data_version()}"
 if c2.button(glue.tr("export.build"), key="export_build", type="primary"):
     from analytics.reports import pdf_export, png_export, pptx_export
     _audit("pptx/pdf/png")
     with st.spinner(glue.tr("export.building")):
         try:
-            pngs = png_export.pack_pngs(pack)
-            st.session_state[state_key] = {
-                "pptx": pptx_export.to_pptx_bytes(pack, pngs), "pdf": pdf_export.to_pdf_bytes(pack, pngs),
-                "png": png_export.pngs_zip(pack, pngs)}
+            # each file's charts drawn for where they go (the slide's picture, the PDF page as vector, a PNG),
+            # all in one chromium session
+            with png_export.renderer():
+                st.session_state[state_key] = {
+                    "pptx": pptx_export.to_pptx_bytes(pack, pptx_export.slide_pngs(pack)),
+                    "pdf": pdf_export.to_pdf_bytes(pack, pdf_export.chart_pdfs(pack)),
+                    "png": png_export.pngs_zip(pack, png_export.pack_pngs(pack))}
         except Exception as exc:  # chromium or fonts missing: say what to install
             st.error(glue.tr("export.error.render", error=type(exc).__name__))
 files = st.session_state.get(state_key)
