@@ -94,7 +94,7 @@ DECLARED_PAIRS: dict[str, tuple[int, str]] = {
     "analytics/domain/ranges.py": (45, "the ranges table: label and unit beside each bound"),
     "analytics/ingest/columns.py": (29, "the column specs: aliases and descriptions beside each column"),
     "analytics/ingest/validate.py": (11, "FORM_ALIASES / CHANNEL_ALIASES: words read from files, not shown"),
-    "analytics/reports/pack.py": (4, "units of a count given to formats.count (事業所/offices, 件/sheets)"),
+    "analytics/reports/pack.py": (7, "units of a count given to formats.count (事業所/offices, 件/sheets)"),
     "analytics/ui/views/effect.py": (2, "units of a count given to formats.count (回/sends, か月/months)"),
     "analytics/ui/views/targets.py": (1, "the unit of a count given to formats.count (件/sheets)"),
     "analytics/reports/summaries.py": (1, "_UNIT_WORDS: units recognised in a chart's text, not shown"),
