@@ -277,7 +277,8 @@ def _css_string(text: str) -> str:
 
 def uploader_text_css(language: str) -> str:
     """CSS that swaps the uploader's English texts for the catalogue's: each original text is hidden
-    (display: none, so neither the page nor a screen reader reads it) and the translation is drawn by
+    (display: none, so neither the page nor a screen reader reads it; the button's only visually, as its
+    accessible name) and the translation is drawn by
     ``::after`` on its parent. Scoped to the uploader's data-testids (Streamlit 1.67's drop zone: a button
     with a Markdown label, the instructions span, and a drag-state overlay div without a test id), and per
     uploader key (``.st-key-…``) for the size limit and file types."""
@@ -286,7 +287,10 @@ def uploader_text_css(language: str) -> str:
     texts = i18n.t("upload.button", language), i18n.t("upload.drop_here", language)
     mb = int(st.get_option("server.maxUploadSize") or 200)
     rules = [
-        f'{label} {{ display: none !important; }}',
+        # the button's own text stays in the accessibility tree (visually hidden): generated content does
+        # not name a button for every checker (axe: button-name), and a button needs a name
+        f'{label} {{ position: absolute !important; width: 1px !important; height: 1px !important; '
+        f'overflow: hidden !important; clip: rect(0 0 0 0) !important; white-space: nowrap !important; }}',
         f'{zone} button span[data-has-shortcut]::after {{ content: {_css_string(texts[0])}; }}',
         f'{zone} > div:not([data-testid]) > span {{ display: none !important; }}',
         f'{zone} > div:not([data-testid])::after {{ content: {_css_string(texts[1])}; }}',

@@ -53,7 +53,7 @@ def test_targets_page_in_browser(page, server):
     body = page.locator("[data-testid='stMain']").inner_text()
     assert "登録すると月16件がデータ連携になります（登録済みの相手2事業所）" in body
     assert "通所介護みかん" in body
-    assert page.locator("[data-testid='stMetricValue']").first.inner_text() == "62"
+    assert page.locator("[data-testid='stMetricValue']").first.inner_text() == "62件"   # the tile carries its unit (#23 item 6)
     page.get_by_text("Excel（XLSX）をダウンロード").wait_for(timeout=20_000)  # rendered after the list
     assert page.get_by_text("Excel（XLSX）をダウンロード").count() == 1
 
