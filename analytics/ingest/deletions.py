@@ -17,6 +17,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from analytics import i18n
+from analytics.domain import formats
 from analytics.store import schema
 
 
@@ -66,7 +67,7 @@ def apply(conn, batch_id: int, deletions: pd.DataFrame | None) -> Applied:
         if not stored and not r.in_input:
             out.not_found += 1
             out.notes.append(i18n.both("msg.deletion_not_found", name=r.deletion_key,
-                                       month=f"{r.month:%Y-%m}", sender=r.sender_code, receiver=r.receiver_code))
+                                       month=formats.iso_month(r.month), sender=r.sender_code, receiver=r.receiver_code))
             continue
         out.applied += 1
         conn.execute(d.insert().values(

@@ -31,5 +31,5 @@ def test_a_direct_link_on_a_public_server_asks_to_sign_in(browser_db_url, tmp_pa
 def test_a_direct_link_runs_the_app_with_its_sidebar(browser_db_url, tmp_path_factory, chromium):
     with serve(browser_db_url, tmp_path_factory) as base:
         text = _first_visit(chromium, base, "effect")
-    assert "効果試算" in text and "表示言語" in text  # the page under the app's sidebar (language switch)
+    assert "概要" in text and "データ取込" in text   # the app's own navigation, in its words
     assert "data import" not in text              # not Streamlit's own list of the page files
