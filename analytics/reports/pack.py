@@ -125,13 +125,15 @@ def default_as_of(engine) -> dt.date:
 
 def default_since(engine, as_of: dt.date) -> tuple[dt.date, str]:
     """The 前回比 date when the user gives none: the same day a year before the data's date, or the first
-    registration's date when the data starts later; with the key of the note that says which."""
+    registration's date when the data starts later (at the latest the day before the data's date: 前回比
+    compares with an earlier day, and the CLI and the date picker refuse a later one); with the key of the
+    note that says which."""
     from analytics.services import adoption as service
     year_before = _year_before(as_of)
     start, _end = service.registration_span(engine)
     start = pd.Timestamp(start).date() if start is not None and not pd.isna(start) else None
     if start is not None and start > year_before:
-        return min(start, as_of), "export.change.default_first"
+        return min(start, as_of - dt.timedelta(days=1)), "export.change.default_first"
     return year_before, "export.change.default_year"
 
 

@@ -315,3 +315,19 @@ def test_prefecture_sections_suppress_small_counts_for_a_viewer(export_engine):
     assert len(lagging) == int(munis["rankable"].sum()) == 0   # and a blanked area is never ranked
     for s in pack.sections:
         assert s.summary and s.source
+
+
+@pytest.mark.parametrize("first,expected", [
+    (dt.date(2025, 8, 31), dt.date(2025, 8, 30)),   # the data's first day: the day before it, never on it
+    (dt.date(2025, 3, 1), dt.date(2025, 3, 1)),     # data since March: its first registration
+    (dt.date(2023, 4, 1), dt.date(2024, 8, 31)),    # longer than a year: a year before
+])
+def test_default_since_is_before_the_data_date(engine, first, expected):
+    """The 前回比 date the pack and the export page's date picker start from is before the data's date
+    (the picker's max and the CLI's --since accept no later one)."""
+    from analytics.ingest import ingest_files
+    from tests.ingest.ingest_helpers import csv_bytes, office
+    regs = csv_bytes([["事業所番号", "利用開始日"], [office(30, 1), first.isoformat()]], "cp932")
+    assert ingest_files(engine, "registrations", [("regs.csv", regs)], imported_by="tester").accepted == 1
+    since, _note = pack_mod.default_since(engine, dt.date(2025, 8, 31))
+    assert since == expected

@@ -33,7 +33,7 @@ prefecture = None if area == NATION else area
 since = None
 if prefecture is not None:   # 前回比: the date the prefecture's registrations, rate and rank are compared with
     as_of = glue.cached(sa_.default_as_of)
-    default, _note = pack_mod.default_since(glue.engine(), as_of)
+    default, _note = glue.cached(pack_mod.default_since, as_of)
     since = st.date_input(glue.tr("export.since"), value=default, max_value=as_of - dt.timedelta(days=1),
                           key="export_since", help=glue.tr("export.since_help"))
 pack = glue.cached(pack_mod.build_pack, prefecture, lang, scope=scope,
@@ -42,6 +42,8 @@ pack = glue.cached(pack_mod.build_pack, prefecture, lang, scope=scope,
 
 def _audit(what: str) -> None:
     auth.audit(glue.engine(), scope.username or "local", "export", f"{what} area={area}")
+
+
 stem = pack.file_stem()
 
 st.subheader(glue.tr("export.files"))
