@@ -516,7 +516,7 @@ def display(frame: pd.DataFrame) -> pd.DataFrame:
                                           "digital_sheets", "waiting", "unlockable_sheets"):
             out[c] = out[c].map(lambda v: "–" if pd.isna(v) else f"{round(float(v)):,}")
         elif c == "rank":  # blank where an area is too small to rank (services.adoption.rank_areas)
-            out[c] = out[c].map(lambda v: "–" if pd.isna(v) else f"{int(v)}")
+            out[c] = out[c].map(formats.count)
         elif c.endswith("_hours"):
             out[c] = out[c].map(lambda v: "–" if pd.isna(v) else f"{float(v):,.1f}")
     return out

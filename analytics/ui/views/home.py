@@ -38,7 +38,7 @@ c2.metric(kpis.label("registered", lang), formats.count(nation["registered"]),
 c3.metric(kpis.label("adoption_rate", lang), formats.percent(nation['adoption_rate']),
           help=kpis.describe("adoption_rate", lang))
 c4.metric(kpis.label("digital_share", lang),
-          "–" if pd.isna(share["digital_share"]) else formats.percent(share['digital_share']),
+          formats.percent(share["digital_share"]),
           help=kpis.describe("digital_share", lang))
 hours_text = kpis.hours_text(hours)
 # the unit in the label: a tile a fifth of the page wide cuts "15,708 時間" off with "…"

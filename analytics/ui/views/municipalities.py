@@ -15,10 +15,6 @@ def plot(fig, key: str) -> None:
     a11y.chart(fig, key=key)  # PNG button named after key, text summary under the chart
 
 
-def pct(v) -> str:
-    return "–" if pd.isna(v) else formats.percent(v)
-
-
 st.title(glue.tr("page.municipalities.title"))
 as_of = glue.cached(sa_.default_as_of)
 pref_name = codes.prefecture_names(lang)
@@ -46,7 +42,7 @@ row = total.iloc[0] if len(total) else pd.Series({"offices": 0, "registered": 0,
 m1, m2, m3 = st.columns(3)
 m1.metric(kpis.label("offices", lang), formats.count(row["offices"]), help=kpis.describe("offices", lang))
 m2.metric(kpis.label("registered", lang), formats.count(row["registered"]), help=kpis.describe("registered", lang))
-m3.metric(kpis.label("adoption_rate", lang), pct(row["adoption_rate"]), help=kpis.describe("adoption_rate", lang))
+m3.metric(kpis.label("adoption_rate", lang), formats.percent(row["adoption_rate"]), help=kpis.describe("adoption_rate", lang))
 
 # 居宅介護支援 / サービス事業所
 st.subheader(glue.tr("adoption.muni.kinds"))
@@ -83,11 +79,14 @@ if len(munis):
     # n (offices) stands beside every rate; the rank is blank where the area is too small to rank
     table = munis[["municipality_code", "municipality", "adoption_rate", "offices", "registered", "rank"]].copy()
     table["adoption_rate"] = formats.percent_number(table["adoption_rate"])
+    # an unranked area's rank is written as in the pack (the grid would print a missing number as "None")
+    table["rank"] = table["rank"].map(formats.count)
     table = table.rename(columns=lambda c: glue.tr(f"adoption.col.{c}"))
     glue.chart_footer(counts=kpis.describe("adoption_rate", lang) + glue.tr("common.sentence_join")
                       + glue.tr("adoption.muni.map_note"),
                       period=period, source=kpis.source("adoption_rate", lang), data=table, key="muni_table")
-    st.dataframe(table, hide_index=True, key="muni_df")
+    st.dataframe(table, hide_index=True, key="muni_df", column_config={
+        glue.tr("adoption.col.adoption_rate"): st.column_config.NumberColumn(format=formats.printf_number(1))})
 
 st.subheader(glue.tr("adoption.muni.offices"))
 f1, f2, f3 = st.columns([2, 2, 1])
