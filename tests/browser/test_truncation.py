@@ -1,5 +1,5 @@
 """Nothing a reader needs is cut off at 1366×768 (a common office laptop), in Japanese and English: no tile
-label or value ends in an ellipsis, no reading table (st.table) is wider than the page, and every data grid
+label or value, and no widget or checkbox label, ends in an ellipsis, no reading table (st.table) is wider than the page, and every data grid
 (st.dataframe, st.data_editor) shows all its columns without sideways scrolling, with room for every
 header. Every page the fixture can show.
 
@@ -22,7 +22,8 @@ CUT = """() => {
   const out = [];
   const clipped = e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflow !== 'visible';
   for (const sel of ['[data-testid="stMetricLabel"]', '[data-testid="stMetricValue"]',
-                     '[data-testid="stMetricDelta"]']) {
+                     '[data-testid="stMetricDelta"]', '[data-testid="stWidgetLabel"]',
+                     '[data-testid="stCheckbox"] [data-testid="stMarkdownContainer"]']) {
     for (const box of document.querySelectorAll(sel)) {
       for (const e of [box, ...box.querySelectorAll('*')]) {
         if (e.clientWidth > 0 && clipped(e)) { out.push([sel, box.innerText.trim()]); break; }
