@@ -57,9 +57,13 @@ RULES: dict[str, Rule] = {r.key: r for r in (
          "in a list without start dates (the offices using the system on a date), the start date is the date "
          "of the first list naming the office (registered on or before it) and the end date that of the first "
          "later list of its prefecture not naming it; dates of dated lists win"),
-    Rule("of_kind", "事業所の種別", "Office kind",
-         "サービスに居宅介護支援・介護予防支援（43/430、46）が一つでもあれば居宅介護支援、それ以外はサービス事業所",
-         "居宅介護支援 (43/430, 46) if any of the office's services is one, else service office"),
+    Rule("kind_at", "基準日Dの事業所の種別", "Office kind at date D",
+         "基準日Dに開いているサービスに居宅介護支援・介護予防支援（43/430、46）が一つでもあれば居宅介護支援、それ以外は"
+         "サービス事業所。基準日付きマスタ（その都道府県・サービス種類の完全な一覧）から消えたサービスはその基準日から数えず、"
+         "後の一覧に再び載れば再び数える",
+         "居宅介護支援 (43/430, 46) if one of its services open at D is one, else service office; a service gone "
+         "from a dated master (complete for its prefecture and service type) counts no more from that date, and "
+         "counts again once a later one lists it"),
     Rule("office_open_at", "基準日Dに開いている事業所", "Open at date D",
          "事業所マスタにあり、D以前の基準日付きマスタ（その都道府県・サービス種類の完全な一覧）から消えて閉鎖となっていない"
          "（後の一覧に再び載れば再開）。基準日なしで取り込んだマスタの事業所はいつでも開いている",

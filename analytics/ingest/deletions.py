@@ -34,11 +34,26 @@ class Applied:
     notes: list = field(default_factory=list)
 
 
-def _key_where(e, r) -> list:
-    return [e.c.month == r.month, e.c.sender_code == r.sender_code, e.c.receiver_code == r.receiver_code,
-            e.c.form == r.form, e.c.channel == r.channel,
-            e.c.sender_service.is_not_distinct_from(_text(r.sender_service)),
-            e.c.receiver_service.is_not_distinct_from(_text(r.receiver_service))]
+_KEY = ("month", "sender_code", "receiver_code", "form", "channel", "sender_service", "receiver_service")
+_CHUNK = 1000  # VALUES rows per statement (7 bound parameters a row: well under PostgreSQL's 65,535)
+
+
+def _key_values(keys: list[tuple], extra: tuple[str, ...] = ()) -> sa.Values:
+    """A VALUES table of exchange keys (and ``extra`` integer columns) to join against ``exchanges``."""
+    e = schema.exchanges
+    cols = [sa.column(c, e.c[c].type) for c in _KEY] + [sa.column(c, sa.BigInteger) for c in extra]
+    return sa.values(*cols, name="dk").data(keys)
+
+
+def _matches(e, v) -> list:
+    return [e.c.month == v.c.month, e.c.sender_code == v.c.sender_code, e.c.receiver_code == v.c.receiver_code,
+            e.c.form == v.c.form, e.c.channel == v.c.channel,
+            e.c.sender_service.is_not_distinct_from(v.c.sender_service),
+            e.c.receiver_service.is_not_distinct_from(v.c.receiver_service)]
+
+
+def _chunks(items: list) -> list[list]:
+    return [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
 
 def _text(v):
@@ -47,31 +62,53 @@ def _text(v):
 
 def apply(conn, batch_id: int, deletions: pd.DataFrame | None) -> Applied:
     """Apply each deletion not applied before to its stored exchange (before the input's own rows are
-    stored: a stored exchange was sent before the deletion read now) and record it."""
+    stored: a stored exchange was sent before the deletion read now) and record it.
+
+    Set-based for the whole batch: one read of the deletions recorded before and one of the stored
+    exchanges they name, the deletions then taken in order in memory (a later one of the same exchange
+    finds it only while sheets are left), and one update, one delete and one insert for all of them."""
     out = Applied()
     if deletions is None or deletions.empty:
         return out
     e, d = schema.exchanges, schema.exchange_deletions
-    out.files = len(deletions)
-    for r in deletions.assign(month=pd.to_datetime(deletions["month"]).dt.date).itertuples():
-        if conn.execute(sa.select(d.c.deletion_key).where(d.c.deletion_key == r.deletion_key)).fetchall():
+    rows = deletions.assign(month=pd.to_datetime(deletions["month"]).dt.date,
+                            sender_service=deletions["sender_service"].map(_text).astype(object),
+                            receiver_service=deletions["receiver_service"].map(_text).astype(object))
+    out.files = len(rows)
+    keys = [tuple(k) for k in rows[list(_KEY)].itertuples(index=False, name=None)]
+    done = set()
+    for chunk in _chunks(sorted(set(rows["deletion_key"]))):
+        done |= {k for (k,) in conn.execute(sa.select(d.c.deletion_key).where(d.c.deletion_key.in_(chunk)))}
+    left: dict[tuple, int] = {}   # the stored exchanges named, with the sheets they have left
+    for chunk in _chunks(sorted(set(keys), key=repr)):
+        v = _key_values(chunk)
+        got = conn.execute(sa.select(*[e.c[c] for c in _KEY], sa.func.max(e.c.sheets))
+                           .select_from(e.join(v, sa.and_(*_matches(e, v)))).group_by(*[e.c[c] for c in _KEY]))
+        left.update({tuple(r[:-1]): int(r[-1]) for r in got})
+    taken: dict[tuple, int] = {}  # users taken off each stored exchange
+    records = []
+    for r, key in zip(rows.itertuples(), keys):
+        if r.deletion_key in done:
             out.repeated += 1
             out.notes.append(i18n.both("msg.deletion_repeated", name=r.deletion_key))
             continue
-        where = _key_where(e, r)
-        stored = conn.execute(sa.select(e.c.sheets).where(*where)).fetchall()
+        stored = left.get(key, 0) > 0
         if stored:
-            conn.execute(e.update().where(*where).values(sheets=e.c.sheets - int(r.users)))
-            conn.execute(e.delete().where(*where, e.c.sheets <= 0))
+            left[key] -= int(r.users)
+            taken[key] = taken.get(key, 0) + int(r.users)
             out.months.add(r.month)
-        if not stored and not r.in_input:
+        elif not r.in_input:
             out.not_found += 1
             out.notes.append(i18n.both("msg.deletion_not_found", name=r.deletion_key,
                                        month=formats.iso_month(r.month), sender=r.sender_code, receiver=r.receiver_code))
             continue
         out.applied += 1
-        conn.execute(d.insert().values(
-            deletion_key=r.deletion_key, month=r.month, sender_code=r.sender_code, receiver_code=r.receiver_code,
-            form=r.form, sender_service=_text(r.sender_service), receiver_service=_text(r.receiver_service),
-            users=int(r.users), batch_id=batch_id))
+        done.add(r.deletion_key)
+        records.append(dict(zip(_KEY, key), deletion_key=r.deletion_key, users=int(r.users), batch_id=batch_id))
+    for chunk in _chunks([k + (n,) for k, n in taken.items()]):
+        v = _key_values(chunk, ("users",))
+        conn.execute(e.update().where(*_matches(e, v)).values(sheets=e.c.sheets - v.c.users))
+        conn.execute(e.delete().where(e.c.sheets <= 0, sa.exists().where(*_matches(e, v))))
+    if records:
+        conn.execute(d.insert(), [{c.name: rec.get(c.name) for c in d.columns} for rec in records])
     return out

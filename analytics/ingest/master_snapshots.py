@@ -5,8 +5,10 @@ December, and an office that closed is simply absent from the next publication.
 the published file name (``jigyosho_430_all_20260709180740.csv``), makes the files the complete master on
 that date for the prefectures × サービス種類 they cover. Stored as facts (``master_snapshots``: date ×
 prefecture × service, ``master_snapshot_services``: date × office × service), from which ``reconcile``
-derives ``office_closures`` (``definitions.office_closures_from_snapshots``) every time, so the order of
-imports does not matter and the same master again changes nothing. A master imported without a date closes
+derives ``office_closures`` and, per service, ``service_closures`` (``analytics.store.closures``) every time,
+so the order of imports does not matter and the same master again changes nothing. A service missing from a
+master covering it closes on its date even when the office stays open with another service: the office's
+kind at a date reads them (``definitions.kind_at``). A master imported without a date closes
 nothing: its offices are open on every day unless a dated master covering them says otherwise.
 """
 from __future__ import annotations
@@ -20,7 +22,7 @@ import sqlalchemy as sa
 
 from analytics.domain import dates
 from analytics.ingest import snapshots
-from analytics.store import definitions, schema
+from analytics.store import closures, definitions, schema
 from analytics.store import engine as store_engine
 
 # the published timestamp: _20260709180740 (YYYYMMDDhhmmss) after an underscore, before the extension
@@ -82,28 +84,7 @@ def store(conn, batch_id: int, rows: pd.DataFrame) -> None:
         store_engine.bulk_insert(conn, mss, mem.assign(as_of=as_of, batch_id=batch_id))
 
 
-def _frame(conn, stmt, columns: list[str]) -> pd.DataFrame:
-    return pd.DataFrame([tuple(r) for r in conn.execute(stmt).fetchall()], columns=columns)
-
-
 def reconcile(conn) -> None:
-    """Derive ``office_closures`` again from every stored master snapshot (nothing when there is none)."""
-    ms, mss, oc = schema.master_snapshots, schema.master_snapshot_services, schema.office_closures
-    cov = _frame(conn, sa.select(ms.c.as_of, ms.c.prefecture_code, ms.c.service_code),
-                 ["S", "prefecture_code", "service_code"])
-    has_closures = conn.execute(sa.select(sa.func.count()).select_from(oc)).scalar()
-    if cov.empty and not has_closures:
-        return
-    mem = _frame(conn, sa.select(mss.c.as_of, mss.c.office_code, mss.c.service_code),
-                 ["S", "office_code", "service_code"])
-    offices = _frame(conn, sa.select(schema.offices.c.office_code, schema.offices.c.prefecture_code),
-                     ["office_code", "prefecture_code"])
-    services = _frame(conn, sa.select(schema.office_services.c.office_code, schema.office_services.c.service_code),
-                      ["office_code", "service_code"])
-    closures = definitions.office_closures_from_snapshots(cov, mem, offices, services)
-    conn.execute(oc.delete())
-    if len(closures):
-        out = closures.copy()
-        for c in ("closed_on", "reopened_on"):
-            out[c] = out[c].map(lambda v: None if pd.isna(v) else pd.Timestamp(v).date()).astype(object)
-        store_engine.bulk_insert(conn, oc, out)
+    """Derive ``office_closures`` and ``service_closures`` again from every stored master snapshot
+    (``analytics.store.closures.derive``; nothing when there is none)."""
+    closures.derive(conn)

@@ -167,17 +167,88 @@ def ends_before_start(registered_on: pd.Series, ended_on: pd.Series) -> pd.Serie
 
 # ---------------------------------------------------------------- offices
 
-def of_kind(kind: str, off=O):
-    """Office kind: 居宅介護支援 (43/430, 46) if any of the office's services is one, else service office.
+def kind_at(d, off=O):
+    """Office kind at date D: 居宅介護支援 (43/430, 46) if one of its services open at D is one, else service office; a service gone from a dated master (complete for its prefecture and service type) counts no more from that date, and counts again once a later one lists it.
 
-    The kind is decided on import from the office's services (``analytics.domain.codes.office_kind``;
-    in SQL ``kind_from_services``) and stored in ``offices.kind``."""
-    return off.c.kind == kind
+    In SQL: ``offices.kind`` (the kind of every service the master ever listed, ``kind_from_services``) made
+    'service' where all of the office's 居宅介護支援 services are closed at D (``kind_lapses``: rows of
+    ``service_closures``, derived by ``analytics.ingest.master_snapshots.reconcile``). ``off``: ``offices``
+    or an alias; ``d`` a date. A master imported without a date closes no service: the kind is then the
+    stored one on every day. In pandas: ``kind_at_frame``."""
+    return _lapsed_kind(off, off.c.office_code.in_(kind_lapses(d, d)))
+
+
+def kind_in_month(first, last, off=O):
+    """``kind_at`` for a month (as ``office_open_in_month`` is ``office_open_at`` for one): 居宅介護支援 when
+    one of its 居宅介護支援 services is open on some day of the month, i.e. not all of them closed through
+    it; ``first`` / ``last`` the month's first and last day (dates)."""
+    return _lapsed_kind(off, off.c.office_code.in_(kind_lapses(first, last)))
+
+
+def of_kind(kind: str, kind_col):
+    """The offices of ``kind`` ('kyotaku' | 'service'), given the office's kind column or expression at the
+    date or month at hand (``kind_at``, ``kind_in_month``, ``kind_of``; the ``kind`` column of
+    ``offices_at``)."""
+    return kind_col == kind
+
+
+def kind_lapses(first, last, dates=None):
+    """SELECT of the office codes whose every 居宅介護支援 service is closed from ``first`` through ``last``
+    (``closed_through_month`` of ``service_closures``; first = last = D: closed at D). ``dates``: a
+    selectable whose columns ``first`` / ``last`` are; the SELECT then also has ``first`` as its column
+    ``d``, one row per (date, office), to join (``kind_of``)."""
+    from analytics.domain.codes import KYOTAKU_SERVICE_CODES
+    sc, s = schema.service_closures, schema.office_services
+    kyotaku = sorted(KYOTAKU_SERVICE_CODES)
+    counts = (sa.select(s.c.office_code, sa.func.count().label("n")).where(s.c.service_code.in_(kyotaku))
+              .group_by(s.c.office_code).subquery("kyotaku_services"))
+    closed = sa.func.count(sa.distinct(sc.c.service_code))
+    keys = [first.label("d")] if dates is not None else []
+    q = (sa.select(*keys, sc.c.office_code)
+         .select_from((dates.join(sc, sa.true()) if dates is not None else sc)
+                      .join(counts, counts.c.office_code == sc.c.office_code))
+         .where(sc.c.service_code.in_(kyotaku), closed_through_month(first, last, sc))
+         .group_by(*keys, sc.c.office_code).having(closed == sa.func.max(counts.c.n)))
+    return q
+
+
+def kind_of(lapses, off=O):
+    """The kind of an office of ``off`` outer-joined against an alias of ``kind_lapses(…, dates)`` on its
+    date and office code: 'service' where the lapse matched, else ``offices.kind``."""
+    return _lapsed_kind(off, lapses.c.office_code.is_not(None))
+
+
+def _lapsed_kind(off, lapsed):
+    return sa.case((sa.and_(off.c.kind == "kyotaku", lapsed), "service"), else_=off.c.kind)
+
+
+def offices_at(d):
+    """SELECT of the master at D: the offices open at D (``office_open_at``) with their kind at D
+    (``kind_at``) as column ``kind``, and the other columns of ``offices``; to be used as a subquery in
+    place of ``offices``."""
+    cols = [c if c.name != "kind" else kind_at(d).label("kind") for c in O.c]
+    return sa.select(*cols).where(office_open_at(d))
+
+
+def kind_at_frame(services: pd.DataFrame, closures: pd.DataFrame, d) -> pd.Series:
+    """``kind_at`` in pandas, from the services themselves: services: office_code, service_code (every
+    service the master listed); closures: office_code, service_code, closed_on, reopened_on (NaT: still
+    closed; ``service_closures_from_snapshots``). Returns the kind at ``d`` per office_code."""
+    from analytics.domain.codes import office_kind
+    day = pd.Timestamp(d)
+    c = closures.assign(closed_on=pd.to_datetime(closures["closed_on"]),
+                        reopened_on=pd.to_datetime(closures["reopened_on"]))
+    shut = c[(c["closed_on"] <= day) & (c["reopened_on"].isna() | (c["reopened_on"] > day))]
+    shut = set(zip(shut["office_code"], shut["service_code"]))
+    open_ = services[[(o, s) not in shut for o, s in zip(services["office_code"], services["service_code"])]]
+    kinds = open_.groupby("office_code")["service_code"].agg(office_kind)
+    return kinds.reindex(sorted(set(services["office_code"])), fill_value="service").rename("kind")
 
 
 def kind_from_services(office_code_col, services=None):
     """``offices.kind`` in SQL from ``office_services``: 'kyotaku' when any service code is 居宅介護支援 /
-    介護予防支援 (``analytics.domain.codes.KYOTAKU_SERVICE_CODES``), else 'service'."""
+    介護予防支援 (``analytics.domain.codes.KYOTAKU_SERVICE_CODES``), else 'service'. The kind of every
+    service ever listed: ``kind_at`` takes off the services a dated master closed."""
     from analytics.domain.codes import KYOTAKU_SERVICE_CODES
     s = schema.office_services if services is None else services
     kyotaku = sa.exists().where(s.c.office_code == office_code_col,
@@ -193,8 +264,7 @@ def office_open_at(d, code_col=None):
     derived by ``analytics.ingest.master_snapshots.reconcile`` (``office_closures_from_snapshots``)."""
     C = schema.office_closures
     code_col = O.c.office_code if code_col is None else code_col
-    return ~sa.exists().where(C.c.office_code == code_col, C.c.closed_on <= d,
-                              sa.or_(C.c.reopened_on.is_(None), C.c.reopened_on > d))
+    return ~sa.exists().where(C.c.office_code == code_col, closed_through_month(d, d, C))
 
 
 def office_open_in_month(first, last, code_col=None):
@@ -206,30 +276,23 @@ def office_open_in_month(first, last, code_col=None):
 
 
 def closed_through_month(first, last, closures=None):
-    """The closure rows (``office_closures`` or an alias) covering a whole month: closed_on ≤ its first day
-    and (reopened_on null or reopened_on > its last day). A month's count of open offices is the master's
-    count less the offices of these rows (closures are few: no month × office grid is needed)."""
+    """The closure rows (``office_closures``, ``service_closures`` or an alias) covering a whole month:
+    closed_on ≤ its first day and (reopened_on null or reopened_on > its last day); first = last = D: the
+    rows closed at D. A month's count of open offices is the master's count less the offices of these rows
+    (closures are few: no month × office grid is needed)."""
     c = schema.office_closures if closures is None else closures
     return sa.and_(c.c.closed_on <= first, sa.or_(c.c.reopened_on.is_(None), c.c.reopened_on > last))
 
 
 ANY_SERVICE = "*"  # master_snapshots / master_snapshot_services: a list without a service column
 
+_CLOSURE_COLUMNS = ["office_code", "closed_on", "reopened_on"]
 
-def office_closures_from_snapshots(coverage: pd.DataFrame, members: pd.DataFrame, offices: pd.DataFrame,
-                                   services: pd.DataFrame) -> pd.DataFrame:
-    """``office_open_at`` in pandas: the closures the master snapshots say.
 
-    coverage: S, prefecture_code, service_code (what each dated master covers; '*' every service);
-    members: S, office_code, service_code (what it lists); offices: office_code, prefecture_code (the
-    master's); services: office_code, service_code (every service the master ever listed). A service of an
-    office is open until a snapshot covering its prefecture and service does not list it, and open again
-    at one that does; a snapshot not covering it keeps its state (before the first: open). The office is
-    closed on the dates where none of its services is open. Returns office_code, closed_on, reopened_on
-    (NaT: still closed)."""
-    out_cols = ["office_code", "closed_on", "reopened_on"]
-    if coverage.empty:
-        return pd.DataFrame(columns=out_cols)
+def _service_states(coverage: pd.DataFrame, members: pd.DataFrame, offices: pd.DataFrame,
+                    services: pd.DataFrame) -> pd.DataFrame:
+    """office_code, service_code, S, state (open) on every snapshot date, by the rule of
+    ``office_closures_from_snapshots``."""
     dates_ = pd.DataFrame({"S": sorted(pd.to_datetime(coverage["S"]).unique())})
     pairs = offices[["office_code", "prefecture_code"]].merge(services[["office_code", "service_code"]],
                                                             on="office_code", how="left")
@@ -253,16 +316,49 @@ def office_closures_from_snapshots(coverage: pd.DataFrame, members: pd.DataFrame
     grid = grid.sort_values(["office_code", "service_code", "S"], kind="stable")
     grid["state"] = grid.groupby(["office_code", "service_code"])["state"].ffill()
     grid["state"] = grid["state"].fillna(True).astype(bool)
-    office = grid.groupby(["office_code", "S"], as_index=False)["state"].any().sort_values(["office_code", "S"])
-    office["run"] = (office["state"] != office.groupby("office_code")["state"].shift()).cumsum()
-    office["next_S"] = office.groupby("office_code")["S"].shift(-1)
-    closed = office[~office["state"]]
+    return grid[["office_code", "service_code", "S", "state"]]
+
+
+def _closed_runs(states: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The runs of snapshot dates where ``state`` is false, per ``keys``: keys, closed_on, reopened_on."""
+    states = states.sort_values(keys + ["S"], kind="stable")
+    states = states.assign(run=(states["state"] != states.groupby(keys)["state"].shift()).cumsum(),
+                           next_S=states.groupby(keys)["S"].shift(-1))
+    closed = states[~states["state"]]
+    cols = keys + ["closed_on", "reopened_on"]
     if closed.empty:
-        return pd.DataFrame(columns=out_cols)
-    runs = (closed.groupby("run").agg(office_code=("office_code", "first"), closed_on=("S", "min"),
-                                      reopened_on=("next_S", lambda s: s.iloc[-1]))
-            .reset_index(drop=True))
-    return runs[out_cols].sort_values(["office_code", "closed_on"], ignore_index=True)
+        return pd.DataFrame(columns=cols)
+    agg = {k: (k, "first") for k in keys}
+    runs = closed.groupby("run").agg(**agg, closed_on=("S", "min"), reopened_on=("next_S", lambda s: s.iloc[-1]))
+    return runs.reset_index(drop=True)[cols].sort_values(keys + ["closed_on"], ignore_index=True)
+
+
+def office_closures_from_snapshots(coverage: pd.DataFrame, members: pd.DataFrame, offices: pd.DataFrame,
+                                   services: pd.DataFrame) -> pd.DataFrame:
+    """``office_open_at`` in pandas: the closures the master snapshots say.
+
+    coverage: S, prefecture_code, service_code (what each dated master covers; '*' every service);
+    members: S, office_code, service_code (what it lists); offices: office_code, prefecture_code (the
+    master's); services: office_code, service_code (every service the master ever listed). A service of an
+    office is open until a snapshot covering its prefecture and service does not list it, and open again
+    at one that does; a snapshot not covering it keeps its state (before the first: open). The office is
+    closed on the dates where none of its services is open. Returns office_code, closed_on, reopened_on
+    (NaT: still closed)."""
+    if coverage.empty:
+        return pd.DataFrame(columns=_CLOSURE_COLUMNS)
+    states = _service_states(coverage, members, offices, services)
+    office = states.groupby(["office_code", "S"], as_index=False)["state"].any()
+    return _closed_runs(office, ["office_code"])
+
+
+def service_closures_from_snapshots(coverage: pd.DataFrame, members: pd.DataFrame, offices: pd.DataFrame,
+                                    services: pd.DataFrame) -> pd.DataFrame:
+    """The closures of each service of an office, by the rule of ``office_closures_from_snapshots`` (same
+    inputs): office_code, service_code ('*' for an office listed without services), closed_on, reopened_on
+    (NaT: still closed). An office is closed exactly where all its services are (``kind_at`` reads these)."""
+    if coverage.empty:
+        return pd.DataFrame(columns=["office_code", "service_code", "closed_on", "reopened_on"])
+    return _closed_runs(_service_states(coverage, members, offices, services), ["office_code", "service_code"])
 
 
 def in_master(code_col):

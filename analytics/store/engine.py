@@ -364,9 +364,17 @@ def _exchange_services(conn: Connection) -> None:
         conn.execute(sa.text(f"ALTER TABLE exchanges ADD COLUMN IF NOT EXISTS {column} VARCHAR(2)"))
 
 
+def _service_closures(conn: Connection) -> None:
+    """8: service_closures, derived from the master snapshots already stored (with office_closures again),
+    so an office whose 居宅介護支援 a stored dated master closed is a service office from then on."""
+    from analytics.store import closures
+    schema.metadata.create_all(conn, checkfirst=True)  # the tables of 6 too, when coming from before it
+    closures.derive(conn)
+
+
 MIGRATIONS: dict[int, list] = {2: [_office_aggregates], 3: [_no_month_index_on_duckdb],
                                4: [_monthly_month_index_on_postgresql], 5: [_registration_snapshots],
-                               6: [_master_snapshots], 7: [_exchange_services]}
+                               6: [_master_snapshots], 7: [_exchange_services], 8: [_service_closures]}
 
 
 def current_version(conn: Connection) -> int:

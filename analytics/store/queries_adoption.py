@@ -3,8 +3,9 @@
 The rules (registered at D, registered in month M, office kind, in the master, digital) are
 ``analytics.store.definitions``; this module composes them:
 - an office is one 事業所番号 of the master (``offices``), counted once; its area and kind are the master's.
-  At a date D only the offices open at D count (``office_open_at``: a dated master may have closed it); in a
-  month M those open on some day of M (``office_open_in_month``).
+  At a date D only the offices open at D count, with their kind at D (``offices_at``: ``office_open_at`` and
+  ``kind_at``; a dated master may have closed the office, or its 居宅介護支援 only); in a month M those open
+  on some day of M, with their kind in M (``office_open_in_month``, ``kind_lapses``).
 - adoption rate = registered offices that are in the master / offices in the master, same area and kind.
 - registrations whose office is not in the master are counted separately, by ``registrations.prefecture_code``.
 
@@ -43,28 +44,30 @@ def months_between(start: dt.date, end: dt.date) -> list[dt.date]:
     return out
 
 
-def _group_cols(by: str) -> list:
+def _group_cols(by: str, off=O) -> list:
+    """The grouping columns of ``off``: ``offices``, or the master at a date (``definitions.offices_at``),
+    whose ``kind`` is the kind at that date."""
     if by == "nation":
         return []
     if by == "prefecture":
-        return [O.c.prefecture_code]
+        return [off.c.prefecture_code]
     if by == "municipality":
-        return [O.c.prefecture_code, O.c.municipality_code, O.c.municipality]
+        return [off.c.prefecture_code, off.c.municipality_code, off.c.municipality]
     if by == "kind":
-        return [O.c.kind]
+        return [off.c.kind]
     if by == "prefecture_kind":
-        return [O.c.prefecture_code, O.c.kind]
+        return [off.c.prefecture_code, off.c.kind]
     raise ValueError(f"unknown grouping {by!r}")
 
 
-def _office_filters(prefecture: str | None, kind: str | None, municipality: str | None = None) -> list:
+def _office_filters(prefecture: str | None, kind: str | None, municipality: str | None = None, off=O) -> list:
     conds = []
     if prefecture:
-        conds.append(O.c.prefecture_code == prefecture)
+        conds.append(off.c.prefecture_code == prefecture)
     if kind:
-        conds.append(D.of_kind(kind))
+        conds.append(D.of_kind(kind, off.c.kind))
     if municipality:
-        conds.append(O.c.municipality_code == municipality)
+        conds.append(off.c.municipality_code == municipality)
     return conds
 
 
@@ -79,16 +82,17 @@ def adoption(engine, as_of: dt.date, by: str = "prefecture", prefecture: str | N
     appear (their rate is undefined, not 0).
     """
     reg = (sa.select(R.c.office_code).where(D.registered_at(as_of)).distinct().subquery("reg"))
-    groups = _group_cols(by)
+    oa = D.offices_at(as_of).subquery("oa")
+    groups = _group_cols(by, oa)
     registered = sa.func.count(reg.c.office_code)
-    offices = sa.func.count(O.c.office_code)
+    offices = sa.func.count(oa.c.office_code)
     cols = groups + [offices.label("offices"), registered.label("registered"),
                      D.rate(registered, offices).label("adoption_rate")]
     if by == "municipality":
-        cols += [sa.func.avg(O.c.lat).label("lat"), sa.func.avg(O.c.lon).label("lon")]
+        cols += [sa.func.avg(oa.c.lat).label("lat"), sa.func.avg(oa.c.lon).label("lon")]
     q = (sa.select(*cols)
-         .select_from(O.outerjoin(reg, reg.c.office_code == O.c.office_code))
-         .where(D.office_open_at(as_of), *_office_filters(prefecture, kind)))
+         .select_from(oa.outerjoin(reg, reg.c.office_code == oa.c.office_code))
+         .where(*_office_filters(prefecture, kind, off=oa)))
     if groups:
         q = q.group_by(*groups).order_by(*[g for g in groups if g.name != "municipality"])
     out = store_engine.read_df(engine, q)
@@ -109,23 +113,28 @@ def adoption_change(engine, start: dt.date, end: dt.date, by: str = "prefecture"
                     prefecture: str | None = None, kind: str | None = None) -> pd.DataFrame:
     """Adoption at ``start`` and at ``end`` in one pass; change = rate_end − rate_start (a fraction).
 
-    ``offices``: those open at ``end``; each rate has the offices open at its own date (``offices_start``)."""
-    open_start, open_end = D.office_open_at(start), D.office_open_at(end)
-    r_start = sa.select(R.c.office_code).where(D.registered_at(start)).distinct().subquery("rs")
-    r_end = sa.select(R.c.office_code).where(D.registered_at(end)).distinct().subquery("re")
-    groups = _group_cols(by)
-    offices = sa.func.count(sa.case((open_end, O.c.office_code)))
-    offices_start = sa.func.count(sa.case((open_start, O.c.office_code)))
-    n_start = sa.func.count(sa.case((open_start, r_start.c.office_code)))
-    n_end = sa.func.count(sa.case((open_end, r_end.c.office_code)))
-    q = (sa.select(*groups, offices.label("offices"), offices_start.label("offices_start"),
-                   n_start.label("registered_start"),
-                   n_end.label("registered_end"), D.rate(n_start, offices_start).label("rate_start"),
-                   D.rate(n_end, offices).label("rate_end"),
-                   (D.rate(n_end, offices) - D.rate(n_start, offices_start)).label("change"))
-         .select_from(O.outerjoin(r_start, r_start.c.office_code == O.c.office_code)
-                      .outerjoin(r_end, r_end.c.office_code == O.c.office_code))
-         .where(sa.or_(open_start, open_end), *_office_filters(prefecture, kind)))
+    ``offices``: those open at ``end``; each rate has the offices open at its own date (``offices_start``),
+    each with its kind at that date (an office whose 居宅介護支援 closed between them changes kind)."""
+    def at(day: dt.date, name: str, is_start: int):
+        oa = D.offices_at(day).subquery(f"o{name}")
+        reg = sa.select(R.c.office_code).where(D.registered_at(day)).distinct().subquery(f"r{name}")
+        return (sa.select(*[c.label(c.name) for c in _group_cols(by, oa)],
+                          sa.literal_column(str(is_start)).label("at_start"),
+                          sa.literal_column(str(1 - is_start)).label("at_end"),
+                          sa.case((reg.c.office_code.is_not(None), 1), else_=0).label("reg"))
+                .select_from(oa.outerjoin(reg, reg.c.office_code == oa.c.office_code))
+                .where(*_office_filters(prefecture, kind, off=oa)))
+    both = sa.union_all(at(start, "s", 1), at(end, "e", 0)).subquery("both")
+    groups = [both.c[c.name] for c in _group_cols(by)]
+    offices = sa.func.coalesce(sa.func.sum(both.c.at_end), 0)
+    offices_start = sa.func.coalesce(sa.func.sum(both.c.at_start), 0)
+    n_start = sa.func.coalesce(sa.func.sum(both.c.at_start * both.c.reg), 0)
+    n_end = sa.func.coalesce(sa.func.sum(both.c.at_end * both.c.reg), 0)
+    q = sa.select(*groups, offices.label("offices"), offices_start.label("offices_start"),
+                  n_start.label("registered_start"),
+                  n_end.label("registered_end"), D.rate(n_start, offices_start).label("rate_start"),
+                  D.rate(n_end, offices).label("rate_end"),
+                  (D.rate(n_end, offices) - D.rate(n_start, offices_start)).label("change"))
     if groups:
         q = q.group_by(*groups).order_by(*[g for g in groups if g.name != "municipality"])
     return _typed(store_engine.read_df(engine, q))
@@ -136,47 +145,60 @@ def adoption_monthly(engine, start: dt.date, end: dt.date, by: str = "nation",
     """Registered in month M (DESIGN §3) for each month from start to end: month, [prefecture_code | kind],
     offices, registered, adoption_rate. Months without registrations are present with 0. ``by="kind"``:
     the nation (or the given prefectures) per office kind, in one pass; kinds partition the offices, so
-    their sums per month are the total."""
+    their sums per month are the total. An office's kind in M is ``kind_in_month``'s (its 居宅介護支援
+    closed through M: a service office that month)."""
     if by not in ("nation", "prefecture", "kind"):
         raise ValueError(f"unknown grouping {by!r}")
     months = months_between(start, end)
     if not months:
         return pd.DataFrame(columns=["month", "offices", "registered", "adoption_rate"])
     m = D.months_with_ends(months)
-    conds = _office_filters(None, kind)
-    if prefectures:
-        conds.append(O.c.prefecture_code.in_(list(prefectures)))
-    area_cols = {"prefecture": [O.c.prefecture_code], "kind": [O.c.kind]}.get(by, [])
-    areas = (sa.select(*area_cols, sa.func.count().label("offices")).select_from(O).where(*conds)
-             .group_by(*area_cols).subquery("areas"))
-    # the month's denominator: the offices open on some day of it, i.e. the master's less those a dated
-    # master closed for the whole month (closures are few; no month × office grid)
+    conds = [O.c.prefecture_code.in_(list(prefectures))] if prefectures else []
     C = schema.office_closures
-    closed = (sa.select(m.c.month, *area_cols, sa.func.count(sa.distinct(C.c.office_code)).label("closed"))
-              .select_from(m.join(C, D.closed_through_month(m.c.month, m.c.month_end, C))
-                           .join(O, O.c.office_code == C.c.office_code))
-              .where(*conds).group_by(m.c.month, *area_cols).subquery("closed"))
-    reg = (sa.select(R.c.office_code, R.c.registered_on, R.c.ended_on, *area_cols)
-           .select_from(R.join(O, O.c.office_code == R.c.office_code)).where(*conds).subquery("reg"))
-    # every (month × area) cell exists even when nobody is registered in it
-    cells = sa.select(m.c.month, m.c.month_end, *areas.c).select_from(m.join(areas, sa.true())).subquery("cells")
-    same_area = [closed.c[c.name] == cells.c[c.name] for c in area_cols]
-    grid = (sa.select(cells.c.month, cells.c.month_end, *[cells.c[c.name] for c in area_cols],
-                      (cells.c.offices - sa.func.coalesce(closed.c.closed, 0)).label("offices"))
-            .select_from(cells.outerjoin(closed, sa.and_(closed.c.month == cells.c.month, *same_area)))
-            .subquery("g"))
-    on = sa.and_(D.registered_in_month(grid.c.month, grid.c.month_end, reg),
-                 D.office_open_in_month(grid.c.month, grid.c.month_end, reg.c.office_code),
-                 *[reg.c[c.name] == grid.c[c.name] for c in area_cols])
-    registered = sa.func.count(sa.distinct(reg.c.office_code))
-    gcols = [grid.c.month] + [grid.c[c.name] for c in area_cols]
-    q = (sa.select(*gcols, grid.c.offices, registered.label("registered"),
-                   D.rate(registered, grid.c.offices).label("adoption_rate"))
-         .select_from(grid.outerjoin(reg, on))
-         .group_by(*gcols, grid.c.offices))
+    # the cells are month × prefecture × kind, summed at the end to what ``by`` asks for
+    lapses = D.kind_lapses(m.c.month, m.c.month_end, m).subquery("lapses")
+    keys = ["prefecture_code", "kind"]
+    base = (sa.select(O.c.prefecture_code, O.c.kind, sa.func.count().label("n")).where(*conds)
+            .group_by(O.c.prefecture_code, O.c.kind).subquery("base"))
+    # the month's denominator: the master's offices, less those a dated master changed in M (closed for the
+    # whole month, or their 居宅介護支援 closed through it) in their stored cell, plus those of them still
+    # open in M in the cell of their kind in M (a service office); closures are few: no month × office grid
+    changed = sa.union(
+        sa.select(m.c.month, C.c.office_code).select_from(m.join(C, D.closed_through_month(m.c.month, m.c.month_end, C))),
+        sa.select(lapses.c.d.label("month"), lapses.c.office_code)).subquery("changed")
+    cells = sa.union_all(
+        sa.select(m.c.month, base.c.prefecture_code, base.c.kind, base.c.n).select_from(m.join(base, sa.true())),
+        sa.select(changed.c.month, O.c.prefecture_code, O.c.kind, sa.literal_column("-1").label("n"))
+        .select_from(changed.join(O, O.c.office_code == changed.c.office_code)).where(*conds),
+        sa.select(changed.c.month, O.c.prefecture_code, sa.literal_column("'service'").label("kind"),
+                  sa.literal_column("1").label("n"))
+        .select_from(changed.join(O, O.c.office_code == changed.c.office_code)
+                     .join(m, m.c.month == changed.c.month))
+        .where(D.office_open_in_month(m.c.month, m.c.month_end), *conds)).subquery("cells")
+    denominators = (sa.select(cells.c.month, *[cells.c[k] for k in keys], sa.func.sum(cells.c.n).label("offices"))
+                    .group_by(cells.c.month, *[cells.c[k] for k in keys]).subquery("den"))
+    # the numerator: offices registered in M and open in M, in the cell of their kind in M
+    lp = lapses.alias("lp")
+    regm = (sa.select(m.c.month, O.c.prefecture_code, D.kind_of(lp).label("kind"), R.c.office_code)
+            .select_from(m.join(R, D.registered_in_month(m.c.month, m.c.month_end))
+                         .join(O, sa.and_(O.c.office_code == R.c.office_code,
+                                          D.office_open_in_month(m.c.month, m.c.month_end)))
+                         .outerjoin(lp, sa.and_(lp.c.d == m.c.month, lp.c.office_code == O.c.office_code)))
+            .where(*conds).distinct().subquery("regm"))
+    numerators = (sa.select(regm.c.month, *[regm.c[k] for k in keys], sa.func.count().label("registered"))
+                  .group_by(regm.c.month, *[regm.c[k] for k in keys]).subquery("num"))
+    den, num = denominators, numerators
+    joined = den.outerjoin(num, sa.and_(num.c.month == den.c.month, *[num.c[k] == den.c[k] for k in keys]))
+    area = {"prefecture": [den.c.prefecture_code], "kind": [den.c.kind]}.get(by, [])
+    offices = sa.func.sum(den.c.offices)
+    registered = sa.func.coalesce(sa.func.sum(num.c.registered), 0)
+    q = (sa.select(den.c.month, *area, offices.label("offices"), registered.label("registered"),
+                   D.rate(registered, offices).label("adoption_rate"))
+         .select_from(joined).where(*([D.of_kind(kind, den.c.kind)] if kind else []))
+         .group_by(den.c.month, *area))
     out = _typed(store_engine.read_df(engine, q))
     out["month"] = pd.to_datetime(out["month"]).dt.date
-    return out.sort_values([c.name for c in area_cols] + ["month"]).reset_index(drop=True)
+    return out.sort_values([c.name for c in area] + ["month"]).reset_index(drop=True)
 
 
 def not_in_master(engine, as_of: dt.date, prefecture: str | None = None) -> pd.DataFrame:
@@ -216,15 +238,16 @@ def office_list(engine, prefecture: str, as_of: dt.date, search: str | None = No
     """Offices of one prefecture with registration status at ``as_of``; search matches 事業所番号 or name."""
     reg = (sa.select(R.c.office_code, sa.func.min(R.c.registered_on).label("registered_on"))
            .where(D.registered_at(as_of)).group_by(R.c.office_code).subquery("reg"))
-    conds = [D.office_open_at(as_of), *_office_filters(prefecture, kind, municipality)]
+    oa = D.offices_at(as_of).subquery("oa")
+    conds = _office_filters(prefecture, kind, municipality, off=oa)
     if search and search.strip():
         s = search.strip()
-        conds.append(sa.or_(O.c.office_code.contains(s, autoescape=True),
-                            O.c.name.contains(s, autoescape=True)))
-    q = (sa.select(O.c.office_code, O.c.name, O.c.municipality_code, O.c.municipality, O.c.kind,
+        conds.append(sa.or_(oa.c.office_code.contains(s, autoescape=True),
+                            oa.c.name.contains(s, autoescape=True)))
+    q = (sa.select(oa.c.office_code, oa.c.name, oa.c.municipality_code, oa.c.municipality, oa.c.kind,
                    (reg.c.office_code.is_not(None)).label("registered"), reg.c.registered_on)
-         .select_from(O.outerjoin(reg, reg.c.office_code == O.c.office_code))
-         .where(*conds).order_by(O.c.office_code).limit(limit))
+         .select_from(oa.outerjoin(reg, reg.c.office_code == oa.c.office_code))
+         .where(*conds).order_by(oa.c.office_code).limit(limit))
     out = store_engine.read_df(engine, q)
     out["registered"] = out["registered"].astype(bool)
     out["registered_on"] = pd.to_datetime(out["registered_on"]).dt.date

@@ -2,8 +2,9 @@
 unlockable sheets. SQLAlchemy Core; the counting happens in the database, pandas only holds the results.
 
 The rules are ``analytics.store.definitions``: the monthly series counts offices in the master registered
-at each month end (``registered_at`` its last day), by the master's prefecture and kind; an office with
-several registration rows counts once. Targets and unlockable sheets compose ``unlockable``.
+at each month end (``registered_at`` its last day), by the master's prefecture and the office's kind then
+(``kind_at`` the month end: a dated master may have closed its 居宅介護支援); an office with several
+registration rows counts once; master sizes are the offices open at a day with their kind at it. Targets and unlockable sheets compose ``unlockable``.
 """
 from __future__ import annotations
 
@@ -89,10 +90,16 @@ def monthly_registered(engine, prefecture: str | None = None, start: dt.date | N
     # (month, office) registered at the month end, once each however many spans cover it, then counted:
     # a DISTINCT that PostgreSQL hashes (its count(DISTINCT …) sorts: 0.52 → 0.38 s for 29 months of 28k
     # registrations; DuckDB the same either way)
-    active = (sa.select(*keys, grid.c.month, o.c.kind, r.c.office_code)
+    # the kind at the month end: 'service' where every 居宅介護支援 service was closed then (kind_lapses of
+    # the month-end dates, few rows, joined)
+    ends = sa.select(grid.c.month_end).subquery("ends")
+    lapses = D.kind_lapses(ends.c.month_end, ends.c.month_end, ends).subquery("lapses")
+    active = (sa.select(*keys, grid.c.month, D.kind_of(lapses, o).label("kind"), r.c.office_code)
               .select_from(grid.join(r, D.registered_at(grid.c.month_end, r))
                            .join(o, sa.and_(o.c.office_code == r.c.office_code,
-                                            D.office_open_at(grid.c.month_end, o.c.office_code))))
+                                            D.office_open_at(grid.c.month_end, o.c.office_code)))
+                           .outerjoin(lapses, sa.and_(lapses.c.d == grid.c.month_end,
+                                                      lapses.c.office_code == o.c.office_code)))
               .distinct())
     if prefecture:
         active = active.where(o.c.prefecture_code == prefecture)
@@ -128,21 +135,22 @@ def master_by_prefecture(engine, on: dt.date | None = None) -> pd.DataFrame:
     """Columns prefecture_code, kind, offices: the master's size per prefecture and kind (counted in SQL),
     the offices open on ``on`` (default ``size_day``)."""
     on = on or size_day(engine)
-    q = (sa.select(o.c.prefecture_code, o.c.kind, sa.func.count().label("offices"))
-         .where(D.office_open_at(on))
-         .group_by(o.c.prefecture_code, o.c.kind).order_by(o.c.prefecture_code, o.c.kind))
+    oa = D.offices_at(on).subquery("oa")
+    q = (sa.select(oa.c.prefecture_code, oa.c.kind, sa.func.count().label("offices"))
+         .group_by(oa.c.prefecture_code, oa.c.kind).order_by(oa.c.prefecture_code, oa.c.kind))
     got = store_engine.read_df(engine, q)
     got["offices"] = got["offices"].astype(int)
     return got
 
 
 def master_size(engine, prefecture: str | None = None, on: dt.date | None = None) -> pd.DataFrame:
-    """Columns kind, offices: offices in the master open on ``on`` (default ``size_day``) by kind (both
-    kinds always present)."""
+    """Columns kind, offices: offices in the master open on ``on`` (default ``size_day``) by their kind then
+    (both kinds always present)."""
     on = on or size_day(engine)
-    q = sa.select(o.c.kind, sa.func.count().label("offices")).where(D.office_open_at(on)).group_by(o.c.kind)
+    oa = D.offices_at(on).subquery("oa")
+    q = sa.select(oa.c.kind, sa.func.count().label("offices")).group_by(oa.c.kind)
     if prefecture:
-        q = q.where(o.c.prefecture_code == prefecture)
+        q = q.where(oa.c.prefecture_code == prefecture)
     got = store_engine.read_df(engine, q)
     out = pd.DataFrame({"kind": list(schema.KINDS)}).merge(got, on="kind", how="left")
     out["offices"] = out["offices"].fillna(0).astype(int)
@@ -169,14 +177,16 @@ def target_ranking(engine, prefecture: str | None, month: dt.date | None = None,
     target, _partner = D.unregistered_side(fx)
     side = (sa.select(target.label("office_code"), fx.c.sheets)
             .where(D.unlockable(fx.c.channel, fx.c.sender_registered, fx.c.receiver_registered)).subquery("side"))
-    q = (sa.select(o.c.office_code, o.c.name, o.c.kind, sa.func.sum(side.c.sheets).label("unlockable_sheets"))
+    kind_then = D.kind_in_month(month.replace(day=1), D.month_last_day(month), o)
+    q = (sa.select(o.c.office_code, o.c.name, kind_then.label("kind"),
+                   sa.func.sum(side.c.sheets).label("unlockable_sheets"))
          .select_from(side.join(o, o.c.office_code == side.c.office_code))
          .group_by(o.c.office_code, o.c.name, o.c.kind)
          .order_by(sa.desc("unlockable_sheets"), o.c.office_code))
     if prefecture:
         q = q.where(o.c.prefecture_code == prefecture)
     if kind:
-        q = q.where(D.of_kind(kind))
+        q = q.where(D.of_kind(kind, kind_then))
     if top is not None:
         q = q.limit(int(top))
     got = store_engine.read_df(engine, q)

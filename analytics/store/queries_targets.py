@@ -73,8 +73,9 @@ def unlockable(engine, *, prefecture: str | None = None, month_to: dt.date | Non
     reg_last = D.registered_offices_in_month(last).cte("reglast")
     to = o.alias("to")
     pref = D.sender_prefecture(to, per_target.c.office_code)
+    kind_then = D.kind_in_month(last, D.month_last_day(last), to)  # its kind in the window's last month
     q = (sa.select(per_target.c.office_code, to.c.name, pref.label("prefecture_code"),
-                   to.c.municipality_code, to.c.municipality, to.c.kind,
+                   to.c.municipality_code, to.c.municipality, kind_then.label("kind"),
                    per_target.c.sheets, per_target.c.registered_partners)
          .select_from(per_target.outerjoin(to, to.c.office_code == per_target.c.office_code)
                       .outerjoin(reg_last, reg_last.c.office_code == per_target.c.office_code))
@@ -88,7 +89,7 @@ def unlockable(engine, *, prefecture: str | None = None, month_to: dt.date | Non
     if municipality:
         q = q.where(to.c.municipality_code == municipality)
     if kind:
-        q = q.where(D.of_kind(kind, to))
+        q = q.where(D.of_kind(kind, kind_then))
     if top:
         q = q.limit(int(top))
     df = read_df(engine, q, native=True)  # tens of thousands of offices in a big prefecture

@@ -29,8 +29,9 @@ from analytics.domain.codes import CHANNELS, FORMS  # noqa: F401  (re-exported: 
 # 4: PostgreSQL indexes exchanges_monthly by month; 5: registration snapshots (registered_from_snapshot,
 # registration_snapshots, snapshot_offices); 6: office master snapshots (master_snapshots,
 # master_snapshot_services, office_closures); 7: the サービス種類コード of a v4.x exchange file's name
-# (exchanges.sender_service / receiver_service) and the deletion files applied (exchange_deletions)
-SCHEMA_VERSION = 7
+# (exchanges.sender_service / receiver_service) and the deletion files applied (exchange_deletions);
+# 8: the closures of each service of an office (service_closures), derived from the stored master snapshots
+SCHEMA_VERSION = 8
 
 metadata = MetaData()
 
@@ -69,7 +70,8 @@ rejected_rows = Table(
 )
 
 # 事業所: one row per 事業所番号 (the licence is per number). kind: 'kyotaku' (居宅介護支援 43/430, 46)
-# when any of its services is one, else 'service'.
+# when any of the services it was ever listed with is one, else 'service'; its kind at a date is
+# definitions.kind_at (service_closures take off the services a dated master closed).
 offices = Table(
     "offices", metadata,
     Column("office_code", String(10), primary_key=True, autoincrement=False),
@@ -122,6 +124,20 @@ office_closures = Table(
     Column("closed_on", Date, nullable=False),
     Column("reopened_on", Date),
     PrimaryKeyConstraint("office_code", "closed_on"),
+)
+
+# A service of an office closed from closed_on (the first snapshot covering its prefecture and サービス種類 that
+# does not list it) until reopened_on (the next one listing it again; null: still closed); service_code '*':
+# an office listed without services. Derived with office_closures (an office is closed where all its
+# services are); the office's kind at a date reads them (definitions.kind_at): an office whose 居宅介護支援
+# closed but whose 訪問介護 stays open is a service office from that date.
+service_closures = Table(
+    "service_closures", metadata,
+    Column("office_code", String(10), nullable=False),
+    Column("service_code", String(3), nullable=False),
+    Column("closed_on", Date, nullable=False),
+    Column("reopened_on", Date),
+    PrimaryKeyConstraint("office_code", "service_code", "closed_on"),
 )
 
 registrations = Table(

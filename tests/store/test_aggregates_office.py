@@ -178,7 +178,7 @@ def test_schema_1_database_is_migrated(db_url, monkeypatch):
     store_engine.dispose(db_url)
     eng = store_engine.get_engine(db_url)
     with eng.connect() as conn:
-        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 7
+        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 8
         assert conn.execute(sa.select(sa.func.count()).select_from(schema.exchanges_missed_pairs)).scalar() > 0
         # 1 → … → 5: DuckDB's ART index dropped, PostgreSQL's B-tree kept
         assert helpers.index_exists(conn, "ix_exchanges_month") == (conn.dialect.name == "postgresql")

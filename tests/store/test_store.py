@@ -140,7 +140,7 @@ def _opened_as(engine, version: int):
     store_engine.dispose(url)
     eng = store_engine.get_engine(url)
     with eng.connect() as conn:
-        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 7
+        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 8
     return eng
 
 
@@ -189,7 +189,7 @@ def test_migration_6_adds_the_master_snapshot_tables_and_closes_nothing(engine):
             return sorted(r[0] for r in conn.execute(sa.select(o.c.office_code).where(definitions.office_open_at(day))))
 
     with eng.connect() as conn:
-        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 7
+        assert store_engine.current_version(conn) == schema.SCHEMA_VERSION == 8
         assert conn.execute(sa.select(sa.func.count()).select_from(schema.office_closures)).scalar() == 0
     assert open_at(dt.date(2030, 1, 1)) == ["3071000016", "3071000032"]
     later = "事業所番号,事業所名,都道府県コード,サービス種類コード\r\n3071000016,居宅A,30,43\r\n"
@@ -226,3 +226,31 @@ def test_migration_7_adds_the_service_codes_and_the_deletions_table(engine):
         assert conn.execute(sa.text("SELECT month, sender_service, receiver_service, sheets FROM exchanges "
                                     "ORDER BY month")).all() == [(dt.date(2025, 4, 1), None, None, 7),
                                                                  (dt.date(2025, 8, 1), "43", "11", 1)]
+
+
+def test_migration_8_derives_the_service_closures_of_the_stored_masters(engine):
+    """A schema-7 database with dated masters stored (no service_closures) gets the table when opened, filled
+    from those masters: the office whose 居宅介護支援 a December master dropped, while its 訪問介護 stayed, is a
+    service office from then on; before, it was counted as 居宅介護支援 on every day."""
+    from analytics.ingest import ingest_files
+    from analytics.store import definitions
+    head = "事業所番号,事業所名,都道府県コード,サービス種類コード\r\n"
+    jun = head + "3071000016,居宅A,30,43\r\n3071000032,居宅B,30,43\r\n3071000032,訪問B,30,11\r\n"
+    dec = head + "3071000016,居宅A,30,43\r\n3071000032,訪問B,30,11\r\n"
+    ingest_files(engine, "offices", [("jun.csv", jun.encode())], as_of=dt.date(2025, 6, 30))
+    ingest_files(engine, "offices", [("dec.csv", dec.encode())], as_of=dt.date(2025, 12, 31))
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE service_closures"))
+    eng = _opened_as(engine, 7)
+    o = schema.offices
+
+    def kinds(day):
+        with eng.connect() as conn:
+            return dict(conn.execute(sa.select(o.c.office_code, definitions.kind_at(day))).all())
+
+    with eng.connect() as conn:
+        assert conn.execute(sa.text("SELECT office_code, service_code, closed_on, reopened_on "
+                                    "FROM service_closures")).all() == [("3071000032", "43", dt.date(2025, 12, 31), None)]
+        assert conn.execute(sa.select(sa.func.count()).select_from(schema.office_closures)).scalar() == 0
+    assert kinds(dt.date(2025, 12, 30)) == {"3071000016": "kyotaku", "3071000032": "kyotaku"}
+    assert kinds(dt.date(2026, 1, 31)) == {"3071000016": "kyotaku", "3071000032": "service"}
