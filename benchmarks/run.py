@@ -336,17 +336,8 @@ def _app_server(spec: dict, tag: str, port: int | None = None):
          "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=logf, stderr=subprocess.STDOUT,
         start_new_session=True)
     try:
-        import urllib.request
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.perf_counter() - t > 60:
-                raise SystemExit("streamlit did not start")
-            time.sleep(0.1)
+        from benchmarks.load import wait_healthy
+        wait_healthy(base, proc, time.monotonic() + 60)
         yield base, time.perf_counter() - t
     finally:
         try:
