@@ -246,22 +246,28 @@ def task_load(spec: dict) -> dict:
 # ------------------------------------------------------------------ an import while others read
 
 def tiles(metrics: list) -> tuple:
-    return tuple(value for _label, value in metrics)
+    """The tiles a reader saw, as ((label, value), …)."""
+    return tuple((label, value) for label, value in metrics)
 
 
 def import_while_reading(url: str, exchanges_file: str, logdir: pathlib.Path, readers: int = 4,
                          after_reads: int = 2) -> dict:
-    """An app server on ``url`` (PostgreSQL) and ``careplan ingest exchanges FILE`` as a second process.
-    Readers open 概要 in new sessions, ``readers`` at a time, from before the import starts until it has
-    finished (plus ``after_reads`` rounds). The tile values of each read are compared with the values of a
+    """``import_while_reading_at`` on an app server started for it."""
+    with app_servers(url, 1, logdir, "import-reading") as servers:
+        return import_while_reading_at(servers[0][0], url, exchanges_file, logdir, readers, after_reads)
+
+
+def import_while_reading_at(base: str, url: str, exchanges_file: str, logdir: pathlib.Path, readers: int = 4,
+                            after_reads: int = 2) -> dict:
+    """The app server at ``base`` serves ``url`` (PostgreSQL); ``careplan ingest exchanges FILE`` runs as a
+    second process. Readers open 概要 in new sessions, ``readers`` at a time, from before the import starts
+    until it has finished (plus ``after_reads`` rounds). The tiles of each read are compared with those of a
     read before the import and of one after it."""
     from benchmarks import wsclient
-    with app_servers(url, 1, logdir, "import-reading") as servers:
-        base, pid = servers[0]
-        before = wsclient.run_sessions([(base, "")])[0]
-        env = {**os.environ, "CAREPLAN_DB_URL": url}
-        log = open(logdir / "import-while-reading.log", "wb")
-        t0 = time.perf_counter()
+    before = wsclient.run_sessions([(base, "")])[0]
+    env = {**os.environ, "CAREPLAN_DB_URL": url}
+    t0 = time.perf_counter()
+    with open(pathlib.Path(logdir) / "import-while-reading.log", "wb") as log:
         importer = subprocess.Popen([sys.executable, "-m", "analytics", "ingest", "exchanges", exchanges_file,
                                      "--json"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         reads: list[dict] = []
@@ -274,9 +280,9 @@ def import_while_reading(url: str, exchanges_file: str, logdir: pathlib.Path, re
             reads += batch
             if done:
                 rounds_after += 1
-        import_s = time.perf_counter() - t0
-        log.close()
-        after = wsclient.run_sessions([(base, "")])[0]
+        importer.wait()
+    import_s = time.perf_counter() - t0
+    after = wsclient.run_sessions([(base, "")])[0]
     seen_before, seen_after = tiles(before["metrics"]), tiles(after["metrics"])
     mixed = [tiles(r["metrics"]) for r in reads
              if not r["error"] and tiles(r["metrics"]) not in (seen_before, seen_after)]
@@ -289,9 +295,6 @@ def import_while_reading(url: str, exchanges_file: str, logdir: pathlib.Path, re
             "tiles_before": seen_before, "tiles_after": seen_after,
             "read_p95_s": _pct([r["finished_s"] for r in reads if r["finished_s"]], 95)}
 
-
-def task_import_reading(spec: dict) -> dict:
-    return import_while_reading(spec["url"], spec["file"], pathlib.Path(spec["scratch"]))
 
 
 # ------------------------------------------------------------------ the table
