@@ -1,6 +1,12 @@
 """``make bench`` / ``python -m benchmarks.run``: ingest, dashboard queries, page renders, peak memory.
 
     python -m benchmarks.run [--sizes 1M,10M,100M] [--backends duckdb,postgres] [--out benchmarks/out]
+    python -m benchmarks.run --only render,load,import    (just these parts: benchmarks/parts.py)
+
+``--only`` runs only the named parts, on the small demo: ``render`` (every page's first render against a
+bare Streamlit app, ``benchmarks/render.py``), ``load`` (1–20 concurrent sessions, websocket and Chromium,
+DuckDB and PostgreSQL with one and two server processes, ``benchmarks/load.py``), ``import`` (a 1M-row import
+on PostgreSQL while sessions read). It writes ``<out>/parts.md`` and ``.json``.
 
 For each size a national-style exchange log is generated (``benchmarks.generate``, CSV + Parquet under
 ``--data``, default /tmp/careplan-bench), then per backend, each step in its own process so that its peak
@@ -336,17 +342,8 @@ def _app_server(spec: dict, tag: str, port: int | None = None):
          "--server.fileWatcherType", "none"], cwd=ROOT, env=env, stdout=logf, stderr=subprocess.STDOUT,
         start_new_session=True)
     try:
-        import urllib.request
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=1) as r:
-                    if r.read().decode().strip() == "ok":
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.perf_counter() - t > 60:
-                raise SystemExit("streamlit did not start")
-            time.sleep(0.1)
+        from benchmarks.load import wait_healthy
+        wait_healthy(base, proc, time.monotonic() + 60)
         yield base, time.perf_counter() - t
     finally:
         try:
@@ -783,6 +780,7 @@ def main(argv=None) -> None:
     ap.add_argument("--keep-db", action="store_true", help="keep the DuckDB benchmark files")
     ap.add_argument("--use-db", action="append", default=[], metavar="SIZE=PATH",
                     help="time queries on an existing DuckDB database of that size (no ingest); repeatable")
+    ap.add_argument("--only", help="comma list of parts run alone: render, load, import (benchmarks/parts.py)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--spec", help=argparse.SUPPRESS)
     ap.add_argument("--result", help=argparse.SUPPRESS)
@@ -793,6 +791,10 @@ def main(argv=None) -> None:
         pathlib.Path(args.result).write_text(json.dumps(res, default=str))
         sys.stdout.flush()
         os._exit(0)  # skip DuckDB's noisy finalisation
+    if args.only:
+        from benchmarks import parts
+        print(parts.markdown(parts.run_parts(args)))
+        return
     from benchmarks import generate as gen
     args.use_db = {gen.size_label(gen.parse_size(k)): v for k, v in (x.split("=", 1) for x in args.use_db)}
     args.ingest_limit = gen.parse_size(args.ingest_limit)
