@@ -80,4 +80,12 @@ async def open_many(jobs: list[tuple[str, str]], timeout: float = 120.0, hold: l
 
 
 def run_sessions(jobs: list[tuple[str, str]], timeout: float = 120.0) -> list[dict]:
-    return asyncio.run(open_many(jobs, timeout))
+    """The sessions on an event loop of their own; in a thread when the caller's thread already runs one
+    (Playwright's sync API leaves its loop on the main thread of a test run)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(open_many(jobs, timeout))
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, open_many(jobs, timeout)).result()

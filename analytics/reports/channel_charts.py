@@ -68,6 +68,9 @@ def share_heatmap(frame: pd.DataFrame, names: dict[str, str], lang: str = "ja") 
         y=[f"{c} {names.get(c, c)}" for c in pivot.index], colorscale="Blues", zmin=0,
         colorbar=dict(title=t("channels.share_pct", lang), thickness=12),
         hovertemplate="%{y} %{x}: " + formats.hover_percent("z", scaled=True) + "<extra></extra>"))
+    # months as categories, written as formats.month_label writes them: plotly reads '2025-08' as a date
+    # and would tick it 'Aug 2025'
+    fig.update_xaxes(type="category")
     return _layout(fig, height=max(300, 18 * len(pivot) + 80))
 
 

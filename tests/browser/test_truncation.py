@@ -1,7 +1,7 @@
 """Nothing a reader needs is cut off at 1366×768 (a common office laptop), in Japanese and English: no tile
 label or value, and no widget or checkbox label, ends in an ellipsis, no reading table (st.table) is wider than the page, and every data grid
 (st.dataframe, st.data_editor) shows all its columns without sideways scrolling, with room for every
-header. Every page the fixture can show.
+header. Every page, on the tiny demo database.
 
 A grid is a glide-data-grid canvas; what it draws is measured from its DOM: the scroller's scrollWidth
 against its clientWidth (a grid wider than its box scrolls), the accessible table's header cells against
@@ -60,6 +60,18 @@ GRIDS_DRAWN = """() => [...document.querySelectorAll('[data-testid="stDataFrame"
   .every(g => !g.checkVisibility() || g.querySelector('table[role="grid"]'))"""
 
 PAGES = [url for _s, _f, _t, _i, url in nav.PAGES if url not in ("admin",)]
+
+
+@pytest.fixture(scope="module")
+def browser_db_url(tmp_path_factory) -> str:
+    """The tiny demo database: its offices' names are as long as real ones (「さくら居宅介護支援事業所 #1573」),
+    and every page has rows to show (the office view's partner tables among them)."""
+    from analytics import demo
+    from analytics.store import engine as store_engine
+    url = f"duckdb:///{tmp_path_factory.mktemp('truncation') / 'tiny.duckdb'}"
+    demo.load(url, demo.generate("tiny"))
+    store_engine.dispose(url)   # the app opens the file; don't keep it locked here
+    return url
 
 
 @pytest.fixture(scope="module", autouse=True)

@@ -28,6 +28,9 @@ def test_export_page_shows_sections_summaries_and_numbers(export_url, export_eng
     captions = [c.value for c in at.caption]
     assert sum(c.startswith("図の説明: ") for c in captions) == 6
     assert sum("出典:" in c for c in captions) == 7
+    # the definitions (sentences) wrap as a reading table, as printed; the full wording of each is there
+    assert len(at.table) == 1
+    assert "事業所マスタの事業所番号の数" in at.table[0].value.to_string()
     nation = qa.adoption(export_engine, qa.default_as_of(export_engine), "nation").iloc[0]
     text = "\n".join(m.value for m in at.markdown)
     assert f"**登録率**: {nation['adoption_rate'] * 100:.1f}%" in text

@@ -171,6 +171,10 @@ def test_heatmap_and_month_labels_share_the_format():
     heat = cc.share_heatmap(pd.DataFrame({"prefecture_code": ["30", "30"], "month": [dt.date(2024, 9, 1),
                                           dt.date(2024, 10, 1)], "digital_share": [0.1, 0.2]}), {"30": "和歌山県"})
     assert list(heat.data[0].x) == ["2024年9月", "2024年10月"]
+    # English months '2024-09' stay written so: a category axis, not a date axis ticked 'Sep 2024'
+    heat_en = cc.share_heatmap(pd.DataFrame({"prefecture_code": ["30"], "month": [dt.date(2024, 9, 1)],
+                                             "digital_share": [0.1]}), {"30": "Wakayama"}, "en")
+    assert list(heat_en.data[0].x) == ["2024-09"] and heat_en.layout.xaxis.type == "category"
     assert cc.month_range_label(dt.date(2025, 8, 1), dt.date(2025, 8, 1)) == "2025年8月"
     assert cc.month_range_label(dt.date(2025, 6, 1), dt.date(2025, 8, 1), "en") == "2025-06〜2025-08"
 

@@ -104,5 +104,12 @@ for s in pack.sections:
     if s.figure is not None:
         a11y.chart(s.figure, s.summary, key=f"export_fig_{s.key}")
     else:
-        st.dataframe(pack_mod.localised(s.table, lang), hide_index=True, width="stretch")
+        shown = pack_mod.localised(s.table, lang)
+        # a table of sentences (the definitions) wraps its text, as the pack prints it; in a grid its long
+        # cells pushed the last columns out of the page at 1366 px
+        wordy = any(shown[c].map(lambda v: isinstance(v, str) and len(v) > 40).any() for c in shown.columns)
+        if wordy:
+            st.table(shown.set_index(shown.columns[0]))
+        else:
+            st.dataframe(shown, hide_index=True, width="stretch")
     st.caption(s.footer(lang))

@@ -199,7 +199,7 @@ fig = forecast_charts.forecast_figure(res.frame, target_rate=target_rate, lang=l
 a11y.chart(fig, key="forecast_chart")
 table = res.frame[["month", "observed", "fitted", "baseline", "low", "high", "scenario"]].round(1)
 glue.chart_footer(counts=glue.tr("forecast.def.chart", area=area_name, kind=glue.tr(f"common.kind.{kind}"),
-                                 offices=offices),
+                                 offices=formats.count(offices, lang=lang)),
                   period=f"{ym(months[0])} – {ym(last)} {glue.tr('forecast.def.actual')}, "
                          f"{ym(first_future)} – {ym(res.frame['month'].iloc[-1])} {glue.tr('forecast.def.projected')}",
                   source=glue.tr("forecast.def.source"), data=table, key="forecast_main")

@@ -110,7 +110,7 @@ st.caption(glue.tr("adoption.muni.count", n=len(shown)))
 # within the page's width at 1366 px (tests/browser/test_truncation.py): a long name or kind is cut in its
 # cell, never a header; the English headers short, their full wording in the header's help
 col = {c: glue.tr(f"adoption.col.{c}") for c in shown.columns}
-widths = {"office_code": 115, "name": 230, "municipality": 150, "kind": 170, "registered": 80, "registered_on": 110}
+widths = {"office_code": 115, "name": 230, "municipality": 150, "kind": 150, "registered": 100, "registered_on": 110}
 st.dataframe(shown.rename(columns=col), hide_index=True, key="muni_offices", column_config={
     col[c]: st.column_config.Column(glue.tr(f"adoption.col.{c}.short"), width=w, help=col[c]) for c, w in widths.items()})
 glue.chart_footer(counts=kpis.describe("registered", lang), period=period, source=kpis.source("registered", lang),
