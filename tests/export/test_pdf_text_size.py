@@ -80,3 +80,35 @@ def test_english_pack_is_readable_too(export_engine):
     assert codes.prefecture_name("02", "en") in text and "Adoption rate (%)" in text
     assert "Offices to approach first" in text and "Change since" in text
     assert min(_size(ch) for p in doc.pages for ch in p.chars if ch["text"].strip()) >= 8 * 0.95
+
+
+def _images(page) -> list:
+    """The raster images a page draws, inside its form XObjects too (a chart laid on the page is one)."""
+    found, todo = [], [page.get("/Resources", {})]
+    while todo:
+        resources = todo.pop()
+        for ref in (resources.get_object().get("/XObject") or {}).values():
+            obj = ref.get_object()
+            if obj.get("/Subtype") == "/Image":
+                found.append((obj.get("/Width"), obj.get("/Height")))
+            elif obj.get("/Resources") is not None:
+                todo.append(obj["/Resources"])
+    return found
+
+
+def test_maps_are_vector_drawings_not_pictures(pref_pack, pref_chart_pdfs, nation_pack):
+    """The maps were a 879 × 416 picture at 98 ppi (MapLibre draws them on a WebGL canvas, which chromium
+    prints as an image): on paper their outlines are drawn as paths, their colour bar's labels are text."""
+    import pypdf
+    report = pypdf.PdfReader(io.BytesIO(pdf_export.to_pdf_bytes(pref_pack, pref_chart_pdfs)))
+    map_title = pref_pack.section("map").title
+    pages = [p for p in report.pages if (p.extract_text() or "").strip().startswith(map_title)]
+    assert len(pages) == 1
+    assert _images(pages[0]) == []
+    assert [i for i, p in enumerate(report.pages) if _images(p)] == []     # nor any other page
+    nation_map = figure_render.render(nation_pack.section("map").figure, pdf_export.CHART_BOX, "pdf")
+    for key, data in (("prefecture", pref_chart_pdfs["map"]), ("nation", nation_map)):
+        chart = pypdf.PdfReader(io.BytesIO(data)).pages[0]
+        assert _images(chart) == [], key
+        text = pdfplumber.open(io.BytesIO(data)).pages[0].extract_text().replace(" ", "")
+        assert "登録率(%)" in text, key                  # the colour bar's title, as text
