@@ -13,7 +13,7 @@ import warnings
 
 import plotly.graph_objects as go
 
-from analytics.reports import style
+from analytics.reports import print_maps, style
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,7 +26,12 @@ class Box:
 
 def render(fig: go.Figure, box: Box, fmt: str, scale: float = 1.0) -> bytes:
     """fig as ``fmt`` ("pdf" or "png") bytes laid out for ``box``."""
+    as_xy = fmt == "pdf" and print_maps.has_map(fig)
+    if as_xy:
+        fig = print_maps.to_xy(fig)     # a MapLibre map prints as a picture (see print_maps)
     styled = style.apply_print_style(go.Figure(fig), box.width, box.height, box.font_pt)
+    if as_xy:       # its axes are hidden: no room below for tick labels and an axis title
+        styled.update_layout(margin=dict(b=10))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # plotly warns that kaleido options are ignored with a server
         data = styled.to_image(format=fmt, width=styled.layout.width, height=styled.layout.height, scale=scale)

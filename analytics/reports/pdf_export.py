@@ -129,6 +129,20 @@ def chart_pdfs(pack) -> dict[str, bytes]:
                                     "pdf")
 
 
+def _move_patterns(page, ctm) -> None:
+    """A pattern's matrix maps it to the page's default space, which the transformation a merged page's
+    content gets does not move: a colour bar's gradient stayed where the chart's corner was (its 0 % end
+    printed mid-blue). Each pattern of page gets the transformation itself."""
+    from pypdf.generic import ArrayObject, FloatObject, NameObject
+    a2, b2, c2, d2, e2, f2 = ctm
+    for ref in (page.get("/Resources", {}).get("/Pattern") or {}).values():
+        pattern = ref.get_object()
+        a, b, c, d, e, f = [float(v) for v in pattern.get("/Matrix", [1, 0, 0, 1, 0, 0])]
+        pattern[NameObject("/Matrix")] = ArrayObject(FloatObject(v) for v in (
+            a * a2 + b * c2, a * b2 + b * d2, c * a2 + d * c2, c * b2 + d * d2,
+            e * a2 + f * c2 + e2, e * b2 + f * d2 + f2))
+
+
 def _lay_charts(report: bytes, charts: dict[str, bytes], placed: dict) -> bytes:
     """Each chart's PDF page drawn on the report's page at its ChartBox, scaled to the box if it is not
     exactly its size (kaleido rounds to whole pixels)."""
@@ -141,7 +155,9 @@ def _lay_charts(report: bytes, charts: dict[str, bytes], placed: dict) -> bytes:
         cw, ch = float(chart.mediabox.width), float(chart.mediabox.height)
         s = min(CHART_BOX.width / cw, CHART_BOX.height / ch)
         dy = (CHART_BOX.height - ch * s) / 2
-        writer.pages[page_no - 1].merge_transformed_page(chart, pypdf.Transformation().scale(s).translate(x, y + dy))
+        move = pypdf.Transformation().scale(s).translate(x, y + dy)
+        _move_patterns(chart, move.ctm)
+        writer.pages[page_no - 1].merge_transformed_page(chart, move)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

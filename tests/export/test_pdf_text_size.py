@@ -80,3 +80,56 @@ def test_english_pack_is_readable_too(export_engine):
     assert codes.prefecture_name("02", "en") in text and "Adoption rate (%)" in text
     assert "Offices to approach first" in text and "Change since" in text
     assert min(_size(ch) for p in doc.pages for ch in p.chars if ch["text"].strip()) >= 8 * 0.95
+
+
+def _images(page) -> list:
+    """The raster images a page draws, inside its form XObjects too (a chart laid on the page is one)."""
+    found, todo = [], [page.get("/Resources", {})]
+    while todo:
+        resources = todo.pop()
+        for ref in (resources.get_object().get("/XObject") or {}).values():
+            obj = ref.get_object()
+            if obj.get("/Subtype") == "/Image":
+                found.append((obj.get("/Width"), obj.get("/Height")))
+            elif obj.get("/Resources") is not None:
+                todo.append(obj["/Resources"])
+    return found
+
+
+def test_maps_are_vector_drawings_not_pictures(pref_pack, pref_chart_pdfs, nation_pack):
+    """The maps were a 879 × 416 picture at 98 ppi (MapLibre draws them on a WebGL canvas, which chromium
+    prints as an image): on paper their outlines are drawn as paths, their colour bar's labels are text."""
+    import pypdf
+    report = pypdf.PdfReader(io.BytesIO(pdf_export.to_pdf_bytes(pref_pack, pref_chart_pdfs)))
+    map_title = pref_pack.section("map").title
+    pages = [p for p in report.pages if (p.extract_text() or "").strip().startswith(map_title)]
+    assert len(pages) == 1
+    assert _images(pages[0]) == []
+    assert [i for i, p in enumerate(report.pages) if _images(p)] == []     # nor any other page
+    nation_map = figure_render.render(nation_pack.section("map").figure, pdf_export.CHART_BOX, "pdf")
+    for key, data in (("prefecture", pref_chart_pdfs["map"]), ("nation", nation_map)):
+        chart = pypdf.PdfReader(io.BytesIO(data)).pages[0]
+        assert _images(chart) == [], key
+        text = pdfplumber.open(io.BytesIO(data)).pages[0].extract_text().replace(" ", "")
+        assert "登録率(%)" in text, key                  # the colour bar's title, as text
+
+
+def test_colour_bar_on_the_page_runs_over_the_whole_scale(pref_pack, pref_chart_pdfs):
+    """The chart's gradient is a pattern, placed in the page's own space: laid on the report page without
+    moving it too, the municipality map's colour bar started at mid-blue, not at the scale's pale 0 %."""
+    pdfium = pytest.importorskip("pypdfium2")
+    from analytics.reports import adoption_charts
+    doc = pdfium.PdfDocument(pdf_export.to_pdf_bytes(pref_pack, pref_chart_pdfs))
+    map_title = pref_pack.section("map").title
+    page = next(p for p in doc if p.get_textpage().get_text_range().strip().startswith(map_title))
+    image = page.render(scale=1).to_pil().convert("RGB")
+    w, h = image.size
+    # the colour bar: the column right of the map with the most blue pixels
+    def blue(px):
+        return px[2] > px[0] + 20
+    x = max(range(int(w * 0.8), w), key=lambda x: sum(blue(image.getpixel((x, y))) for y in range(h)))
+    column = [image.getpixel((x, y)) for y in range(h) if blue(image.getpixel((x, y)))]
+    palest, darkest = max(column, key=sum), min(column, key=sum)
+    first, last = (tuple(int(c[i:i + 2], 16) for i in (1, 3, 5)) for _, c in adoption_charts.POINT_SCALE)
+    assert all(abs(a - b) <= 12 for a, b in zip(palest, first)), palest
+    assert all(abs(a - b) <= 12 for a, b in zip(darkest, last)), darkest
