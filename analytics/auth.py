@@ -208,6 +208,11 @@ def current_scope(engine, username: str) -> Scope | None:
     return Scope(row["role"], row["scope"], username)
 
 
+# the actions the audit log records (machine keys; the 利用者管理 page shows them as admin.action.* words)
+AUDIT_ACTIONS = ("user_created", "user_disabled", "user_enabled", "password_set", "sign_in", "sign_in_failed",
+                 "sign_out", "export", "import", "denied")
+
+
 def _audit(conn, username: str | None, action: str, detail: str | None) -> None:
     conn.execute(schema.audit_log.insert().values(
         event_id=schema.audit_seq.next_value(), occurred_at=dt.datetime.now(),

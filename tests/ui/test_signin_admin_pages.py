@@ -62,7 +62,7 @@ def test_admin_page_creates_and_disables_users(duck_url):
     next(b for b in at.button if b.label == "無効にする").click().run()
     assert auth.list_users(store_engine.get_engine(duck_url))[0]["disabled"] == 1
     log = at.dataframe[-1].value
-    assert {"user_created", "user_disabled"} <= set(log.iloc[:, 2])
+    assert {"利用者を追加", "利用者を無効化"} <= set(log.iloc[:, 2])   # the actions as words, not machine keys
 
 
 def test_demo_database_lists_its_demo_users_and_one_signs_in(duck_url, public_bind, monkeypatch, capsys):

@@ -12,6 +12,9 @@ me = glue.scope()
 st.subheader(glue.tr("admin.users"))
 users = pd.DataFrame(auth.list_users(engine), columns=["username", "role", "scope", "created_at", "disabled"])
 users["role"] = users["role"].map(lambda r: glue.tr(f"auth.role.{r}") if r in auth.ROLES else r)
+# read as words, not stored values: no scope = every area the role allows; disabled 0/1 = 有効/無効
+users["scope"] = users["scope"].map(lambda a: a if a else glue.tr("admin.scope.all"))
+users["disabled"] = users["disabled"].map(lambda d: glue.tr("admin.disabled.yes" if d else "admin.disabled.no"))
 if users.empty:
     st.info(glue.tr("admin.users.empty"))
 else:
@@ -43,6 +46,9 @@ if active:
 st.subheader(glue.tr("admin.audit"))
 log = pd.DataFrame(auth.recent_audit(engine), columns=["event_id", "occurred_at", "username", "action", "detail"])
 log = log.drop(columns="event_id")
+# the stored action is a machine key (auth._audit); a reader sees its words (an unknown key as stored)
+actions = {a: glue.tr(f"admin.action.{a}") for a in auth.AUDIT_ACTIONS}
+log["action"] = log["action"].map(lambda a: actions.get(a, a))
 if log.empty:
     st.info(glue.tr("admin.audit.empty"))
 else:
