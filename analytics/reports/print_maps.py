@@ -2,7 +2,7 @@
 
 ``Choroplethmap`` and ``Scattermap`` are drawn by MapLibre on a WebGL canvas, and chromium prints a
 canvas as a picture (the PDF's map was an 879 × 416 image at 98 ppi, its outlines blurred on A4). Plotly's
-SVG ``geo`` maps would stay vector but fetch their base map (world_110m.json) from cdn.plot.ly, which the
+SVG ``geo`` maps would stay vector but need plotly's world base map from its content network, which the
 machines cannot reach. So each outline of the map's own GeoJSON (the shipped prefectures, nothing
 fetched) becomes a filled ``Scatter`` polygon in web-Mercator coordinates with equal axis scaling (the map
 looks as on screen), each circle a ``Scatter`` marker, and each colour bar stays a colour bar.
