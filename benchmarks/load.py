@@ -177,8 +177,7 @@ async def _rss_with_sessions(servers) -> dict:
         await wsclient.open_many([(b, "prefectures") for b, _pid in _spread(servers, n)], hold=held)
         await asyncio.sleep(0.5)
         out[str(n)] = rss()
-        for conn in held:
-            conn.close()
+        await asyncio.gather(*(wsclient.close(conn) for conn in held))
         await asyncio.sleep(1.0)
     out["per_session"] = (out["10"] - out["1"]) / 9
     return out

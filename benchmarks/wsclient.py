@@ -16,6 +16,17 @@ from streamlit.proto import BackMsg_pb2, ForwardMsg_pb2
 from tornado import httpclient, websocket
 
 
+async def close(conn, wait: float = 2.0) -> None:
+    """Close a session's socket and wait for the closing handshake (read_message gives None), so the socket
+    is shut before the event loop ends (else it is left open: a ResourceWarning)."""
+    conn.close()
+    try:
+        while await asyncio.wait_for(conn.read_message(), wait) is not None:
+            pass
+    except (asyncio.TimeoutError, OSError):
+        pass
+
+
 async def open_page(base: str, page: str, timeout: float = 120.0, hold: list | None = None) -> dict:
     """One new session opening ``page`` ('' = the default page, 概要). Returns seconds from connecting to the
     first chart and to the end of the run, the elements received, the metric tiles (label, value) and any
@@ -68,7 +79,7 @@ async def open_page(base: str, page: str, timeout: float = 120.0, hold: list | N
             if hold is not None and out["error"] is None:
                 hold.append(conn)
             else:
-                conn.close()
+                await close(conn)
     if out["error"] is None and out["first_chart_s"] is None:
         out["error"] = "no chart"
     return out
@@ -80,12 +91,8 @@ async def open_many(jobs: list[tuple[str, str]], timeout: float = 120.0, hold: l
 
 
 def run_sessions(jobs: list[tuple[str, str]], timeout: float = 120.0) -> list[dict]:
-    """The sessions on an event loop of their own; in a thread when the caller's thread already runs one
-    (Playwright's sync API leaves its loop on the main thread of a test run)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(open_many(jobs, timeout))
+    """The sessions on an event loop of their own, in a thread of their own: the caller's thread may run a
+    loop already (Playwright's sync API leaves one on the main thread of a test run)."""
     from concurrent.futures import ThreadPoolExecutor
     with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, open_many(jobs, timeout)).result()
+        return pool.submit(lambda: asyncio.run(open_many(jobs, timeout))).result()

@@ -329,3 +329,13 @@ def chart_footer(*, counts: str, period: str, source: str, data: pd.DataFrame | 
         # deferred: the CSV is written when the button is pressed, not on every render
         st.download_button(tr("common.download_csv"), lambda: tabular.to_csv_bytes(data, "excel"),
                            file_name=f"{key}.csv", mime="text/csv", key=f"{key}_csv")
+
+
+def narrow_columns(labels: dict[str, str], short_prefix: str, widths: dict[str, int]) -> dict:
+    """column_config for a grid that must fit the page at 1366 px (tests/browser/test_truncation.py): each
+    column (keyed by its full label in ``labels``) gets the short header ``{short_prefix}.{column}.short``,
+    a set width and its full wording as the header's help; a long value is cut in its cell, never a header.
+    The frame keeps the full labels, so its download does too."""
+    return {labels[c]: st.column_config.Column(tr(f"{short_prefix}.{c}.short"), width=w, help=labels[c])
+            for c, w in widths.items()}
+

@@ -63,6 +63,9 @@ def test_page_opens_without_the_bound_warning(demo_url):
     assert any("最初に表示する種類は" in c.value for c in at.caption)
     fit = view["checks"][view["kind"]]["fit"]
     assert f"q = {fit.q:.3f}" in " ".join(m.value for m in at.markdown)   # the fit shown is the one checked
+    # the chart's definition names the master's offices with thousands separators (formats.count)
+    offices = int(sf.area_series(store_engine.get_engine(demo_url), None)[1][view["kind"]])
+    assert offices >= 1000 and any(f"マスタの事業所（{offices:,}）" in c.value for c in at.caption)
 
 
 def test_area_without_a_sound_fit_says_why_in_one_sentence(demo_url):

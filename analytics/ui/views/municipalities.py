@@ -107,12 +107,10 @@ shown = offices.assign(
     registered_on=offices["registered_on"].map(lambda d: d.isoformat() if pd.notna(d) else ""))
 shown = shown[["office_code", "name", "municipality", "kind", "registered", "registered_on"]]
 st.caption(glue.tr("adoption.muni.count", n=len(shown)))
-# within the page's width at 1366 px (tests/browser/test_truncation.py): a long name or kind is cut in its
-# cell, never a header; the English headers short, their full wording in the header's help
 col = {c: glue.tr(f"adoption.col.{c}") for c in shown.columns}
-widths = {"office_code": 115, "name": 230, "municipality": 150, "kind": 150, "registered": 100, "registered_on": 110}
-st.dataframe(shown.rename(columns=col), hide_index=True, key="muni_offices", column_config={
-    col[c]: st.column_config.Column(glue.tr(f"adoption.col.{c}.short"), width=w, help=col[c]) for c, w in widths.items()})
+st.dataframe(shown.rename(columns=col), hide_index=True, key="muni_offices", column_config=glue.narrow_columns(
+    col, "adoption.col", {"office_code": 115, "name": 230, "municipality": 150, "kind": 150, "registered": 100,
+                          "registered_on": 110}))
 glue.chart_footer(counts=kpis.describe("registered", lang), period=period, source=kpis.source("registered", lang),
                   data=shown.rename(columns=lambda c: glue.tr(f"adoption.col.{c}")), key="muni_offices_csv")
 

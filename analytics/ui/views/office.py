@@ -135,12 +135,15 @@ cols = {"partner_code": glue.tr("officeview.col.partner_code"), "name": glue.tr(
         "sheets_sent": glue.tr("officeview.col.sheets_sent"),
         "sheets_received": glue.tr("officeview.col.sheets_received"),
         "services": glue.tr("officeview.col.services")}
-# within the page's width at 1366 px (tests/browser/test_truncation.py): a long name is cut in its cell,
-# never a header; short headers, the full wording in each header's help (and in the downloaded table)
-widths = {"partner_code": 115, "name": 210, "paper_sheets": 80, "digital_sheets": 100, "sheets": 70,
-          "sheets_sent": 80, "sheets_received": 90, "services": 110}
-grid_columns = {cols[c]: st.column_config.Column(glue.tr(f"officeview.col.{c}.short"), width=w, help=cols[c])
-                for c, w in widths.items()}
+grid_columns = glue.narrow_columns(cols, "officeview.col", {
+    "partner_code": 115, "name": 210, "paper_sheets": 80, "digital_sheets": 100, "sheets": 70, "sheets_sent": 80,
+    "sheets_received": 90, "services": 110})
+
+
+def partner_grid(frame, key: str) -> None:
+    st.dataframe(frame[list(cols)].rename(columns=cols), hide_index=True, key=key, column_config=grid_columns)
+
+
 month_txt = glue.tr("officeview.month_of", month=formats.month_label(partners["month"].iloc[0], lang)) \
     if not partners.empty else ""
 
@@ -155,13 +158,11 @@ elif paper_with_registered.empty:
     st.success(glue.tr("channels.missed.none"))
 else:
     st.caption(month_txt)
-    st.dataframe(paper_with_registered[list(cols)].rename(columns=cols), hide_index=True, key="office_missed",
-                 column_config=grid_columns)
+    partner_grid(paper_with_registered, "office_missed")
 if not self_registered and not paper_with_registered.empty:
     st.subheader(glue.tr("officeview.unlock.title"))
     st.caption(month_txt)
-    st.dataframe(paper_with_registered[list(cols)].rename(columns=cols), hide_index=True, key="office_unlock",
-                 column_config=grid_columns)
+    partner_grid(paper_with_registered, "office_unlock")
 
 st.subheader(glue.tr("officeview.invite.title"))
 invite = partners[~partners["registered"] & (partners["paper_sheets"] > 0)]
@@ -169,5 +170,4 @@ if invite.empty:
     st.success(glue.tr("officeview.invite.none"))
 else:
     st.caption(month_txt)
-    st.dataframe(invite[list(cols)].rename(columns=cols), hide_index=True, key="office_invite",
-                 column_config=grid_columns)
+    partner_grid(invite, "office_invite")
