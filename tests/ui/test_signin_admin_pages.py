@@ -64,6 +64,17 @@ def test_admin_page_creates_and_disables_users(duck_url):
     log = at.dataframe[-1].value
     assert {"利用者を追加", "利用者を無効化"} <= set(log.iloc[:, 2])   # the actions as words, not machine keys
 
+    # a user without a scope reads 全体, the disabled flag as a word
+    at.text_input(key="admin_new_username").set_value("kenmin-viewer")
+    at.text_input(key="admin_new_password").set_value("閲覧だけの利用者です")
+    at.selectbox(key="admin_new_role").set_value("viewer")
+    at.text_input(key="admin_new_scope").set_value("")
+    at.button[0].click().run()
+    assert [s.value for s in at.success] == ["利用者「kenmin-viewer」を追加しました。"], [e.value for e in at.error]
+    shown = at.dataframe[0].value.set_index("ユーザー名")
+    assert shown.loc["kenmin-viewer", "範囲"] == "全体" and shown.loc["kenmin-viewer", "無効"] == "有効"
+    assert shown.loc["gobo", "範囲"] == "30" and shown.loc["gobo", "無効"] == "無効"
+
 
 def test_demo_database_lists_its_demo_users_and_one_signs_in(duck_url, public_bind, monkeypatch, capsys):
     """`careplan demo` makes one user per role; the sign-in page of a demo database names them and the

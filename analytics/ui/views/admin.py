@@ -9,11 +9,26 @@ st.title(glue.tr("page.admin.title"))
 engine = glue.engine()
 me = glue.scope()
 
+
+
+def _create() -> None:
+    """The form's submit, run before the page (a callback), so the list above already shows the new user."""
+    state = st.session_state
+    name = state["admin_new_username"].strip()
+    try:
+        auth.create_user(engine, name, state["admin_new_password"], state["admin_new_role"],
+                         state["admin_new_scope"].strip() or None)
+    except auth.AuthError as err:
+        state["admin_outcome"] = ("error", err.ja if glue.lang() == "ja" else err.en)
+    else:
+        state["admin_outcome"] = ("success", glue.tr("admin.created", user=name))
+
+
 st.subheader(glue.tr("admin.users"))
 users = pd.DataFrame(auth.list_users(engine), columns=["username", "role", "scope", "created_at", "disabled"])
 users["role"] = users["role"].map(lambda r: glue.tr(f"auth.role.{r}") if r in auth.ROLES else r)
 # read as words, not stored values: no scope = every area the role allows; disabled 0/1 = 有効/無効
-users["scope"] = users["scope"].map(lambda a: a if a else glue.tr("admin.scope.all"))
+users["scope"] = users["scope"].fillna("").replace("", glue.tr("admin.scope.all"))   # (NA: map skips it)
 users["disabled"] = users["disabled"].map(lambda d: glue.tr("admin.disabled.yes" if d else "admin.disabled.no"))
 if users.empty:
     st.info(glue.tr("admin.users.empty"))
@@ -22,18 +37,15 @@ else:
 
 st.subheader(glue.tr("admin.new_user"))
 with st.form("new_user", clear_on_submit=True):
-    username = st.text_input(glue.tr("auth.username"), key="admin_new_username")
-    password = st.text_input(glue.tr("auth.password"), type="password", key="admin_new_password")
-    role = st.selectbox(glue.tr("admin.role"), auth.ROLES, format_func=lambda r: glue.tr(f"auth.role.{r}"),
-                        key="admin_new_role", placeholder=glue.tr("common.choose"))
-    area = st.text_input(glue.tr("admin.scope"), key="admin_new_scope")
-    if st.form_submit_button(glue.tr("admin.create")):
-        try:
-            auth.create_user(engine, username.strip(), password, role, area.strip() or None)
-        except auth.AuthError as err:
-            st.error(err.ja if glue.lang() == "ja" else err.en)
-        else:
-            st.success(glue.tr("admin.created", user=username.strip()))
+    st.text_input(glue.tr("auth.username"), key="admin_new_username")
+    st.text_input(glue.tr("auth.password"), type="password", key="admin_new_password")
+    st.selectbox(glue.tr("admin.role"), auth.ROLES, format_func=lambda r: glue.tr(f"auth.role.{r}"),
+                 key="admin_new_role", placeholder=glue.tr("common.choose"))
+    st.text_input(glue.tr("admin.scope"), key="admin_new_scope")
+    st.form_submit_button(glue.tr("admin.create"), on_click=_create)
+    outcome = st.session_state.pop("admin_outcome", None)
+    if outcome is not None:
+        (st.error if outcome[0] == "error" else st.success)(outcome[1])
 
 active = [u["username"] for u in auth.list_users(engine) if not u["disabled"]]
 if active:
