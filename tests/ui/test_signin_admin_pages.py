@@ -72,8 +72,8 @@ def test_admin_page_creates_and_disables_users(duck_url):
     at.button[0].click().run()
     assert [s.value for s in at.success] == ["利用者「kenmin-viewer」を追加しました。"], [e.value for e in at.error]
     shown = at.dataframe[0].value.set_index("ユーザー名")
-    assert shown.loc["kenmin-viewer", "範囲"] == "全体" and shown.loc["kenmin-viewer", "無効"] == "有効"
-    assert shown.loc["gobo", "範囲"] == "30" and shown.loc["gobo", "無効"] == "無効"
+    assert shown.loc["kenmin-viewer", "範囲"] == "全体" and shown.loc["kenmin-viewer", "状態"] == "有効"
+    assert shown.loc["gobo", "範囲"] == "30" and shown.loc["gobo", "状態"] == "無効"
 
 
 def test_demo_database_lists_its_demo_users_and_one_signs_in(duck_url, public_bind, monkeypatch, capsys):
